@@ -1,0 +1,127 @@
+"""Configuration from the environment, with defaults that work on a developer's machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from nameko.extensions import DependencyProvider
+
+SERVICE_NAMES: tuple[str, ...] = (
+    "identity",
+    "tenancy",
+    "booking",
+    "rebooking",
+    "evv",
+    "billing",
+    "reporting",
+)
+
+# Each service's ops HTTP port (/health, /metrics) in a local run; the gateway has its own.
+OPS_PORTS: dict[str, int] = {name: 8101 + i for i, name in enumerate(SERVICE_NAMES)}
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in text.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str = field(default_factory=lambda: _env("WORKLB_AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
+    rabbit_api_uri: str = field(
+        default_factory=lambda: _env("WORKLB_RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+    )
+    # {name} is replaced by the service's database name (worklb_<service>).
+    database_url_template: str = field(
+        default_factory=lambda: _env(
+            "WORKLB_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        )
+    )
+    database_prefix: str = field(default_factory=lambda: _env("WORKLB_DATABASE_PREFIX", "worklb"))
+    jwt_secret: str = field(default_factory=lambda: _env("WORKLB_JWT_SECRET", ""))
+    # Signs the caller context the gateway hands to services, so a message on the bus
+    # cannot claim to be somebody it is not.
+    context_secret: str = field(default_factory=lambda: _env("WORKLB_CONTEXT_SECRET", ""))
+    access_token_minutes: int = field(
+        default_factory=lambda: int(_env("WORKLB_ACCESS_TOKEN_MINUTES", "15"))
+    )
+    refresh_token_days: int = field(
+        default_factory=lambda: int(_env("WORKLB_REFRESH_TOKEN_DAYS", "14"))
+    )
+    rpc_timeout: float = field(default_factory=lambda: float(_env("WORKLB_RPC_TIMEOUT", "10")))
+    event_retry_delays: tuple[float, ...] = field(
+        default_factory=lambda: _floats(_env("WORKLB_EVENT_RETRY_DELAYS", "1,5,30,120"))
+    )
+    outbox_poll_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_OUTBOX_POLL_SECONDS", "1"))
+    )
+    gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
+    gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
+    ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))
+    # Set to 0 to let the OS pick ports (tests running several services in one process).
+    ops_port_base: int = field(default_factory=lambda: int(_env("WORKLB_OPS_PORT_BASE", "8101")))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            o for o in _env("WORKLB_CORS_ORIGINS", "").split(",") if o.strip()
+        )
+    )
+    log_level: str = field(default_factory=lambda: _env("WORKLB_LOG_LEVEL", "INFO"))
+    max_workers: int = field(default_factory=lambda: int(_env("WORKLB_MAX_WORKERS", "20")))
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}_{service}"
+
+    def database_url(self, service: str) -> str:
+        override = os.environ.get(f"WORKLB_{service.upper()}_DATABASE_URL")
+        if override:
+            return override
+        return self.database_url_template.format(name=self.database_name(service))
+
+    def ops_address(self, service: str) -> str:
+        if self.ops_port_base == 0:
+            return f"{self.ops_host}:0"
+        offset = SERVICE_NAMES.index(service) if service in SERVICE_NAMES else len(SERVICE_NAMES)
+        return f"{self.ops_host}:{self.ops_port_base + offset}"
+
+    def require_secrets(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("WORKLB_JWT_SECRET", self.jwt_secret),
+                ("WORKLB_CONTEXT_SECRET", self.context_secret),
+            )
+            if len(value) < 32
+        ]
+        if missing:
+            raise RuntimeError(
+                f"{', '.join(missing)} must be set to at least 32 random characters "
+                "(`make run` generates them into var/secrets.env)"
+            )
+
+    def nameko_config(self, service: str) -> dict:
+        """The nameko container config for one service process."""
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "WEB_SERVER_ADDRESS": self.ops_address(service),
+            "max_workers": self.max_workers,
+            "parent_calls_tracked": 10,
+            "serializer": "json",
+            "WORKLB": self,
+        }
+
+
+def settings_from(config: dict) -> Settings:
+    """The Settings a nameko container was started with (or the environment's)."""
+    found = config.get("WORKLB")
+    return found if isinstance(found, Settings) else Settings()
+
+
+class SettingsProvider(DependencyProvider):
+    """Injects the service's Settings."""
+
+    def get_dependency(self, worker_ctx) -> Settings:
+        return settings_from(self.container.config)

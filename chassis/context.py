@@ -1,0 +1,167 @@
+"""The caller context: who is asking, for which tenant, under which correlation id.
+
+Only the gateway creates a caller (from a verified token). It travels in nameko context data,
+signed with the context secret, so a service trusts the caller and never a tenant id from a
+request body. Event handlers run as the system within the event's tenant.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from chassis.config import settings_from
+from chassis.errors import Forbidden, Unauthenticated
+from chassis.logs import correlation_id_var
+
+CALLER_KEY = "worklb.caller"
+SIGNATURE_KEY = "worklb.sig"
+CORRELATION_KEY = "correlation_id"
+
+# The kinds of account a caller can be.
+OPERATOR = "operator"
+STAFF = "staff"
+JOBSEEKER = "jobseeker"
+CLIENT = "client"
+SYSTEM = "system"
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: str = ANONYMOUS
+    user_id: str | None = None
+    tenant_id: str | None = None
+    roles: tuple[str, ...] = ()
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def system(cls, tenant_id: str | None = None, correlation_id: str | None = None) -> Caller:
+        return cls(
+            kind=SYSTEM,
+            tenant_id=tenant_id,
+            correlation_id=correlation_id or uuid.uuid4().hex,
+        )
+
+    @property
+    def authenticated(self) -> bool:
+        return self.kind != ANONYMOUS
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == SYSTEM
+
+    def can(self, permission: str) -> bool:
+        return self.is_system or permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if not self.authenticated:
+            raise Unauthenticated("Sign in first.")
+        if not self.can(permission):
+            raise Forbidden(f"You do not have the '{permission}' permission.")
+
+    def require_tenant(self) -> str:
+        """The caller's tenant id; refuses callers that act for no tenant."""
+        if not self.authenticated:
+            raise Unauthenticated("Sign in first.")
+        if not self.tenant_id:
+            raise Forbidden("This action belongs to a CBO; sign in with a CBO account.")
+        return self.tenant_id
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["roles"] = list(self.roles)
+        data["permissions"] = sorted(self.permissions)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Caller:
+        data = json.loads(text)
+        return cls(
+            kind=data["kind"],
+            user_id=data.get("user_id"),
+            tenant_id=data.get("tenant_id"),
+            roles=tuple(data.get("roles", ())),
+            permissions=frozenset(data.get("permissions", ())),
+            correlation_id=data.get("correlation_id") or uuid.uuid4().hex,
+        )
+
+
+def sign(payload: str, secret: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def context_data_for(caller: Caller, secret: str) -> dict[str, str]:
+    """The nameko context data that carries `caller` to the services it calls."""
+    payload = caller.to_json()
+    return {
+        CALLER_KEY: payload,
+        SIGNATURE_KEY: sign(payload, secret),
+        CORRELATION_KEY: caller.correlation_id,
+    }
+
+
+def caller_from_context_data(data: dict[str, Any], secret: str) -> Caller:
+    """The verified caller in `data`, or an anonymous one if it is missing or forged."""
+    payload = data.get(CALLER_KEY)
+    signature = data.get(SIGNATURE_KEY)
+    correlation_id = data.get(CORRELATION_KEY) or uuid.uuid4().hex
+    if (
+        isinstance(payload, str)
+        and isinstance(signature, str)
+        and secret
+        and hmac.compare_digest(sign(payload, secret), signature)
+    ):
+        return Caller.from_json(payload)
+    return Caller(correlation_id=correlation_id)
+
+
+class CallerContext(DependencyProvider):
+    """Injects the verified Caller of the current worker and tags its logs."""
+
+    def setup(self) -> None:
+        self.secret = settings_from(self.container.config).context_secret
+
+    def get_dependency(self, worker_ctx) -> Caller:
+        # Event and timer entrypoints sign a system caller the same way the gateway signs users.
+        return caller_from_context_data(worker_ctx.data, self.secret)
+
+    def worker_setup(self, worker_ctx) -> None:
+        correlation_id_var.set(worker_ctx.data.get(CORRELATION_KEY))
+
+
+def requires(permission: str) -> Callable:
+    """Refuse the call unless the service's caller holds `permission`.
+
+    Every RPC entrypoint states what it needs (or `public`); a test checks that none forgets.
+    """
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            self.caller.require(permission)
+            return method(self, *args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def public(method: Callable) -> Callable:
+    """Mark an RPC entrypoint that anybody may call (sign-in, public branding, health)."""
+    method.required_permission = None  # type: ignore[attr-defined]
+    return method
+
+
+def any_of(caller: Caller, permissions: Iterable[str]) -> bool:
+    return any(caller.can(p) for p in permissions)

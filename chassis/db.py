@@ -1,0 +1,170 @@
+"""The database dependency: one PostgreSQL database per service, one transaction per worker.
+
+The transaction commits before the entrypoint answers (see chassis.entrypoints), so a caller
+never sees a reply for a change that did not commit; on error it rolls back.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg2
+from nameko.extensions import DependencyProvider
+from psycogreen.eventlet import patch_psycopg
+from sqlalchemy import create_engine, insert
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from chassis.config import Settings, settings_from
+from chassis.contracts.events import build_envelope
+from chassis.tables import outbox
+
+# Without this psycopg2 blocks every green thread while it waits on the server.
+patch_psycopg()
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    options.setdefault("pool_size", 10)
+    options.setdefault("max_overflow", 20)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in `url` if it does not exist; True if it was created."""
+    parsed = make_url(url)
+    admin = parsed.set(database="postgres", drivername="postgresql")
+    conn = psycopg2.connect(
+        host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+        dbname="postgres",
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,))
+            if cur.fetchone():
+                return False
+            cur.execute(f'CREATE DATABASE "{parsed.database}"')
+            return True
+    finally:
+        conn.close()
+
+
+class UnitOfWork:
+    """A session plus the events its changes cause; both commit together.
+
+    Plain Python: domain code and its unit tests use it without nameko.
+    """
+
+    def __init__(self, session: Session, *, source: str, correlation_id: str | None = None):
+        self.session = session
+        self.source = source
+        self.correlation_id = correlation_id
+        self.emitted: list[dict] = []
+        self.finished = False
+
+    def emit(self, event_type: str, data: dict, *, tenant_id: str | None) -> str:
+        """Record an event in the outbox, in this transaction; returns its event id."""
+        envelope = build_envelope(
+            event_type,
+            data,
+            source=self.source,
+            tenant_id=tenant_id,
+            correlation_id=self.correlation_id,
+        )
+        self.session.execute(
+            insert(outbox).values(
+                event_id=envelope["event_id"],
+                event_type=event_type,
+                tenant_id=tenant_id,
+                envelope=envelope,
+            )
+        )
+        self.emitted.append(envelope)
+        return envelope["event_id"]
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.finished = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.emitted.clear()
+        self.finished = True
+
+    def close(self) -> None:
+        if not self.finished:
+            self.session.rollback()
+        self.session.close()
+
+
+class Database(DependencyProvider):
+    """Injects a UnitOfWork per worker, against the service's own database."""
+
+    def __init__(self) -> None:
+        self.units: dict[Any, UnitOfWork] = {}
+        self.after_commit: list[Callable[[], None]] = []
+
+    def setup(self) -> None:
+        self.settings: Settings = settings_from(self.container.config)
+        self.service_name = self.container.service_name
+        self.engine = make_engine(self.settings.database_url(self.service_name))
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self.engine.dispose()
+
+    def new_unit(self, correlation_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(
+            self.session_factory(), source=self.service_name, correlation_id=correlation_id
+        )
+
+    def get_dependency(self, worker_ctx) -> UnitOfWork:
+        unit = self.new_unit(worker_ctx.data.get("correlation_id"))
+        self.units[worker_ctx] = unit
+        return unit
+
+    def finish(self, worker_ctx, exc_info):
+        """Commit the worker's transaction, or roll it back; returns the (new) exc_info."""
+        unit = self.units.get(worker_ctx)
+        if unit is None or unit.finished:
+            return exc_info
+        if exc_info is not None:
+            unit.rollback()
+            return exc_info
+        try:
+            unit.commit()
+        except Exception:
+            unit.rollback()
+            return sys.exc_info()
+        if unit.emitted:
+            for listener in self.after_commit:
+                listener()
+        return None
+
+    def worker_teardown(self, worker_ctx) -> None:
+        unit = self.units.pop(worker_ctx, None)
+        if unit is not None:
+            unit.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """A unit of work outside any worker (chassis housekeeping)."""
+        unit = self.new_unit()
+        try:
+            yield unit
+            unit.commit()
+            if unit.emitted:
+                for listener in self.after_commit:
+                    listener()
+        except BaseException:
+            unit.rollback()
+            raise
+        finally:
+            unit.close()

@@ -1,0 +1,84 @@
+"""RPC between services, every call bounded by a timeout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import MethodProxy, ReplyListener
+
+from chassis.config import settings_from
+from chassis.errors import ServiceUnavailable
+
+
+class ServiceCaller:
+    """Calls `service.method(...)` on the bus within the worker's context (caller propagates)."""
+
+    def __init__(self, worker_ctx, reply_listener: ReplyListener, timeout: float) -> None:
+        self.worker_ctx = worker_ctx
+        self.reply_listener = reply_listener
+        self.timeout = timeout
+
+    def call_async(self, service: str, method: str, *args: Any, **kwargs: Any):
+        proxy = MethodProxy(self.worker_ctx, service, method, self.reply_listener)
+        try:
+            return proxy.call_async(*args, **kwargs)
+        except UnknownService as exc:
+            raise ServiceUnavailable(f"The {service} service is not running.") from exc
+
+    def wait(self, reply, service: str, timeout: float | None = None) -> Any:
+        limit = self.timeout if timeout is None else timeout
+        try:
+            with eventlet.Timeout(limit):
+                return reply.result()
+        except eventlet.Timeout as exc:
+            raise ServiceUnavailable(
+                f"The {service} service did not answer within {limit:g} s."
+            ) from exc
+
+    def call(self, service: str, method: str, *args: Any, timeout: float | None = None,
+             **kwargs: Any) -> Any:
+        return self.wait(self.call_async(service, method, *args, **kwargs), service, timeout)
+
+
+class BoundService:
+    """`self.identity.whoami()` style access to one service."""
+
+    def __init__(self, caller: ServiceCaller, service: str) -> None:
+        self._caller = caller
+        self._service = service
+
+    def __getattr__(self, method: str):
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._caller.call(self._service, method, *args, **kwargs)
+
+        return call
+
+
+class Services(DependencyProvider):
+    """Injects a ServiceCaller for any service; `timeout` defaults to WORKLB_RPC_TIMEOUT."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout
+
+    def setup(self) -> None:
+        if self.timeout is None:
+            self.timeout = settings_from(self.container.config).rpc_timeout
+
+    def get_dependency(self, worker_ctx) -> ServiceCaller:
+        return ServiceCaller(worker_ctx, self.rpc_reply_listener, self.timeout)
+
+
+class ServiceRpc(Services):
+    """Injects one named service: `identity = ServiceRpc("identity")`."""
+
+    def __init__(self, target: str, timeout: float | None = None) -> None:
+        super().__init__(timeout)
+        self.target = target
+
+    def get_dependency(self, worker_ctx) -> BoundService:
+        return BoundService(super().get_dependency(worker_ctx), self.target)

@@ -1,0 +1,1 @@
+"""WorkLB's services: one package each, importing only the chassis and themselves."""

@@ -1,0 +1,7 @@
+"""The billing service's nameko entrypoints: thin, over the domain code beside them."""
+
+from chassis.service import ServiceBase
+
+
+class BillingService(ServiceBase):
+    name = "billing"

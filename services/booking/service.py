@@ -1,0 +1,7 @@
+"""The booking service's nameko entrypoints: thin, over the domain code beside them."""
+
+from chassis.service import ServiceBase
+
+
+class BookingService(ServiceBase):
+    name = "booking"

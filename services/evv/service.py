@@ -1,0 +1,7 @@
+"""The evv service's nameko entrypoints: thin, over the domain code beside them."""
+
+from chassis.service import ServiceBase
+
+
+class EvvService(ServiceBase):
+    name = "evv"

@@ -1,0 +1,7 @@
+"""The rebooking service's nameko entrypoints: thin, over the domain code beside them."""
+
+from chassis.service import ServiceBase
+
+
+class RebookingService(ServiceBase):
+    name = "rebooking"

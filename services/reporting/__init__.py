@@ -1,0 +1,1 @@
+"""Reporting: a read model built only from events; KPIs, activity reports, downloads."""

@@ -1,0 +1,7 @@
+"""The reporting service's nameko entrypoints: thin, over the domain code beside them."""
+
+from chassis.service import ServiceBase
+
+
+class ReportingService(ServiceBase):
+    name = "reporting"
