@@ -31,7 +31,9 @@ def _floats(text: str) -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    amqp_uri: str = field(default_factory=lambda: _env("WORKLB_AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
+    amqp_uri: str = field(
+        default_factory=lambda: _env("WORKLB_AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/")
+    )
     rabbit_api_uri: str = field(
         default_factory=lambda: _env("WORKLB_RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
     )
@@ -104,9 +106,14 @@ class Settings:
 
     def nameko_config(self, service: str) -> dict:
         """The nameko container config for one service process."""
+        web_address = (
+            f"{self.gateway_host}:{self.gateway_port}"
+            if service == "gateway"
+            else self.ops_address(service)
+        )
         return {
             "AMQP_URI": self.amqp_uri,
-            "WEB_SERVER_ADDRESS": self.ops_address(service),
+            "WEB_SERVER_ADDRESS": web_address,
             "max_workers": self.max_workers,
             "parent_calls_tracked": 10,
             "serializer": "json",

@@ -27,9 +27,10 @@ patch_psycopg()
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    options.setdefault("pool_size", 10)
-    options.setdefault("max_overflow", 20)
-    options.setdefault("pool_pre_ping", True)
+    if "poolclass" not in options:
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+        options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
 
 
@@ -38,7 +39,10 @@ def ensure_database(url: str) -> bool:
     parsed = make_url(url)
     admin = parsed.set(database="postgres", drivername="postgresql")
     conn = psycopg2.connect(
-        host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+        host=admin.host,
+        port=admin.port,
+        user=admin.username,
+        password=admin.password,
         dbname="postgres",
     )
     try:

@@ -56,8 +56,13 @@ def translate_error(exc_info):
         return None
     exc = exc_info[1]
     if isinstance(exc, ValidationError):
-        return _exc_info_of(ValidationFailed(fields=exc.messages_dict if isinstance(
-            exc.messages, dict) else {"_schema": exc.messages}))
+        return _exc_info_of(
+            ValidationFailed(
+                fields=exc.messages_dict
+                if isinstance(exc.messages, dict)
+                else {"_schema": exc.messages}
+            )
+        )
     if isinstance(exc, IntegrityError):
         return _exc_info_of(Conflict("That conflicts with something that already exists."))
     if isinstance(exc, OperationalError):
@@ -81,7 +86,7 @@ def finish_worker(container, worker_ctx, exc_info):
 
 
 class Rpc(nameko.rpc.Rpc):
-    def __init__(self, expected_exceptions=DomainError, **kwargs) -> None:
+    def __init__(self, expected_exceptions=(DomainError, ValidationError), **kwargs) -> None:
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
@@ -94,8 +99,9 @@ class Rpc(nameko.rpc.Rpc):
 rpc = Rpc.decorator
 
 
-def handler_queue(source_service: str, event_type: str, service_name: str, method_name: str,
-                  config: dict) -> Queue:
+def handler_queue(
+    source_service: str, event_type: str, service_name: str, method_name: str, config: dict
+) -> Queue:
     """The durable queue of one service's handler for one event type (nameko's naming)."""
     return Queue(
         f"evt-{source_service}-{event_type}--{service_name}.{method_name}",
@@ -114,8 +120,13 @@ def handler_queues(service_cls, config: dict) -> list[Queue]:
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, EventHandler):
                 queues.append(
-                    handler_queue(entrypoint.source_service, entrypoint.event_type,
-                                  service_cls.name, method_name, config)
+                    handler_queue(
+                        entrypoint.source_service,
+                        entrypoint.event_type,
+                        service_cls.name,
+                        method_name,
+                        config,
+                    )
                 )
     return queues
 
@@ -264,8 +275,14 @@ class EventHandler(nameko.events.EventHandler):
         EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "retried").inc()
         log.warning(
             "event handler failed; retrying",
-            extra={"fields": {"handler": self.handler_key, "attempt": attempt + 1,
-                              "delay_ms": delay_ms, "error": error}},
+            extra={
+                "fields": {
+                    "handler": self.handler_key,
+                    "attempt": attempt + 1,
+                    "delay_ms": delay_ms,
+                    "error": error,
+                }
+            },
         )
         self.queue_consumer.ack_message(message)
 
@@ -279,7 +296,8 @@ class EventHandler(nameko.events.EventHandler):
                     event_id=event.event_id if event else None,
                     event_type=event.event_type if event else self.event_type,
                     body=body.decode(message.content_encoding or "utf-8", "replace")
-                    if isinstance(body, bytes) else str(body),
+                    if isinstance(body, bytes)
+                    else str(body),
                     content_type=message.content_type or "application/json",
                     error=error,
                     attempts=attempts + 1,
@@ -288,8 +306,9 @@ class EventHandler(nameko.events.EventHandler):
         EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "dead_lettered").inc()
         log.error(
             "event dead-lettered",
-            extra={"fields": {"handler": self.handler_key, "attempts": attempts + 1,
-                              "error": error}},
+            extra={
+                "fields": {"handler": self.handler_key, "attempts": attempts + 1, "error": error}
+            },
         )
         self.queue_consumer.ack_message(message)
 

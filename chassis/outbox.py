@@ -125,9 +125,7 @@ class OutboxRelay(DependencyProvider):
                 )
             else:
                 conn.execute(
-                    delete(outbox).where(
-                        outbox.c.published_at < datetime.now(UTC) - KEEP_PUBLISHED
-                    )
+                    delete(outbox).where(outbox.c.published_at < datetime.now(UTC) - KEEP_PUBLISHED)
                 )
             pending, lag = outbox_status(conn)
         OUTBOX_PENDING.labels(self.service_name).set(pending)

@@ -38,8 +38,9 @@ class ServiceCaller:
                 f"The {service} service did not answer within {limit:g} s."
             ) from exc
 
-    def call(self, service: str, method: str, *args: Any, timeout: float | None = None,
-             **kwargs: Any) -> Any:
+    def call(
+        self, service: str, method: str, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> Any:
         return self.wait(self.call_async(service, method, *args, **kwargs), service, timeout)
 
 

@@ -56,8 +56,12 @@ class ServiceBase:
                 select(func.count()).where(dead_letters.c.replayed_at.is_(None))
             ).scalar_one()
         except Exception as exc:  # the check reports, it never raises
-            return {"service": self.name, "status": "down", "checked_at": checked_at,
-                    "error": f"database: {type(exc).__name__}"}
+            return {
+                "service": self.name,
+                "status": "down",
+                "checked_at": checked_at,
+                "error": f"database: {type(exc).__name__}",
+            }
         DEAD_LETTERS.labels(self.name).set(unreplayed)
         return {
             "service": self.name,

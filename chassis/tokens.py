@@ -16,8 +16,15 @@ ACCESS = "access"
 REFRESH = "refresh"
 
 
-def issue(secret: str, *, token_type: str, subject: str, lifetime: timedelta,
-          claims: dict[str, Any] | None = None, now: datetime | None = None) -> tuple[str, dict]:
+def issue(
+    secret: str,
+    *,
+    token_type: str,
+    subject: str,
+    lifetime: timedelta,
+    claims: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> tuple[str, dict]:
     now = now or datetime.now(UTC)
     payload = {
         "iss": ISSUER,
@@ -35,7 +42,10 @@ def verify(secret: str, token: str, *, token_type: str) -> dict[str, Any]:
     """The token's claims; Unauthenticated if it is expired, forged or of another type."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "typ", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:

@@ -36,31 +36,26 @@ PERMISSIONS: dict[str, str] = {
     "self.book": "Book workers for one's own client organisation.",
 }
 
-_CBO_PERMISSIONS = frozenset(
-    p for p in PERMISSIONS if not p.startswith(("platform.", "self."))
-)
+_CBO_PERMISSIONS = frozenset(p for p in PERMISSIONS if not p.startswith(("platform.", "self.")))
 
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "operator": frozenset(p for p in PERMISSIONS if p.startswith("platform.")),
     "owner": _CBO_PERMISSIONS,
     "admin": _CBO_PERMISSIONS - {"tenant.staff.manage"},
     "approver": frozenset({"jobseekers.read", "jobseekers.approve", "clients.read"}),
-    "scheduler": frozenset(
-        {"jobseekers.read", "clients.read", "bookings.read", "bookings.manage"}
-    ),
+    "scheduler": frozenset({"jobseekers.read", "clients.read", "bookings.read", "bookings.manage"}),
     "finance": frozenset(
         {"clients.read", "bookings.read", "timesheets.approve", "payroll.run", "reports.read"}
     ),
-    "viewer": frozenset(
-        {"jobseekers.read", "clients.read", "bookings.read", "reports.read"}
-    ),
+    "viewer": frozenset({"jobseekers.read", "clients.read", "bookings.read", "reports.read"}),
     "jobseeker": frozenset({"self.profile", "self.work"}),
     "client": frozenset({"self.profile", "self.book", "bookings.read"}),
 }
 
 
-def permissions_for(roles: list[str] | tuple[str, ...],
-                    custom: dict[str, frozenset[str]] | None = None) -> frozenset[str]:
+def permissions_for(
+    roles: list[str] | tuple[str, ...], custom: dict[str, frozenset[str]] | None = None
+) -> frozenset[str]:
     found: set[str] = set()
     for role in roles:
         found |= BUILTIN_ROLES.get(role) or (custom or {}).get(role, frozenset())

@@ -50,9 +50,16 @@ def find_account(uow: UnitOfWork, *, email: str, tenant_id: str | None) -> Accou
     return uow.session.execute(query).scalar_one_or_none()
 
 
-def create_account(uow: UnitOfWork, *, email: str, kind: str, roles: list[str],
-                   tenant_id: str | None, display_name: str = "",
-                   password: str | None = None) -> Account:
+def create_account(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    kind: str,
+    roles: list[str],
+    tenant_id: str | None,
+    display_name: str = "",
+    password: str | None = None,
+) -> Account:
     if find_account(uow, email=email, tenant_id=tenant_id) is not None:
         raise Conflict("That email is already registered.", {"email": ["Already registered."]})
     account = Account(
@@ -79,8 +86,15 @@ def ensure_operator(uow: UnitOfWork, *, email: str, password: str, display_name:
     existing = find_account(uow, email=email, tenant_id=None)
     if existing is not None:
         return existing
-    return create_account(uow, email=email, kind=OPERATOR, roles=["operator"], tenant_id=None,
-                          display_name=display_name, password=password)
+    return create_account(
+        uow,
+        email=email,
+        kind=OPERATOR,
+        roles=["operator"],
+        tenant_id=None,
+        display_name=display_name,
+        password=password,
+    )
 
 
 def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
@@ -90,8 +104,12 @@ def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now:
         token_type=ACCESS,
         subject=account.id,
         lifetime=timedelta(minutes=settings.access_minutes),
-        claims={"tid": account.tenant_id, "kind": account.kind, "roles": account.roles,
-                "perms": permissions},
+        claims={
+            "tid": account.tenant_id,
+            "kind": account.kind,
+            "roles": account.roles,
+            "perms": permissions,
+        },
         now=now,
     )
     refresh, claims = issue(
@@ -116,8 +134,15 @@ def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now:
     }
 
 
-def sign_in(uow: UnitOfWork, *, email: str, password: str, tenant_id: str | None,
-            settings: TokenSettings, now: datetime | None = None) -> dict:
+def sign_in(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    password: str,
+    tenant_id: str | None,
+    settings: TokenSettings,
+    now: datetime | None = None,
+) -> dict:
     now = now or datetime.now(UTC)
     account = find_account(uow, email=email, tenant_id=tenant_id)
     if account is not None and account.locked_until and account.locked_until > now:
@@ -136,8 +161,9 @@ def sign_in(uow: UnitOfWork, *, email: str, password: str, tenant_id: str | None
     return _token_pair(uow, account, settings, now)
 
 
-def refresh(uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings,
-            now: datetime | None = None) -> dict:
+def refresh(
+    uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings, now: datetime | None = None
+) -> dict:
     """Rotate a refresh token: the old one is revoked, a new pair is issued."""
     now = now or datetime.now(UTC)
     claims = verify(settings.secret, refresh_token, token_type=REFRESH)

@@ -7,10 +7,13 @@ from marshmallow import Schema, fields, validate
 
 class SignInSchema(Schema):
     email = fields.Email(required=True, metadata={"description": "The account's email."})
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                             load_only=True)
+    password = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), load_only=True
+    )
     tenant_id = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(equal=36),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(equal=36),
         metadata={"description": "The CBO whose site the person signs in on; none for the city."},
     )
 
@@ -38,7 +41,9 @@ class MeSchema(Schema):
 
 class OperatorSchema(Schema):
     email = fields.Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=12, max=200),
-                             load_only=True)
-    display_name = fields.String(load_default="Platform operator",
-                                 validate=validate.Length(min=1, max=200))
+    password = fields.String(
+        required=True, validate=validate.Length(min=12, max=200), load_only=True
+    )
+    display_name = fields.String(
+        load_default="Platform operator", validate=validate.Length(min=1, max=200)
+    )

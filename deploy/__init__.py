@@ -1,0 +1,1 @@
+"""How WorkLB runs: the deploy steps (migrate, bootstrap) and the local launcher."""

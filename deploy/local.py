@@ -1,0 +1,227 @@
+"""The local launcher (`make run`): one process per service and one for the gateway, as in
+production.
+
+It checks RabbitMQ and PostgreSQL, generates local secrets once (var/secrets.env), creates and
+migrates every database, declares the broker topology, makes sure the operator account exists,
+starts every process, waits until /health reports all of them up, and prints where to open the
+platform. Ctrl-C stops everything. Tests and the benchmark use the same Platform class.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+import requests
+
+from chassis.config import SERVICE_NAMES, Settings
+from deploy.bootstrap import ensure_operator, operator_credentials
+from deploy.catalogue import GATEWAY_CLASS, SERVICE_CLASSES
+from deploy.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET")
+
+
+class PlatformError(RuntimeError):
+    pass
+
+
+def local_secrets(var: Path) -> dict[str, str]:
+    """Random secrets for this machine, made once and kept out of the repository."""
+    path = var / "secrets.env"
+    found: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition("=")
+            found[key.strip()] = value.strip()
+    missing = [name for name in SECRET_NAMES if len(found.get(name, "")) < 32]
+    if missing:
+        for name in missing:
+            found[name] = secrets.token_urlsafe(48)
+        path.write_text("".join(f"{k}={v}\n" for k, v in found.items()))
+        path.chmod(0o600)
+    return found
+
+
+def check_dependencies(settings: Settings) -> None:
+    """Fail early, saying how to start whatever is not reachable."""
+    amqp = urlparse(settings.amqp_uri.replace("pyamqp://", "amqp://"))
+    try:
+        socket.create_connection((amqp.hostname, amqp.port or 5672), timeout=3).close()
+    except OSError as exc:
+        raise PlatformError(
+            f"RabbitMQ is not reachable at {amqp.hostname}:{amqp.port or 5672} ({exc}).\n"
+            "Start it with:  rabbitmq-server -detached"
+        ) from exc
+    api = urlparse(settings.rabbit_api_uri)
+    try:
+        requests.get(
+            f"{api.scheme}://{api.hostname}:{api.port}/api/overview",
+            auth=(api.username or "guest", api.password or "guest"),
+            timeout=3,
+        )
+    except requests.RequestException as exc:
+        raise PlatformError(
+            "RabbitMQ's management API is not reachable; enable it with:\n"
+            "  rabbitmq-plugins enable rabbitmq_management"
+        ) from exc
+    url = settings.database_url("identity")
+    parsed = urlparse(url.replace("postgresql+psycopg2", "postgresql"))
+    try:
+        psycopg2.connect(
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg2.Error as exc:
+        raise PlatformError(
+            f"PostgreSQL is not reachable at {parsed.hostname}:{parsed.port or 5432} ({exc}).\n"
+            "Start it with:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) "
+            "main start"
+        ) from exc
+
+
+class Platform:
+    """Every service and the gateway as child processes of this one."""
+
+    def __init__(
+        self, env: dict[str, str] | None = None, var: Path | None = None, log_to_files: bool = True
+    ) -> None:
+        self.var = var or ROOT / "var"
+        self.var.mkdir(parents=True, exist_ok=True)
+        (self.var / "log").mkdir(exist_ok=True)
+        self.env = {**os.environ, **(env or {})}
+        for key, value in local_secrets(self.var).items():
+            self.env.setdefault(key, value)
+        self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.log_to_files = log_to_files
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    @property
+    def settings(self) -> Settings:
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            return Settings()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
+
+    def prepare(self, quiet: bool = False) -> tuple[str, str]:
+        settings = self.settings
+        check_dependencies(settings)
+        migrate(settings, quiet=quiet)
+        email, password = operator_credentials(
+            self.var, self.env.get("WORKLB_OPERATOR_EMAIL", "operator@worklb.local")
+        )
+        ensure_operator(settings, email=email, password=password)
+        return email, password
+
+    def start(self, timeout: float = 60.0) -> None:
+        targets = {**SERVICE_CLASSES, "gateway": GATEWAY_CLASS}
+        for name, path in targets.items():
+            # The child keeps its own handle on the log file for as long as it runs.
+            out = (self.var / "log" / f"{name}.log").open("ab") if self.log_to_files else None  # noqa: SIM115
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "chassis.runner", path],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_healthy(timeout)
+
+    def wait_healthy(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        last: dict | str = "no answer yet"
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                response = requests.get(f"{self.url}/health", timeout=5)
+                last = response.json()
+                if response.status_code == 200:
+                    return last
+            except (requests.RequestException, ValueError) as exc:
+                last = str(exc)
+            time.sleep(0.25)
+        raise PlatformError(f"the platform did not become healthy in {timeout:g} s: {last}")
+
+    def check_alive(self) -> None:
+        dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+        if dead:
+            raise PlatformError(f"stopped unexpectedly: {dead}; see {self.var / 'log'}/<name>.log")
+
+    def stop(self, grace: float = 15.0) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    platform = Platform()
+    print("WorkLB: preparing databases and the broker…")
+    try:
+        email, password = platform.prepare()
+        print(f"Starting {len(SERVICE_NAMES)} services and the gateway…")
+        platform.start()
+    except PlatformError as exc:
+        platform.stop()
+        print(f"\nCannot start WorkLB: {exc}", file=sys.stderr)
+        return 1
+    url = platform.url
+    print(
+        f"""
+WorkLB is running: open {url}
+  API docs      {url}/api/docs
+  Health        {url}/health
+  Operator      {email} / password in var/operator.txt
+  Logs          {platform.var / "log"}/<service>.log
+  Demo data     make demo   (in another terminal)
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            platform.check_alive()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping WorkLB…")
+    except PlatformError as exc:
+        print(f"\nWorkLB stopped: {exc}", file=sys.stderr)
+        platform.stop()
+        return 1
+    platform.stop()
+    print("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""HTTP handling for the gateway, kept apart from nameko: routing, JSON in and out, errors,
+CORS, health aggregation. `Api.handle` turns one werkzeug Request into one Response."""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nameko.exceptions import RemoteError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from chassis.config import SERVICE_NAMES
+from chassis.context import Caller
+from chassis.errors import (
+    BadRequest,
+    DomainError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from chassis.rpc import ServiceCaller
+from gateway.openapi import build_openapi
+from gateway.routes import ROUTES, Route
+
+log = logging.getLogger(__name__)
+
+MAX_JSON_BYTES = 1 * 1024 * 1024
+HEALTH_TIMEOUT = 3.0
+STATIC_ROOT = Path(__file__).resolve().parent / "static"
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>WorkLB API</title>
+<link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/api/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#ui", deepLinking: true});</script>
+</body></html>"""
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        json.dumps(payload, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+        headers=headers,
+    )
+
+
+def error_response(error: DomainError, correlation_id: str) -> Response:
+    return json_response({"error": error.to_dict(), "correlation_id": correlation_id}, error.status)
+
+
+def read_json_object(request: Request) -> dict:
+    """The request's JSON object body, or a 4xx DomainError saying what is wrong."""
+    if request.content_length and request.content_length > MAX_JSON_BYTES:
+        raise PayloadTooLarge(f"A JSON body may be at most {MAX_JSON_BYTES} bytes.")
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}.") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body
+
+
+class Api:
+    def __init__(self, *, cors_origins: tuple[str, ...] = (), routes=ROUTES) -> None:
+        self.routes = routes
+        self.cors_origins = set(cors_origins)
+        rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
+        native: dict[str, tuple[str, Callable]] = {
+            "/health": ("GET", self.health),
+            "/metrics": ("GET", self.metrics),
+            "/api/openapi.json": ("GET", self.openapi),
+            "/api/docs": ("GET", self.docs),
+            "/api/docs/<path:asset>": ("GET", self.docs_asset),
+            "/api/v1/admin/dead-letters": ("GET", self.list_dead_letters),
+            "/api/v1/admin/dead-letters/<service>/<int:dead_letter_id>/replay": (
+                "POST",
+                self.replay_dead_letter,
+            ),
+            "/": ("GET", self.index),
+        }
+        rules += [
+            Rule(path, methods=[method], endpoint=fn) for path, (method, fn) in native.items()
+        ]
+        self.url_map = Map(rules, strict_slashes=False)
+        self.openapi_document = build_openapi(routes)
+
+    # -- the door ----------------------------------------------------------------------------
+
+    def handle(self, request: Request, caller: Caller, services: ServiceCaller) -> Response:
+        origin = request.headers.get("Origin")
+        if request.method == "OPTIONS":
+            response = Response(status=204)
+        else:
+            try:
+                response = self.dispatch(request, caller, services)
+            except DomainError as error:
+                response = error_response(error, caller.correlation_id)
+            except RemoteError as error:
+                log.error("a service failed", extra={"fields": {"error": str(error)}})
+                response = json_response(
+                    {
+                        "error": {
+                            "code": "internal_error",
+                            "message": "Something went wrong on our side; it has been logged.",
+                        },
+                        "correlation_id": caller.correlation_id,
+                    },
+                    500,
+                )
+        response.headers["X-Request-ID"] = caller.correlation_id
+        if origin and origin in self.cors_origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-ID"
+        return response
+
+    def dispatch(self, request: Request, caller: Caller, services: ServiceCaller) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+        except MethodNotAllowed as exc:
+            raise DomainError(f"{request.method} is not allowed here.") from exc
+        except RouteNotFound as exc:
+            raise NotFound(f"There is nothing at {request.path}.") from exc
+        if isinstance(endpoint, Route):
+            return self.call_route(endpoint, values, request, caller, services)
+        return endpoint(request=request, caller=caller, services=services, **values)
+
+    def call_route(
+        self, route: Route, values: dict, request: Request, caller: Caller, services: ServiceCaller
+    ) -> Response:
+        if route.auth and not caller.authenticated:
+            raise Unauthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
+        kwargs: dict[str, Any] = dict(values)
+        if route.body is not None:
+            kwargs["body"] = read_json_object(request)
+        if route.query is not None:
+            kwargs["query"] = request.args.to_dict(flat=True)
+        result = services.call(route.service, route.rpc, **kwargs)
+        if route.status == 204 or result is None:
+            return Response(status=204)
+        return json_response(result, route.status)
+
+    # -- the gateway's own endpoints ---------------------------------------------------------
+
+    def health(self, services: ServiceCaller, **_) -> Response:
+        pending = {name: services.call_async(name, "health") for name in SERVICE_NAMES}
+        report: dict[str, dict] = {}
+        for name, reply in pending.items():
+            try:
+                report[name] = services.wait(reply, name, HEALTH_TIMEOUT)
+            except Exception as exc:
+                report[name] = {
+                    "service": name,
+                    "status": "down",
+                    "error": getattr(exc, "message", type(exc).__name__),
+                }
+        up = all(entry.get("status") == "up" for entry in report.values())
+        return json_response(
+            {"status": "up" if up else "degraded", "services": report}, 200 if up else 503
+        )
+
+    def metrics(self, **_) -> Response:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    def openapi(self, **_) -> Response:
+        return json_response(self.openapi_document)
+
+    def docs(self, **_) -> Response:
+        return Response(DOCS_PAGE, mimetype="text/html")
+
+    def docs_asset(self, asset: str, **_) -> Response:
+        return self._file(swagger_ui_path, asset)
+
+    def index(self, **_) -> Response:
+        return self._file(STATIC_ROOT, "index.html")
+
+    def _file(self, root, name: str) -> Response:
+        path = Path(str(root)) / name
+        if ".." in name.split("/") or not path.is_file():
+            raise NotFound(f"There is no file {name}.")
+        mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return Response(
+            path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "public, max-age=3600"}
+        )
+
+    def list_dead_letters(
+        self, request: Request, caller: Caller, services: ServiceCaller, **_
+    ) -> Response:
+        caller.require("platform.operate")
+        wanted = request.args.get("service")
+        if wanted is not None and wanted not in SERVICE_NAMES:
+            raise BadRequest(
+                "Unknown service.", {"service": [f"One of {', '.join(SERVICE_NAMES)}."]}
+            )
+        include = request.args.get("include_replayed", "false").lower() == "true"
+        names = [wanted] if wanted else list(SERVICE_NAMES)
+        pending = {
+            n: services.call_async(n, "list_dead_letters", include_replayed=include) for n in names
+        }
+        letters = []
+        for name, reply in pending.items():
+            for letter in services.wait(reply, name):
+                letters.append({"service": name, **letter})
+        letters.sort(key=lambda letter: letter["created_at"], reverse=True)
+        return json_response(letters)
+
+    def replay_dead_letter(
+        self, caller: Caller, services: ServiceCaller, service: str, dead_letter_id: int, **_
+    ) -> Response:
+        caller.require("platform.operate")
+        if service not in SERVICE_NAMES:
+            raise NotFound(f"There is no service {service}.")
+        return json_response(services.call(service, "replay_dead_letter", dead_letter_id))

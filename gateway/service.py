@@ -1,0 +1,121 @@
+"""The gateway as a nameko service: one HTTP entrypoint that authenticates the request, turns the
+token into a signed caller context, and hands the request to gateway.http.Api."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from functools import partial
+
+from eventlet.event import Event
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
+
+from chassis.config import Settings, SettingsProvider, settings_from
+from chassis.context import Caller, CallerContext, context_data_for
+from chassis.errors import DomainError, Unauthenticated
+from chassis.metrics import Metrics
+from chassis.rpc import ServiceCaller, Services
+from chassis.tokens import ACCESS, verify
+from gateway.http import Api, error_response, json_response
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
+    """The caller a request's bearer token names; anonymous without one."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return Caller(correlation_id=correlation_id)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Use 'Authorization: Bearer <access token>'.")
+    claims = verify(secret, token.strip(), token_type=ACCESS)
+    return Caller(
+        kind=claims.get("kind", "anonymous"),
+        user_id=claims["sub"],
+        tenant_id=claims.get("tid"),
+        roles=tuple(claims.get("roles", ())),
+        permissions=frozenset(claims.get("perms", ())),
+        correlation_id=correlation_id,
+    )
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    """Every path and method; the worker gets the request and a verified caller context."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD", "/<path:path>", **kwargs)
+
+    def get_url_rule(self):
+        return Rule(self.url, methods=self.method.split(","))
+
+    def setup(self) -> None:
+        settings = settings_from(self.container.config)
+        self.jwt_secret = settings.jwt_secret
+        self.context_secret = settings.context_secret
+        super().setup()
+
+    def handle_request(self, request):
+        request.shallow = False
+        given = request.headers.get("X-Request-ID", "")
+        correlation_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        try:
+            caller = caller_from_request(request, self.jwt_secret, correlation_id)
+        except DomainError as error:
+            return error_response(error, correlation_id)
+        event = Event()
+        self.container.spawn_worker(
+            self,
+            (request,),
+            {},
+            context_data=context_data_for(caller, self.context_secret),
+            handle_result=partial(self.handle_result, event),
+        )
+        try:
+            return event.wait()
+        except Exception:
+            log.exception("the gateway failed to handle a request")
+            return json_response(
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "Something went wrong on our side; it has been logged.",
+                    },
+                    "correlation_id": correlation_id,
+                },
+                500,
+            )
+
+
+class RootEntrypoint(ApiEntrypoint):
+    def get_url_rule(self):
+        return Rule("/", methods=self.method.split(","))
+
+
+class Gateway:
+    name = "gateway"
+
+    caller: Caller = CallerContext()  # type: ignore[assignment]
+    services: ServiceCaller = Services()  # type: ignore[assignment]
+    settings: Settings = SettingsProvider()  # type: ignore[assignment]
+    metrics = Metrics()
+    _api: Api | None = None
+
+    def api(self) -> Api:
+        # Built once per process: the route map and the OpenAPI document do not change.
+        if Gateway._api is None:
+            Gateway._api = Api(cors_origins=self.settings.cors_origins)
+        return Gateway._api
+
+    @ApiEntrypoint.decorator
+    def handle(self, request) -> Response:
+        return self.api().handle(request, self.caller, self.services)
+
+    @RootEntrypoint.decorator
+    def handle_root(self, request) -> Response:
+        return self.api().handle(request, self.caller, self.services)
