@@ -1,0 +1,28 @@
+"""Root test configuration. eventlet must patch the standard library before anything else."""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import secrets  # noqa: E402
+
+# Tests use their own databases and fresh secrets, never a developer's local ones.
+os.environ.setdefault("WORKLB_DATABASE_PREFIX", "worklb_test")
+os.environ.setdefault("WORKLB_JWT_SECRET", secrets.token_urlsafe(48))
+os.environ.setdefault("WORKLB_CONTEXT_SECRET", secrets.token_urlsafe(48))
+os.environ.setdefault("WORKLB_EVENT_RETRY_DELAYS", "0.05,0.1,0.2")
+os.environ.setdefault("WORKLB_OUTBOX_POLL_SECONDS", "0.5")
+os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
+
+import chassis  # noqa: E402,F401  (quiets eventlet's deprecation notice)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by the folder it lives in: unit, integration or e2e."""
+    import pytest
+
+    for item in items:
+        for kind in ("unit", "integration", "e2e"):
+            if f"/tests/{kind}/" in str(item.fspath):
+                item.add_marker(getattr(pytest.mark, kind))

@@ -1,0 +1,106 @@
+"""Two small services built on the chassis, used to prove what the chassis guarantees.
+
+`it_publisher` records notes and emits `note.recorded`; `it_consumer` keeps what it receives
+and can be told to fail, to exercise retries and dead letters.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
+
+from chassis.context import public
+from chassis.contracts.events import event
+from chassis.entrypoints import event_handler, rpc
+from chassis.errors import Conflict
+from chassis.rpc import Services
+from chassis.service import ServiceBase
+
+
+@event("note.recorded")
+class NoteRecorded(Schema):
+    """A test note was recorded."""
+
+    note = fields.String(required=True)
+
+
+publisher_metadata = MetaData()
+notes = Table(
+    "notes",
+    publisher_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("note", String(200), nullable=False),
+)
+
+consumer_metadata = MetaData()
+received = Table(
+    "received",
+    consumer_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("note", String(200), nullable=False),
+)
+# How many more times the consumer should fail; a table so the test controls it from outside.
+failures = Table(
+    "failures",
+    consumer_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("remaining", Integer, nullable=False),
+)
+
+
+def record_note(unit, note: str, tenant_id: str | None) -> None:
+    unit.session.execute(insert(notes).values(note=note))
+    unit.emit("note.recorded", {"note": note}, tenant_id=tenant_id)
+
+
+class PublisherService(ServiceBase):
+    name = "it_publisher"
+
+    @rpc
+    @public
+    def record(self, note: str, fail_after_emit: bool = False) -> str:
+        record_note(self.db, note, self.caller.tenant_id)
+        if fail_after_emit:
+            raise Conflict("refused after emitting")
+        return note
+
+    @rpc
+    @public
+    def slow(self, seconds: float) -> None:
+        self.db.session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+
+    @rpc
+    @public
+    def whoami(self) -> dict:
+        return {
+            "kind": self.caller.kind,
+            "tenant_id": self.caller.tenant_id,
+            "correlation_id": self.caller.correlation_id,
+        }
+
+
+class ConsumerService(ServiceBase):
+    name = "it_consumer"
+
+    @event_handler("it_publisher", "note.recorded")
+    def on_note_recorded(self, event) -> None:
+        session = self.db.session
+        remaining = session.execute(select(failures.c.remaining).with_for_update()).scalar()
+        if remaining:
+            session.execute(failures.update().values(remaining=remaining - 1))
+            session.commit()  # the countdown survives the failure below
+            raise RuntimeError(f"told to fail ({remaining} more)")
+        session.execute(insert(received).values(event_id=event.event_id, note=event.data["note"]))
+
+
+class CallingService:
+    """Calls it_publisher with a short timeout, to show RPC never waits forever."""
+
+    name = "it_caller"
+    services = Services(timeout=0.3)
+
+    @rpc
+    @public
+    def call_slow(self, seconds: float) -> None:
+        self.services.call("it_publisher", "slow", seconds)

@@ -1,0 +1,54 @@
+import uuid
+
+import pytest
+from marshmallow import ValidationError
+
+from chassis.contracts.events import CATALOGUE, UnknownEvent, build_envelope, parse_envelope
+
+
+def test_envelope_round_trip_carries_everything_an_event_needs():
+    envelope = build_envelope(
+        "account.created",
+        {"account_id": "a1", "kind": "staff", "roles": ["approver"]},
+        source="identity",
+        tenant_id="t1",
+        correlation_id="c1",
+    )
+    assert set(envelope) == {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "tenant_id",
+        "occurred_at",
+        "correlation_id",
+        "source",
+        "data",
+    }
+    event = parse_envelope(envelope)
+    assert uuid.UUID(event.event_id)
+    assert event.tenant_id == "t1"
+    assert event.schema_version == CATALOGUE["account.created"].version
+    assert event.data == {"account_id": "a1", "kind": "staff", "roles": ["approver"]}
+    assert event.occurred_at.tzinfo is not None
+
+
+def test_unregistered_event_is_refused():
+    with pytest.raises(UnknownEvent):
+        build_envelope("nothing.happened", {}, source="x", tenant_id=None)
+
+
+def test_payload_that_breaks_its_schema_is_refused():
+    with pytest.raises(ValidationError):
+        build_envelope("account.created", {"kind": "staff"}, source="identity", tenant_id=None)
+
+
+@pytest.mark.parametrize("body", [None, [], "text", {"event_type": "account.created"}])
+def test_malformed_envelopes_are_refused(body):
+    with pytest.raises(ValidationError):
+        parse_envelope(body)
+
+
+def test_event_names_follow_the_house_rule():
+    for name in CATALOGUE:
+        noun, _, verb = name.partition(".")
+        assert noun and verb.endswith("ed"), name
