@@ -63,10 +63,19 @@ class UnitOfWork:
     Plain Python: domain code and its unit tests use it without nameko.
     """
 
-    def __init__(self, session: Session, *, source: str, correlation_id: str | None = None):
+    def __init__(
+        self,
+        session: Session,
+        *,
+        source: str,
+        correlation_id: str | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ):
         self.session = session
         self.source = source
         self.correlation_id = correlation_id
+        # Told after a commit that wrote events (the outbox relay, so it publishes at once).
+        self.on_commit = on_commit
         self.emitted: list[dict] = []
         self.finished = False
 
@@ -93,6 +102,9 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         self.finished = True
+        if self.emitted and self.on_commit is not None:
+            self.on_commit()
+        self.emitted = []
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -126,8 +138,15 @@ class Database(DependencyProvider):
 
     def new_unit(self, correlation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(
-            self.session_factory(), source=self.service_name, correlation_id=correlation_id
+            self.session_factory(),
+            source=self.service_name,
+            correlation_id=correlation_id,
+            on_commit=self._committed,
         )
+
+    def _committed(self) -> None:
+        for listener in self.after_commit:
+            listener()
 
     def get_dependency(self, worker_ctx) -> UnitOfWork:
         unit = self.new_unit(worker_ctx.data.get("correlation_id"))
@@ -147,9 +166,6 @@ class Database(DependencyProvider):
         except Exception:
             unit.rollback()
             return sys.exc_info()
-        if unit.emitted:
-            for listener in self.after_commit:
-                listener()
         return None
 
     def worker_teardown(self, worker_ctx) -> None:
@@ -164,9 +180,6 @@ class Database(DependencyProvider):
         try:
             yield unit
             unit.commit()
-            if unit.emitted:
-                for listener in self.after_commit:
-                    listener()
         except BaseException:
             unit.rollback()
             raise

@@ -153,6 +153,8 @@ def sign_in(
             if account.failed_sign_ins >= MAX_FAILED_SIGN_INS:
                 account.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                 account.failed_sign_ins = 0
+            # The failure must count although the call fails (and so would roll back).
+            uow.commit()
         raise Unauthenticated("The email or password is not right.")
     if account.status != "active":
         raise Unauthenticated("This account is not active.")

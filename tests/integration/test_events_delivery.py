@@ -165,9 +165,12 @@ def test_dead_letters_are_for_the_operator_only(
         kind="staff", user_id="s", tenant_id="t", permissions=frozenset({"jobseekers.read"})
     )
 
-    with ServiceRpcProxy(
-        "it_consumer", config, context_data=context_data_for(staff, settings.context_secret)
-    ) as rpc, pytest.raises(Forbidden):
+    with (
+        ServiceRpcProxy(
+            "it_consumer", config, context_data=context_data_for(staff, settings.context_secret)
+        ) as rpc,
+        pytest.raises(Forbidden),
+    ):
         rpc.list_dead_letters()
     with ServiceRpcProxy("it_consumer", config) as rpc, pytest.raises(Unauthenticated):
         rpc.list_dead_letters()
@@ -181,9 +184,12 @@ def test_handler_that_fails_twice_succeeds_on_retry(container_factory, service_c
     publisher = container_factory(PublisherService, config)
     consumer.start()
     publisher.start()
-    with entrypoint_waiter(
-        consumer, "on_note_recorded", callback=lambda ctx, result, exc_info: exc_info is None
-    ), ServiceRpcProxy("it_publisher", config) as rpc:
+    with (
+        entrypoint_waiter(
+            consumer, "on_note_recorded", callback=lambda ctx, result, exc_info: exc_info is None
+        ),
+        ServiceRpcProxy("it_publisher", config) as rpc,
+    ):
         rpc.record("fails twice")
     assert count(databases["it_consumer"], received) == 1
     assert count(databases["it_consumer"], dead_letters) == 0
