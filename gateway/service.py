@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from functools import partial
 
@@ -61,13 +62,32 @@ class ApiEntrypoint(HttpRequestHandler):
         super().setup()
 
     def handle_request(self, request):
+        started = time.perf_counter()
+        response = self._respond(request)
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "correlation_id": response.headers.get("X-Request-ID"),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            },
+        )
+        return response
+
+    def _respond(self, request):
         request.shallow = False
         given = request.headers.get("X-Request-ID", "")
         correlation_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
         try:
             caller = caller_from_request(request, self.jwt_secret, correlation_id)
         except DomainError as error:
-            return error_response(error, correlation_id)
+            response = error_response(error, correlation_id)
+            response.headers["X-Request-ID"] = correlation_id
+            return response
         event = Event()
         self.container.spawn_worker(
             self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import requests
 from openapi_spec_validator import validate
 
@@ -43,21 +45,33 @@ def test_sign_in_then_whoami(api, platform, operator_token):
     assert me["kind"] == "operator" and me["tenant_id"] is None
     assert "platform.operate" in me["permissions"]
     assert response.headers["X-Request-ID"] == "e2e-trace-0001"
+    gateway_log = (platform.var / "log" / "gateway.log").read_text()
+    logged = [json.loads(line) for line in gateway_log.splitlines() if "e2e-trace-0001" in line]
+    assert logged and logged[0]["path"] == "/api/v1/me" and logged[0]["status"] == 200
 
 
 def test_wrong_password_and_bad_input(api, platform):
     email, _ = platform.credentials
-    wrong = api("POST", "/api/v1/auth/token", json={"email": "nobody@example.org",
-                                                    "password": "nope"})
+    wrong = api(
+        "POST", "/api/v1/auth/token", json={"email": "nobody@example.org", "password": "nope"}
+    )
     assert wrong.status_code == 401
     invalid = api("POST", "/api/v1/auth/token", json={"email": "not an email", "password": 7})
     assert invalid.status_code == 422
     assert set(invalid.json()["error"]["fields"]) == {"email", "password"}
-    malformed = api("POST", "/api/v1/auth/token", data="{oops",
-                    headers={"Content-Type": "application/json"})
+    malformed = api(
+        "POST", "/api/v1/auth/token", data="{oops", headers={"Content-Type": "application/json"}
+    )
     assert malformed.status_code == 400
-    assert api("POST", "/api/v1/auth/token", data="email=a",
-               headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 415
+    assert (
+        api(
+            "POST",
+            "/api/v1/auth/token",
+            data="email=a",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ).status_code
+        == 415
+    )
 
 
 def test_requests_without_a_valid_token_are_refused(api, operator_token):
@@ -75,11 +89,13 @@ def test_refresh_rotation_and_sign_out(api, platform):
     assert rotated.status_code == 200
     reused = api("POST", "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert reused.status_code == 401
-    out = api("POST", "/api/v1/auth/sign-out",
-              json={"refresh_token": rotated.json()["refresh_token"]})
+    out = api(
+        "POST", "/api/v1/auth/sign-out", json={"refresh_token": rotated.json()["refresh_token"]}
+    )
     assert out.status_code == 204
-    after = api("POST", "/api/v1/auth/refresh",
-                json={"refresh_token": rotated.json()["refresh_token"]})
+    after = api(
+        "POST", "/api/v1/auth/refresh", json={"refresh_token": rotated.json()["refresh_token"]}
+    )
     assert after.status_code == 401
 
 
