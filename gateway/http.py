@@ -3,6 +3,7 @@ CORS, health aggregation. `Api.handle` turns one werkzeug Request into one Respo
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import mimetypes
@@ -29,6 +30,7 @@ from chassis.errors import (
     UnsupportedMediaType,
 )
 from chassis.rpc import ServiceCaller
+from chassis.uploads import MAX_UPLOAD_BYTES
 from gateway.openapi import build_openapi
 from gateway.routes import ROUTES, Route
 
@@ -75,6 +77,33 @@ def read_json_object(request: Request) -> dict:
         raise BadRequest(f"The body is not valid JSON: {exc}.") from exc
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.")
+    return body
+
+
+def read_upload_form(request: Request) -> dict:
+    """A multipart form with one `file` part, as JSON the services can take over RPC."""
+    if request.content_length and request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise PayloadTooLarge(
+            f"A file may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+            {"file": [f"At most {MAX_UPLOAD_BYTES} bytes."]},
+        )
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("Send the file as multipart/form-data, in a part named 'file'.")
+    body: dict[str, Any] = request.form.to_dict(flat=True)
+    upload = request.files.get("file")
+    if upload is not None:
+        data = upload.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge(
+                f"A file may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                {"file": [f"At most {MAX_UPLOAD_BYTES} bytes."]},
+            )
+        body["file"] = {
+            "filename": upload.filename or "upload",
+            "content_type": upload.mimetype,
+            "size": len(data),
+            "data": base64.b64encode(data).decode("ascii"),
+        }
     return body
 
 
@@ -153,7 +182,9 @@ class Api:
         if route.auth and not caller.authenticated:
             raise Unauthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
         kwargs: dict[str, Any] = dict(values)
-        if route.body is not None:
+        if route.upload:
+            kwargs["body"] = read_upload_form(request)
+        elif route.body is not None:
             kwargs["body"] = read_json_object(request)
         if route.query is not None:
             kwargs["query"] = request.args.to_dict(flat=True)

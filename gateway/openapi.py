@@ -85,7 +85,21 @@ def build_openapi(routes) -> dict:
             operation["parameters"] = params
         if route.query is not None:
             operation.setdefault("parameters", []).append({"in": "query", "schema": route.query})
-        if route.body is not None:
+        if route.upload:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                            "additionalProperties": {"type": "string"},
+                        }
+                    }
+                },
+            }
+        elif route.body is not None:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": route.body}},

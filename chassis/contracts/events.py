@@ -114,4 +114,4 @@ def parse_envelope(body: Any) -> Event:
 
 
 # Every service's event contracts, registered on import (they import `event` from here).
-from chassis.contracts import identity_events  # noqa: E402,F401
+from chassis.contracts import identity_events, tenancy_events  # noqa: E402,F401

@@ -12,3 +12,76 @@ class AccountCreated(Schema):
     account_id = fields.String(required=True)
     kind = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
+
+
+@event("audit.recorded")
+class AuditRecorded(Schema):
+    """A staff action changed something: who, what, when, before and after.
+
+    Any service emits it (chassis.audit); identity keeps the trail."""
+
+    actor_id = fields.String(allow_none=True)
+    actor_kind = fields.String(required=True)
+    action = fields.String(required=True)
+    entity_type = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+
+
+@event("jobseeker.registered")
+class JobseekerRegistered(Schema):
+    """A job seeker registered (self, by staff, or imported)."""
+
+    jobseeker_id = fields.String(required=True)
+    source_id = fields.String(allow_none=True)
+    channel = fields.String(required=True, metadata={"enum": ["self", "staff", "import"]})
+
+
+@event("document.uploaded")
+class DocumentUploaded(Schema):
+    """A job seeker's ID document was uploaded and waits for review."""
+
+    jobseeker_id = fields.String(required=True)
+    document_id = fields.String(required=True)
+    document_type = fields.String(required=True)
+
+
+@event("document.verified")
+class DocumentVerified(DocumentUploaded):
+    """Staff checked an ID document and accepted it."""
+
+
+@event("document.rejected")
+class DocumentRejected(DocumentUploaded):
+    """Staff rejected an ID document, with a reason."""
+
+    reason = fields.String(required=True)
+
+
+@event("jobseeker.approved")
+class JobseekerApproved(Schema):
+    """A job seeker may now be offered work under the CBO's brand."""
+
+    jobseeker_id = fields.String(required=True)
+
+
+@event("jobseeker.jobtype_approved")
+class JobseekerJobTypeApproved(Schema):
+    """A job seeker was approved for one job type."""
+
+    jobseeker_id = fields.String(required=True)
+    job_type = fields.String(required=True)
+
+
+@event("jobseeker.suspended")
+class JobseekerSuspended(Schema):
+    """A job seeker may no longer be offered work, with a reason."""
+
+    jobseeker_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+@event("jobseeker.reinstated")
+class JobseekerReinstated(JobseekerSuspended):
+    """A suspended job seeker may be offered work again."""

@@ -3,6 +3,8 @@ process, exactly as `make run` starts them) on fresh databases and its own ports
 
 from __future__ import annotations
 
+import os
+
 import psycopg2
 import pytest
 import requests
@@ -10,10 +12,12 @@ import requests
 from chassis.config import SERVICE_NAMES
 from deploy.local import Platform
 
+# Overridable so that two runs on one machine (a developer's and a helper's) do not collide.
+E2E_PORT = int(os.environ.get("WORKLB_E2E_PORT", "18200"))
 E2E_ENV = {
-    "WORKLB_GATEWAY_PORT": "18200",
-    "WORKLB_OPS_PORT_BASE": "18201",
-    "WORKLB_DATABASE_PREFIX": "worklb_e2e",
+    "WORKLB_GATEWAY_PORT": str(E2E_PORT),
+    "WORKLB_OPS_PORT_BASE": str(E2E_PORT + 1),
+    "WORKLB_DATABASE_PREFIX": os.environ.get("WORKLB_E2E_DATABASE_PREFIX", "worklb_e2e"),
     "WORKLB_LOG_LEVEL": "INFO",
 }
 

@@ -1,36 +1,9 @@
-"""The API's routes: each maps an HTTP method and path onto one service's RPC method.
-
-The table drives both dispatch (gateway.http) and the OpenAPI document (gateway.openapi).
-Calling convention: the RPC method receives the path parameters by name, plus `body` (the
-JSON object sent) when the route takes one, plus `query` (the query string as a dict) when it
-declares query parameters. Services validate both with the same schemas listed here.
-"""
+"""Routes served by the identity service: accounts, staff, job seekers, audit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from marshmallow import Schema
-
+from gateway.routes.base import Route
 from services.identity import schemas as identity
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # werkzeug rule syntax: /api/v1/things/<thing_id>
-    service: str
-    rpc: str
-    summary: str
-    tag: str
-    body: type[Schema] | None = None
-    query: type[Schema] | None = None
-    response: type[Schema] | None = None
-    many: bool = False
-    status: int = 200
-    auth: bool = True
-    description: str = ""
-
 
 ROUTES: tuple[Route, ...] = (
     Route(
