@@ -26,7 +26,7 @@ def alembic_config(service: str, database_url: str) -> Config:
     return config
 
 
-def upgrade(service: str, database_url: str, revision: str = "head") -> bool:
+def upgrade(service: str, database_url: str, revision: str = "heads") -> bool:
     """Create the service's database if missing and migrate it; True if it was created."""
     created = ensure_database(database_url)
     command.upgrade(alembic_config(service, database_url), revision)

@@ -7,6 +7,7 @@ from chassis.entrypoints import rpc
 from chassis.errors import Unauthenticated
 from chassis.service import ServiceBase
 from services.identity import domain
+from services.identity.jobseeker_service import JobseekerEntrypoints
 from services.identity.schemas import (
     MeSchema,
     RefreshSchema,
@@ -15,7 +16,7 @@ from services.identity.schemas import (
 )
 
 
-class IdentityService(ServiceBase):
+class IdentityService(JobseekerEntrypoints, ServiceBase):
     name = "identity"
 
     def _token_settings(self) -> domain.TokenSettings:
