@@ -1,4 +1,5 @@
-"""Routes served by the identity service's job-seeker entrypoints: registration, profile, documents, approval, import."""
+"""Routes served by the identity service's job-seeker entrypoints:
+registration, profile, documents, approval, import."""
 
 from __future__ import annotations
 

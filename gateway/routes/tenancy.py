@@ -1,4 +1,5 @@
-"""Routes served by the tenancy service: CBOs, MOUs, branding, login box, clients, sources, partnerships, licences."""
+"""Routes served by the tenancy service:
+CBOs, MOUs, branding, login box, clients, sources, partnerships, licences."""
 
 from __future__ import annotations
 
