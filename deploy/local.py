@@ -81,6 +81,7 @@ def check_dependencies(settings: Settings) -> None:
             host=parsed.hostname,
             port=parsed.port or 5432,
             user=parsed.username,
+            password=parsed.password,
             dbname="postgres",
             connect_timeout=3,
         ).close()
