@@ -16,8 +16,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse, urlunparse
 
 import psycopg2
 import requests
@@ -91,6 +93,37 @@ def check_dependencies(settings: Settings) -> None:
             "Start it with:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) "
             "main start"
         ) from exc
+
+
+def amqp_uri_for(base: str, vhost: str) -> str:
+    """`base` with its virtual host replaced by `vhost`."""
+    return urlunparse(urlparse(base)._replace(path=f"/{quote(vhost, safe='')}"))
+
+
+@contextmanager
+def isolated_vhost(settings: Settings, vhost: str) -> Iterator[str]:
+    """A fresh RabbitMQ vhost, so that a second platform on this machine (tests, benchmark)
+    never shares RPC and event queues with a developer's `make run`; yields its AMQP URI."""
+    api = urlparse(settings.rabbit_api_uri)
+    base = f"{api.scheme}://{api.hostname}:{api.port}/api"
+    auth = (api.username or "guest", api.password or "guest")
+    user = urlparse(settings.amqp_uri).username or "guest"
+    name = quote(vhost, safe="")
+    try:
+        requests.delete(f"{base}/vhosts/{name}", auth=auth, timeout=10)  # a crashed run's
+        requests.put(f"{base}/vhosts/{name}", auth=auth, timeout=10).raise_for_status()
+        requests.put(
+            f"{base}/permissions/{name}/{quote(user, safe='')}",
+            auth=auth,
+            timeout=10,
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
+    except requests.RequestException as exc:
+        raise PlatformError(f"cannot make the RabbitMQ vhost {vhost}: {exc}") from exc
+    try:
+        yield amqp_uri_for(settings.amqp_uri, vhost)
+    finally:
+        requests.delete(f"{base}/vhosts/{name}", auth=auth, timeout=10)
 
 
 class Platform:

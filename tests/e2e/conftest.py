@@ -9,8 +9,8 @@ import psycopg2
 import pytest
 import requests
 
-from chassis.config import SERVICE_NAMES
-from deploy.local import Platform
+from chassis.config import SERVICE_NAMES, Settings
+from deploy.local import Platform, isolated_vhost
 
 # Overridable so that two runs on one machine (a developer's and a helper's) do not collide.
 E2E_PORT = int(os.environ.get("WORKLB_E2E_PORT", "18200"))
@@ -33,14 +33,18 @@ def drop_databases(prefix: str) -> None:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    drop_databases(E2E_ENV["WORKLB_DATABASE_PREFIX"])
-    running = Platform(env=E2E_ENV, var=tmp_path_factory.mktemp("var"))
-    running.credentials = running.prepare(quiet=True)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    prefix = E2E_ENV["WORKLB_DATABASE_PREFIX"]
+    drop_databases(prefix)
+    with isolated_vhost(Settings(), prefix) as amqp_uri:
+        running = Platform(
+            env={**E2E_ENV, "WORKLB_AMQP_URI": amqp_uri}, var=tmp_path_factory.mktemp("var")
+        )
+        running.credentials = running.prepare(quiet=True)
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture(scope="session")

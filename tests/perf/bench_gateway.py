@@ -17,21 +17,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.rabbit import Client, HTTPError
 
 from chassis.config import SERVICE_NAMES, Settings
 from chassis.context import Caller, context_data_for
 from chassis.tokens import ACCESS, verify
-from deploy.local import Platform, PlatformError
+from deploy.local import Platform, PlatformError, isolated_vhost
 
 GATEWAY_PORT = 18400
 OPS_PORT_BASE = 18401
@@ -84,30 +81,6 @@ def measure(name: str, call: Callable[[], Any], n: int, warmup: int) -> Result:
         call()
         samples.append(time.perf_counter() - before)
     return Result(name, tuple(samples), time.perf_counter() - started)
-
-
-def amqp_uri_for(base: str, vhost: str) -> str:
-    """`base` with its virtual host replaced by `vhost`."""
-    return urlunparse(urlparse(base)._replace(path=f"/{vhost}"))
-
-
-@contextmanager
-def own_vhost(settings: Settings, vhost: str) -> Iterator[str]:
-    """A fresh RabbitMQ vhost for the run (the services' RPC and event queues would otherwise
-    share `/` with a developer's `make run`); yields its AMQP URI and deletes it afterwards."""
-    try:
-        admin = Client(settings.rabbit_api_uri)
-    except Exception as exc:
-        raise PlatformError(f"RabbitMQ's management API is not reachable: {exc}") from exc
-    user = urlparse(settings.amqp_uri).username or "guest"
-    with suppress(HTTPError):
-        admin.delete_vhost(vhost)  # whatever a crashed run left behind
-    admin.create_vhost(vhost)
-    admin.set_vhost_permissions(vhost, user, ".*", ".*", ".*")
-    try:
-        yield amqp_uri_for(settings.amqp_uri, vhost)
-    finally:
-        admin.delete_vhost(vhost)
 
 
 def check_ports_free(host: str, ports: list[int]) -> None:
@@ -194,7 +167,7 @@ def run(n: int, warmup: int) -> list[Result]:
     var = Path(tempfile.mkdtemp(prefix="worklb-bench-"))
     ok = False
     try:
-        with own_vhost(base, VHOST) as amqp_uri:
+        with isolated_vhost(base, VHOST) as amqp_uri:
             env = {
                 "WORKLB_GATEWAY_PORT": str(GATEWAY_PORT),
                 "WORKLB_OPS_PORT_BASE": str(OPS_PORT_BASE),
