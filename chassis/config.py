@@ -72,6 +72,22 @@ class Settings:
         )
     )
     log_level: str = field(default_factory=lambda: _env("WORKLB_LOG_LEVEL", "INFO"))
+    # Outgoing email. Locally `make run` starts a mail sink on 127.0.0.1:8025 (var/mail/).
+    smtp_host: str = field(default_factory=lambda: _env("WORKLB_SMTP_HOST", "127.0.0.1"))
+    smtp_port: int = field(default_factory=lambda: int(_env("WORKLB_SMTP_PORT", "8025")))
+    smtp_from: str = field(
+        default_factory=lambda: _env("WORKLB_SMTP_FROM", "WorkLB <no-reply@worklb.local>")
+    )
+    smtp_user: str = field(default_factory=lambda: _env("WORKLB_SMTP_USER", ""))
+    smtp_password: str = field(default_factory=lambda: _env("WORKLB_SMTP_PASSWORD", ""))
+    smtp_starttls: bool = field(
+        default_factory=lambda: _env("WORKLB_SMTP_STARTTLS", "false").lower() in ("1", "true")
+    )
+    smtp_timeout: float = field(default_factory=lambda: float(_env("WORKLB_SMTP_TIMEOUT", "10")))
+    # Where people open the platform: the base of links in emails.
+    public_url: str = field(
+        default_factory=lambda: _env("WORKLB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    )
     max_workers: int = field(default_factory=lambda: int(_env("WORKLB_MAX_WORKERS", "20")))
 
     def database_name(self, service: str) -> str:

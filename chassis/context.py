@@ -43,6 +43,8 @@ class Caller:
     roles: tuple[str, ...] = ()
     permissions: frozenset[str] = field(default_factory=frozenset)
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # A client user's client organisation: what they book for, and all they may see.
+    client_id: str | None = None
 
     @classmethod
     def system(cls, tenant_id: str | None = None, correlation_id: str | None = None) -> Caller:
@@ -93,6 +95,7 @@ class Caller:
             roles=tuple(data.get("roles", ())),
             permissions=frozenset(data.get("permissions", ())),
             correlation_id=data.get("correlation_id") or uuid.uuid4().hex,
+            client_id=data.get("client_id"),
         )
 
 

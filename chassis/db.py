@@ -6,6 +6,7 @@ never sees a reply for a change that did not commit; on error it rolls back.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Any
 import psycopg2
 from nameko.extensions import DependencyProvider
 from psycogreen.eventlet import patch_psycopg
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,6 +99,38 @@ class UnitOfWork:
         )
         self.emitted.append(envelope)
         return envelope["event_id"]
+
+    def emit_many(self, event_type: str, items: list[tuple[dict, str | None]]) -> list[str]:
+        """Record many events of one type, each (data, tenant_id), in one bulk insert (imports
+        of thousands of people); returns their event ids."""
+        envelopes = [
+            build_envelope(
+                event_type,
+                data,
+                source=self.source,
+                tenant_id=tenant_id,
+                correlation_id=self.correlation_id,
+            )
+            for data, tenant_id in items
+        ]
+        if envelopes:
+            # One statement over arrays: several times faster than a multi-row insert.
+            self.session.execute(
+                text(
+                    f"INSERT INTO {outbox.name} (event_id, event_type, tenant_id, envelope) "
+                    "SELECT e, :event_type, t, CAST(v AS jsonb) FROM unnest("
+                    "CAST(:ids AS varchar[]), CAST(:tenants AS varchar[]), CAST(:bodies AS text[])"
+                    ") AS u(e, t, v)"
+                ),
+                {
+                    "event_type": event_type,
+                    "ids": [e["event_id"] for e in envelopes],
+                    "tenants": [e["tenant_id"] for e in envelopes],
+                    "bodies": [json.dumps(e, separators=(",", ":")) for e in envelopes],
+                },
+            )
+            self.emitted.extend(envelopes)
+        return [e["event_id"] for e in envelopes]
 
     def commit(self) -> None:
         self.session.commit()

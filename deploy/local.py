@@ -130,7 +130,11 @@ class Platform:
     """Every service and the gateway as child processes of this one."""
 
     def __init__(
-        self, env: dict[str, str] | None = None, var: Path | None = None, log_to_files: bool = True
+        self,
+        env: dict[str, str] | None = None,
+        var: Path | None = None,
+        log_to_files: bool = True,
+        mail_sink: bool = False,
     ) -> None:
         self.var = var or ROOT / "var"
         self.var.mkdir(parents=True, exist_ok=True)
@@ -140,6 +144,9 @@ class Platform:
             self.env.setdefault(key, value)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.log_to_files = log_to_files
+        # `make run` catches the platform's email in var/mail/ (deploy/mailsink.py); tests
+        # bring their own SMTP server.
+        self.mail_sink = mail_sink
         self.processes: dict[str, subprocess.Popen] = {}
 
     @property
@@ -167,12 +174,31 @@ class Platform:
         return email, password
 
     def start(self, timeout: float = 60.0) -> None:
-        targets = {**SERVICE_CLASSES, "gateway": GATEWAY_CLASS}
-        for name, path in targets.items():
+        commands = {
+            name: ["-m", "chassis.runner", path]
+            for name, path in {**SERVICE_CLASSES, "gateway": GATEWAY_CLASS}.items()
+        }
+        settings = self.settings
+        # A sink only stands in for a local server; a real SMTP host gets the mail itself.
+        if self.mail_sink and settings.smtp_host in ("127.0.0.1", "localhost", "::1"):
+            commands = {
+                "mailsink": [
+                    "-m",
+                    "deploy.mailsink",
+                    "--host",
+                    settings.smtp_host,
+                    "--port",
+                    str(settings.smtp_port),
+                    "--dir",
+                    str(self.var / "mail"),
+                ],
+                **commands,
+            }
+        for name, args in commands.items():
             # The child keeps its own handle on the log file for as long as it runs.
             out = (self.var / "log" / f"{name}.log").open("ab") if self.log_to_files else None  # noqa: SIM115
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "chassis.runner", path],
+                [sys.executable, *args],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out or subprocess.DEVNULL,
@@ -219,7 +245,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def main() -> int:
-    platform = Platform()
+    platform = Platform(mail_sink=True)
     print("WorkLB: preparing databases and the broker…")
     try:
         email, password = platform.prepare()
@@ -237,6 +263,7 @@ WorkLB is running: open {url}
   Health        {url}/health
   Operator      {email} / password in var/operator.txt
   Logs          {platform.var / "log"}/<service>.log
+  Email         {platform.var / "mail"}/*.eml   (what the platform sends)
   Demo data     make demo   (in another terminal)
 Press Ctrl-C to stop.""",
         flush=True,

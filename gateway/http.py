@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import mimetypes
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from nameko.exceptions import RemoteError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from swagger_ui_bundle import swagger_ui_path
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -24,6 +25,7 @@ from chassis.context import Caller
 from chassis.errors import (
     BadRequest,
     DomainError,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 1 * 1024 * 1024
 HEALTH_TIMEOUT = 3.0
+# How long the gateway trusts a CBO's login-box settings (allowed origins) before asking again.
+LOGIN_BOX_TTL = 30.0
+LOGIN_BOX_CACHE_SIZE = 5000
 STATIC_ROOT = Path(__file__).resolve().parent / "static"
 
 DOCS_PAGE = """<!doctype html>
@@ -62,6 +67,25 @@ def error_response(error: DomainError, correlation_id: str) -> Response:
     return json_response({"error": error.to_dict(), "correlation_id": correlation_id}, error.status)
 
 
+def file_response(payload: dict, *, public: bool) -> Response:
+    """A download route's answer ({filename, content_type, data}) as the file's own bytes."""
+    content_type = str(payload.get("content_type") or "application/octet-stream")
+    response = Response(base64.b64decode(payload.get("data") or ""), mimetype=content_type)
+    # Images show in the page; anything else (a PDF) is saved, never rendered as our origin.
+    disposition = "inline" if content_type.startswith("image/") else "attachment"
+    response.headers.set(
+        "Content-Disposition", disposition, filename=str(payload.get("filename") or "file")
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of `url`, as browsers write it in the Origin header."""
+    return url.strip().rstrip("/").lower()
+
+
 def read_json_object(request: Request) -> dict:
     """The request's JSON object body, or a 4xx DomainError saying what is wrong."""
     if request.content_length and request.content_length > MAX_JSON_BYTES:
@@ -80,24 +104,22 @@ def read_json_object(request: Request) -> dict:
     return body
 
 
-def read_upload_form(request: Request) -> dict:
+def read_upload_form(request: Request, max_bytes: int = MAX_UPLOAD_BYTES) -> dict:
     """A multipart form with one `file` part, as JSON the services can take over RPC."""
-    if request.content_length and request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
-        raise PayloadTooLarge(
-            f"A file may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
-            {"file": [f"At most {MAX_UPLOAD_BYTES} bytes."]},
-        )
+    too_large = PayloadTooLarge(
+        f"A file may be at most {max_bytes // (1024 * 1024)} MB.",
+        {"file": [f"At most {max_bytes} bytes."]},
+    )
+    if request.content_length and request.content_length > max_bytes + 64 * 1024:
+        raise too_large
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the file as multipart/form-data, in a part named 'file'.")
     body: dict[str, Any] = request.form.to_dict(flat=True)
     upload = request.files.get("file")
     if upload is not None:
-        data = upload.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise PayloadTooLarge(
-                f"A file may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
-                {"file": [f"At most {MAX_UPLOAD_BYTES} bytes."]},
-            )
+        data = upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_large
         body["file"] = {
             "filename": upload.filename or "upload",
             "content_type": upload.mimetype,
@@ -108,9 +130,23 @@ def read_upload_form(request: Request) -> dict:
 
 
 class Api:
-    def __init__(self, *, cors_origins: tuple[str, ...] = (), routes=ROUTES) -> None:
+    def __init__(
+        self,
+        *,
+        cors_origins: tuple[str, ...] = (),
+        routes=ROUTES,
+        own_origins: tuple[str, ...] = (),
+        login_box_ttl: float = LOGIN_BOX_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.routes = routes
         self.cors_origins = set(cors_origins)
+        # The platform's own origins (its public URL): never subject to a CBO's origin list.
+        self.own_origins = {origin_of(o) for o in own_origins if o}
+        self.login_box_ttl = login_box_ttl
+        self.clock = clock
+        # slug → (expires at, the CBO's login-box rules, or None for no such CBO)
+        self._login_boxes: dict[str, tuple[float, dict | None]] = {}
         rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
         native: dict[str, tuple[str, Callable]] = {
             "/health": ("GET", self.health),
@@ -135,27 +171,43 @@ class Api:
 
     def handle(self, request: Request, caller: Caller, services: ServiceCaller) -> Response:
         origin = request.headers.get("Origin")
-        if request.method == "OPTIONS":
-            response = Response(status=204)
-        else:
-            try:
+        # A route a CBO's own site calls, requested from a site that is not the platform's.
+        cbo_route: Route | None = None
+        try:
+            if origin and not self.is_own_origin(origin, request):
+                found = self.origin_checked_route(request)
+                if found is not None:
+                    self.check_cbo_origin(found[1]["slug"], origin, services)
+                    cbo_route = found[0]
+            if request.method == "OPTIONS":
+                response = Response(status=204)
+            else:
                 response = self.dispatch(request, caller, services)
-            except DomainError as error:
-                response = error_response(error, caller.correlation_id)
-            except RemoteError as error:
-                log.error("a service failed", extra={"fields": {"error": str(error)}})
-                response = json_response(
-                    {
-                        "error": {
-                            "code": "internal_error",
-                            "message": "Something went wrong on our side; it has been logged.",
-                        },
-                        "correlation_id": caller.correlation_id,
+        except DomainError as error:
+            response = error_response(error, caller.correlation_id)
+        except RemoteError as error:
+            log.error("a service failed", extra={"fields": {"error": str(error)}})
+            response = json_response(
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "Something went wrong on our side; it has been logged.",
                     },
-                    500,
-                )
+                    "correlation_id": caller.correlation_id,
+                },
+                500,
+            )
         response.headers["X-Request-ID"] = caller.correlation_id
-        if origin and origin in self.cors_origins:
+        if cbo_route is not None:
+            # The CBO allows this site: let its pages read the answer (tokens travel in the
+            # body, so no credentials are allowed).
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = f"{cbo_route.method}, OPTIONS"
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-ID"
+            response.headers["Access-Control-Max-Age"] = "600"
+        elif origin and origin in self.cors_origins:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
             response.headers["Access-Control-Allow-Credentials"] = "true"
@@ -183,7 +235,7 @@ class Api:
             raise Unauthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
         kwargs: dict[str, Any] = dict(values)
         if route.upload:
-            kwargs["body"] = read_upload_form(request)
+            kwargs["body"] = read_upload_form(request, route.max_upload_bytes or MAX_UPLOAD_BYTES)
         elif route.body is not None:
             kwargs["body"] = read_json_object(request)
         if route.query is not None:
@@ -191,7 +243,65 @@ class Api:
         result = services.call(route.service, route.rpc, **kwargs)
         if route.status == 204 or result is None:
             return Response(status=204)
+        if route.download:
+            return file_response(result, public=not route.auth)
         return json_response(result, route.status)
+
+    # -- a CBO's own sites (the embedded login box) -----------------------------------------
+
+    def is_own_origin(self, origin: str, request: Request) -> bool:
+        """True for the platform's own pages: its public URL, the host the request came to,
+        and the origins allowed for the whole API."""
+        origin = origin_of(origin)
+        return (
+            origin in self.own_origins
+            or origin == origin_of(request.host_url)
+            or origin in self.cors_origins
+        )
+
+    def origin_checked_route(self, request: Request) -> tuple[Route, dict] | None:
+        """The origin-checked route (with a `slug`) the request, or its preflight, is for."""
+        method = request.method
+        if method == "OPTIONS":
+            method = request.headers.get("Access-Control-Request-Method", "").upper()
+            if not method:
+                return None
+        try:
+            endpoint, values = self.url_map.bind_to_environ(request.environ).match(method=method)
+        except HTTPException:
+            return None
+        if isinstance(endpoint, Route) and endpoint.origin_checked and "slug" in values:
+            return endpoint, values
+        return None
+
+    def login_box(self, slug: str, services: ServiceCaller) -> dict | None:
+        """The CBO's login-box rules, cached for a short while; None if there is no such CBO."""
+        now = self.clock()
+        cached = self._login_boxes.get(slug)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            rules = services.call("tenancy", "login_box", slug=slug)
+        except NotFound:
+            rules = None
+        if len(self._login_boxes) >= LOGIN_BOX_CACHE_SIZE:
+            # Bounded: drop what has expired, and everything if that was not enough.
+            self._login_boxes = {k: v for k, v in self._login_boxes.items() if v[0] > now}
+            if len(self._login_boxes) >= LOGIN_BOX_CACHE_SIZE:
+                self._login_boxes.clear()
+        self._login_boxes[slug] = (now + self.login_box_ttl, rules)
+        return rules
+
+    def check_cbo_origin(self, slug: str, origin: str, services: ServiceCaller) -> None:
+        """Refuse a request from a site the CBO has not listed in its allowed origins."""
+        rules = self.login_box(slug, services)
+        if rules is None:
+            raise NotFound("There is no such CBO.")
+        if origin_of(origin) not in rules.get("allowed_origins", ()):
+            raise Forbidden(
+                f"{origin} may not use this CBO's sign-in; the CBO can allow it in its "
+                "login box settings."
+            )
 
     # -- the gateway's own endpoints ---------------------------------------------------------
 

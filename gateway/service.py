@@ -43,6 +43,7 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
         roles=tuple(claims.get("roles", ())),
         permissions=frozenset(claims.get("perms", ())),
         correlation_id=correlation_id,
+        client_id=claims.get("cid"),
     )
 
 
@@ -129,7 +130,12 @@ class Gateway:
     def api(self) -> Api:
         # Built once per process: the route map and the OpenAPI document do not change.
         if Gateway._api is None:
-            Gateway._api = Api(cors_origins=self.settings.cors_origins)
+            Gateway._api = Api(
+                cors_origins=self.settings.cors_origins,
+                # The platform's public URL is its own origin, also behind a proxy whose Host
+                # differs (CBO origin checks never apply to it).
+                own_origins=(getattr(self.settings, "public_url", ""),),
+            )
         return Gateway._api
 
     @ApiEntrypoint.decorator

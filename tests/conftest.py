@@ -17,6 +17,10 @@ os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
 
 import chassis  # noqa: E402,F401  (quiets eventlet's deprecation notice)
 
+# One real SMTP server on loopback for the whole session (two asyncio loops cannot share this
+# thread): the services' email goes to it and tests read it back. See tests/smtp.py.
+from tests.smtp import smtp  # noqa: E402,F401
+
 
 def pytest_collection_modifyitems(config, items):
     """Mark each test by the folder it lives in: unit, integration or e2e."""

@@ -7,6 +7,7 @@ event's name (`<noun>.<past-tense verb>`). Money is integer cents, times ISO-860
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,6 +66,13 @@ class UnknownEvent(ValueError):
     pass
 
 
+@functools.cache
+def _schema_of(contract: EventContract) -> Schema:
+    # One instance per contract: making a Schema costs more than dumping a small payload,
+    # which matters when an import emits tens of thousands of events.
+    return contract.schema()
+
+
 def build_envelope(
     event_type: str,
     data: dict[str, Any],
@@ -77,7 +85,7 @@ def build_envelope(
     contract = CATALOGUE.get(event_type)
     if contract is None:
         raise UnknownEvent(f"no schema is registered for event {event_type!r}")
-    schema = contract.schema()
+    schema = _schema_of(contract)
     payload = schema.dump(data)
     errors = schema.validate(payload)
     if errors:

@@ -12,6 +12,8 @@ class AccountCreated(Schema):
     account_id = fields.String(required=True)
     kind = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
+    # The client organisation of a client user; none for other kinds.
+    client_id = fields.String(allow_none=True)
 
 
 @event("audit.recorded")
@@ -85,3 +87,74 @@ class JobseekerSuspended(Schema):
 @event("jobseeker.reinstated")
 class JobseekerReinstated(JobseekerSuspended):
     """A suspended job seeker may be offered work again."""
+
+
+@event("invitation.created")
+class InvitationCreated(Schema):
+    """Somebody was invited to set a password; identity emails them a single-use link.
+
+    The token is made when the email goes out, so it never travels in an event."""
+
+    invitation_id = fields.String(required=True)
+    account_id = fields.String(required=True)
+    tenant_name = fields.String(allow_none=True, load_default=None)
+
+
+@event("password_reset.requested")
+class PasswordResetRequested(InvitationCreated):
+    """Somebody asked for a new password; identity emails them a single-use link."""
+
+
+@event("account.activated")
+class AccountActivated(Schema):
+    """An invited person set their password: the account can sign in."""
+
+    account_id = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+@event("account.password_changed")
+class AccountPasswordChanged(Schema):
+    """A password was set through a reset link; the account's sessions were ended."""
+
+    account_id = fields.String(required=True)
+
+
+@event("account.roles_changed")
+class AccountRolesChanged(Schema):
+    """A staff member's roles were changed."""
+
+    account_id = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+@event("account.deactivated")
+class AccountDeactivated(Schema):
+    """An account can no longer sign in; its sessions were ended."""
+
+    account_id = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+@event("account.reactivated")
+class AccountReactivated(AccountDeactivated):
+    """A deactivated account can sign in again."""
+
+
+@event("role.created")
+class RoleCreated(Schema):
+    """A CBO defined a custom role for its staff."""
+
+    role_id = fields.String(required=True)
+    name = fields.String(required=True)
+    permissions = fields.List(fields.String(), required=True)
+
+
+@event("role.updated")
+class RoleUpdated(RoleCreated):
+    """A custom role's permissions changed (tokens issued from now on carry them)."""
+
+
+@event("role.deleted")
+class RoleDeleted(RoleCreated):
+    """A custom role was deleted (only when no account holds it)."""

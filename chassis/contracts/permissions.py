@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _CBO_PERMISSIONS = frozenset(p for p in PERMISSIONS if not p.startswith(("platform.", "self.")))
+# What a CBO may put in its custom roles: never the platform operator's powers.
+CBO_PERMISSIONS = _CBO_PERMISSIONS
 
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "operator": frozenset(p for p in PERMISSIONS if p.startswith("platform.")),
@@ -51,6 +53,10 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "jobseeker": frozenset({"self.profile", "self.work"}),
     "client": frozenset({"self.profile", "self.book", "bookings.read"}),
 }
+
+
+# The built-in roles a CBO may give its staff (job seekers and client users have their own).
+STAFF_ROLES: tuple[str, ...] = ("owner", "admin", "approver", "scheduler", "finance", "viewer")
 
 
 def permissions_for(

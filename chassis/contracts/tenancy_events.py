@@ -46,6 +46,8 @@ class TenantSuspended(_Tenant):
 class TenantReinstated(_Tenant):
     """A suspended CBO was reinstated."""
 
+    reason = fields.String(allow_none=True)
+
 
 @event("mou.recorded")
 class MouRecorded(Schema):
@@ -58,12 +60,27 @@ class MouRecorded(Schema):
     ends_on = fields.Date(allow_none=True)
 
 
+@event("mou.document_attached")
+class MouDocumentAttached(Schema):
+    """The signed MOU document (a PDF) was uploaded for a recorded MOU."""
+
+    tenant_id = fields.String(required=True)
+    mou_id = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+
+
 @event("branding.updated")
 class BrandingUpdated(Schema):
     """A CBO changed its branding, words, languages, timezone or login box."""
 
     tenant_id = fields.String(required=True)
     changed = fields.List(fields.String(), required=True)
+    # What other services keep about a CBO, as it is now (tenant time, emails' language).
+    timezone = fields.String()
+    default_language = fields.String()
+    languages = fields.List(fields.String())
 
 
 @event("client.registered")
@@ -73,15 +90,35 @@ class ClientRegistered(Schema):
     client_id = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
+    channel = fields.String(metadata={"enum": ["staff", "import"]})
+
+
+@event("client.updated")
+class ClientUpdated(Schema):
+    """A client organisation's details changed (or it was made inactive or active)."""
+
+    client_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    changed = fields.List(fields.String(), required=True)
 
 
 @event("source.created")
 class SourceCreated(Schema):
-    """A worker source (e.g. a college) with its weekly hour cap was created or changed."""
+    """A worker source (e.g. a college) with its weekly hour cap was created."""
 
     source_id = fields.String(required=True)
     name = fields.String(required=True)
     weekly_hour_cap = fields.Float(allow_none=True)
+    active = fields.Boolean()
+
+
+@event("source.updated")
+class SourceUpdated(SourceCreated):
+    """A worker source's name, cap, term calendar or active flag changed."""
+
+    changed = fields.List(fields.String(), required=True)
 
 
 @event("partnership.proposed")
@@ -97,6 +134,16 @@ class PartnershipProposed(Schema):
 @event("partnership.formed")
 class PartnershipFormed(PartnershipProposed):
     """The partner accepted: the two CBOs now share what `shares` lists."""
+
+
+@event("partnership.declined")
+class PartnershipDeclined(PartnershipProposed):
+    """The invited CBO declined a proposed partnership."""
+
+
+@event("partnership.cancelled")
+class PartnershipCancelled(PartnershipProposed):
+    """The proposing CBO withdrew its proposal before it was answered."""
 
 
 @event("partnership.ended")

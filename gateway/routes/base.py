@@ -30,4 +30,12 @@ class Route:
     # multipart/form-data with a `file` part: the service gets the form fields plus
     # body["file"] = {filename, content_type, size, data (base64)}.
     upload: bool = False
+    # The largest file an upload route takes; None for chassis.uploads.MAX_UPLOAD_BYTES.
+    max_upload_bytes: int | None = None
+    # The service answers {filename, content_type, data (base64)} and the gateway sends the
+    # bytes themselves (a logo, a PDF), not JSON.
+    download: bool = False
+    # For routes a CBO's own site calls (sign-in, self-registration) whose path has a `<slug>`:
+    # a request from another site's Origin is refused unless the CBO allows that origin.
+    origin_checked: bool = False
     description: str = ""

@@ -1,4 +1,9 @@
-"""Identity's domain: accounts, passwords and tokens. Plain functions over a unit of work."""
+"""Identity's domain: accounts, passwords and tokens. Plain functions over a unit of work.
+
+Staff and client users (staff.py), custom roles (roles.py), invitations and password resets
+(invitations.py), the CBO projections (tenants.py) and the audit trail (audit_trail.py) live
+beside this module.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,27 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from chassis.context import OPERATOR, Caller
 from chassis.contracts.permissions import permissions_for
 from chassis.db import UnitOfWork
-from chassis.errors import Conflict, Locked, NotFound, Unauthenticated
+from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed
 from chassis.tokens import ACCESS, REFRESH, issue, verify
+from services.identity import roles as custom_roles
+from services.identity import tenants
 from services.identity.models import Account, RefreshToken
 
 MAX_FAILED_SIGN_INS = 5
 LOCK_MINUTES = 15
+
+ACTIVE = "active"
+INVITED = "invited"
+DEACTIVATED = "deactivated"
+
+WRONG_CREDENTIALS = "The email or password is not right."
+SUSPENDED_CBO = "This CBO is suspended: its users cannot sign in."
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps the timing the same as a wrong password.
@@ -43,7 +58,7 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 
 
 def find_account(uow: UnitOfWork, *, email: str, tenant_id: str | None) -> Account | None:
-    query = select(Account).where(func.lower(Account.email) == email.lower())
+    query = select(Account).where(func.lower(Account.email) == email.strip().lower())
     query = query.where(
         Account.tenant_id.is_(None) if tenant_id is None else Account.tenant_id == tenant_id
     )
@@ -59,7 +74,9 @@ def create_account(
     tenant_id: str | None,
     display_name: str = "",
     password: str | None = None,
+    client_id: str | None = None,
 ) -> Account:
+    """A new account; without a password it waits, invited, until its owner sets one."""
     if find_account(uow, email=email, tenant_id=tenant_id) is not None:
         raise Conflict("That email is already registered.", {"email": ["Already registered."]})
     account = Account(
@@ -69,15 +86,22 @@ def create_account(
         tenant_id=tenant_id,
         display_name=display_name,
         password_hash=hash_password(password) if password else None,
-        status="active" if password else "invited",
+        status=ACTIVE if password else INVITED,
+        client_id=client_id,
+        failed_sign_ins=0,
     )
     uow.session.add(account)
-    uow.session.flush()
-    uow.emit(
-        "account.created",
-        {"account_id": account.id, "kind": kind, "roles": list(roles)},
-        tenant_id=tenant_id,
-    )
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:
+        # The same email registered at the same moment by another request.
+        raise Conflict(
+            "That email is already registered.", {"email": ["Already registered."]}
+        ) from exc
+    data: dict = {"account_id": account.id, "kind": kind, "roles": list(roles)}
+    if client_id is not None:
+        data["client_id"] = client_id
+    uow.emit("account.created", data, tenant_id=tenant_id)
     return account
 
 
@@ -97,22 +121,34 @@ def ensure_operator(uow: UnitOfWork, *, email: str, password: str, display_name:
     )
 
 
+def permissions_of(uow: UnitOfWork, account: Account) -> frozenset[str]:
+    """What an account may do: its built-in roles plus its CBO's custom roles."""
+    custom = custom_roles.custom_roles_of(uow, account.tenant_id) if account.tenant_id else {}
+    found = permissions_for(account.roles, custom)
+    if account.kind != OPERATOR:
+        # Whatever the roles say, the platform's own powers never reach a CBO's people.
+        found = frozenset(p for p in found if not p.startswith("platform."))
+    return found
+
+
 def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
-    permissions = sorted(permissions_for(account.roles))
+    claims: dict = {
+        "tid": account.tenant_id,
+        "kind": account.kind,
+        "roles": list(account.roles),
+        "perms": sorted(permissions_of(uow, account)),
+    }
+    if account.client_id:
+        claims["cid"] = account.client_id
     access, _ = issue(
         settings.secret,
         token_type=ACCESS,
         subject=account.id,
         lifetime=timedelta(minutes=settings.access_minutes),
-        claims={
-            "tid": account.tenant_id,
-            "kind": account.kind,
-            "roles": account.roles,
-            "perms": permissions,
-        },
+        claims=claims,
         now=now,
     )
-    refresh, claims = issue(
+    refresh, refresh_claims = issue(
         settings.secret,
         token_type=REFRESH,
         subject=account.id,
@@ -121,9 +157,9 @@ def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now:
     )
     uow.session.add(
         RefreshToken(
-            jti=claims["jti"],
+            jti=refresh_claims["jti"],
             account_id=account.id,
-            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            expires_at=datetime.fromtimestamp(refresh_claims["exp"], UTC),
         )
     )
     return {
@@ -139,11 +175,22 @@ def sign_in(
     *,
     email: str,
     password: str,
-    tenant_id: str | None,
     settings: TokenSettings,
+    slug: str | None = None,
+    tenant_id: str | None = None,
     now: datetime | None = None,
 ) -> dict:
+    """Tokens for an account of one CBO (named by slug, or by id) or, with neither, of the
+    platform operator. Each CBO's people sign in to their own CBO only."""
     now = now or datetime.now(UTC)
+    if slug is not None and tenant_id is not None:
+        raise ValidationFailed(fields={"slug": ["Give either slug or tenant_id, not both."]})
+    if slug is not None:
+        tenant = tenants.tenant_by_slug(uow, slug)
+        if tenant is None:
+            password_matches(None, password)  # the same time as a wrong password
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        tenant_id = tenant.tenant_id
     account = find_account(uow, email=email, tenant_id=tenant_id)
     if account is not None and account.locked_until and account.locked_until > now:
         raise Locked("Too many failed sign-ins; try again later or reset your password.")
@@ -155,9 +202,11 @@ def sign_in(
                 account.failed_sign_ins = 0
             # The failure must count although the call fails (and so would roll back).
             uow.commit()
-        raise Unauthenticated("The email or password is not right.")
-    if account.status != "active":
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    if account.status != ACTIVE:
         raise Unauthenticated("This account is not active.")
+    if not tenants.is_active(uow, account.tenant_id):
+        raise Forbidden(SUSPENDED_CBO)
     account.failed_sign_ins = 0
     account.locked_until = None
     return _token_pair(uow, account, settings, now)
@@ -173,8 +222,10 @@ def refresh(
     if stored is None or stored.revoked_at is not None:
         raise Unauthenticated("This session has ended; sign in again.")
     account = uow.session.get(Account, stored.account_id)
-    if account is None or account.status != "active":
+    if account is None or account.status != ACTIVE:
         raise Unauthenticated("This account is not active.")
+    if not tenants.is_active(uow, account.tenant_id):
+        raise Unauthenticated(SUSPENDED_CBO)
     stored.revoked_at = now
     return _token_pair(uow, account, settings, now)
 
@@ -184,6 +235,22 @@ def sign_out(uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings) ->
     stored = uow.session.get(RefreshToken, claims["jti"])
     if stored is not None and stored.revoked_at is None:
         stored.revoked_at = datetime.now(UTC)
+
+
+def end_sessions(
+    uow: UnitOfWork, *, account_ids: list[str] | None = None, tenant_id: str | None = None
+) -> None:
+    """Revoke every live refresh token of some accounts, or of every account of a CBO."""
+    owners = select(Account.id)
+    if account_ids is not None:
+        owners = owners.where(Account.id.in_(account_ids))
+    if tenant_id is not None:
+        owners = owners.where(Account.tenant_id == tenant_id)
+    uow.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.account_id.in_(owners), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
 
 
 def describe(uow: UnitOfWork, caller: Caller) -> dict:
@@ -196,6 +263,7 @@ def describe(uow: UnitOfWork, caller: Caller) -> dict:
         "display_name": account.display_name,
         "kind": account.kind,
         "tenant_id": account.tenant_id,
+        "client_id": account.client_id,
         "roles": list(account.roles),
         "permissions": sorted(caller.permissions),
     }

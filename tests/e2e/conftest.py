@@ -32,12 +32,13 @@ def drop_databases(prefix: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory):
+def platform(tmp_path_factory, smtp):
     prefix = E2E_ENV["WORKLB_DATABASE_PREFIX"]
     drop_databases(prefix)
     with isolated_vhost(Settings(), prefix) as amqp_uri:
         running = Platform(
-            env={**E2E_ENV, "WORKLB_AMQP_URI": amqp_uri}, var=tmp_path_factory.mktemp("var")
+            env={**E2E_ENV, "WORKLB_AMQP_URI": amqp_uri, "WORKLB_SMTP_PORT": str(smtp.port)},
+            var=tmp_path_factory.mktemp("var"),
         )
         running.credentials = running.prepare(quiet=True)
         try:

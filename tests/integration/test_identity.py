@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select, text
@@ -13,7 +15,7 @@ from chassis.errors import Locked, Unauthenticated, ValidationFailed
 from chassis.tables import outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
-from services.identity import domain
+from services.identity import domain, tenants
 from services.identity.service import IdentityService
 
 PASSWORD = "correct horse battery staple"
@@ -30,9 +32,18 @@ def identity_engine(settings):
 @pytest.fixture
 def staff_account(identity_engine):
     with identity_engine.begin() as conn:
-        conn.execute(text("TRUNCATE accounts, refresh_tokens, outbox"))
+        conn.execute(text("TRUNCATE accounts, refresh_tokens, outbox, tenants CASCADE"))
     with Session(identity_engine, expire_on_commit=False) as session:
         unit = UnitOfWork(session, source="identity")
+        # The CBO as identity knows it from tenancy's tenant.approved: active.
+        tenants.apply_tenant(
+            unit,
+            tenant_id="t" * 36,
+            slug="ana-cbo",
+            name="Ana's CBO",
+            status=tenants.ACTIVE,
+            occurred_at=datetime.now(UTC),
+        )
         account = domain.create_account(
             unit,
             email="Ana@Example.org",

@@ -1,4 +1,5 @@
 from chassis.migrations import run_env
+from services.identity import jobseeker_models  # noqa: F401  (its tables join the metadata)
 from services.identity.models import metadata
 
 run_env(metadata)

@@ -1,0 +1,81 @@
+"""Outgoing email over SMTP (smtplib; green under eventlet).
+
+Send email from an event handler, never from an RPC: a failed send then raises, the handler's
+transaction rolls back, and the event is retried with backoff and finally dead-lettered, so no
+email is silently lost. Settings: WORKLB_SMTP_HOST / _PORT / _FROM / _USER / _PASSWORD /
+_STARTTLS / _TIMEOUT; `make run` starts a local sink on 127.0.0.1:8025 (deploy/mailsink.py).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
+from nameko.extensions import DependencyProvider
+
+from chassis.config import Settings, settings_from
+
+
+class MailFailed(RuntimeError):
+    """The SMTP server could not be reached or refused the message."""
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self.host = settings.smtp_host
+        self.port = settings.smtp_port
+        self.sender = settings.smtp_from
+        self.user = settings.smtp_user
+        self.password = settings.smtp_password
+        self.starttls = settings.smtp_starttls
+        self.timeout = settings.smtp_timeout
+
+    def build(self, email: Email) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message["Date"] = formatdate(localtime=False)
+        domain = parseaddr(self.sender)[1].partition("@")[2] or "worklb.local"
+        message["Message-ID"] = make_msgid(domain=domain)
+        # Plain 7-bit when it can be, so links stay whole in the raw message (var/mail/*.eml).
+        message.set_content(email.text, cte="7bit" if email.text.isascii() else None)
+        if email.html:
+            message.add_alternative(email.html, subtype="html")
+        return message
+
+    def send(self, email: Email) -> str:
+        """Send one email; returns its Message-ID. Raises MailFailed."""
+        message = self.build(email)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.user:
+                    smtp.login(self.user, self.password)
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailFailed(
+                f"could not send email via {self.host}:{self.port}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return str(message["Message-ID"])
+
+
+class Mail(DependencyProvider):
+    """Injects a Mailer configured from the service's Settings."""
+
+    def setup(self) -> None:
+        self.mailer = Mailer(settings_from(self.container.config))
+
+    def get_dependency(self, worker_ctx) -> Mailer:
+        return self.mailer

@@ -1,0 +1,607 @@
+"""The job-seeker API's request and response schemas (the gateway documents them), the CSV row
+schema of the import, and the validation of availability (weekly hours plus exceptions)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from chassis.csv_import import DelimitedList
+
+# The languages the branded app speaks; a job seeker picks one of them.
+APP_LANGUAGES = ("en", "es", "km")
+LANGUAGE_NAMES = {
+    "english": "en",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "khmer": "km",
+    "cambodian": "km",
+}
+DOCUMENT_TYPES = ("photo_id", "work_authorization", "proof_of_address", "other")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+STATUSES = ("pending", "approved", "suspended")
+IMPORT_MODES = ("dry_run", "all_or_nothing", "skip_bad_rows")
+ON_EXISTING = ("skip", "update")
+
+PASSWORD_MIN = 12
+MAX_SKILLS = 30
+MAX_SLOTS_PER_DAY = 8
+MAX_EXCEPTIONS = 366
+
+_POSTAL_CODE = validate.Regexp(
+    r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789)."
+)
+_JOB_TYPE = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_.\-]{0,63}$",
+    error="Lower-case letters, digits, '_', '.', '-'; at most 64 characters.",
+)
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_SPACES = re.compile(r"\s+")
+
+
+# -- fields ----------------------------------------------------------------------------------
+
+
+class Email(fields.Email):
+    """An email address, without the spaces people paste around it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Phone(fields.String):
+    """A phone number as people write it; 7 to 15 digits, an optional leading '+'."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        digits = re.sub(r"\D", "", text)
+        if not re.fullmatch(r"\+?[\d\s().\-]+", text) or not 7 <= len(digits) <= 15:
+            raise ValidationError("Give a phone number of 7 to 15 digits.")
+        return text
+
+
+class Skill(fields.String):
+    """A skill as a short lower-case phrase ("home care", "forklift")."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = _SPACES.sub(" ", super()._deserialize(value, attr, data, **kwargs)).strip().lower()
+        if not 1 <= len(text) <= 60:
+            raise ValidationError("A skill is 1 to 60 characters.")
+        return text
+
+
+class AppLanguage(fields.String):
+    """One of the app's languages, by code or by name ("es", "Spanish", "Español")."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        code = LANGUAGE_NAMES.get(text, text)
+        if code not in APP_LANGUAGES:
+            raise ValidationError(f"One of {', '.join(APP_LANGUAGES)}.")
+        return code
+
+
+class LanguageCode(fields.String):
+    """A language somebody speaks: an ISO 639 code ("en", "es", "km", "vi") or a known name."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        code = LANGUAGE_NAMES.get(text, text)
+        if not re.fullmatch(r"[a-z]{2,3}", code):
+            raise ValidationError("Give an ISO 639 language code such as en, es or km.")
+        return code
+
+
+def _unique_list(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+# -- availability ----------------------------------------------------------------------------
+
+
+def _minutes(value: str) -> int:
+    if value == "24:00":
+        return 24 * 60
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class SlotSchema(Schema):
+    """A span of local time in the CBO's timezone, "09:00" to "13:30"; "24:00" ends a day."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.String(
+        required=True, validate=validate.Regexp(_TIME, error="A time as HH:MM, 00:00 to 23:59.")
+    )
+    end = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time as HH:MM, 00:01 to 24:00."
+        ),
+    )
+
+    @validates_schema
+    def _ordered(self, data: dict, **kwargs: Any) -> None:
+        if _minutes(data["end"]) <= _minutes(data["start"]):
+            raise ValidationError("It must end after it starts.", "end")
+
+
+def slot_overlaps(slots: list[dict]) -> list[str]:
+    """A message for each pair of slots that overlap (touching end to start is fine)."""
+    ordered = sorted(slots, key=lambda s: _minutes(s["start"]))
+    found = []
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if _minutes(after["start"]) < _minutes(before["end"]):
+            found.append(
+                f"{before['start']}-{before['end']} overlaps {after['start']}-{after['end']}."
+            )
+    return found
+
+
+def _sorted_slots(slots: list[dict]) -> list[dict]:
+    return [
+        {"start": s["start"], "end": s["end"]}
+        for s in sorted(slots, key=lambda s: _minutes(s["start"]))
+    ]
+
+
+class AvailabilityExceptionSchema(Schema):
+    """A date that differs from the weekly hours: unavailable (all day, or only in `slots`),
+    or available for extra hours (`slots`)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    date = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("unavailable", "extra")))
+    slots = fields.List(
+        fields.Nested(SlotSchema), load_default=list, validate=validate.Length(max=8)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _slots(self, data: dict, **kwargs: Any) -> None:
+        if data["kind"] == "extra" and not data.get("slots"):
+            raise ValidationError("Extra hours need at least one slot.", "slots")
+        overlaps = slot_overlaps(data.get("slots") or [])
+        if overlaps:
+            raise ValidationError(overlaps, "slots")
+
+
+class AvailabilitySchema(Schema):
+    """Weekly hours per weekday (a list of slots each) plus exceptions on given dates."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    weekly = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
+        values=fields.List(
+            fields.Nested(SlotSchema), validate=validate.Length(max=MAX_SLOTS_PER_DAY)
+        ),
+        load_default=dict,
+    )
+    exceptions = fields.List(
+        fields.Nested(AvailabilityExceptionSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_EXCEPTIONS),
+    )
+
+    @validates_schema
+    def _consistent(self, data: dict, **kwargs: Any) -> None:
+        errors: dict[str, Any] = {}
+        weekly = {
+            day: overlaps
+            for day, slots in (data.get("weekly") or {}).items()
+            if (overlaps := slot_overlaps(slots))
+        }
+        if weekly:
+            errors["weekly"] = weekly
+        seen: dict[str, int] = {}
+        repeats = {}
+        for i, exception in enumerate(data.get("exceptions") or []):
+            day = exception["date"].isoformat()
+            if day in seen:
+                repeats[i] = [f"{day} already has an exception (item {seen[day] + 1})."]
+            seen.setdefault(day, i)
+        if repeats:
+            errors["exceptions"] = repeats
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _as_json(self, data: dict, **kwargs: Any) -> dict:
+        # Stored as JSON: days in week order, slots in time order, dates as ISO strings.
+        weekly = data.get("weekly") or {}
+        return {
+            "weekly": {day: _sorted_slots(weekly[day]) for day in WEEKDAYS if weekly.get(day)},
+            "exceptions": sorted(
+                (
+                    {
+                        "date": e["date"].isoformat(),
+                        "kind": e["kind"],
+                        "slots": _sorted_slots(e.get("slots") or []),
+                        **({"note": e["note"]} if e.get("note") else {}),
+                    }
+                    for e in data.get("exceptions") or []
+                ),
+                key=lambda e: e["date"],
+            ),
+        }
+
+
+def validate_availability(value: object) -> dict:
+    """The availability in `value`, normalised; raises ValidationError with a reason per
+    field (for instance {"weekly": {"monday": ["09:00-12:00 overlaps 11:00-13:00."]}})."""
+    return AvailabilitySchema().load(value)  # type: ignore[return-value]
+
+
+# -- requests --------------------------------------------------------------------------------
+
+
+class _JobseekerFields(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    email = Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = Phone(required=True)
+    preferred_language = AppLanguage(load_default="en")
+    languages = fields.List(
+        LanguageCode(), load_default=None, validate=validate.Length(max=10), allow_none=True
+    )
+    home_area = fields.String(required=True, validate=_POSTAL_CODE)
+    skills = fields.List(Skill(), load_default=list, validate=validate.Length(max=MAX_SKILLS))
+    source_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
+
+    @post_load
+    def _tidy(self, data: dict, **kwargs: Any) -> dict:
+        data["name"] = data["name"].strip()
+        data["email"] = data["email"].strip()
+        data["skills"] = _unique_list(data.get("skills") or [])
+        data["languages"] = _unique_list(data.get("languages") or [data["preferred_language"]])
+        return data
+
+
+class SelfRegistrationSchema(_JobseekerFields):
+    """Self-registration on a CBO's site."""
+
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=PASSWORD_MIN, max=200),
+        metadata={"description": f"At least {PASSWORD_MIN} characters."},
+    )
+
+
+class StaffRegistrationSchema(_JobseekerFields):
+    """Registration by CBO staff: the person is invited to set a password."""
+
+    availability = fields.Nested(AvailabilitySchema, load_default=None, allow_none=True)
+
+
+class ProfileUpdateSchema(Schema):
+    """Any of the profile's fields; those left out stay as they are."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = Email(validate=validate.Length(max=254))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    phone = Phone(allow_none=True)
+    preferred_language = AppLanguage()
+    languages = fields.List(LanguageCode(), validate=validate.Length(max=10))
+    home_area = fields.String(allow_none=True, validate=_POSTAL_CODE)
+    skills = fields.List(Skill(), validate=validate.Length(max=MAX_SKILLS))
+    source_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=36))
+    availability = fields.Nested(AvailabilitySchema)
+
+    @post_load
+    def _tidy(self, data: dict, **kwargs: Any) -> dict:
+        for key in ("skills", "languages"):
+            if key in data:
+                data[key] = _unique_list(data[key])
+        for key in ("name", "email"):
+            if key in data:
+                data[key] = data[key].strip()
+        return data
+
+
+class JobseekerListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    skill = Skill()
+    source_id = fields.String(validate=validate.Length(max=36))
+    job_type = fields.String(validate=_JOB_TYPE)
+    search = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Part of a name, email or phone number."},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class DocumentUploadSchema(Schema):
+    """The form fields sent with an ID document (the file itself is the `file` part)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    document_type = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))
+
+
+class JobseekerReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @post_load
+    def _tidy(self, data: dict, **kwargs: Any) -> dict:
+        data["reason"] = data["reason"].strip()
+        if not data["reason"]:
+            raise ValidationError("Give a reason.", "reason")
+        return data
+
+
+class JobTypeApprovalSchema(Schema):
+    job_type = fields.String(
+        required=True,
+        validate=_JOB_TYPE,
+        metadata={"description": "The job type's key (booking owns job types)."},
+    )
+
+
+class ImportStartSchema(Schema):
+    """The form fields sent with a CSV of job seekers (the file is the `file` part)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    mode = fields.String(
+        load_default="dry_run",
+        validate=validate.OneOf(IMPORT_MODES),
+        metadata={
+            "description": "dry_run reports every bad row and writes nobody; all_or_nothing "
+            "writes nobody if any row is bad; skip_bad_rows writes the good rows."
+        },
+    )
+    on_existing = fields.String(
+        load_default="skip",
+        validate=validate.OneOf(ON_EXISTING),
+        metadata={"description": "What to do with a person whose email is already registered."},
+    )
+
+
+class ImportRowsQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    outcome = fields.String(validate=validate.OneOf(("failed", "updated", "skipped")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ImportListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CsvRowSchema(Schema):
+    """One row of a job-seeker CSV. Only email and name are required: older records often
+    lack the rest, which staff or the person complete later."""
+
+    email = Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = Phone(load_default=None)
+    preferred_language = AppLanguage(load_default="en")
+    languages = DelimitedList(LanguageCode(), load_default=None, validate=validate.Length(max=10))
+    home_area = fields.String(load_default=None, validate=_POSTAL_CODE)
+    skills = DelimitedList(Skill(), load_default=list, validate=validate.Length(max=MAX_SKILLS))
+    source = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "A worker source of the CBO, by id or by name."},
+    )
+
+    @post_load
+    def _tidy(self, data: dict, **kwargs: Any) -> dict:
+        data["skills"] = _unique_list(data.get("skills") or [])
+        data["languages"] = _unique_list(data.get("languages") or [data["preferred_language"]])
+        return data
+
+
+# Other spellings of the CSV's columns that exports commonly use.
+CSV_ALIASES = {
+    "e_mail": "email",
+    "email_address": "email",
+    "full_name": "name",
+    "phone_number": "phone",
+    "mobile": "phone",
+    "cell": "phone",
+    "language": "preferred_language",
+    "zip": "home_area",
+    "zip_code": "home_area",
+    "postal_code": "home_area",
+    "worker_source": "source",
+    "source_id": "source",
+}
+
+
+# -- responses -------------------------------------------------------------------------------
+
+
+class SlotOutSchema(Schema):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+
+
+class ExceptionOutSchema(Schema):
+    date = fields.String(required=True)
+    kind = fields.String(required=True)
+    slots = fields.List(fields.Nested(SlotOutSchema), required=True)
+    note = fields.String()
+
+
+class AvailabilityOutSchema(Schema):
+    weekly = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(SlotOutSchema)), required=True
+    )
+    exceptions = fields.List(fields.Nested(ExceptionOutSchema), required=True)
+
+
+class JobseekerSchema(Schema):
+    id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    preferred_language = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    home_area = fields.String(allow_none=True)
+    skills = fields.List(fields.String(), required=True)
+    source_id = fields.String(allow_none=True)
+    availability = fields.Nested(AvailabilityOutSchema, required=True)
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    account_status = fields.String(
+        required=True, metadata={"description": "invited until the person sets a password."}
+    )
+    channel = fields.String(required=True, metadata={"enum": ["self", "staff", "import"]})
+    job_types = fields.List(fields.String(), required=True)
+    missing_documents = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Required document types not yet verified."},
+    )
+    approved_at = fields.DateTime(allow_none=True)
+    suspended_at = fields.DateTime(allow_none=True)
+    suspension_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class JobseekerSummarySchema(Schema):
+    id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    home_area = fields.String(allow_none=True)
+    skills = fields.List(fields.String(), required=True)
+    source_id = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    account_status = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class JobseekerPageSchema(Schema):
+    items = fields.List(fields.Nested(JobseekerSummarySchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.String(required=True)
+    jobseeker_id = fields.String(required=True)
+    document_type = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size_bytes = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "verified", "rejected"]})
+    reason = fields.String(allow_none=True)
+    uploaded_by = fields.String(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ImportRowSchema(Schema):
+    row = fields.Integer(required=True, metadata={"description": "As a spreadsheet numbers it."})
+    outcome = fields.String(required=True, metadata={"enum": ["failed", "updated", "skipped"]})
+    email = fields.String(allow_none=True)
+    jobseeker_id = fields.String(allow_none=True)
+    errors = fields.Dict(
+        allow_none=True, metadata={"description": "Reasons per column; '_row' for the row."}
+    )
+
+
+class ImportRowPageSchema(Schema):
+    items = fields.List(fields.Nested(ImportRowSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class ImportSummarySchema(Schema):
+    id = fields.String(required=True)
+    filename = fields.String(required=True)
+    size_bytes = fields.Integer(required=True)
+    mode = fields.String(required=True)
+    on_existing = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": ["queued", "running", "completed", "rejected", "failed"],
+            "description": "rejected: all_or_nothing found bad rows and wrote nobody.",
+        },
+    )
+    phase = fields.String(required=True, metadata={"enum": ["queued", "validating", "writing"]})
+    rows_total = fields.Integer(required=True)
+    rows_done = fields.Integer(required=True)
+    created = fields.Integer(required=True, metadata={"description": "New people (invited)."})
+    updated = fields.Integer(required=True)
+    skipped = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    ignored_columns = fields.List(fields.String(), required=True)
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class ImportSchema(ImportSummarySchema):
+    failed_rows = fields.List(
+        fields.Nested(ImportRowSchema),
+        required=True,
+        metadata={"description": "The first 1,000 bad rows; all of them under .../rows."},
+    )
+
+
+class ImportPageSchema(Schema):
+    items = fields.List(fields.Nested(ImportSummarySchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class DownloadSchema(Schema):
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    data = fields.String(required=True, metadata={"description": "base64"})
+
+
+class EligibilitySchema(Schema):
+    jobseeker_id = fields.String(required=True)
+    job_type = fields.String(required=True)
+    eligible = fields.Boolean(required=True)
+    reasons = fields.List(fields.String(), required=True)

@@ -1,0 +1,346 @@
+"""People a CBO's staff manage, other than job seekers: the CBO's owner (made when the city
+approves the CBO), its staff and their roles, and client users of its client organisations.
+
+Every change is audited and emits its event in the same transaction. Nobody changes an account
+that holds permissions they lack, nor gives permissions they lack; a CBO keeps an active owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from chassis.audit import audit
+from chassis.context import CLIENT, STAFF, Caller
+from chassis.db import UnitOfWork
+from chassis.errors import Conflict, NotFound
+from services.identity import domain, invitations, roles, tenants
+from services.identity.models import Account
+
+OWNER = "owner"
+
+
+def view(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "email": account.email,
+        "display_name": account.display_name,
+        "kind": account.kind,
+        "roles": list(account.roles),
+        "status": account.status,
+        "client_id": account.client_id,
+        "created_at": account.created_at.isoformat() if account.created_at else None,
+    }
+
+
+def _audit_view(account: Account) -> dict[str, Any]:
+    found = view(account)
+    found.pop("created_at")
+    return found
+
+
+def _tenant_name(uow: UnitOfWork, tenant_id: str) -> str | None:
+    tenant = tenants.tenant_by_id(uow, tenant_id)
+    return tenant.name if tenant else None
+
+
+def _member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str) -> Account:
+    """An account of this CBO and kind, locked for change; 404 for anything else (another
+    CBO's account included, so nothing leaks across CBOs)."""
+    account = uow.session.execute(
+        select(Account)
+        .where(Account.id == account_id, Account.tenant_id == tenant_id, Account.kind == kind)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if account is None:
+        raise NotFound(f"There is no such {'staff member' if kind == STAFF else 'user'}.")
+    return account
+
+
+def _check_can_manage(uow: UnitOfWork, caller: Caller, account: Account) -> None:
+    held = roles.permissions_of_roles(account.roles, roles.staff_roles(uow, account.tenant_id))
+    roles.check_holds(
+        caller, held, "You cannot change an account that holds permissions you do not hold"
+    )
+
+
+def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
+    """Refuse a change that would leave the CBO without an active owner."""
+    if OWNER not in account.roles or account.status != domain.ACTIVE:
+        return
+    others = uow.session.execute(
+        select(func.count())
+        .select_from(Account)
+        .where(
+            Account.tenant_id == account.tenant_id,
+            Account.kind == STAFF,
+            Account.status == domain.ACTIVE,
+            Account.roles.any(OWNER),
+            Account.id != account.id,
+        )
+    ).scalar_one()
+    if not others:
+        raise Conflict("A CBO needs at least one active owner; make somebody else owner first.")
+
+
+def _page(uow: UnitOfWork, query, limit: int, offset: int) -> dict:
+    total = uow.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    items = uow.session.execute(query.limit(limit).offset(offset)).scalars()
+    return {"items": [view(a) for a in items], "total": total, "limit": limit, "offset": offset}
+
+
+# -- the owner --------------------------------------------------------------------------------
+
+
+def create_owner(
+    uow: UnitOfWork, *, tenant_id: str, tenant_name: str, email: str, display_name: str
+) -> Account | None:
+    """The CBO's first senior user, invited to set a password; None if it exists already
+    (tenant.approved delivered again, or the CBO approved again after a change)."""
+    if domain.find_account(uow, email=email, tenant_id=tenant_id) is not None:
+        return None
+    account = domain.create_account(
+        uow,
+        email=email,
+        kind=STAFF,
+        roles=[OWNER],
+        tenant_id=tenant_id,
+        display_name=display_name,
+    )
+    invitations.invite(uow, account=account, tenant_name=tenant_name)
+    return account
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+
+def register_staff(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    tenant_id: str,
+    email: str,
+    display_name: str,
+    roles_given: list[str],
+) -> dict:
+    roles.check_roles(uow, caller, tenant_id, roles_given)
+    account = domain.create_account(
+        uow,
+        email=email,
+        kind=STAFF,
+        roles=sorted(set(roles_given)),
+        tenant_id=tenant_id,
+        display_name=display_name,
+    )
+    invitations.invite(uow, account=account, tenant_name=_tenant_name(uow, tenant_id))
+    audit(
+        uow,
+        caller,
+        action="staff.registered",
+        entity_type="account",
+        entity_id=account.id,
+        after=_audit_view(account),
+    )
+    return view(account)
+
+
+def list_staff(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    status: str | None = None,
+    role: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict:
+    query = select(Account).where(Account.tenant_id == tenant_id, Account.kind == STAFF)
+    if status:
+        query = query.where(Account.status == status)
+    if role:
+        query = query.where(Account.roles.any(role))
+    return _page(uow, query.order_by(Account.created_at, Account.id), limit, offset)
+
+
+def get_member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str = STAFF) -> dict:
+    account = uow.session.execute(
+        select(Account).where(
+            Account.id == account_id, Account.tenant_id == tenant_id, Account.kind == kind
+        )
+    ).scalar_one_or_none()
+    if account is None:
+        raise NotFound("There is no such staff member.")
+    return view(account)
+
+
+def change_roles(
+    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, roles_given: list[str]
+) -> dict:
+    account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=STAFF)
+    _check_can_manage(uow, caller, account)
+    roles.check_roles(uow, caller, tenant_id, roles_given)
+    if OWNER not in roles_given:
+        _keep_an_owner(uow, account)
+    before = _audit_view(account)
+    account.roles = sorted(set(roles_given))
+    uow.session.flush()
+    uow.emit(
+        "account.roles_changed",
+        {"account_id": account.id, "roles": list(account.roles)},
+        tenant_id=tenant_id,
+    )
+    audit(
+        uow,
+        caller,
+        action="staff.roles_changed",
+        entity_type="account",
+        entity_id=account.id,
+        before=before,
+        after=_audit_view(account),
+    )
+    return view(account)
+
+
+def deactivate(
+    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
+) -> dict:
+    """The account can no longer sign in; its sessions end now."""
+    account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
+    if account.id == caller.user_id:
+        raise Conflict("You cannot deactivate your own account.")
+    _check_can_manage(uow, caller, account)
+    if account.status == domain.DEACTIVATED:
+        return view(account)
+    _keep_an_owner(uow, account)
+    before = _audit_view(account)
+    account.status = domain.DEACTIVATED
+    domain.end_sessions(uow, account_ids=[account.id])
+    uow.session.flush()
+    uow.emit("account.deactivated", {"account_id": account.id, "kind": kind}, tenant_id=tenant_id)
+    audit(
+        uow,
+        caller,
+        action=f"{_noun(kind)}.deactivated",
+        entity_type="account",
+        entity_id=account.id,
+        before=before,
+        after=_audit_view(account),
+    )
+    return view(account)
+
+
+def reactivate(
+    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
+) -> dict:
+    """A deactivated account can sign in again (or, never activated, accept its invitation)."""
+    account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
+    _check_can_manage(uow, caller, account)
+    if account.status != domain.DEACTIVATED:
+        return view(account)
+    before = _audit_view(account)
+    account.status = domain.ACTIVE if account.password_hash else domain.INVITED
+    uow.session.flush()
+    uow.emit("account.reactivated", {"account_id": account.id, "kind": kind}, tenant_id=tenant_id)
+    audit(
+        uow,
+        caller,
+        action=f"{_noun(kind)}.reactivated",
+        entity_type="account",
+        entity_id=account.id,
+        before=before,
+        after=_audit_view(account),
+    )
+    return view(account)
+
+
+def resend_invitation(
+    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
+) -> dict:
+    account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
+    if account.status != domain.INVITED:
+        raise Conflict("Only an account that is still invited can be invited again.")
+    invitations.invite(uow, account=account, tenant_name=_tenant_name(uow, tenant_id))
+    audit(
+        uow,
+        caller,
+        action=f"{_noun(kind)}.invited_again",
+        entity_type="account",
+        entity_id=account.id,
+    )
+    return view(account)
+
+
+def _noun(kind: str) -> str:
+    return "staff" if kind == STAFF else "client_user"
+
+
+# -- client users -----------------------------------------------------------------------------
+
+
+def create_client_user(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    tenant_id: str,
+    client_id: str,
+    email: str,
+    display_name: str,
+) -> dict:
+    client = tenants.client_of(uow, tenant_id=tenant_id, client_id=client_id)
+    if client is None:
+        raise NotFound("There is no such client in your CBO.")
+    if not client.active:
+        raise Conflict("This client is inactive; make it active first.")
+    account = domain.create_account(
+        uow,
+        email=email,
+        kind=CLIENT,
+        roles=[CLIENT],
+        tenant_id=tenant_id,
+        display_name=display_name,
+        client_id=client.client_id,
+    )
+    invitations.invite(uow, account=account, tenant_name=_tenant_name(uow, tenant_id))
+    audit(
+        uow,
+        caller,
+        action="client_user.created",
+        entity_type="account",
+        entity_id=account.id,
+        after=_audit_view(account),
+    )
+    return view(account)
+
+
+def list_client_users(
+    uow: UnitOfWork, *, tenant_id: str, client_id: str, limit: int = 50, offset: int = 0
+) -> dict:
+    if tenants.client_of(uow, tenant_id=tenant_id, client_id=client_id) is None:
+        raise NotFound("There is no such client in your CBO.")
+    query = (
+        select(Account)
+        .where(
+            Account.tenant_id == tenant_id,
+            Account.kind == CLIENT,
+            Account.client_id == client_id,
+        )
+        .order_by(Account.created_at, Account.id)
+    )
+    return _page(uow, query, limit, offset)
+
+
+def client_user(uow: UnitOfWork, *, tenant_id: str, client_id: str, account_id: str) -> Account:
+    """A client user of this client of this CBO, or 404."""
+    account = uow.session.execute(
+        select(Account).where(
+            Account.id == account_id,
+            Account.tenant_id == tenant_id,
+            Account.kind == CLIENT,
+            Account.client_id == client_id,
+        )
+    ).scalar_one_or_none()
+    if account is None:
+        raise NotFound("There is no such user.")
+    return account

@@ -1,0 +1,198 @@
+"""Worker sources (e.g. a local college) and their rules: a weekly hour cap that applies in
+term time. Booking asks `source_rules` before it makes an offer."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from chassis.audit import audit
+from chassis.context import Caller
+from chassis.db import UnitOfWork
+from chassis.errors import Conflict, NotFound
+from services.tenancy import rules
+from services.tenancy.common import tenant_by_id
+from services.tenancy.models import WorkerSource
+from services.tenancy.schemas import SourceRulesSchema, SourceSchema
+
+EDITABLE = ("name", "weekly_hour_cap", "terms", "active")
+
+
+def _cap(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def source_view(source: WorkerSource) -> dict[str, Any]:
+    return SourceSchema().dump(
+        {
+            "id": source.id,
+            "name": source.name,
+            "weekly_hour_cap": _cap(source.weekly_hour_cap),
+            "terms": [
+                {
+                    "starts_on": date.fromisoformat(t["starts_on"]),
+                    "ends_on": date.fromisoformat(t["ends_on"]),
+                }
+                for t in source.terms
+            ],
+            "active": source.active,
+            "created_at": source.created_at,
+            "updated_at": source.updated_at,
+        }
+    )
+
+
+def _stored(data: dict[str, Any]) -> dict[str, Any]:
+    """Loaded fields as columns: terms sorted with ISO dates, the cap as a Decimal."""
+    stored = dict(data)
+    if "name" in stored:
+        stored["name"] = stored["name"].strip()
+    if "terms" in stored:
+        stored["terms"] = [
+            {"starts_on": s.isoformat(), "ends_on": e.isoformat()}
+            for s, e in rules.parse_terms(stored["terms"])
+        ]
+    if stored.get("weekly_hour_cap") is not None:
+        stored["weekly_hour_cap"] = Decimal(str(round(stored["weekly_hour_cap"], 2)))
+    return stored
+
+
+def _name_taken(uow: UnitOfWork, tenant_id: str, name: str, other_than: str | None = None) -> bool:
+    query = select(WorkerSource.id).where(
+        WorkerSource.tenant_id == tenant_id, func.lower(WorkerSource.name) == name.lower()
+    )
+    if other_than:
+        query = query.where(WorkerSource.id != other_than)
+    return uow.session.execute(query).first() is not None
+
+
+def _taken() -> Conflict:
+    return Conflict("A worker source with that name exists.", {"name": ["Already in use."]})
+
+
+def create_source(
+    uow: UnitOfWork, caller: Caller, tenant_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    stored = _stored(data)
+    if _name_taken(uow, tenant_id, stored["name"]):
+        raise _taken()
+    source = WorkerSource(tenant_id=tenant_id, **{k: stored[k] for k in EDITABLE})
+    uow.session.add(source)
+    uow.session.flush()
+    uow.session.refresh(source)
+    view = source_view(source)
+    uow.emit(
+        "source.created",
+        {
+            "source_id": source.id,
+            "name": source.name,
+            "weekly_hour_cap": _cap(source.weekly_hour_cap),
+            "active": source.active,
+        },
+        tenant_id=tenant_id,
+    )
+    audit(
+        uow, caller, action="source.create", entity_type="source", entity_id=source.id, after=view
+    )
+    return view
+
+
+def _source(uow: UnitOfWork, tenant_id: str, source_id: str, *, lock: bool = False) -> WorkerSource:
+    query = select(WorkerSource).where(
+        WorkerSource.id == source_id, WorkerSource.tenant_id == tenant_id
+    )
+    if lock:
+        query = query.with_for_update()
+    source = uow.session.execute(query).scalar_one_or_none()
+    if source is None:
+        raise NotFound("There is no such worker source.")
+    return source
+
+
+def get_source(uow: UnitOfWork, tenant_id: str, source_id: str) -> dict[str, Any]:
+    return source_view(_source(uow, tenant_id, source_id))
+
+
+def update_source(
+    uow: UnitOfWork, caller: Caller, tenant_id: str, source_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    source = _source(uow, tenant_id, source_id, lock=True)
+    stored = _stored(data)
+    changed = [k for k in EDITABLE if k in stored and stored[k] != getattr(source, k)]
+    if not changed:
+        return source_view(source)
+    if "name" in changed and _name_taken(uow, tenant_id, stored["name"], other_than=source.id):
+        raise _taken()
+    before = {k: v for k, v in source_view(source).items() if k in changed}
+    for key in changed:
+        setattr(source, key, stored[key])
+    uow.session.flush()
+    uow.session.refresh(source)
+    view = source_view(source)
+    uow.emit(
+        "source.updated",
+        {
+            "source_id": source.id,
+            "name": source.name,
+            "weekly_hour_cap": _cap(source.weekly_hour_cap),
+            "active": source.active,
+            "changed": changed,
+        },
+        tenant_id=tenant_id,
+    )
+    audit(
+        uow,
+        caller,
+        action="source.update",
+        entity_type="source",
+        entity_id=source.id,
+        before=before,
+        after={k: view[k] for k in changed},
+    )
+    return view
+
+
+def list_sources(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
+    sources = uow.session.execute(
+        select(WorkerSource)
+        .where(WorkerSource.tenant_id == tenant_id)
+        .order_by(func.lower(WorkerSource.name), WorkerSource.id)
+    ).scalars()
+    return [source_view(s) for s in sources]
+
+
+def source_rules(
+    uow: UnitOfWork, scope: str | None, source_id: str, on_date: date | None
+) -> dict[str, Any]:
+    """The cap and whether it applies on `on_date` (default: today in the CBO's time zone).
+
+    `scope` is the caller's tenant; None only for callers acting across CBOs."""
+    query = select(WorkerSource).where(WorkerSource.id == source_id)
+    if scope is not None:
+        query = query.where(WorkerSource.tenant_id == scope)
+    source = uow.session.execute(query).scalar_one_or_none()
+    if source is None:
+        raise NotFound("There is no such worker source.")
+    day = on_date or rules.today_in(tenant_by_id(uow, source.tenant_id).timezone)
+    cap = _cap(source.weekly_hour_cap)
+    term = rules.term_containing(source.terms, day)
+    return SourceRulesSchema().dump(
+        {
+            "source_id": source.id,
+            "name": source.name,
+            "active": source.active,
+            "weekly_hour_cap": cap,
+            "on_date": day,
+            "in_term": term is not None,
+            "cap_applies": rules.cap_applies(cap, source.terms, day),
+            "term": {
+                "starts_on": date.fromisoformat(term["starts_on"]),
+                "ends_on": date.fromisoformat(term["ends_on"]),
+            }
+            if term
+            else None,
+        }
+    )

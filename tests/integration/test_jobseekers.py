@@ -1,0 +1,898 @@
+"""Job seekers in the identity service, on the real broker and its migrated database:
+registration (self and staff), profile and availability, ID documents, approval rules,
+suspension, eligibility, CSV import (dry run, both modes, re-runs, resume after a crash, 1,000
+rows with 20 bad), tenant isolation and permission refusals."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from chassis.context import Caller, context_data_for
+from chassis.contracts.permissions import permissions_for
+from chassis.csv_import import Chunk
+from chassis.db import UnitOfWork, make_engine
+from chassis.entrypoints import declare_topology
+from chassis.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from chassis.tables import outbox
+from deploy.migrate import migrate
+from services.identity import jobseeker_import
+from services.identity.jobseeker_models import JobseekerImport, JobseekerProfile
+from services.identity.models import Account, Invitation, SourceRef, Tenant
+from services.identity.service import IdentityService
+from tests import jobseeker_csv
+from tests.jobseeker_csv import bad_rows, people_csv
+from tests.waiting import wait_for
+
+PASSWORD = "a long enough password"
+HARBOR = str(uuid.uuid4())
+BAY = str(uuid.uuid4())
+COLLEGE = str(uuid.uuid4())  # a worker source of Harbor
+BAY_SOURCE = str(uuid.uuid4())
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
+
+CSV_HEADER = jobseeker_csv.HEADER
+
+
+@pytest.fixture(scope="module")
+def identity_engine(settings):
+    migrate(settings, ["identity"], quiet=True)
+    engine = make_engine(settings.database_url("identity"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(identity_engine):
+    """An empty identity database with two CBOs and their worker sources (the projection
+    identity keeps from tenancy's events, written directly here)."""
+    with identity_engine.begin() as conn:
+        # A killed container can leave a worker's transaction open (an invitation email in
+        # flight): end those sessions, or TRUNCATE would wait for their locks forever.
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state LIKE 'idle in transaction%'"
+            )
+        )
+        names = [t for t in identity_engine.dialect.get_table_names(conn) if t != "alembic_version"]
+        conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    now = datetime.now(UTC)
+    with Session(identity_engine) as session:
+        session.add_all(
+            [
+                Tenant(
+                    tenant_id=HARBOR,
+                    slug="harbor",
+                    name="Harbor CBO",
+                    status="active",
+                    changed_at=now,
+                ),
+                Tenant(tenant_id=BAY, slug="bay", name="Bay CBO", status="active", changed_at=now),
+                SourceRef(source_id=COLLEGE, tenant_id=HARBOR, name="Long Beach City College"),
+                SourceRef(source_id=BAY_SOURCE, tenant_id=BAY, name="Bay Youth"),
+            ]
+        )
+        session.commit()
+    return identity_engine
+
+
+def new_unit(engine) -> Callable[[], UnitOfWork]:
+    return lambda: UnitOfWork(Session(engine, expire_on_commit=False), source="identity")
+
+
+def staff(tenant_id: str = HARBOR, roles: tuple[str, ...] = ("owner",)) -> Caller:
+    return Caller(
+        kind="staff",
+        user_id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        roles=roles,
+        permissions=permissions_for(list(roles)),
+    )
+
+
+def seeker(account_id: str, tenant_id: str = HARBOR) -> Caller:
+    return Caller(
+        kind="jobseeker",
+        user_id=account_id,
+        tenant_id=tenant_id,
+        roles=("jobseeker",),
+        permissions=permissions_for(["jobseeker"]),
+    )
+
+
+class Identity:
+    def __init__(self, config: dict, settings) -> None:
+        self.config = config
+        self.settings = settings
+
+    def call(self, caller: Caller | None, method: str, *args, **kwargs):
+        context = context_data_for(caller or Caller(), self.settings.context_secret)
+        with ServiceRpcProxy("identity", self.config, context_data=context, timeout=30) as rpc:
+            return getattr(rpc, method)(*args, **kwargs)
+
+
+@pytest.fixture
+def identity(container_factory, service_config, settings, db, smtp):
+    config = service_config(smtp_port=smtp.port)
+    declare_topology(IdentityService, config)
+    container_factory(IdentityService, config).start()
+    return Identity(config, settings)
+
+
+def registration(email: str = "maria@example.org", **overrides) -> dict:
+    return {
+        "email": email,
+        "password": PASSWORD,
+        "name": "Maria Lopez",
+        "phone": "(562) 555-0100",
+        "preferred_language": "es",
+        "home_area": "90813",
+        "skills": ["Home care", "cooking"],
+        **overrides,
+    }
+
+
+def as_file(data: bytes, filename: str = "id.png") -> dict:
+    return {"filename": filename, "data": base64.b64encode(data).decode()}
+
+
+def events(engine, event_type: str) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.envelope).where(outbox.c.event_type == event_type).order_by(outbox.c.id)
+        ).scalars()
+        return list(rows)
+
+
+def count(engine, model, *where) -> int:
+    with Session(engine) as session:
+        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def register_self(identity: Identity, email: str = "maria@example.org", **overrides) -> dict:
+    return identity.call(None, "register_self", "harbor", registration(email, **overrides))
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+def test_self_registration_makes_a_pending_jobseeker_who_can_sign_in(identity, db):
+    profile = register_self(identity, source_id=COLLEGE)
+    assert profile["tenant_id"] == HARBOR
+    assert profile["status"] == "pending" and profile["account_status"] == "active"
+    assert profile["channel"] == "self"
+    assert profile["skills"] == ["home care", "cooking"]
+    assert profile["languages"] == ["es"] and profile["source_id"] == COLLEGE
+    assert profile["missing_documents"] == ["photo_id", "work_authorization"]
+    registered = events(db, "jobseeker.registered")
+    assert [e["data"] for e in registered] == [
+        {"jobseeker_id": profile["id"], "source_id": COLLEGE, "channel": "self"}
+    ]
+    assert registered[0]["tenant_id"] == HARBOR
+    tokens = identity.call(
+        None, "sign_in", {"email": "MARIA@example.org", "password": PASSWORD, "tenant_id": HARBOR}
+    )
+    assert tokens["access_token"]
+
+
+def test_self_registration_refuses_bad_input_and_changes_nothing(identity, db):
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(
+            None,
+            "register_self",
+            "harbor",
+            {"email": "nope", "password": "short", "home_area": "9081", "phone": "12"},
+        )
+    assert set(raised.value.fields) == {"email", "password", "name", "home_area", "phone"}
+    with pytest.raises(ValidationFailed) as raised:
+        register_self(identity, preferred_language="fr")
+    assert "preferred_language" in raised.value.fields
+    with pytest.raises(ValidationFailed) as raised:
+        register_self(identity, source_id=BAY_SOURCE)  # another CBO's source
+    assert "source_id" in raised.value.fields
+    with pytest.raises(NotFound):
+        identity.call(None, "register_self", "nowhere", registration())
+    assert count(db, Account) == 0 and events(db, "jobseeker.registered") == []
+
+    register_self(identity)
+    with pytest.raises(Conflict) as raised:
+        register_self(identity, email="Maria@Example.org")
+    assert "email" in raised.value.fields
+    assert count(db, Account) == 1
+    # The same email may register with another CBO.
+    identity.call(None, "register_self", "bay", registration())
+    assert count(db, Account) == 2
+
+
+def test_a_suspended_cbo_takes_no_registrations(identity, db):
+    with Session(db) as session:
+        session.execute(update(Tenant).where(Tenant.tenant_id == HARBOR).values(status="suspended"))
+        session.commit()
+    with pytest.raises(NotFound):
+        register_self(identity)
+
+
+def test_staff_registration_invites_the_person_and_is_audited(identity, db, smtp):
+    owner = staff()
+    body = {k: v for k, v in registration("invitee@example.org").items() if k != "password"}
+    profile = identity.call(owner, "register_jobseeker", body)
+    assert profile["account_status"] == "invited" and profile["channel"] == "staff"
+    assert count(db, Invitation, Invitation.account_id == profile["id"]) == 1
+    assert [e["data"]["channel"] for e in events(db, "jobseeker.registered")] == ["staff"]
+    audits = [e["data"] for e in events(db, "audit.recorded")]
+    assert audits[-1]["action"] == "jobseeker.registered"
+    assert audits[-1]["actor_id"] == owner.user_id
+    assert "invitee@example.org" in str(smtp.wait_for("invitee@example.org")["To"])
+
+
+# -- profile and availability ------------------------------------------------------------------
+
+WEEK = {
+    "weekly": {
+        "tuesday": [{"start": "13:00", "end": "17:00"}, {"start": "08:00", "end": "12:00"}],
+        "saturday": [{"start": "10:00", "end": "24:00"}],
+    },
+    "exceptions": [
+        {"date": "2026-12-25", "kind": "unavailable"},
+        {"date": "2026-12-20", "kind": "extra", "slots": [{"start": "09:00", "end": "11:00"}]},
+    ],
+}
+
+
+def test_a_jobseeker_reads_and_updates_their_profile(identity, db):
+    me = seeker(register_self(identity)["id"])
+    profile = identity.call(me, "update_own_profile", {"availability": WEEK, "skills": ["Driving"]})
+    assert profile["availability"] == {
+        "weekly": {
+            "tuesday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            "saturday": [{"start": "10:00", "end": "24:00"}],
+        },
+        "exceptions": [
+            {"date": "2026-12-20", "kind": "extra", "slots": [{"start": "09:00", "end": "11:00"}]},
+            {"date": "2026-12-25", "kind": "unavailable", "slots": []},
+        ],
+    }
+    assert profile["skills"] == ["driving"] and profile["phone"] == "(562) 555-0100"
+    assert identity.call(me, "get_own_profile")["availability"] == profile["availability"]
+    # The job seeker's own edits are not staff actions: no audit entry.
+    assert events(db, "audit.recorded") == []
+
+
+def test_availability_is_validated_with_a_reason_per_field(identity, db):
+    me = seeker(register_self(identity)["id"])
+    overlapping = {
+        "weekly": {
+            "monday": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]
+        }
+    }
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(me, "update_own_profile", {"availability": overlapping})
+    assert raised.value.fields == {
+        "availability": {"weekly": {"monday": ["09:00-12:00 overlaps 11:00-13:00."]}}
+    }
+    backwards = {"weekly": {"friday": [{"start": "17:00", "end": "09:00"}]}}
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(me, "update_own_profile", {"availability": backwards})
+    assert "It must end after it starts." in str(raised.value.fields)
+    assert identity.call(me, "get_own_profile")["availability"] == {"weekly": {}, "exceptions": []}
+
+
+def test_staff_edit_a_profile_with_an_audit_entry_and_duplicate_emails_conflict(identity, db):
+    maria = register_self(identity)["id"]
+    register_self(identity, email="ana@example.org")
+    manager = staff(roles=("admin",))
+    profile = identity.call(manager, "update_jobseeker", maria, {"home_area": "90802"})
+    assert profile["home_area"] == "90802"
+    entry = events(db, "audit.recorded")[-1]["data"]
+    assert entry["action"] == "jobseeker.updated" and entry["entity_id"] == maria
+    assert entry["before"] == {"home_area": "90813"} and entry["after"] == {"home_area": "90802"}
+    with pytest.raises(Conflict) as raised:
+        identity.call(manager, "update_jobseeker", maria, {"email": "ANA@example.org"})
+    assert "email" in raised.value.fields
+    with pytest.raises(ValidationFailed):
+        identity.call(manager, "update_jobseeker", maria, {"source_id": BAY_SOURCE})
+
+
+def test_staff_list_jobseekers_with_filters_and_paging(identity, db):
+    ids = [
+        register_self(identity, email=f"p{i}@example.org", name=f"Person {i}", skills=skills)["id"]
+        for i, skills in enumerate([["driving"], ["cooking"], ["driving", "cooking"]])
+    ]
+    register_self(identity, email="college@example.org", name="Student", source_id=COLLEGE)
+    viewer = staff(roles=("viewer",))
+    everyone = identity.call(viewer, "list_jobseekers", {})
+    assert everyone["total"] == 4
+    driving = identity.call(viewer, "list_jobseekers", {"skill": "Driving"})
+    assert {p["id"] for p in driving["items"]} == {ids[0], ids[2]}
+    students = identity.call(viewer, "list_jobseekers", {"source_id": COLLEGE})
+    assert [p["name"] for p in students["items"]] == ["Student"]
+    assert identity.call(viewer, "list_jobseekers", {"search": "person 1"})["total"] == 1
+    assert identity.call(viewer, "list_jobseekers", {"status": "approved"})["total"] == 0
+    page = identity.call(viewer, "list_jobseekers", {"page": "2", "per_page": "3"})
+    assert page["total"] == 4 and len(page["items"]) == 1
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(viewer, "list_jobseekers", {"status": "gone", "per_page": "0"})
+    assert set(raised.value.fields) == {"status", "per_page"}
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+def test_documents_upload_type_and_size_checks_and_private_download(identity, db):
+    maria = register_self(identity)["id"]
+    me = seeker(maria)
+    document = identity.call(
+        me, "upload_own_document", {"document_type": "photo_id", "file": as_file(PNG, "me.pdf")}
+    )
+    assert document["content_type"] == "image/png" and document["status"] == "pending"
+    assert events(db, "document.uploaded")[0]["data"] == {
+        "jobseeker_id": maria,
+        "document_id": document["id"],
+        "document_type": "photo_id",
+    }
+    with pytest.raises(UnsupportedMediaType):
+        identity.call(
+            me, "upload_own_document", {"document_type": "other", "file": as_file(b"GIF89a....")}
+        )
+    with pytest.raises(PayloadTooLarge):
+        big = PDF + b"0" * (10 * 1024 * 1024)
+        identity.call(me, "upload_own_document", {"document_type": "other", "file": as_file(big)})
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(
+            me, "upload_own_document", {"document_type": "passport", "file": as_file(PDF)}
+        )
+    assert set(raised.value.fields) == {"document_type"}
+
+    mine = identity.call(me, "download_own_document", document["id"])
+    assert base64.b64decode(mine["data"]) == PNG and mine["content_type"] == "image/png"
+    assert [d["id"] for d in identity.call(me, "list_own_documents")] == [document["id"]]
+    for reader in (staff(roles=("viewer",)), staff(roles=("approver",))):
+        got = identity.call(reader, "download_document", maria, document["id"])
+        assert base64.b64decode(got["data"]) == PNG
+    # Nobody else: not another job seeker, not staff without the permission, not another CBO.
+    other = seeker(register_self(identity, email="ana@example.org")["id"])
+    with pytest.raises(NotFound):
+        identity.call(other, "download_own_document", document["id"])
+    with pytest.raises(Forbidden):
+        identity.call(staff(roles=("finance",)), "download_document", maria, document["id"])
+    with pytest.raises(NotFound):
+        identity.call(staff(BAY), "download_document", maria, document["id"])
+    with pytest.raises(Unauthenticated):
+        identity.call(None, "download_document", maria, document["id"])
+
+
+def test_staff_verify_and_reject_documents_with_a_reason(identity, db):
+    maria = register_self(identity)["id"]
+    manager, approver = staff(roles=("admin",)), staff(roles=("approver",))
+    photo = identity.call(
+        manager, "upload_document", maria, {"document_type": "photo_id", "file": as_file(JPEG)}
+    )
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(approver, "reject_document", maria, photo["id"], {"reason": " "})
+    assert "reason" in raised.value.fields
+    rejected = identity.call(approver, "reject_document", maria, photo["id"], {"reason": "Blurred"})
+    assert rejected["status"] == "rejected" and rejected["reason"] == "Blurred"
+    assert events(db, "document.rejected")[0]["data"]["reason"] == "Blurred"
+    with pytest.raises(Conflict):
+        identity.call(approver, "reject_document", maria, photo["id"], {"reason": "Again"})
+    verified = identity.call(approver, "verify_document", maria, photo["id"])
+    assert verified["status"] == "verified" and verified["reviewed_by"] == approver.user_id
+    assert len(events(db, "document.verified")) == 1
+    actions = [e["data"]["action"] for e in events(db, "audit.recorded")]
+    assert actions == ["document.uploaded", "document.rejected", "document.verified"]
+    with pytest.raises(Forbidden):
+        identity.call(staff(roles=("viewer",)), "verify_document", maria, photo["id"])
+
+
+# -- approval, suspension, eligibility ---------------------------------------------------------
+
+
+def upload_and_verify(identity: Identity, jobseeker_id: str, document_type: str) -> None:
+    approver = staff(roles=("approver",))
+    document = identity.call(
+        seeker(jobseeker_id),
+        "upload_own_document",
+        {"document_type": document_type, "file": as_file(PDF, "x.pdf")},
+    )
+    identity.call(approver, "verify_document", jobseeker_id, document["id"])
+
+
+def test_approval_needs_the_required_documents_verified(identity, db):
+    maria = register_self(identity)["id"]
+    approver = staff(roles=("approver",))
+    with pytest.raises(Conflict) as raised:
+        identity.call(approver, "approve_jobseeker", maria)
+    assert "photo_id" in raised.value.message and "work_authorization" in raised.value.message
+    upload_and_verify(identity, maria, "photo_id")
+    upload_and_verify(identity, maria, "proof_of_address")
+    with pytest.raises(Conflict) as raised:
+        identity.call(approver, "approve_jobseeker", maria)
+    assert raised.value.fields == {"documents": ["work_authorization is not verified."]}
+    assert events(db, "jobseeker.approved") == []
+    upload_and_verify(identity, maria, "work_authorization")
+    approved = identity.call(approver, "approve_jobseeker", maria)
+    assert approved["status"] == "approved" and approved["missing_documents"] == []
+    assert [e["data"] for e in events(db, "jobseeker.approved")] == [{"jobseeker_id": maria}]
+    with pytest.raises(Conflict):
+        identity.call(approver, "approve_jobseeker", maria)
+
+
+def test_eligibility_needs_approval_a_job_type_and_no_suspension(identity, db):
+    maria = register_self(identity)["id"]
+    approver = staff(roles=("approver",))
+    scheduler = staff(roles=("scheduler",))  # booking asks on behalf of its caller
+
+    def eligible() -> bool:
+        answer = identity.call(scheduler, "is_eligible", maria, "home_care")
+        listed = identity.call(scheduler, "eligible_jobseekers", "home_care")
+        assert answer["eligible"] == (maria in listed)
+        return answer["eligible"]
+
+    assert not eligible()
+    with pytest.raises(Conflict):  # a job type only on top of the CBO's approval
+        identity.call(approver, "approve_job_type", maria, {"job_type": "home_care"})
+    upload_and_verify(identity, maria, "photo_id")
+    upload_and_verify(identity, maria, "work_authorization")
+    identity.call(approver, "approve_jobseeker", maria)
+    answer = identity.call(scheduler, "is_eligible", maria, "home_care")
+    assert answer == {
+        "jobseeker_id": maria,
+        "job_type": "home_care",
+        "eligible": False,
+        "reasons": ["The job seeker is not approved for home_care."],
+    }
+    with pytest.raises(ValidationFailed):
+        identity.call(approver, "approve_job_type", maria, {"job_type": "Home Care!"})
+    profile = identity.call(approver, "approve_job_type", maria, {"job_type": "home_care"})
+    assert profile["job_types"] == ["home_care"]
+    assert events(db, "jobseeker.jobtype_approved")[0]["data"] == {
+        "jobseeker_id": maria,
+        "job_type": "home_care",
+    }
+    assert eligible()
+    assert not identity.call(scheduler, "is_eligible", maria, "forklift")["eligible"]
+
+    with pytest.raises(ValidationFailed):
+        identity.call(approver, "suspend_jobseeker", maria, {})
+    suspended = identity.call(approver, "suspend_jobseeker", maria, {"reason": "No-shows"})
+    assert suspended["status"] == "suspended" and suspended["suspension_reason"] == "No-shows"
+    assert events(db, "jobseeker.suspended")[0]["data"] == {
+        "jobseeker_id": maria,
+        "reason": "No-shows",
+    }
+    assert not eligible()
+    with pytest.raises(Conflict):
+        identity.call(approver, "suspend_jobseeker", maria, {"reason": "Again"})
+    reinstated = identity.call(approver, "reinstate_jobseeker", maria, {"reason": "Talked it over"})
+    assert reinstated["status"] == "approved" and reinstated["suspension_reason"] is None
+    assert len(events(db, "jobseeker.reinstated")) == 1
+    assert eligible()
+    # Another CBO never sees Maria as eligible, and may not ask about Harbor.
+    assert identity.call(staff(BAY), "eligible_jobseekers", "home_care") == []
+    assert not identity.call(staff(BAY), "is_eligible", maria, "home_care")["eligible"]
+    with pytest.raises(Forbidden):
+        identity.call(staff(BAY), "eligible_jobseekers", "home_care", tenant_id=HARBOR)
+    with pytest.raises(Unauthenticated):
+        identity.call(None, "is_eligible", maria, "home_care")
+    assert identity.call(Caller.system(), "eligible_jobseekers", "home_care", tenant_id=HARBOR) == [
+        maria
+    ]
+
+
+def test_suspending_a_pending_jobseeker_reinstates_them_as_pending(identity, db):
+    maria = register_self(identity)["id"]
+    approver = staff(roles=("approver",))
+    identity.call(approver, "suspend_jobseeker", maria, {"reason": "Fake documents"})
+    with pytest.raises(Conflict):
+        identity.call(approver, "approve_jobseeker", maria)
+    assert (
+        identity.call(approver, "reinstate_jobseeker", maria, {"reason": "Cleared"})["status"]
+        == "pending"
+    )
+
+
+# -- permissions and tenant isolation ----------------------------------------------------------
+
+
+def test_staff_without_the_permission_are_refused(identity, db):
+    maria = register_self(identity)["id"]
+    viewer, finance = staff(roles=("viewer",)), staff(roles=("finance",))
+    body = {k: v for k, v in registration("x@example.org").items() if k != "password"}
+    refused = [
+        (viewer, "register_jobseeker", (body,)),
+        (viewer, "update_jobseeker", (maria, {"name": "X"})),
+        (viewer, "upload_document", (maria, {"document_type": "other", "file": as_file(PDF)})),
+        (viewer, "approve_jobseeker", (maria,)),
+        (viewer, "approve_job_type", (maria, {"job_type": "cleaning"})),
+        (viewer, "suspend_jobseeker", (maria, {"reason": "x"})),
+        (viewer, "reinstate_jobseeker", (maria, {"reason": "x"})),
+        (viewer, "start_import", ({"file": as_file(b"email,name\na@b.org,A\n")},)),
+        (viewer, "list_imports", ({},)),
+        (finance, "list_jobseekers", ({},)),
+        (finance, "get_jobseeker", (maria,)),
+        (finance, "list_documents", (maria,)),
+        (seeker(maria), "list_jobseekers", ({},)),
+        (seeker(maria), "approve_jobseeker", (maria,)),
+    ]
+    for caller, method, args in refused:
+        with pytest.raises(Forbidden):
+            identity.call(caller, method, *args)
+    for method, args in [
+        ("get_own_profile", ()),
+        ("list_jobseekers", ({},)),
+        ("get_import", ("x",)),
+    ]:
+        with pytest.raises(Unauthenticated):
+            identity.call(None, method, *args)
+    # A client user holds self.profile too, but has no job-seeker profile.
+    client = Caller(
+        kind="client",
+        user_id=str(uuid.uuid4()),
+        tenant_id=HARBOR,
+        permissions=frozenset({"self.profile"}),
+    )
+    with pytest.raises(NotFound):
+        identity.call(client, "get_own_profile")
+    assert count(db, Account) == 1
+
+
+def test_another_cbo_sees_none_of_it(identity, db):
+    maria = register_self(identity)["id"]
+    photo = identity.call(
+        seeker(maria), "upload_own_document", {"document_type": "photo_id", "file": as_file(PNG)}
+    )
+    harbor_import = identity.call(
+        staff(),
+        "start_import",
+        {"file": as_file(b"email,name\nbo@example.org,Bo\n"), "mode": "dry_run"},
+    )
+    bay = staff(BAY)
+    assert identity.call(bay, "list_jobseekers", {})["total"] == 0
+    assert identity.call(bay, "list_imports", {})["total"] == 0
+    for method, args in [
+        ("get_jobseeker", (maria,)),
+        ("update_jobseeker", (maria, {"name": "Stolen"})),
+        ("list_documents", (maria,)),
+        ("download_document", (maria, photo["id"])),
+        ("upload_document", (maria, {"document_type": "other", "file": as_file(PDF)})),
+        ("verify_document", (maria, photo["id"])),
+        ("reject_document", (maria, photo["id"], {"reason": "x"})),
+        ("approve_jobseeker", (maria,)),
+        ("approve_job_type", (maria, {"job_type": "cleaning"})),
+        ("suspend_jobseeker", (maria, {"reason": "x"})),
+        ("reinstate_jobseeker", (maria, {"reason": "x"})),
+        ("get_import", (harbor_import["id"],)),
+        ("list_import_rows", (harbor_import["id"], {})),
+        ("resume_import", (harbor_import["id"],)),
+    ]:
+        with pytest.raises(NotFound):
+            identity.call(bay, method, *args)
+    # A Harbor job seeker's token is no key to Bay.
+    with pytest.raises(NotFound):
+        identity.call(seeker(maria, BAY), "get_own_profile")
+    with Session(db) as session:
+        assert session.get(Account, maria).display_name == "Maria Lopez"
+
+
+# -- CSV import --------------------------------------------------------------------------------
+
+
+BAD_ROWS = bad_rows(foreign_source=BAY_SOURCE, staff_email="staff@example.org")
+
+
+def thousand_rows() -> bytes:
+    """1,000 job seekers, 20 of them bad (BAD_ROWS); every 10th from the college by name."""
+    return people_csv(1000, bad=BAD_ROWS, source_name="long beach city college")
+
+
+def person(i: int) -> str:
+    return jobseeker_csv.person(i)
+
+
+def add_staff_account(engine, email: str = "staff@example.org") -> None:
+    with Session(engine) as session:
+        session.add(
+            Account(
+                id=str(uuid.uuid4()),
+                tenant_id=HARBOR,
+                email=email,
+                display_name="Staff",
+                kind="staff",
+                roles=["admin"],
+                status="active",
+                failed_sign_ins=0,
+            )
+        )
+        session.commit()
+
+
+def start(
+    engine, data: bytes, mode: str, on_existing: str = "skip", caller: Caller | None = None
+) -> str:
+    """Record an import as the RPC does (no service running, so nothing else runs it)."""
+    with Session(engine, expire_on_commit=False) as session:
+        uow = UnitOfWork(session, source="identity")
+        job = jobseeker_import.create_import(
+            uow,
+            caller or staff(roles=("admin",)),
+            tenant_id=HARBOR,
+            upload=as_file(data, "people.csv"),
+            mode=mode,
+            on_existing=on_existing,
+        )
+        uow.commit()
+        return job.id
+
+
+def job_of(engine, import_id: str) -> JobseekerImport:
+    with Session(engine) as session:
+        job = session.get(JobseekerImport, import_id)
+        assert job is not None
+        session.expunge(job)
+        return job
+
+
+def report(engine, import_id: str, outcome: str = "failed") -> dict[int, dict]:
+    with Session(engine) as session:
+        uow = UnitOfWork(session, source="identity")
+        rows = jobseeker_import.import_rows(
+            uow, tenant_id=HARBOR, import_id=import_id, outcome=outcome, page=1, per_page=1000
+        )
+    return {r["row"]: r for r in rows["items"]}
+
+
+def jobseekers_in(engine) -> int:
+    return count(engine, JobseekerProfile, JobseekerProfile.tenant_id == HARBOR)
+
+
+def test_a_dry_run_reports_every_bad_row_and_writes_nobody(db):
+    add_staff_account(db)
+    import_id = start(db, thousand_rows(), "dry_run")
+    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=300) == "completed"
+    job = job_of(db, import_id)
+    assert (job.rows_total, job.rows_done, job.created, job.failed) == (1000, 1000, 980, 20)
+    failed = report(db, import_id)
+    # Rows as a spreadsheet numbers them: the header is row 1.
+    assert {row - 2: r["errors"] for row, r in failed.items()}.keys() == BAD_ROWS.keys()
+    for index, (_, column) in BAD_ROWS.items():
+        assert column in failed[index + 2]["errors"], (index, failed[index + 2])
+    assert failed[301 + 2]["errors"]["email"] == ["Repeats row 3."]
+    assert jobseekers_in(db) == 0 and events(db, "jobseeker.registered") == []
+
+
+def test_all_or_nothing_rejects_a_file_with_bad_rows_and_writes_a_clean_one(db):
+    add_staff_account(db)
+    import_id = start(db, thousand_rows(), "all_or_nothing")
+    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=250) == "rejected"
+    job = job_of(db, import_id)
+    assert job.status == "rejected" and job.failed == 20 and job.created == 0
+    assert len(report(db, import_id)) == 20
+    assert jobseekers_in(db) == 0 and count(db, Account, Account.kind == "jobseeker") == 0
+
+    clean = (CSV_HEADER + "".join(person(i) for i in range(300))).encode()
+    import_id = start(db, clean, "all_or_nothing")
+    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
+    job = job_of(db, import_id)
+    assert (job.created, job.failed, job.rows_done, job.phase) == (300, 0, 300, "writing")
+    assert jobseekers_in(db) == 300
+
+
+def test_a_thousand_rows_with_twenty_bad_imports_980_and_invites_them(identity, db):
+    add_staff_account(db)
+    job = identity.call(
+        staff(roles=("admin",)),
+        "start_import",
+        {"file": as_file(thousand_rows(), "people.csv"), "mode": "skip_bad_rows"},
+    )
+    assert job["status"] == "queued" and job["rows_total"] == 1000
+    manager = staff(roles=("admin",))
+    done = wait_for(
+        lambda: (
+            (j := identity.call(manager, "get_import", job["id"]))["status"] == "completed" and j
+        ),
+        timeout=60,
+        what="the import to finish",
+    )
+    assert (done["created"], done["failed"], done["updated"], done["skipped"]) == (980, 20, 0, 0)
+    assert done["rows_done"] == 1000
+    assert {r["row"] - 2 for r in done["failed_rows"]} == set(BAD_ROWS)
+    assert all(r["errors"] for r in done["failed_rows"])
+    assert jobseekers_in(db) == 980
+    assert count(db, Account, Account.kind == "jobseeker", Account.status == "invited") == 980
+    assert count(db, Invitation) == 980
+    registered = events(db, "jobseeker.registered")
+    assert len(registered) == 980 and {e["data"]["channel"] for e in registered} == {"import"}
+    from_college = [e for e in registered if e["data"]["source_id"] == COLLEGE]
+    assert len(from_college) == len([i for i in range(0, 1000, 10) if i not in BAD_ROWS])
+    assert len(events(db, "invitation.created")) == 980
+    rows = identity.call(
+        manager, "list_import_rows", job["id"], {"outcome": "failed", "per_page": "5"}
+    )
+    assert rows["total"] == 20 and len(rows["items"]) == 5
+    listed = identity.call(manager, "list_jobseekers", {"search": "person 42"})
+    assert listed["items"][0]["account_status"] == "invited"
+
+
+def test_rerunning_a_file_duplicates_nobody_and_says_who_was_updated_or_skipped(db):
+    first = (CSV_HEADER + "".join(person(i) for i in range(50))).encode()
+    import_id = start(db, first, "skip_bad_rows")
+    jobseeker_import.run_import(new_unit(db), import_id)
+    assert jobseekers_in(db) == 50
+
+    import_id = start(db, first, "skip_bad_rows", on_existing="skip")
+    jobseeker_import.run_import(new_unit(db), import_id)
+    job = job_of(db, import_id)
+    assert (job.created, job.skipped, job.updated) == (0, 50, 0)
+    assert len(report(db, import_id, "skipped")) == 50
+
+    changed = first.decode().replace("90813,driving; cooking", "90802,forklift").encode()
+    changed += person(50).encode()
+    import_id = start(db, changed, "skip_bad_rows", on_existing="update")
+    jobseeker_import.run_import(new_unit(db), import_id)
+    job = job_of(db, import_id)
+    assert (job.created, job.updated, job.skipped) == (1, 50, 0)
+    updated = report(db, import_id, "updated")
+    assert len(updated) == 50 and all(r["jobseeker_id"] for r in updated.values())
+    assert jobseekers_in(db) == 51
+    assert count(db, Account) == 51
+    with Session(db) as session:
+        areas = set(session.execute(select(JobseekerProfile.home_area)).scalars())
+        skills = session.execute(
+            select(JobseekerProfile.skills)
+            .join(Account, Account.id == JobseekerProfile.account_id)
+            .where(Account.email == "person7@example.org")
+        ).scalar_one()
+    assert areas == {"90802", "90813"} and skills == ["forklift"]
+    assert len(events(db, "jobseeker.registered")) == 51
+
+
+def test_a_crashed_import_resumes_where_it_stopped(db):
+    data = (CSV_HEADER + "".join(person(i) for i in range(1000))).encode()
+    import_id = start(db, data, "skip_bad_rows")
+
+    def crash_in_third_chunk(chunk: Chunk) -> None:
+        if chunk.start == 200:
+            raise RuntimeError("the process died")
+
+    with pytest.raises(RuntimeError):
+        jobseeker_import.run_import(
+            new_unit(db), import_id, chunk_size=100, before_commit=crash_in_third_chunk
+        )
+    job = job_of(db, import_id)
+    assert job.status == "interrupted" and "the process died" in job.error
+    assert (job.position, job.created) == (200, 200)
+    assert jobseekers_in(db) == 200 and len(events(db, "jobseeker.registered")) == 200
+
+    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
+    job = job_of(db, import_id)
+    assert (job.position, job.created, job.failed, job.attempts) == (1000, 1000, 0, 2)
+    assert jobseekers_in(db) == 1000 and count(db, Account) == 1000
+    registered = events(db, "jobseeker.registered")
+    assert len({e["data"]["jobseeker_id"] for e in registered}) == len(registered) == 1000
+    assert count(db, Invitation) == 1000
+
+
+def test_a_crash_in_the_check_of_an_all_or_nothing_file_resumes_too(db):
+    data = (CSV_HEADER + "".join(person(i) for i in range(500))).encode()
+    import_id = start(db, data, "all_or_nothing")
+
+    def crash(chunk: Chunk) -> None:
+        if chunk.start == 100:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100, before_commit=crash)
+    assert job_of(db, import_id).phase == "validating" and jobseekers_in(db) == 0
+    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
+    assert jobseekers_in(db) == 500
+
+
+def test_the_service_resumes_an_import_a_dead_process_left_running(
+    container_factory, service_config, settings, db, smtp
+):
+    data = (CSV_HEADER + "".join(person(i) for i in range(120))).encode()
+    import_id = start(db, data, "skip_bad_rows")
+    with Session(db) as session:  # as if a process claimed it and died a while ago
+        session.execute(
+            update(JobseekerImport)
+            .where(JobseekerImport.id == import_id)
+            .values(
+                status="running",
+                phase="writing",
+                lease_until=datetime.now(UTC) - timedelta(seconds=1),
+            )
+        )
+        session.commit()
+    config = service_config(smtp_port=smtp.port)
+    declare_topology(IdentityService, config)
+    container_factory(IdentityService, config).start()
+    wait_for(
+        lambda: job_of(db, import_id).status == "completed", timeout=30, what="the resumed import"
+    )
+    assert jobseekers_in(db) == 120
+
+
+def test_resume_through_the_service_and_refusals(identity, db):
+    data = (CSV_HEADER + "".join(person(i) for i in range(30))).encode()
+    manager = staff(roles=("admin",))
+    import_id = start(db, data, "skip_bad_rows")
+    with Session(db) as session:
+        session.execute(
+            update(JobseekerImport)
+            .where(JobseekerImport.id == import_id)
+            .values(status="interrupted", phase="writing")
+        )
+        session.commit()
+    resumed = identity.call(manager, "resume_import", import_id)
+    assert resumed["id"] == import_id
+    wait_for(
+        lambda: identity.call(manager, "get_import", import_id)["status"] == "completed",
+        what="the resumed import",
+    )
+    with pytest.raises(Conflict):
+        identity.call(manager, "resume_import", import_id)
+    with pytest.raises(NotFound):
+        identity.call(manager, "get_import", str(uuid.uuid4()))
+
+
+@pytest.mark.parametrize(
+    "data, error, field_text",
+    [
+        ("email,name\nmaría@example.org,María\n".encode("latin-1"), ValidationFailed, "not UTF-8"),
+        (
+            b"email,phone\na@example.org,5625550100\n",
+            ValidationFailed,
+            "lacks the required columns: name",
+        ),
+        (b"email,name,email\na@b.org,A,c@d.org\n", ValidationFailed, "more than once: email"),
+        (b'email,name\n"a@b.org,A\n', ValidationFailed, "line"),
+        (b"email,name\n", ValidationFailed, "no rows"),
+        (PDF, UnsupportedMediaType, "PDF"),
+        (b"PK\x03\x04" + b"\0" * 40, UnsupportedMediaType, "Excel"),
+        (b"email,name\x00\n", UnsupportedMediaType, "binary"),
+    ],
+)
+def test_a_malformed_csv_is_refused_at_once_with_a_clear_message(
+    identity, db, data, error, field_text
+):
+    with pytest.raises(error) as raised:
+        identity.call(staff(), "start_import", {"file": as_file(data), "mode": "skip_bad_rows"})
+    assert field_text in str(raised.value.message) + str(raised.value.fields)
+    assert count(db, JobseekerImport) == 0
+
+
+def test_import_options_are_validated(identity, db):
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(
+            staff(),
+            "start_import",
+            {
+                "file": as_file(b"email,name\na@b.org,A\n"),
+                "mode": "sometimes",
+                "on_existing": "merge",
+            },
+        )
+    assert set(raised.value.fields) == {"mode", "on_existing"}
+    with pytest.raises(ValidationFailed) as raised:
+        identity.call(staff(), "start_import", {"mode": "dry_run"})
+    assert set(raised.value.fields) == {"file"}

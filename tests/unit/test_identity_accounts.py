@@ -1,0 +1,156 @@
+"""Identity's account rules on their own: no broker, no database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from marshmallow import ValidationError
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from chassis.config import Settings
+from chassis.context import Caller, caller_from_context_data, context_data_for
+from chassis.contracts.permissions import BUILTIN_ROLES, CBO_PERMISSIONS, STAFF_ROLES
+from chassis.errors import Forbidden
+from chassis.mail import Email, Mailer, MailFailed
+from chassis.tokens import ACCESS, issue
+from gateway.service import caller_from_request
+from services.identity import domain, invitations, roles
+from services.identity.models import Account, Invitation
+from services.identity.schemas import (
+    AcceptInvitationSchema,
+    AuditQuerySchema,
+    RoleCreateSchema,
+    RoleUpdateSchema,
+    SignInSchema,
+    StaffCreateSchema,
+)
+from tests.smtp import free_port
+
+SECRET = "s" * 48
+
+
+def test_a_client_users_client_travels_in_the_token_and_the_signed_context():
+    token, _ = issue(
+        SECRET,
+        token_type=ACCESS,
+        subject="u1",
+        lifetime=timedelta(minutes=5),
+        claims={"tid": "t1", "kind": "client", "roles": ["client"], "perms": [], "cid": "c1"},
+    )
+    request = Request(EnvironBuilder(headers={"Authorization": f"Bearer {token}"}).get_environ())
+    caller = caller_from_request(request, SECRET, "corr-1")
+    assert caller.client_id == "c1" and caller.tenant_id == "t1"
+    assert caller_from_context_data(context_data_for(caller, SECRET), SECRET) == caller
+    assert Caller.from_json(Caller(kind="staff").to_json()).client_id is None
+
+
+def test_a_cbo_can_give_no_platform_or_self_service_permission():
+    assert not [p for p in CBO_PERMISSIONS if p.startswith(("platform.", "self."))]
+    assert set(STAFF_ROLES) <= set(BUILTIN_ROLES) and "operator" not in STAFF_ROLES
+    for bad in ("platform.operate", "self.book", "no.such"):
+        with pytest.raises(ValidationError) as raised:
+            RoleCreateSchema().load({"name": "city", "permissions": [bad]})
+        assert "permissions" in raised.value.messages
+
+
+def test_the_operators_powers_never_reach_a_cbo_account():
+    staff = Account(kind="staff", roles=["operator", "viewer"], tenant_id=None)
+    assert domain.permissions_of(None, staff) == BUILTIN_ROLES["viewer"]  # type: ignore[arg-type]
+    operator = Account(kind="operator", roles=["operator"], tenant_id=None)
+    assert "platform.operate" in domain.permissions_of(None, operator)  # type: ignore[arg-type]
+
+
+def test_nobody_holds_what_they_lack_except_the_system():
+    caller = Caller(kind="staff", user_id="u", tenant_id="t", permissions=frozenset({"a", "b"}))
+    roles.check_holds(caller, {"a"}, "no")
+    with pytest.raises(Forbidden, match="no: c, d."):
+        roles.check_holds(caller, {"a", "c", "d"}, "no")
+    roles.check_holds(Caller.system("t"), {"anything"}, "no")
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"name": "Bad Name", "permissions": ["reports.read"]}, {"name"}),
+        ({"name": "x", "permissions": ["reports.read"]}, {"name"}),
+        ({"name": "ok-role", "permissions": []}, {"permissions"}),
+        ({"permissions": "reports.read"}, {"name", "permissions"}),
+        ({"name": "ok", "permissions": ["reports.read"], "extra": 1}, {"extra"}),
+    ],
+)
+def test_role_input_is_checked_field_by_field(body, fields):
+    with pytest.raises(ValidationError) as raised:
+        RoleCreateSchema().load(body)
+    assert set(raised.value.messages) == fields
+
+
+def test_a_role_update_must_change_something():
+    with pytest.raises(ValidationError):
+        RoleUpdateSchema().load({})
+    assert RoleUpdateSchema().load({"description": "x"}) == {"description": "x"}
+
+
+def test_passwords_are_long_and_slugs_are_slugs():
+    with pytest.raises(ValidationError) as short:
+        AcceptInvitationSchema().load({"token": "t" * 43, "password": "eleven char"})
+    assert set(short.value.messages) == {"password"}
+    assert AcceptInvitationSchema().load({"token": "t" * 43, "password": "twelve chars"})
+    with pytest.raises(ValidationError) as slug:
+        SignInSchema().load({"email": "a@b.org", "password": "x", "slug": "Not A Slug"})
+    assert set(slug.value.messages) == {"slug"}
+    with pytest.raises(ValidationError) as staff:
+        StaffCreateSchema().load({"email": "a@b.org", "display_name": "A", "roles": [""] * 21})
+    assert set(staff.value.messages) == {"roles"}
+
+
+def test_audit_query_reads_times_and_refuses_an_empty_range():
+    loaded = AuditQuerySchema().load({"from": "2026-11-01T00:00:00", "to": "2026-11-02T00:00:00Z"})
+    assert loaded["since"] == datetime(2026, 11, 1, tzinfo=UTC)
+    assert loaded["limit"] == 50 and loaded["offset"] == 0
+    with pytest.raises(ValidationError) as backwards:
+        AuditQuerySchema().load({"from": "2026-11-02T00:00:00Z", "to": "2026-11-01T00:00:00Z"})
+    assert set(backwards.value.messages) == {"to"}
+
+
+def test_only_a_tokens_hash_is_kept_and_the_email_carries_the_link():
+    token = "abc"
+    assert invitations.hash_token(token) == invitations.hash_token(token)
+    assert len(invitations.hash_token(token)) == 64 and token not in invitations.hash_token(token)
+    account = Account(email="ana@example.org", display_name="Ana")
+    link = invitations._link("http://worklb.test", "accept-invitation", "T0k3n", "harbor")
+    assert link == "http://worklb.test/accept-invitation?token=T0k3n&cbo=harbor"
+    invite = invitations._compose(
+        Invitation(purpose=invitations.INVITATION), account, link, "Harbor CBO"
+    )
+    assert invite.to == "ana@example.org" and "Harbor CBO" in invite.subject
+    assert link in invite.text and "7 days" in invite.text
+    reset = invitations._compose(
+        Invitation(purpose=invitations.PASSWORD_RESET), account, link, None
+    )
+    assert "reset" in reset.subject.lower() and "60 minutes" in reset.text
+
+
+def test_the_mailer_builds_a_proper_message_and_reports_a_server_that_is_not_there():
+    settings = Settings(smtp_port=free_port(), smtp_from="WorkLB <mail@worklb.test>")
+    mailer = Mailer(settings)
+    message = mailer.build(Email(to="a@b.org", subject="Hi", text="Hello", html="<p>Hello</p>"))
+    assert message["From"] == "WorkLB <mail@worklb.test>" and message["Message-ID"].endswith(
+        "@worklb.test>"
+    )
+    assert message.get_body(("plain",)).get_content().strip() == "Hello"
+    with pytest.raises(MailFailed):
+        mailer.send(Email(to="a@b.org", subject="Hi", text="Hello"))
+
+
+def test_settings_have_working_local_mail_defaults(monkeypatch):
+    for name in ("WORKLB_SMTP_HOST", "WORKLB_SMTP_PORT", "WORKLB_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert (settings.smtp_host, settings.smtp_port) == ("127.0.0.1", 8025)
+    assert settings.public_url == "http://127.0.0.1:8000"
+    monkeypatch.setenv("WORKLB_PUBLIC_URL", "https://worklb.example.org/")
+    assert Settings().public_url == "https://worklb.example.org"
+    assert json.loads(Caller(client_id="c").to_json())["client_id"] == "c"
