@@ -69,8 +69,10 @@ WRITING = "writing"
 _PROFILE_COLUMNS = ("phone", "preferred_language", "languages", "home_area", "skills")
 
 _ROW_SCHEMA = CsvRowSchema()
+# Core tables for the bulk statements: SQLAlchemy's ORM bulk path costs more per row.
 _PROFILES = JobseekerProfile.__table__
 _ACCOUNTS = Account.__table__
+_REPORT_ROWS = JobseekerImportRow.__table__
 
 
 class Invitee(NamedTuple):
@@ -382,11 +384,11 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
         o.account_id = new_id()
     inserted = set(
         uow.session.execute(
-            pg_insert(Account)
+            pg_insert(_ACCOUNTS)
             .on_conflict_do_nothing(
                 index_elements=[text("coalesce(tenant_id, '')"), text("lower(email)")]
             )
-            .returning(Account.id),
+            .returning(_ACCOUNTS.c.id),
             [
                 {
                     "id": o.account_id,
@@ -408,7 +410,7 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
     if not created:
         return lost
     uow.session.execute(
-        insert(JobseekerProfile),
+        insert(_PROFILES),
         [
             {
                 "account_id": o.account_id,
@@ -510,7 +512,7 @@ def _save_chunk(
     uow: UnitOfWork, job_id: str, ctx: _Context, chunk: Chunk, counts: _Counts, report: list
 ) -> None:
     if report:
-        uow.session.execute(insert(JobseekerImportRow), report)
+        uow.session.execute(insert(_REPORT_ROWS), report)
     uow.session.execute(
         update(JobseekerImport)
         .where(JobseekerImport.id == job_id)
