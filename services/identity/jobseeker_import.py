@@ -11,7 +11,8 @@ Modes:
   registered) and reported; nobody is written.
 - all_or_nothing: the same check first; any bad row rejects the file and nobody is written.
   Otherwise the people are written (an interrupted write is resumed, not rolled back: every
-  row already passed the check).
+  row already passed the check; a row that turns bad in between, because somebody registered
+  its email meanwhile, is reported and skipped).
 - skip_bad_rows: good rows are written, bad rows reported.
 
 A person is matched by email within the CBO: an existing job seeker is updated with the row's
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -52,7 +54,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 MAX_ROWS = 100_000
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=60)  # renewed by every chunk (about a second each)
 FAILED_ROWS_SHOWN = 1000
 
 QUEUED = "queued"
@@ -662,17 +664,14 @@ def _finish(new_unit: Callable[[], UnitOfWork], import_id: str, status: str) -> 
     return status
 
 
-class _unit:
+@contextmanager
+def _unit(new_unit: Callable[[], UnitOfWork]) -> Iterator[UnitOfWork]:
     """A unit of work that is always closed (rolled back unless committed)."""
-
-    def __init__(self, new_unit: Callable[[], UnitOfWork]) -> None:
-        self.uow = new_unit()
-
-    def __enter__(self) -> UnitOfWork:
-        return self.uow
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.uow.close()
+    uow = new_unit()
+    try:
+        yield uow
+    finally:
+        uow.close()
 
 
 def interrupted_imports(uow: UnitOfWork, now: datetime | None = None) -> list[str]:
