@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
-from nameko.exceptions import deserialize_to_instance
 
 from chassis.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -45,7 +44,6 @@ _DELIMITERS = (",", ";", "\t")
 _HEADER_CLEAN = re.compile(r"[\s\-]+")
 
 
-@deserialize_to_instance  # crosses RPC as itself, like chassis.errors' own errors
 class MalformedCsv(ValidationFailed):
     """The file as a whole cannot be read as CSV (422, with the reason under `field`)."""
 

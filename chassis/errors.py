@@ -10,6 +10,12 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        # Every domain error crosses RPC as itself, rebuilt from (message, fields): subclasses
+        # must keep that constructor.
+        super().__init_subclass__(**kwargs)
+        deserialize_to_instance(cls)
+
     def __init__(self, message: str, fields: dict | None = None) -> None:
         super().__init__(message, fields or {})
         self.message = message
@@ -22,53 +28,44 @@ class DomainError(Exception):
         return body
 
 
-def _remote(cls: type[DomainError]) -> type[DomainError]:
-    return deserialize_to_instance(cls)
+deserialize_to_instance(DomainError)
 
 
-@_remote
 class BadRequest(DomainError):
     status = 400
     code = "bad_request"
 
 
-@_remote
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"
 
 
-@_remote
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
 
 
-@_remote
 class NotFound(DomainError):
     status = 404
     code = "not_found"
 
 
-@_remote
 class Conflict(DomainError):
     status = 409
     code = "conflict"
 
 
-@_remote
 class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"
 
 
-@_remote
 class UnsupportedMediaType(DomainError):
     status = 415
     code = "unsupported_media_type"
 
 
-@_remote
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"
@@ -77,19 +74,16 @@ class ValidationFailed(DomainError):
         super().__init__(message, fields)
 
 
-@_remote
 class Locked(DomainError):
     status = 423
     code = "locked"
 
 
-@_remote
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
 
 
-@_remote
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"

@@ -73,3 +73,21 @@ def test_requires_decorator_checks_the_services_caller():
     with pytest.raises(Forbidden):
         Service(staff("bookings.read")).book()
     assert Service.book.required_permission == "bookings.manage"
+
+
+def test_every_domain_error_crosses_rpc_as_itself():
+    from nameko.exceptions import deserialize, serialize
+
+    from chassis.csv_import import MalformedCsv
+    from chassis.errors import DomainError
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in {DomainError, MalformedCsv, *subclasses(DomainError)}:
+        original = cls("it went wrong", {"field": ["why"]})
+        rebuilt = deserialize(serialize(original))
+        assert type(rebuilt) is cls
+        assert rebuilt.fields == {"field": ["why"]} and rebuilt.status == original.status
