@@ -9,11 +9,12 @@ least once, and handlers are idempotent.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import eventlet
 from eventlet.event import Event as GreenEvent
-from nameko.amqp.publish import get_producer
+from kombu import Connection, Producer
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
@@ -26,7 +27,8 @@ from chassis.tables import outbox
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 500
+STATUS_EVERY = 1.0  # seconds between outbox gauge refreshes while a backlog drains
 KEEP_PUBLISHED = timedelta(days=7)
 
 
@@ -55,6 +57,9 @@ class OutboxRelay(DependencyProvider):
         self._wake = GreenEvent()
         self._running = False
         self._thread = None
+        self._connection: Connection | None = None
+        self._channel = None
+        self._status_at = 0.0
 
     def start(self) -> None:
         self._running = True
@@ -65,11 +70,13 @@ class OutboxRelay(DependencyProvider):
         self.wake()
         if self._thread is not None:
             self._thread.wait()
+        self._disconnect()
 
     def kill(self) -> None:
         self._running = False
         if self._thread is not None:
             self._thread.kill()
+        self._disconnect()
 
     def wake(self) -> None:
         if not self._wake.ready():
@@ -105,19 +112,7 @@ class OutboxRelay(DependencyProvider):
                 .with_for_update(skip_locked=True)
             ).all()
             if rows:
-                with get_producer(self.amqp_uri) as producer:
-                    for row in rows:
-                        producer.publish(
-                            row.envelope,
-                            exchange=self.exchange,
-                            routing_key=row.event_type,
-                            declare=[self.exchange],
-                            serializer="json",
-                            delivery_mode=PERSISTENT,
-                            retry=True,
-                            retry_policy={"max_retries": 3},
-                        )
-                        EVENTS_PUBLISHED.labels(self.service_name, row.event_type).inc()
+                self._publish(rows)
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_([row.id for row in rows]))
@@ -127,7 +122,51 @@ class OutboxRelay(DependencyProvider):
                 conn.execute(
                     delete(outbox).where(outbox.c.published_at < datetime.now(UTC) - KEEP_PUBLISHED)
                 )
-            pending, lag = outbox_status(conn)
-        OUTBOX_PENDING.labels(self.service_name).set(pending)
-        OUTBOX_LAG.labels(self.service_name).set(lag)
+        # Counting a long backlog on every batch would cost more than relaying it.
+        if len(rows) < BATCH_SIZE or time.monotonic() - self._status_at > STATUS_EVERY:
+            self._status_at = time.monotonic()
+            with self.database.engine.connect() as conn:
+                pending, lag = outbox_status(conn)
+            OUTBOX_PENDING.labels(self.service_name).set(pending)
+            OUTBOX_LAG.labels(self.service_name).set(lag)
         return len(rows)
+
+    def _publish(self, rows) -> None:
+        """Publish a batch in one AMQP transaction: when tx.commit returns, the broker has taken
+        every message (persistent, to durable queues); several times faster than a publisher
+        confirm per message, with the same guarantee for the batch."""
+        try:
+            channel = self._tx_channel()
+            producer = Producer(channel)
+            for row in rows:
+                producer.publish(
+                    row.envelope,
+                    exchange=self.exchange,
+                    routing_key=row.event_type,
+                    serializer="json",
+                    delivery_mode=PERSISTENT,
+                )
+            channel.tx_commit()
+        except Exception:
+            self._disconnect()
+            raise
+        for row in rows:
+            EVENTS_PUBLISHED.labels(self.service_name, row.event_type).inc()
+
+    def _tx_channel(self):
+        if self._channel is None:
+            self._connection = Connection(self.amqp_uri)
+            self._connection.ensure_connection(max_retries=3)
+            channel = self._connection.channel()
+            self.exchange(channel).declare()
+            channel.tx_select()
+            self._channel = channel
+        return self._channel
+
+    def _disconnect(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # already broken: nothing more to release
+                log.debug("closing the relay's broker connection failed", exc_info=True)
