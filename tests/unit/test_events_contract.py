@@ -52,3 +52,22 @@ def test_event_names_follow_the_house_rule():
     for name in CATALOGUE:
         noun, _, verb = name.partition(".")
         assert noun and verb.endswith("ed"), name
+
+
+def test_bulk_shape_check_still_refuses_a_missing_required_field():
+    with pytest.raises(ValidationError):
+        build_envelope(
+            "account.created",
+            {"kind": "staff", "roles": []},
+            source="identity",
+            tenant_id=None,
+            full_check=False,
+        )
+    envelope = build_envelope(
+        "account.created",
+        {"account_id": "a", "kind": "staff", "roles": []},
+        source="identity",
+        tenant_id=None,
+        full_check=False,
+    )
+    assert envelope["data"]["account_id"] == "a"
