@@ -1,9 +1,9 @@
 """The outbox relay: publishes committed events from the service's outbox table to RabbitMQ.
 
 A change and its events commit in one transaction (UnitOfWork.emit); the relay publishes them
-afterwards with publisher confirms and marks them published. If the process dies in between,
-the next relay (this process restarted, or another instance) publishes them: delivery is at
-least once, and handlers are idempotent.
+afterwards, in one AMQP transaction per batch, and marks them published. If the process dies
+in between, the next relay (this process restarted, or another instance) publishes them:
+delivery is at least once, and handlers are idempotent.
 """
 
 from __future__ import annotations

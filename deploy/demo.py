@@ -1,65 +1,1003 @@
 """Demo data: loads a demo city into a running platform through its public API only.
 
     make demo        (with `make run` going in another terminal)
+    python -m deploy.demo [--url http://127.0.0.1:8000] [--var var]
 
-Each capability adds its part here. So far: the platform operator signs in and checks that
-every service is up.
+As the platform operator (var/operator.txt) it applies for, approves and licenses two Long Beach
+CBOs, records their MOUs, and takes each owner's invitation from the dev mail sink (var/mail/*.eml)
+to set a password. Each owner then sets the CBO's branding, words, languages, login-box sites and
+logo, worker sources, clients, a custom role and a staff member; people register as job seekers on
+the CBO's site or are registered by staff, upload ID documents that staff review, and some are
+approved. Finally the two CBOs form a partnership.
+
+Running it again adds only what is missing. The passwords it sets are generated at run time and
+kept in <var>/demo-credentials.json (never in the repository); an account whose password is not
+there gets a fresh link by email (a reset, or a new invitation) from the mail sink.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import re
+import secrets
+import struct
 import sys
+import time
+import zlib
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.utils import getaddresses
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+CITY_TZ = ZoneInfo("America/Los_Angeles")
+CREDENTIALS_FILE = "demo-credentials.json"
+DOCUMENT_NAMES = {"photo_id": "photo ID", "work_authorization": "work authorization"}
+LINK = re.compile(r"/(?P<page>accept-invitation|reset-password)\?(?P<query>\S+)")
 
 
-class Demo:
+class DemoError(RuntimeError):
+    pass
+
+
+class ApiError(DemoError):
+    def __init__(self, method: str, path: str, status: int, body: dict) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(f"{method} {path} failed ({status}): {json.dumps(body)}")
+
+    @property
+    def fields(self) -> dict:
+        return (self.body.get("error") or {}).get("fields") or {}
+
+
+# -- small generated files -----------------------------------------------------------------------
+
+
+def png(width: int, height: int, pixel: Callable[[int, int], tuple[int, int, int]]) -> bytes:
+    """A real RGB PNG image, `pixel(x, y)` giving each colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(
+        b"\0" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def logo_png(primary: str, secondary: str) -> bytes:
+    """A 96x96 logo: a disc of the secondary colour (the sun) over waves of the primary."""
+    sky, sea = rgb(secondary), rgb(primary)
+    return png(
+        96,
+        96,
+        lambda x, y: (
+            sky
+            if (x - 48) ** 2 + (y - 40) ** 2 < 22**2
+            else (sea if y > 56 + 4 * ((x // 12) % 2) else (255, 255, 255))
+        ),
+    )
+
+
+def id_photo_png(shade: int) -> bytes:
+    """A 60x80 stand-in for an ID photo: a grey head and shoulders on a pale background."""
+
+    def pixel(x: int, y: int) -> tuple[int, int, int]:
+        head = (x - 30) ** 2 + (y - 30) ** 2 < 14**2
+        shoulders = y > 52 and abs(x - 30) < 26 - (80 - y) // 3
+        return (shade, shade, shade) if head or shoulders else (226, 236, 245)
+
+    return png(60, 80, pixel)
+
+
+def pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing `lines` (ASCII) in Helvetica."""
+    escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
+    stream = "BT /F1 13 Tf 72 740 Td 20 TL " + " ".join(f"({t}) '" for t in escaped) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    table = "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
+    out += (
+        f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n{table}"
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{len(out)}\n%%EOF\n"
+    ).encode("latin-1")
+    return out
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters; identity asks for at least 12
+
+
+# -- the demo city -------------------------------------------------------------------------------
+
+
+def terms(year: int) -> list[dict[str, str]]:
+    """A college's spring and fall terms this year and next (the cap applies only in term)."""
+    found = []
+    for y in (year, year + 1):
+        found.append({"starts_on": f"{y}-01-26", "ends_on": f"{y}-06-05"})
+        found.append({"starts_on": f"{y}-08-24", "ends_on": f"{y}-12-12"})
+    return found
+
+
+WEEKDAY_MORNINGS = {
+    day: [{"start": "08:00", "end": "13:00"}]
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+}
+EVENINGS_AND_WEEKENDS = {
+    "tuesday": [{"start": "17:00", "end": "22:00"}],
+    "thursday": [{"start": "17:00", "end": "22:00"}],
+    "saturday": [{"start": "09:00", "end": "18:00"}],
+    "sunday": [{"start": "10:00", "end": "16:00"}],
+}
+
+
+COLLEGE = "Long Beach City College"
+YOUTH_PROGRAM = "Cambodia Town Youth Program"
+REENTRY = "Harbor Area Reentry Network"
+
+
+def people(rows: list[tuple], first_phone: int) -> list[dict[str, Any]]:
+    """Job seekers from rows of (name, preferred language, home ZIP, skills, registered by
+    "self" or "staff", worker source, documents, job types). Documents: None, "verified" (both
+    required ones; the person is then approved), "pending" (photo ID verified, work
+    authorization waiting) or "rejected" (photo ID rejected)."""
+    found = []
+    for number, (name, language, zip_code, skills, by, source, documents, job_types) in enumerate(
+        rows, first_phone
+    ):
+        student = source in (COLLEGE, YOUTH_PROGRAM)
+        found.append(
+            {
+                "name": name,
+                "email": name.lower().replace(" ", ".") + "@example.com",
+                "phone": f"(562) 555-{number:04d}",
+                "preferred_language": language,
+                "languages": list(dict.fromkeys([language, "en"])),
+                "home_area": zip_code,
+                "skills": [skill.strip() for skill in skills.split(",")],
+                "by": by,
+                "source": source,
+                "documents": documents,
+                "job_types": job_types.split(",") if job_types else [],
+                "availability": {
+                    "weekly": EVENINGS_AND_WEEKENDS if student else WEEKDAY_MORNINGS,
+                    "exceptions": [],
+                },
+            }
+        )
+    return found
+
+
+# Job seekers: name, preferred language, home ZIP, skills, registered by, worker source,
+# documents, job types (see `people`).
+HARBOR_PEOPLE = [
+    ("Maria Lopez", "es", "90813", "home care, cooking", "self", None, "verified", "home_care"),
+    ("Sokha Chan", "km", "90804", "event setup", "self", COLLEGE, "verified", "event_staff"),
+    ("Jamal Carter", "en", "90805", "warehouse, forklift", "staff", None, "verified", "warehouse"),
+    ("Lupe Hernandez", "es", "90806", "custodial", "staff", None, "verified", "custodial"),
+    ("Dara Keo", "km", "90813", "food service", "self", COLLEGE, "pending", None),
+    ("Tyrone Jackson", "en", "90810", "landscaping", "staff", REENTRY, "rejected", None),
+    ("Ana Ruiz", "es", "90802", "childcare", "self", None, None, None),
+    ("Vanna Sok", "km", "90814", "home care", "staff", None, None, None),
+]
+EASTSIDE_PEOPLE = [
+    ("Chenda Pich", "km", "90804", "home care, cooking", "self", None, "verified", "home_care"),
+    ("Miguel Torres", "es", "90804", "moving, warehouse", "staff", None, "verified", "warehouse"),
+    ("Rithy Nhem", "km", "90813", "event setup", "self", YOUTH_PROGRAM, "pending", None),
+    ("Grace Kim", "en", "90815", "tutoring", "staff", None, None, None),
+]
+
+CBOS: list[dict[str, Any]] = [
+    {
+        "slug": "harbor-works",
+        "name": "Harbor Works Collaborative",
+        "contact": ("Dana Whitfield", "dana.whitfield@harborworks.example.org"),
+        "owner": ("Marisol Vega", "marisol.vega@harborworks.example.org"),
+        "director_title": "Executive Director",
+        "branding": {
+            "display_name": "Harbor Works",
+            "colors": {
+                "primary": "#0B4F6C",
+                "secondary": "#F4A259",
+                "accent": "#2A9D8F",
+                "background": "#FFFFFF",
+                "text": "#1B1B1B",
+            },
+            "languages": ["en", "es", "km"],
+            "default_language": "en",
+            "timezone": "America/Los_Angeles",
+            "terminology": {
+                "en": {"jobseeker": "crew member", "booking": "shift"},
+                "es": {"jobseeker": "integrante", "booking": "turno", "client": "cliente"},
+                "km": {"jobseeker": "សមាជិក", "booking": "វេនការងារ", "client": "អតិថិជន"},
+            },
+        },
+        "origins": ["https://www.harborworks.example.org", "https://apply.harborworks.example.org"],
+        "sources": [
+            {"name": COLLEGE, "weekly_hour_cap": 14, "terms": "college"},
+            {"name": REENTRY, "weekly_hour_cap": None, "terms": None},
+        ],
+        "clients": [
+            {
+                "name": "City of Long Beach",
+                "kind": "city",
+                "billing_contact": "Accounts Payable, Financial Management",
+                "billing_email": "accounts.payable@longbeach.example.gov",
+                "billing_phone": "(562) 555-0110",
+                "address_line1": "411 W Ocean Blvd",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90802",
+                "payment_terms_days": 45,
+                "po_number": "LB-HW-0001",
+            },
+            {
+                "name": "Shoreline Village Catering Co.",
+                "kind": "business",
+                "billing_contact": "Renee Castillo",
+                "billing_email": "billing@shorelinecatering.example.com",
+                "billing_phone": "(562) 555-0144",
+                "address_line1": "401 Shoreline Village Dr",
+                "address_line2": "Suite 12",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90802",
+                "payment_terms_days": 30,
+            },
+            {
+                "name": "The Nguyen Family",
+                "kind": "family",
+                "billing_contact": "Linh Nguyen",
+                "billing_email": "linh.nguyen@example.net",
+                "billing_phone": "(562) 555-0172",
+                "address_line1": "1250 E 7th St",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90813",
+                "payment_terms_days": 14,
+            },
+        ],
+        "role": {
+            "name": "intake",
+            "description": "Registers job seekers, checks their ID documents and approves them.",
+            "permissions": [
+                "jobseekers.read",
+                "jobseekers.manage",
+                "jobseekers.approve",
+                "clients.read",
+            ],
+        },
+        "staff": ("Luis Ortega", "luis.ortega@harborworks.example.org"),
+        "jobseekers": people(HARBOR_PEOPLE, first_phone=101),
+    },
+    {
+        "slug": "eastside-jobs",
+        "name": "Eastside Jobs Network",
+        "contact": ("Kevin Prum", "kevin.prum@eastsidejobs.example.org"),
+        "owner": ("Sophal Chhun", "sophal.chhun@eastsidejobs.example.org"),
+        "director_title": "Director",
+        "branding": {
+            "display_name": "Eastside Jobs",
+            "colors": {
+                "primary": "#7A1F3D",
+                "secondary": "#E9C46A",
+                "accent": "#264653",
+                "background": "#FFFDF7",
+                "text": "#222222",
+            },
+            "languages": ["en", "es", "km"],
+            "default_language": "en",
+            "timezone": "America/Los_Angeles",
+            "terminology": {
+                "es": {"jobseeker": "trabajador", "booking": "turno"},
+                "km": {"jobseeker": "កម្មករ", "booking": "វេនការងារ"},
+            },
+        },
+        "origins": ["https://eastsidejobs.example.org"],
+        "sources": [
+            {"name": YOUTH_PROGRAM, "weekly_hour_cap": 20, "terms": None},
+        ],
+        "clients": [
+            {
+                "name": "City of Long Beach",
+                "kind": "city",
+                "billing_contact": "Parks, Recreation and Marine",
+                "billing_email": "prm.invoices@longbeach.example.gov",
+                "billing_phone": "(562) 555-0120",
+                "address_line1": "2760 N Studebaker Rd",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90815",
+                "payment_terms_days": 45,
+                "po_number": "LB-EJ-0001",
+            },
+            {
+                "name": "Anaheim Street Market",
+                "kind": "business",
+                "billing_contact": "Srey Lim",
+                "billing_email": "office@anaheimstmarket.example.com",
+                "billing_phone": "(562) 555-0155",
+                "address_line1": "1400 E Anaheim St",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90813",
+            },
+            {
+                "name": "The Sok Family",
+                "kind": "family",
+                "billing_contact": "Chantha Sok",
+                "billing_email": "chantha.sok@example.net",
+                "address_line1": "2100 E 10th St",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90804",
+                "payment_terms_days": 14,
+            },
+        ],
+        "role": {
+            "name": "coordinator",
+            "description": "Looks after job seekers and clients; cannot change settings or staff.",
+            "permissions": [
+                "jobseekers.read",
+                "jobseekers.manage",
+                "jobseekers.approve",
+                "clients.read",
+                "clients.manage",
+            ],
+        },
+        "staff": ("Bopha Men", "bopha.men@eastsidejobs.example.org"),
+        "jobseekers": people(EASTSIDE_PEOPLE, first_phone=109),
+    },
+]
+PARTNERSHIP = {
+    "proposer": "harbor-works",
+    "partner": "eastside-jobs",
+    "shares": ["job_types", "opportunities"],
+    "message": "Let's share event and home-care shifts across the harbor and Cambodia Town.",
+}
+
+
+# -- the pieces --------------------------------------------------------------------------------
+
+
+class Api:
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/")
         self.http = requests.Session()
-        self.token: str | None = None
 
-    def call(self, method: str, path: str, **kwargs) -> dict | list | None:
+    def call(self, method: str, path: str, token: str | None = None, **kwargs) -> Any:
         headers = kwargs.pop("headers", {})
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         response = self.http.request(
             method, self.base + path, headers=headers, timeout=30, **kwargs
         )
         if response.status_code >= 400:
-            raise SystemExit(f"{method} {path} failed ({response.status_code}): {response.text}")
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"error": {"message": response.text}}
+            raise ApiError(method, path, response.status_code, body)
         return response.json() if response.content else None
 
-    def sign_in_operator(self, var: Path) -> None:
-        email, password = (var / "operator.txt").read_text().split("\n")[:2]
+
+class Mailbox:
+    """The dev mail sink's folder: each message the platform sends is one .eml file, named by
+    the time it arrived."""
+
+    def __init__(self, folder: Path, timeout: float) -> None:
+        self.folder = folder
+        self.timeout = timeout
+
+    def mark(self) -> set[str]:
+        """The messages there now; `link_for` looks only at later ones."""
+        return {p.name for p in self.folder.glob("*.eml")} if self.folder.is_dir() else set()
+
+    def link_for(self, address: str, since: set[str]) -> tuple[str, str]:
+        """(page, token) of the link in the newest message to `address` that arrived after
+        `since`, waiting for it to come."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            for path in sorted(self.folder.glob("*.eml"), reverse=True):
+                if path.name in since:
+                    continue
+                message = message_from_bytes(path.read_bytes(), policy=policy.default)
+                to = {a.lower() for _, a in getaddresses([str(message["To"] or "")])}
+                if address.lower() not in to:
+                    continue
+                body = message.get_body(preferencelist=("plain",))
+                found = LINK.search(body.get_content() if body else "")
+                if found:
+                    return found["page"], parse_qs(found["query"])["token"][0]
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    f"no email to {address} arrived in {self.folder} within {self.timeout:g} s. "
+                    "Is the platform's mail sink running (`make run` starts it), and does "
+                    "--var point at that platform's var folder?"
+                )
+            time.sleep(0.25)
+
+
+class Credentials:
+    """Passwords this script set, per CBO and email, kept in var/ between runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+
+    def get(self, slug: str, email: str) -> str | None:
+        return self.saved.get(f"{slug}/{email}")
+
+    def set(self, slug: str, email: str, password: str) -> None:
+        self.saved[f"{slug}/{email}"] = password
+        self.path.write_text(json.dumps(self.saved, indent=2, sort_keys=True) + "\n")
+        self.path.chmod(0o600)
+
+
+def wait_until_known(attempt: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """`attempt()`, again while identity answers 422 on `source_id`: it learns of a new
+    worker source from tenancy's event a moment after tenancy made it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt()
+        except ApiError as exc:
+            if exc.status != 422 or "source_id" not in exc.fields:
+                raise
+            if time.monotonic() > deadline:
+                raise DemoError(f"identity did not learn of {what} in {timeout:g} s") from exc
+            time.sleep(0.25)
+
+
+def step(text: str) -> None:
+    print(f"  {text}", flush=True)
+
+
+# -- the demo ------------------------------------------------------------------------------------
+
+
+class Demo:
+    def __init__(self, api: Api, var: Path, mail_timeout: float = 60.0) -> None:
+        self.api = api
+        self.var = var
+        self.mail = Mailbox(var / "mail", mail_timeout)
+        self.credentials = Credentials(var / CREDENTIALS_FILE)
+        self.operator = ""
+        self.operator_email = ""
+        self.cbos: dict[str, dict[str, Any]] = {}
+        self.today = datetime.now(CITY_TZ).date()
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs) -> Any:
+        return self.api.call(method, path, token, **kwargs)
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def sign_in_operator(self) -> None:
+        path = self.var / "operator.txt"
+        if not path.exists():
+            raise DemoError(f"{path} is missing: point --var at the var folder of `make run`.")
+        email, password = path.read_text().split("\n")[:2]
         tokens = self.call(
             "POST", "/api/v1/auth/token", json={"email": email, "password": password}
         )
-        self.token = tokens["access_token"]
-        print(f"  signed in as the operator ({email})")
+        self.operator, self.operator_email = tokens["access_token"], email
+        step(f"signed in as the operator ({email})")
 
-    def run(self, var: Path) -> None:
+    def sign_in(self, slug: str, email: str, password: str, origin: str | None = None) -> str:
+        tokens = self.call(
+            "POST",
+            f"/api/v1/cbos/{slug}/auth/token",
+            json={"email": email, "password": password},
+            headers={"Origin": origin} if origin else {},
+        )
+        return tokens["access_token"]
+
+    def access(self, slug: str, email: str, invited_since: set[str] | None = None) -> str:
+        """An access token for one of a CBO's accounts: with the password kept from an earlier
+        run, else through an emailed link. That is the invitation just sent if
+        `invited_since` is given; otherwise a reset is asked for (an account still invited
+        gets a new invitation instead)."""
+        password = self.credentials.get(slug, email)
+        if password:
+            try:
+                return self.sign_in(slug, email, password)
+            except ApiError as exc:
+                if exc.status != 401:
+                    raise
+        if invited_since is None:
+            invited_since = self.mail.mark()
+            self.call("POST", "/api/v1/auth/password-reset", json={"email": email, "slug": slug})
+        page, token = self.mail.link_for(email, invited_since)
+        password = new_password()
+        body = {"token": token, "password": password}
+        if page == "accept-invitation":
+            tokens = self.redeem("/api/v1/auth/invitations/accept", body)
+            self.credentials.set(slug, email, password)
+            step(f"{email} accepted the emailed invitation and set a password")
+            return tokens["access_token"]
+        self.redeem("/api/v1/auth/password-reset/confirm", body)
+        self.credentials.set(slug, email, password)
+        step(f"{email} set a new password from the emailed reset link")
+        return self.sign_in(slug, email, password)
+
+    def redeem(self, path: str, body: dict, timeout: float = 10.0) -> Any:
+        """Use an emailed link's token, trying again for a moment while identity answers 422
+        on `token`: the email may arrive before the transaction that keeps its hash commits."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.call("POST", path, json=body)
+            except ApiError as exc:
+                if exc.status != 422 or "token" not in exc.fields:
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+
+    # -- the operator's part ---------------------------------------------------------------
+
+    def find_tenant(self, slug: str) -> dict | None:
+        page = self.call(
+            "GET", "/api/v1/platform/cbos", self.operator, params={"q": slug, "per_page": 200}
+        )
+        return next((t for t in page["items"] if t["slug"] == slug), None)
+
+    def onboard(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Application, approval, MOU and licences; then the owner signs in."""
+        slug = spec["slug"]
+        tenant = self.find_tenant(slug)
+        if tenant is None:
+            contact_name, contact_email = spec["contact"]
+            owner_name, owner_email = spec["owner"]
+            receipt = self.call(
+                "POST",
+                "/api/v1/cbo-applications",
+                json={
+                    "name": spec["name"],
+                    "slug": slug,
+                    "contact_name": contact_name,
+                    "contact_email": contact_email,
+                    "owner_name": owner_name,
+                    "owner_email": owner_email,
+                    "timezone": "America/Los_Angeles",
+                },
+            )
+            tenant = {"id": receipt["id"], "status": receipt["status"]}
+            step(f"{slug}: applied to join the platform")
+        tenant_id = tenant["id"]
+        invited_since = None
+        if tenant["status"] == "applied":
+            invited_since = self.mail.mark()
+            self.call("POST", f"/api/v1/platform/cbos/{tenant_id}/approve", self.operator)
+            step(f"{slug}: approved by the operator (its owner is invited by email)")
+        elif tenant["status"] != "approved":
+            raise DemoError(f"{slug} is {tenant['status']}: the demo needs it approved.")
+        self.record_mou(spec, tenant_id)
+        self.license(slug, tenant_id)
+        owner_token = self.access(slug, spec["owner"][1], invited_since)
+        step(f"{slug}: the owner {spec['owner'][1]} is signed in")
+        return {"id": tenant_id, "slug": slug, "owner": owner_token, "spec": spec}
+
+    def record_mou(self, spec: dict[str, Any], tenant_id: str) -> None:
+        base = f"/api/v1/platform/cbos/{tenant_id}/mous"
+        mous = self.call("GET", base, self.operator)
+        if mous:
+            mou = mous[0]
+        else:
+            signed_on = self.today - timedelta(days=21)
+            mou = self.call(
+                "POST",
+                base,
+                self.operator,
+                json={
+                    "signed_on": signed_on.isoformat(),
+                    "starts_on": (signed_on + timedelta(days=7)).isoformat(),
+                    "ends_on": date(signed_on.year + 3, 6, 30).isoformat(),
+                    "signatories": [
+                        {
+                            "name": "Jordan Ellis",
+                            "title": "Director, CBO Partnerships",
+                            "organisation": "Pacific Gateway Workforce Partnership",
+                        },
+                        {
+                            "name": spec["owner"][0],
+                            "title": spec["director_title"],
+                            "organisation": spec["name"],
+                        },
+                    ],
+                    "notes": "Demo MOU: pipeline of job seekers for WorkLB in Long Beach.",
+                },
+            )
+            step(f"{spec['slug']}: MOU recorded")
+        if mou["document"] is None:
+            document = pdf(
+                [
+                    "MEMORANDUM OF UNDERSTANDING (DEMO - NOT A REAL AGREEMENT)",
+                    f"Between Pacific Gateway Workforce Partnership and {spec['name']}",
+                    f"Signed on {mou['signed_on']}; in force from {mou['starts_on']}"
+                    f" to {mou['ends_on']}.",
+                ]
+            )
+            self.call(
+                "PUT",
+                f"{base}/{mou['id']}/document",
+                self.operator,
+                files={"file": (f"mou-{spec['slug']}.pdf", document, "application/pdf")},
+            )
+            step(f"{spec['slug']}: signed MOU uploaded (PDF)")
+
+    def license(self, slug: str, tenant_id: str) -> None:
+        base = f"/api/v1/platform/cbos/{tenant_id}/licences"
+        held = {
+            licence["feature"]
+            for licence in self.call("GET", base, self.operator)
+            if licence["state"] in ("active", "scheduled")
+        }
+        for feature in ("evv", "rebooking"):
+            if feature in held:
+                continue
+            self.call(
+                "POST",
+                base,
+                self.operator,
+                json={
+                    "feature": feature,
+                    "starts_on": self.today.isoformat(),
+                    "ends_on": date(self.today.year + 1, 12, 31).isoformat(),
+                },
+            )
+            step(f"{slug}: licensed for {feature}")
+
+    # -- the owner's part --------------------------------------------------------------------
+
+    def set_up(self, cbo: dict[str, Any]) -> None:
+        """Branding, login box, logo, worker sources, clients, a custom role, a staff member."""
+        spec, owner, slug = cbo["spec"], cbo["owner"], cbo["slug"]
+        branding = self.call("PATCH", "/api/v1/cbo/branding", owner, json=spec["branding"])
+        step(
+            f"{slug}: branding '{branding['display_name']}', languages "
+            f"{'/'.join(branding['languages'])}, "
+            f"words in {'/'.join(sorted(branding['terminology']))}"
+        )
+        if sorted(branding["allowed_origins"]) != sorted(spec["origins"]):
+            self.call(
+                "PUT", "/api/v1/cbo/login-box", owner, json={"allowed_origins": spec["origins"]}
+            )
+            step(f"{slug}: login box allowed on {', '.join(spec['origins'])}")
+        if branding["logo_url"] is None:
+            colours = spec["branding"]["colors"]
+            image = logo_png(colours["primary"], colours["secondary"])
+            self.call(
+                "PUT",
+                "/api/v1/cbo/logo",
+                owner,
+                files={"file": (f"{slug}-logo.png", image, "image/png")},
+            )
+            step(f"{slug}: logo uploaded")
+
+        sources = {s["name"]: s["id"] for s in self.call("GET", "/api/v1/worker-sources", owner)}
+        for source in spec["sources"]:
+            if source["name"] in sources:
+                continue
+            made = self.call(
+                "POST",
+                "/api/v1/worker-sources",
+                owner,
+                json={
+                    "name": source["name"],
+                    "weekly_hour_cap": source["weekly_hour_cap"],
+                    "terms": terms(self.today.year) if source["terms"] else [],
+                },
+            )
+            sources[made["name"]] = made["id"]
+            cap = source["weekly_hour_cap"]
+            rule = "no cap"
+            if cap:
+                rule = f"{cap:g} h a week" + (" in term time" if source["terms"] else "")
+            step(f"{slug}: worker source '{made['name']}' ({rule})")
+        cbo["sources"] = sources
+
+        clients = self.call("GET", "/api/v1/clients", owner, params={"per_page": 200})["items"]
+        known = {(c["name"].lower(), c["billing_email"].lower()) for c in clients}
+        for client in spec["clients"]:
+            if (client["name"].lower(), client["billing_email"].lower()) in known:
+                continue
+            self.call("POST", "/api/v1/clients", owner, json=client)
+            step(f"{slug}: client '{client['name']}' ({client['kind']})")
+
+        role = spec["role"]
+        if not any(r["name"] == role["name"] for r in self.call("GET", "/api/v1/roles", owner)):
+            self.call("POST", "/api/v1/roles", owner, json=role)
+            step(f"{slug}: custom role '{role['name']}': {', '.join(role['permissions'])}")
+
+        name, email = spec["staff"]
+        staff = self.call("GET", "/api/v1/staff", owner, params={"limit": 200})["items"]
+        invited_since = None
+        if not any(member["email"].lower() == email for member in staff):
+            invited_since = self.mail.mark()
+            self.call(
+                "POST",
+                "/api/v1/staff",
+                owner,
+                json={"email": email, "display_name": name, "roles": [role["name"]]},
+            )
+            step(f"{slug}: staff member {email} registered as '{role['name']}' (invited)")
+        cbo["staff"] = self.access(slug, email, invited_since)
+        step(f"{slug}: {email} is signed in")
+
+    # -- job seekers (the staff member's part, and the job seekers' own) --------------------
+
+    def jobseekers(self, cbo: dict[str, Any]) -> None:
+        """Each planned job seeker: registered, documents uploaded and reviewed, approved
+        (for the CBO, then per job type) as far as the plan says; one line each."""
+        slug, staff = cbo["slug"], cbo["staff"]
+        for plan in cbo["spec"]["jobseekers"]:
+            done: list[str] = []
+            found = self.call("GET", "/api/v1/jobseekers", staff, params={"search": plan["email"]})
+            match = next((j for j in found["items"] if j["email"].lower() == plan["email"]), None)
+            own_token = None
+            if match is None:
+                match, own_token = self.register(cbo, plan, done)
+            jobseeker_id = match["id"]
+            if plan["documents"]:
+                self.documents(cbo, plan, jobseeker_id, own_token, done)
+            profile = self.call("GET", f"/api/v1/jobseekers/{jobseeker_id}", staff)
+            approve = plan["documents"] == "verified"
+            if approve and profile["status"] == "pending" and not profile["missing_documents"]:
+                profile = self.call("POST", f"/api/v1/jobseekers/{jobseeker_id}/approve", staff)
+                done.append("approved")
+            if profile["status"] == "approved":
+                for job_type in plan["job_types"]:
+                    if job_type in profile["job_types"]:
+                        continue
+                    self.call(
+                        "POST",
+                        f"/api/v1/jobseekers/{jobseeker_id}/job-types",
+                        staff,
+                        json={"job_type": job_type},
+                    )
+                    done.append(f"job type {job_type}")
+            if done:
+                step(f"{slug}: {plan['name']}: {'; '.join(done)}")
+
+    def register(
+        self, cbo: dict[str, Any], plan: dict[str, Any], done: list[str]
+    ) -> tuple[dict, str | None]:
+        """A new job seeker, by staff (invited by email) or on the CBO's own site, through its
+        login box (then they publish their hours); returns it and, if self, their token."""
+        slug, staff = cbo["slug"], cbo["staff"]
+        keys = ("email", "name", "phone", "preferred_language", "languages", "home_area", "skills")
+        fields = {key: plan[key] for key in keys}
+        if plan["source"]:
+            fields["source_id"] = cbo["sources"][plan["source"]]
+        what = f"the worker source '{plan['source']}'"
+        if plan["by"] == "staff":
+            made = wait_until_known(
+                lambda: self.call(
+                    "POST",
+                    "/api/v1/jobseekers",
+                    staff,
+                    json={**fields, "availability": plan["availability"]},
+                ),
+                what,
+            )
+            done.append("registered by staff (invited by email)")
+            return made, None
+        origin = cbo["spec"]["origins"][0]
+        password = new_password()
+        made = wait_until_known(
+            lambda: self.call(
+                "POST",
+                f"/api/v1/cbos/{slug}/jobseekers",
+                json={**fields, "password": password},
+                headers={"Origin": origin},
+            ),
+            what,
+        )
+        self.credentials.set(slug, plan["email"], password)
+        token = self.sign_in(slug, plan["email"], password, origin)
+        availability = {"availability": plan["availability"]}
+        self.call("PUT", "/api/v1/me/jobseeker-profile", token, json=availability)
+        done.append("registered on its site (login box), set their hours")
+        return made, token
+
+    def documents(
+        self,
+        cbo: dict[str, Any],
+        plan: dict[str, Any],
+        jobseeker_id: str,
+        own_token: str | None,
+        done: list[str],
+    ) -> None:
+        """Upload what the plan says, then review it. A self-registered person uploads their
+        own (signed in only if something is left to upload); staff upload for the others."""
+        slug, staff = cbo["slug"], cbo["staff"]
+        base = f"/api/v1/jobseekers/{jobseeker_id}/documents"
+        held = {d["document_type"]: d for d in self.call("GET", base, staff)}
+        shade = 60 + (sum(map(ord, plan["name"])) % 120)
+        valid_through = date(self.today.year + 2, 12, 31).isoformat()
+        files = {
+            "photo_id": ("photo-id.png", id_photo_png(shade), "image/png"),
+            "work_authorization": (
+                "work-authorization.pdf",
+                pdf(
+                    [
+                        "EMPLOYMENT AUTHORIZATION (DEMO - NOT A REAL DOCUMENT)",
+                        f"Name: {plan['name']}",
+                        f"Valid through {valid_through}",
+                    ]
+                ),
+                "application/pdf",
+            ),
+        }
+        uploaded = []
+        for document_type, file in files.items():
+            if document_type in held:
+                continue
+            if plan["by"] == "self":
+                own_token = own_token or self.access(slug, plan["email"])
+                path, token = "/api/v1/me/documents", own_token
+            else:
+                path, token = base, staff
+            held[document_type] = self.call(
+                "POST", path, token, data={"document_type": document_type}, files={"file": file}
+            )
+            uploaded.append(DOCUMENT_NAMES[document_type])
+        if uploaded:
+            who = "uploaded" if plan["by"] == "self" else "staff uploaded"
+            done.append(f"{who} {' + '.join(uploaded)}")
+        verified = []
+        for document_type, document in held.items():
+            if document["status"] != "pending":
+                continue
+            outcome = plan["documents"]
+            if outcome == "rejected" and document_type == "photo_id":
+                self.call(
+                    "POST",
+                    f"{base}/{document['id']}/reject",
+                    staff,
+                    json={"reason": "The photo is too dark to read; please upload a clearer one."},
+                )
+                done.append(f"{DOCUMENT_NAMES[document_type]} rejected")
+            elif outcome == "verified" or (outcome == "pending" and document_type == "photo_id"):
+                self.call("POST", f"{base}/{document['id']}/verify", staff)
+                verified.append(DOCUMENT_NAMES[document_type])
+        if verified:
+            done.append(f"staff verified {' + '.join(verified)}")
+
+    # -- partnership -----------------------------------------------------------------------
+
+    def partnership(self) -> None:
+        proposer = self.cbos[PARTNERSHIP["proposer"]]
+        partner = self.cbos[PARTNERSHIP["partner"]]
+        between = [
+            p
+            for p in self.call("GET", "/api/v1/partnerships", proposer["owner"])
+            if {p["proposer"]["slug"], p["partner"]["slug"]} == {proposer["slug"], partner["slug"]}
+            and p["status"] in ("proposed", "formed")
+        ]
+        if any(p["status"] == "formed" for p in between):
+            return
+        if between:
+            proposal = between[0]
+        else:
+            proposal = self.call(
+                "POST",
+                "/api/v1/partnerships",
+                proposer["owner"],
+                json={
+                    "partner_slug": partner["slug"],
+                    "shares": PARTNERSHIP["shares"],
+                    "message": PARTNERSHIP["message"],
+                },
+            )
+            step(f"{proposer['slug']} proposed a partnership to {partner['slug']}")
+        answerer = partner if proposal["proposer"]["slug"] == proposer["slug"] else proposer
+        self.call("POST", f"/api/v1/partnerships/{proposal['id']}/accept", answerer["owner"])
+        step(f"{answerer['slug']} accepted: they share {', '.join(proposal['shares'])}")
+
+    # -- all of it ---------------------------------------------------------------------------
+
+    def run(self) -> None:
         health = self.call("GET", "/health")
-        print(f"  platform is {health['status']}: {', '.join(sorted(health['services']))}")
-        self.sign_in_operator(var)
-        me = self.call("GET", "/api/v1/me")
-        print(f"  operator permissions: {', '.join(me['permissions'])}")
+        step(f"platform is {health['status']}: {', '.join(sorted(health['services']))}")
+        self.sign_in_operator()
+        for spec in CBOS:
+            self.cbos[spec["slug"]] = self.onboard(spec)
+        for cbo in self.cbos.values():
+            self.set_up(cbo)
+            self.jobseekers(cbo)
+        self.partnership()
+        self.summary()
+
+    def summary(self) -> None:
+        first = CBOS[0]
+        slug = first["slug"]
+        owner, staff = first["owner"][1], first["staff"][1]
+        seeker = next(
+            j for j in first["jobseekers"] if j["by"] == "self" and j["documents"] == "verified"
+        )
+        self.access(slug, seeker["email"])  # its password is known (or set anew)
+        base = self.api.base
+        rows = [
+            ("owner", owner),
+            (f"staff ({first['role']['name']})", staff),
+            ("job seeker (approved)", seeker["email"]),
+        ]
+        print(f"\nThe demo city is loaded. API docs: {base}/api/docs")
+        print(
+            f'Sign in to {slug}: POST {base}/api/v1/cbos/{slug}/auth/token {{"email", "password"}}'
+        )
+        for who, email in rows:
+            print(f"  {who:<22} {email:<38} {self.credentials.get(slug, email)}")
+        print(f"The operator: POST {base}/api/v1/auth/token as {self.operator_email}")
+        print(f"  (password in {self.var / 'operator.txt'})")
+        print(f"Every demo password, both CBOs': {self.var / CREDENTIALS_FILE}")
+        print(f"Public look of {slug}: {base}/api/v1/public/cbos/{slug}/branding")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     port = os.environ.get("WORKLB_GATEWAY_PORT", "8000")
-    base = os.environ.get("WORKLB_URL", f"http://127.0.0.1:{port}")
-    print(f"Loading the demo city into {base}")
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.demo", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("WORKLB_URL", f"http://127.0.0.1:{port}"),
+        help="the gateway (default: $WORKLB_URL, else http://127.0.0.1:$WORKLB_GATEWAY_PORT)",
+    )
+    parser.add_argument(
+        "--var",
+        type=Path,
+        default=Path(os.environ.get("WORKLB_DEMO_VAR", ROOT / "var")),
+        help="the platform's var folder, with operator.txt and mail/ "
+        "(default: $WORKLB_DEMO_VAR, else var/)",
+    )
+    parser.add_argument(
+        "--mail-timeout", type=float, default=60.0, help="seconds to wait for an email"
+    )
+    args = parser.parse_args(argv)
+    print(f"Loading the demo city into {args.url}")
     try:
-        Demo(base).run(ROOT / "var")
+        Demo(Api(args.url), args.var, args.mail_timeout).run()
     except requests.ConnectionError:
         print("The platform is not running: start it with `make run` first.", file=sys.stderr)
         return 1
-    print("Done.")
+    except DemoError as exc:
+        print(f"\nThe demo stopped: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -561,7 +561,7 @@ class ImportSummarySchema(Schema):
     status = fields.String(
         required=True,
         metadata={
-            "enum": ["queued", "running", "completed", "rejected", "failed"],
+            "enum": ["queued", "running", "completed", "rejected", "interrupted"],
             "description": "rejected: all_or_nothing found bad rows and wrote nobody.",
         },
     )
