@@ -206,12 +206,14 @@ def send_link(
         return False
     token = secrets.token_urlsafe(32)
     invitation.token_hash = hash_token(token)
-    invitation.sent_at = now
-    uow.session.flush()
+    # The link must work the moment the email arrives: commit its token before sending. The
+    # worker's transaction goes on (sent_at and the event's processed mark commit at its end).
+    uow.session.commit()
     tenant = tenants.tenant_by_id(uow, account.tenant_id) if account.tenant_id else None
     page = "accept-invitation" if invitation.purpose == INVITATION else "reset-password"
     link = _link(public_url, page, token, tenant.slug if tenant else None)
     mailer.send(_compose(invitation, account, link, tenant_name or (tenant and tenant.name)))
+    invitation.sent_at = now
     return True
 
 
