@@ -27,7 +27,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import exists, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from chassis.config import settings_from
 from chassis.context import Caller, context_data_for
@@ -63,6 +63,9 @@ def translate_error(exc_info):
                 else {"_schema": exc.messages}
             )
         )
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (a number out of range, say) that no schema caught.
+        return _exc_info_of(ValidationFailed("A value is out of range or of the wrong kind."))
     if isinstance(exc, IntegrityError):
         return _exc_info_of(Conflict("That conflicts with something that already exists."))
     if isinstance(exc, OperationalError):

@@ -373,4 +373,6 @@ class Api:
         caller.require("platform.operate")
         if service not in SERVICE_NAMES:
             raise NotFound(f"There is no service {service}.")
+        if dead_letter_id > 2**63 - 1:
+            raise NotFound(f"There is no dead letter {dead_letter_id} in {service}.")
         return json_response(services.call(service, "replay_dead_letter", dead_letter_id))

@@ -267,6 +267,8 @@ class _Context:
     tenant_id: str
     tenant_name: str | None
     on_existing: str
+    # The job's `attempts` when this run claimed it: the run owns the job while it still is.
+    attempt: int = 0
     # A worker source by id, or by its name without case.
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -290,7 +292,7 @@ class _Counts:
 
 def _context(uow: UnitOfWork, job: JobseekerImport) -> _Context:
     tenant = tenants.tenant_by_id(uow, job.tenant_id)
-    ctx = _Context(job.tenant_id, tenant.name if tenant else None, job.on_existing)
+    ctx = _Context(job.tenant_id, tenant.name if tenant else None, job.on_existing, job.attempts)
     for source_id, name in uow.session.execute(
         select(SourceRef.source_id, SourceRef.name).where(SourceRef.tenant_id == job.tenant_id)
     ):
@@ -510,14 +512,30 @@ def _claim(uow: UnitOfWork, import_id: str, now: datetime) -> JobseekerImport | 
     return job
 
 
+class _LostClaim(Exception):
+    """Another run claimed the job (this one's lease lapsed): this run must write nothing more."""
+
+
+def _check_claim(job: JobseekerImport, ctx: _Context) -> None:
+    if job.attempts != ctx.attempt or job.status != RUNNING:
+        raise _LostClaim(job.id)
+
+
 def _save_chunk(
     uow: UnitOfWork, job_id: str, ctx: _Context, chunk: Chunk, counts: _Counts, report: list
 ) -> None:
     if report:
         uow.session.execute(insert(_REPORT_ROWS), report)
-    uow.session.execute(
+    # The update locks the job's row: a run that has lost its claim matches nothing, and the
+    # chunk's people, events and report roll back with it.
+    saved = uow.session.execute(
         update(JobseekerImport)
-        .where(JobseekerImport.id == job_id)
+        .where(
+            JobseekerImport.id == job_id,
+            JobseekerImport.attempts == ctx.attempt,
+            JobseekerImport.status == RUNNING,
+            JobseekerImport.position == chunk.start,
+        )
         .values(
             position=chunk.end,
             rows_done=chunk.end,
@@ -529,6 +547,8 @@ def _save_chunk(
         )
         .execution_options(synchronize_session=False)
     )
+    if saved.rowcount != 1:
+        raise _LostClaim(job_id)
 
 
 def run_import(
@@ -555,18 +575,21 @@ def run_import(
         table = open_table(data)
         if phase == VALIDATING:
             _run_phase(new_unit, import_id, ctx, table, position, chunk_size, False, before_commit)
-            status = _after_validation(new_unit, import_id, mode)
+            status = _after_validation(new_unit, import_id, ctx, mode)
             if status is not None:
                 return status
             position = 0
         _run_phase(new_unit, import_id, ctx, table, position, chunk_size, True, before_commit)
-        return _finish(new_unit, import_id, COMPLETED)
+        return _finish(new_unit, import_id, ctx, COMPLETED)
+    except _LostClaim:
+        log.warning("import %s was taken over by another run; this one stops", import_id)
+        return None
     except Exception as exc:
         log.exception("import %s stopped; it can be resumed", import_id)
         with _unit(new_unit) as uow:
             uow.session.execute(
                 update(JobseekerImport)
-                .where(JobseekerImport.id == import_id)
+                .where(JobseekerImport.id == import_id, JobseekerImport.attempts == ctx.attempt)
                 .values(status=INTERRUPTED, lease_until=None, error=_describe(exc))
             )
             uow.commit()
@@ -611,12 +634,15 @@ def _run_phase(
     process(table, handle, chunk_size=chunk_size, start=start)
 
 
-def _after_validation(new_unit: Callable[[], UnitOfWork], import_id: str, mode: str) -> str | None:
+def _after_validation(
+    new_unit: Callable[[], UnitOfWork], import_id: str, ctx: _Context, mode: str
+) -> str | None:
     """End a dry run, reject a bad all-or-nothing file, or clear the check's report and
     counters and go on to write."""
     with _unit(new_unit) as uow:
         job = uow.session.get(JobseekerImport, import_id, with_for_update=True)
         assert job is not None
+        _check_claim(job, ctx)
         if mode == "dry_run":
             status = COMPLETED
         elif job.failed:
@@ -633,13 +659,14 @@ def _after_validation(new_unit: Callable[[], UnitOfWork], import_id: str, mode: 
             job.created = job.updated = job.skipped = job.failed = 0
             uow.commit()
             return None
-    return _finish(new_unit, import_id, status)
+    return _finish(new_unit, import_id, ctx, status)
 
 
-def _finish(new_unit: Callable[[], UnitOfWork], import_id: str, status: str) -> str:
+def _finish(new_unit: Callable[[], UnitOfWork], import_id: str, ctx: _Context, status: str) -> str:
     with _unit(new_unit) as uow:
         job = uow.session.get(JobseekerImport, import_id, with_for_update=True)
         assert job is not None
+        _check_claim(job, ctx)
         job.status = status
         job.lease_until = None
         job.finished_at = datetime.now(UTC)

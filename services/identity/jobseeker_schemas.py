@@ -336,7 +336,7 @@ class JobseekerListQuerySchema(Schema):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Part of a name, email or phone number."},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -394,7 +394,7 @@ class ImportRowsQuerySchema(Schema):
         unknown = EXCLUDE
 
     outcome = fields.String(validate=validate.OneOf(("failed", "updated", "skipped")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -402,7 +402,7 @@ class ImportListQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

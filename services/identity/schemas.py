@@ -29,7 +29,7 @@ def _new_password() -> fields.String:
 
 class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
 # -- signing in -------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class MeSchema(Schema):
 
 
 class OperatorSchema(Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(
         required=True, validate=validate.Length(min=12, max=200), load_only=True
     )
@@ -129,7 +129,7 @@ def _roles_field() -> fields.List:
 
 
 class StaffCreateSchema(Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     roles = _roles_field()
 
@@ -195,7 +195,7 @@ class RoleViewSchema(Schema):
 
 
 class ClientUserCreateSchema(Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 

@@ -81,13 +81,13 @@ class ApplicationSchema(Schema):
         },
     )
     contact_name = fields.String(required=True, validate=_NAME)
-    contact_email = fields.Email(required=True)
+    contact_email = fields.Email(required=True, validate=validate.Length(max=254))
     owner_name = fields.String(
         required=True,
         validate=_NAME,
         metadata={"description": "The senior user invited when the CBO is approved."},
     )
-    owner_email = fields.Email(required=True)
+    owner_email = fields.Email(required=True, validate=validate.Length(max=254))
     timezone = fields.String(load_default=rules.DEFAULT_TIMEZONE, validate=_timezone)
 
 
@@ -294,7 +294,7 @@ class ClientInputSchema(Schema):
     name = fields.String(required=True, validate=_NAME)
     kind = fields.String(required=True, validate=validate.OneOf(rules.CLIENT_KINDS))
     billing_contact = fields.String(required=True, validate=_NAME)
-    billing_email = fields.Email(required=True)
+    billing_email = fields.Email(required=True, validate=validate.Length(max=254))
     billing_phone = fields.String(
         load_default="",
         validate=validate.Regexp(

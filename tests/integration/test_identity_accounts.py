@@ -380,6 +380,9 @@ def test_owner_registers_staff_gives_custom_roles_and_deactivates(identity):
     with pytest.raises(ValidationFailed) as bad:
         identity.audit(owner, **{"from": "yesterday", "limit": 0})
     assert set(bad.value.fields) == {"from", "limit"}
+    with pytest.raises(ValidationFailed) as huge:  # beyond what the database can page to
+        identity.audit(owner, offset=10**20)
+    assert set(huge.value.fields) == {"offset"}
 
 
 def test_the_audit_trail_keeps_other_services_entries(identity):
@@ -487,6 +490,17 @@ def test_bad_staff_input_names_each_field_and_changes_nothing(identity):
     with pytest.raises(ValidationFailed) as missing:
         identity.call("register_staff", owner, body={"email": "not an email", "roles": []})
     assert set(missing.value.fields) == {"email", "display_name", "roles"}
+    with pytest.raises(ValidationFailed) as too_long:  # longer than the column holds
+        identity.call(
+            "register_staff",
+            owner,
+            body={
+                "email": "u" * 250 + "@inputs.example.org",
+                "display_name": "U",
+                "roles": ["viewer"],
+            },
+        )
+    assert set(too_long.value.fields) == {"email"}
     with pytest.raises(ValidationFailed) as unknown:
         identity.call(
             "register_staff",

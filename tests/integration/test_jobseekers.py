@@ -333,6 +333,9 @@ def test_staff_list_jobseekers_with_filters_and_paging(identity, db):
     with pytest.raises(ValidationFailed) as raised:
         identity.call(viewer, "list_jobseekers", {"status": "gone", "per_page": "0"})
     assert set(raised.value.fields) == {"status", "per_page"}
+    with pytest.raises(ValidationFailed) as raised:  # beyond what the database can page to
+        identity.call(viewer, "list_jobseekers", {"page": str(10**20)})
+    assert set(raised.value.fields) == {"page"}
 
 
 # -- documents ---------------------------------------------------------------------------------
@@ -804,6 +807,37 @@ def test_a_crash_in_the_check_of_an_all_or_nothing_file_resumes_too(db):
         jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100, before_commit=crash)
     assert job_of(db, import_id).phase == "validating" and jobseekers_in(db) == 0
     assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
+    assert jobseekers_in(db) == 500
+
+
+def test_a_run_whose_lease_lapsed_stops_when_another_takes_the_import_over(db, monkeypatch):
+    data = (CSV_HEADER + "".join(person(i) for i in range(500))).encode()
+    import_id = start(db, data, "skip_bad_rows")
+    classify = jobseeker_import._classify
+    took_over: list[str | None] = []
+
+    def stall_then_classify(uow, ctx, rows):
+        if not took_over and rows[0].index == 200:  # the third chunk, before it writes
+            # This run stalled past its lease; a sweep elsewhere takes the import over.
+            with Session(db) as session:
+                session.execute(
+                    update(JobseekerImport)
+                    .where(JobseekerImport.id == import_id)
+                    .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+                )
+                session.commit()
+            monkeypatch.setattr(jobseeker_import, "_classify", classify)
+            took_over.append(jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100))
+            monkeypatch.setattr(jobseeker_import, "_classify", stall_then_classify)
+        return classify(uow, ctx, rows)
+
+    monkeypatch.setattr(jobseeker_import, "_classify", stall_then_classify)
+    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) is None
+    assert took_over == ["completed"]
+    job = job_of(db, import_id)
+    assert job.status == "completed" and job.attempts == 2
+    assert (job.position, job.created, job.skipped, job.failed) == (500, 500, 0, 0)
+    assert report(db, import_id, "skipped") == {}
     assert jobseekers_in(db) == 500
 
 

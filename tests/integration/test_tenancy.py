@@ -185,6 +185,7 @@ def test_application_emits_its_event_and_slugs_are_unique(anybody, engine):
             {"owner_email", "timezone"},
         ),
         (application("ok-slug", name=7), {"name"}),
+        (application("ok-slug", owner_email="o" * 250 + "@example.org"), {"owner_email"}),
         ({**application("ok-slug"), "tenant_id": "x"}, {"tenant_id"}),
     ],
 )

@@ -91,3 +91,18 @@ def test_every_domain_error_crosses_rpc_as_itself():
         rebuilt = deserialize(serialize(original))
         assert type(rebuilt) is cls
         assert rebuilt.fields == {"field": ["why"]} and rebuilt.status == original.status
+
+
+def test_database_value_errors_become_validation_failures():
+    import sys
+
+    from sqlalchemy.exc import DataError
+
+    from chassis.entrypoints import translate_error
+    from chassis.errors import ValidationFailed
+
+    try:
+        raise DataError("SELECT", {}, Exception("bigint out of range"))
+    except DataError:
+        translated = translate_error(sys.exc_info())
+    assert isinstance(translated[1], ValidationFailed)

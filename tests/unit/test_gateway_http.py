@@ -139,3 +139,13 @@ def test_cors_only_for_allowed_origins(api):
         FakeServices(),
     )
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_replaying_an_impossible_dead_letter_id_is_not_found(api):
+    operator = Caller(kind="operator", user_id="op", permissions=frozenset({"platform.operate"}))
+    response = api.handle(
+        request("POST", f"/api/v1/admin/dead-letters/identity/{10**20}/replay"),
+        operator,
+        FakeServices(),
+    )
+    assert response.status_code == 404
