@@ -27,6 +27,7 @@ from deploy.local import Platform, PlatformError, isolated_vhost
 from tests.e2e.tokens import staff_token
 from tests.jobseeker_csv import people_csv
 from tests.perf.bench_gateway import check_ports_free, machine
+from tests.waiting import wait_for
 
 GATEWAY_PORT = 18500
 OPS_PORT_BASE = 18501
@@ -91,13 +92,14 @@ def new_cbo(session: requests.Session, url: str, operator: str) -> tuple[str, st
         "phone": "5625550100",
         "home_area": "90802",
     }
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def registered() -> bool:
         answer = session.post(f"{url}/api/v1/cbos/{slug}/jobseekers", json=probe, timeout=30)
-        if answer.status_code == 201:
-            return tenant_id, slug
-        time.sleep(0.2)
-    raise PlatformError(f"identity never heard of CBO {slug}: {answer.status_code} {answer.text}")
+        return answer.status_code == 201
+
+    # Identity learns of the new CBO from tenancy's event: wait until it takes a registration.
+    wait_for(registered, timeout=30, interval=0.2, what=f"identity to hear of CBO {slug}")
+    return tenant_id, slug
 
 
 def run_import(
@@ -116,13 +118,12 @@ def run_import(
     if answer.status_code != 202:
         raise PlatformError(f"the upload answered {answer.status_code}: {answer.text[:500]}")
     path = f"{url}/api/v1/jobseeker-imports/{answer.json()['id']}"
-    while True:
+
+    def ended() -> dict | None:
         job = session.get(path, headers=headers, timeout=30).json()
-        if job["status"] in ("completed", "rejected", "interrupted"):
-            break
-        if time.perf_counter() - started > 20 * LIMIT_SECONDS:
-            raise PlatformError(f"the import did not finish: {job}")
-        time.sleep(0.1)
+        return job if job["status"] in ("completed", "rejected", "interrupted") else None
+
+    job = wait_for(ended, timeout=20 * LIMIT_SECONDS, interval=0.1, what="the import to end")
     finished = time.perf_counter()
     if job["status"] != "completed":
         raise PlatformError(f"the import ended {job['status']}: {job.get('error')}")
