@@ -1,5 +1,7 @@
 """Deploy step: make sure the platform operator's account exists (the one account nobody can
-register through the API). Its password is generated once and kept in var/operator.txt."""
+register through the API). Its password is generated once and kept in var/operator.txt, which
+stays the source of truth on this machine: a fresh clone (a new var/) against databases that
+already hold the operator brings the account's password into step with the file."""
 
 from __future__ import annotations
 
@@ -19,12 +21,17 @@ def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:
     try:
         with Session(engine) as session:
             unit = UnitOfWork(session, source="identity")
-            existed = domain.find_account(unit, email=email, tenant_id=None) is not None
-            domain.ensure_operator(
-                unit, email=email, password=password, display_name="Platform operator"
-            )
+            existing = domain.find_account(unit, email=email, tenant_id=None)
+            if existing is None:
+                domain.ensure_operator(
+                    unit, email=email, password=password, display_name="Platform operator"
+                )
+            elif not domain.password_matches(existing.password_hash, password):
+                existing.password_hash = domain.hash_password(password)
+                existing.failed_sign_ins = 0
+                existing.locked_until = None
             unit.commit()
-            return not existed
+            return existing is None
     finally:
         engine.dispose()
 
