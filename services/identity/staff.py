@@ -203,6 +203,26 @@ def change_roles(
     return view(account)
 
 
+def _status_changed(
+    uow: UnitOfWork, caller: Caller, account: Account, change: str, before: dict, *, tenant_id: str
+) -> dict:
+    """The event and audit entry of an account that was deactivated or reactivated."""
+    uow.session.flush()
+    uow.emit(
+        f"account.{change}", {"account_id": account.id, "kind": account.kind}, tenant_id=tenant_id
+    )
+    audit(
+        uow,
+        caller,
+        action=f"{_noun(account.kind)}.{change}",
+        entity_type="account",
+        entity_id=account.id,
+        before=before,
+        after=_audit_view(account),
+    )
+    return view(account)
+
+
 def deactivate(
     uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
 ) -> dict:
@@ -217,18 +237,7 @@ def deactivate(
     before = _audit_view(account)
     account.status = domain.DEACTIVATED
     domain.end_sessions(uow, account_ids=[account.id])
-    uow.session.flush()
-    uow.emit("account.deactivated", {"account_id": account.id, "kind": kind}, tenant_id=tenant_id)
-    audit(
-        uow,
-        caller,
-        action=f"{_noun(kind)}.deactivated",
-        entity_type="account",
-        entity_id=account.id,
-        before=before,
-        after=_audit_view(account),
-    )
-    return view(account)
+    return _status_changed(uow, caller, account, "deactivated", before, tenant_id=tenant_id)
 
 
 def reactivate(
@@ -241,18 +250,7 @@ def reactivate(
         return view(account)
     before = _audit_view(account)
     account.status = domain.ACTIVE if account.password_hash else domain.INVITED
-    uow.session.flush()
-    uow.emit("account.reactivated", {"account_id": account.id, "kind": kind}, tenant_id=tenant_id)
-    audit(
-        uow,
-        caller,
-        action=f"{_noun(kind)}.reactivated",
-        entity_type="account",
-        entity_id=account.id,
-        before=before,
-        after=_audit_view(account),
-    )
-    return view(account)
+    return _status_changed(uow, caller, account, "reactivated", before, tenant_id=tenant_id)
 
 
 def resend_invitation(
