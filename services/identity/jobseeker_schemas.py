@@ -17,6 +17,7 @@ from marshmallow import (
 )
 
 from chassis.csv_import import DelimitedList
+from chassis.paging import PageQuerySchema, page_of
 
 # The languages the branded app speaks; a job seeker picks one of them.
 APP_LANGUAGES = ("en", "es", "km")
@@ -324,7 +325,7 @@ class ProfileUpdateSchema(Schema):
         return data
 
 
-class JobseekerListQuerySchema(Schema):
+class JobseekerListQuerySchema(PageQuerySchema):
     class Meta:
         unknown = EXCLUDE
 
@@ -336,8 +337,6 @@ class JobseekerListQuerySchema(Schema):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Part of a name, email or phone number."},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class DocumentUploadSchema(Schema):
@@ -389,21 +388,17 @@ class ImportStartSchema(Schema):
     )
 
 
-class ImportRowsQuerySchema(Schema):
+class ImportRowsQuerySchema(PageQuerySchema):
     class Meta:
         unknown = EXCLUDE
 
     outcome = fields.String(validate=validate.OneOf(("failed", "updated", "skipped")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
-class ImportListQuerySchema(Schema):
+class ImportListQuerySchema(PageQuerySchema):
     class Meta:
         unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class CsvRowSchema(Schema):
@@ -512,11 +507,7 @@ class JobseekerSummarySchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class JobseekerPageSchema(Schema):
-    items = fields.List(fields.Nested(JobseekerSummarySchema), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+JobseekerPageSchema = page_of(JobseekerSummarySchema, "JobseekerPage")
 
 
 class DocumentSchema(Schema):
@@ -545,11 +536,7 @@ class ImportRowSchema(Schema):
     )
 
 
-class ImportRowPageSchema(Schema):
-    items = fields.List(fields.Nested(ImportRowSchema), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+ImportRowPageSchema = page_of(ImportRowSchema, "ImportRowPage")
 
 
 class ImportSummarySchema(Schema):
@@ -587,11 +574,7 @@ class ImportSchema(ImportSummarySchema):
     )
 
 
-class ImportPageSchema(Schema):
-    items = fields.List(fields.Nested(ImportSummarySchema), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+ImportPageSchema = page_of(ImportSummarySchema, "ImportPage")
 
 
 class DownloadSchema(Schema):

@@ -16,6 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from chassis.paging import PageQuerySchema, page_of
 from services.tenancy import rules
 
 _NAME = validate.Length(min=1, max=200)
@@ -47,24 +48,6 @@ def _hex(value: str) -> None:
 def _term_key(value: str) -> None:
     if not rules.TERM_KEY.match(value):
         raise ValidationError("Use lower-case letters, digits, '_' and '.', up to 64.")
-
-
-class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
-def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
-    """A page of items: {items, total, page, per_page}."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item_schema), required=True),
-            "total": fields.Integer(required=True),
-            "page": fields.Integer(required=True),
-            "per_page": fields.Integer(required=True),
-        },
-        name=name,
-    )
 
 
 # -- CBOs: application, approval, suspension ---------------------------------------------------
