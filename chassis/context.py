@@ -168,3 +168,21 @@ def public(method: Callable) -> Callable:
 
 def any_of(caller: Caller, permissions: Iterable[str]) -> bool:
     return any(caller.can(p) for p in permissions)
+
+
+def requires_any(*permissions: str) -> Callable:
+    """Like `requires`, for an action that any one of several permissions allows."""
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            if not self.caller.authenticated:
+                raise Unauthenticated("Sign in first.")
+            if not any_of(self.caller, permissions):
+                raise Forbidden(f"You need one of these permissions: {', '.join(permissions)}.")
+            return method(self, *args, **kwargs)
+
+        wrapper.required_permission = " | ".join(permissions)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,8 +1,13 @@
-"""Paging shared by every list endpoint: the query (page, per_page) and the page it returns."""
+"""Paging shared by every list endpoint: the query (page, per_page), the page it returns, and
+the one way to search text in a list."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 
 class PageQuerySchema(Schema):
@@ -21,3 +26,19 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+def like_pattern(text: str) -> str:
+    """`text` as a case-insensitive substring pattern (use with `escape="\\\\"`), its own %
+    and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.strip()}%"
+
+
+def page_rows(session: Session, query: Select, *, page: int, per_page: int) -> dict[str, Any]:
+    """One page of `query`'s rows with the total count: {items, total, page, per_page}."""
+    total = session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
+    return {"items": list(rows), "total": total, "page": page, "per_page": per_page}

@@ -79,8 +79,15 @@ def build_openapi(routes) -> dict:
                 ),
             },
         }
-        if route.description:
-            operation["description"] = route.description
+        description = route.description
+        permission = route.permission
+        if permission:
+            # Read from the entrypoint's @requires: the one place the permission is written.
+            operation["x-permission"] = permission
+            needs = f"Needs the `{permission}` permission."
+            description = f"{description}\n\n{needs}" if description else needs
+        if description:
+            operation["description"] = description
         if params:
             operation["parameters"] = params
         if route.query is not None:

@@ -2,7 +2,7 @@
 
 Each entrypoint states its permission (or @public), validates its input with the schemas in
 schemas.py, takes the CBO from the signed caller (never from a body) and calls plain functions.
-The gateway routes in gateway/routes/tenancy.py map HTTP onto these names.
+The gateway routes in routes.py map HTTP onto these names.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ from werkzeug.wrappers import Request
 
 from chassis.context import Caller
 from chassis.errors import NotFound
+from chassis.routes import Route
 from gateway.http import Api
 from gateway.routes import ROUTES
-from gateway.routes.base import Route
+from tests.unit.fakes import fake_endpoint
 
 CBO_SITE = "https://www.harbor.example.org"
 PLATFORM = "https://worklb.example.gov"
@@ -23,18 +24,27 @@ ANONYMOUS = Caller(correlation_id="corr-0001")
 SIGN_IN = Route(
     "POST",
     "/api/v1/cbos/<slug>/auth/token",
-    "identity",
-    "sign_in",
+    fake_endpoint("identity", "sign_in"),
     "Sign in to a CBO",
     "Accounts",
     auth=False,
     origin_checked=True,
 )
-PLAIN = Route("GET", "/api/v1/cbos/<slug>/plain", "identity", "plain", "Not checked", "X")
-LOGO = Route(
-    "GET", "/api/v1/files/<slug>", "tenancy", "logo", "A logo", "X", auth=False, download=True
+PLAIN = Route(
+    "GET", "/api/v1/cbos/<slug>/plain", fake_endpoint("identity", "plain"), "Not checked", "X"
 )
-PDF = Route("GET", "/api/v1/private/<slug>", "tenancy", "pdf", "A PDF", "X", download=True)
+LOGO = Route(
+    "GET",
+    "/api/v1/files/<slug>",
+    fake_endpoint("tenancy", "logo"),
+    "A logo",
+    "X",
+    auth=False,
+    download=True,
+)
+PDF = Route(
+    "GET", "/api/v1/private/<slug>", fake_endpoint("tenancy", "pdf"), "A PDF", "X", download=True
+)
 
 
 class FakeServices:

@@ -26,3 +26,14 @@ def test_path_parameters_are_converted():
     path, params = openapi_path("/api/v1/things/<thing_id>/parts/<int:part>")
     assert path == "/api/v1/things/{thing_id}/parts/{part}"
     assert [p["schema"]["type"] for p in params] == ["string", "integer"]
+
+
+def test_the_permission_a_route_needs_is_read_from_its_entrypoint():
+    document = build_openapi(ROUTES)
+    guarded = [r for r in ROUTES if r.permission]
+    assert guarded
+    for route in guarded:
+        path, _ = openapi_path(route.path)
+        operation = document["paths"][path][route.method.lower()]
+        assert operation["x-permission"] == route.endpoint.required_permission
+        assert f"`{route.endpoint.required_permission}`" in operation["description"]

@@ -3,20 +3,23 @@ audit."""
 
 from __future__ import annotations
 
-from gateway.routes.base import Route
+from chassis.routes import Route
 from services.identity import schemas as identity
+from services.identity.service import IdentityService
 
 ACCOUNTS = "Accounts"
 STAFF = "Staff and roles"
 CLIENT_USERS = "Client users"
 AUDIT = "Audit trail"
 
+from services.identity.jobseeker_routes import ROUTES as JOBSEEKER_ROUTES  # noqa: E402
+
 ROUTES: tuple[Route, ...] = (
+    *JOBSEEKER_ROUTES,
     Route(
         "POST",
         "/api/v1/auth/token",
-        "identity",
-        "sign_in",
+        IdentityService.sign_in,
         "Sign in with email and password",
         ACCOUNTS,
         body=identity.SignInSchema,
@@ -30,8 +33,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/cbos/<slug>/auth/token",
-        "identity",
-        "sign_in_to_cbo",
+        IdentityService.sign_in_to_cbo,
         "Sign in to one CBO (its site or embedded login box)",
         ACCOUNTS,
         body=identity.CboSignInSchema,
@@ -44,8 +46,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/auth/refresh",
-        "identity",
-        "refresh",
+        IdentityService.refresh,
         "Swap a refresh token for a new pair",
         ACCOUNTS,
         body=identity.RefreshSchema,
@@ -55,8 +56,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/auth/sign-out",
-        "identity",
-        "sign_out",
+        IdentityService.sign_out,
         "End a session (revoke its refresh token)",
         ACCOUNTS,
         body=identity.RefreshSchema,
@@ -66,8 +66,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me",
-        "identity",
-        "whoami",
+        IdentityService.whoami,
         "Who the token belongs to",
         ACCOUNTS,
         response=identity.MeSchema,
@@ -75,8 +74,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/auth/invitations/accept",
-        "identity",
-        "accept_invitation",
+        IdentityService.accept_invitation,
         "Accept an invitation: set a first password",
         ACCOUNTS,
         body=identity.AcceptInvitationSchema,
@@ -88,8 +86,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/auth/password-reset",
-        "identity",
-        "request_password_reset",
+        IdentityService.request_password_reset,
         "Ask for a password reset link by email",
         ACCOUNTS,
         body=identity.PasswordResetRequestSchema,
@@ -102,8 +99,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/auth/password-reset/confirm",
-        "identity",
-        "confirm_password_reset",
+        IdentityService.confirm_password_reset,
         "Set a new password from a reset link",
         ACCOUNTS,
         body=identity.PasswordResetConfirmSchema,
@@ -116,8 +112,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/staff",
-        "identity",
-        "list_staff",
+        IdentityService.list_staff,
         "List the CBO's staff",
         STAFF,
         query=identity.StaffQuerySchema,
@@ -126,8 +121,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/staff",
-        "identity",
-        "register_staff",
+        IdentityService.register_staff,
         "Register a staff member with roles (they are emailed an invitation)",
         STAFF,
         body=identity.StaffCreateSchema,
@@ -138,8 +132,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/staff/<account_id>",
-        "identity",
-        "get_staff",
+        IdentityService.get_staff,
         "One staff member",
         STAFF,
         response=identity.AccountViewSchema,
@@ -147,8 +140,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         "/api/v1/staff/<account_id>/roles",
-        "identity",
-        "change_staff_roles",
+        IdentityService.change_staff_roles,
         "Replace a staff member's roles",
         STAFF,
         body=identity.StaffRolesSchema,
@@ -159,8 +151,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/staff/<account_id>/deactivate",
-        "identity",
-        "deactivate_staff",
+        IdentityService.deactivate_staff,
         "Deactivate a staff member (ends their sessions)",
         STAFF,
         response=identity.AccountViewSchema,
@@ -168,8 +159,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/staff/<account_id>/reactivate",
-        "identity",
-        "reactivate_staff",
+        IdentityService.reactivate_staff,
         "Reactivate a deactivated staff member",
         STAFF,
         response=identity.AccountViewSchema,
@@ -177,8 +167,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/staff/<account_id>/invitation",
-        "identity",
-        "invite_staff_again",
+        IdentityService.invite_staff_again,
         "Email a staff member who has not yet accepted a new invitation",
         STAFF,
         response=identity.AccountViewSchema,
@@ -186,8 +175,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/roles",
-        "identity",
-        "list_roles",
+        IdentityService.list_roles,
         "The roles staff can be given: built-in and the CBO's own",
         STAFF,
         response=identity.RoleViewSchema,
@@ -196,8 +184,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/roles",
-        "identity",
-        "create_role",
+        IdentityService.create_role,
         "Define a custom role from named permissions",
         STAFF,
         body=identity.RoleCreateSchema,
@@ -207,8 +194,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PATCH",
         "/api/v1/roles/<name>",
-        "identity",
-        "update_role",
+        IdentityService.update_role,
         "Change a custom role's permissions or description",
         STAFF,
         body=identity.RoleUpdateSchema,
@@ -218,8 +204,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "DELETE",
         "/api/v1/roles/<name>",
-        "identity",
-        "delete_role",
+        IdentityService.delete_role,
         "Delete a custom role nobody holds",
         STAFF,
         status=204,
@@ -228,8 +213,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/clients/<client_id>/users",
-        "identity",
-        "list_client_users",
+        IdentityService.list_client_users,
         "A client organisation's user accounts",
         CLIENT_USERS,
         query=identity.PageQuerySchema,
@@ -238,8 +222,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/clients/<client_id>/users",
-        "identity",
-        "create_client_user",
+        IdentityService.create_client_user,
         "Create a user account for a client organisation (emailed an invitation)",
         CLIENT_USERS,
         body=identity.ClientUserCreateSchema,
@@ -249,8 +232,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/clients/<client_id>/users/<account_id>/deactivate",
-        "identity",
-        "deactivate_client_user",
+        IdentityService.deactivate_client_user,
         "Deactivate a client user (ends their sessions)",
         CLIENT_USERS,
         response=identity.AccountViewSchema,
@@ -258,8 +240,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/clients/<client_id>/users/<account_id>/reactivate",
-        "identity",
-        "reactivate_client_user",
+        IdentityService.reactivate_client_user,
         "Reactivate a client user",
         CLIENT_USERS,
         response=identity.AccountViewSchema,
@@ -268,8 +249,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/audit",
-        "identity",
-        "list_audit",
+        IdentityService.list_audit,
         "The CBO's audit trail, newest first",
         AUDIT,
         query=identity.AuditQuerySchema,

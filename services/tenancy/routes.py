@@ -7,8 +7,9 @@ CBO's own collections act on the caller's CBO, which comes from the token, never
 
 from __future__ import annotations
 
-from gateway.routes.base import Route
+from chassis.routes import Route
 from services.tenancy import schemas as tenancy
+from services.tenancy.service import TenancyService
 
 PLATFORM = "/api/v1/platform/cbos"
 CBO = "/api/v1/cbo"
@@ -22,8 +23,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/cbo-applications",
-        "tenancy",
-        "apply",
+        TenancyService.apply,
         "Apply for a CBO to join the platform",
         _PUBLIC_TAG,
         body=tenancy.ApplicationSchema,
@@ -36,8 +36,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/public/cbos/<slug>/branding",
-        "tenancy",
-        "public_branding",
+        TenancyService.public_branding,
         "A CBO's look and words, for its branded app and login box",
         _PUBLIC_TAG,
         response=tenancy.PublicBrandingSchema,
@@ -47,8 +46,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/public/cbos/<slug>/logo",
-        "tenancy",
-        "public_logo",
+        TenancyService.public_logo,
         "A CBO's logo image",
         _PUBLIC_TAG,
         auth=False,
@@ -58,8 +56,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         PLATFORM,
-        "tenancy",
-        "list_tenants",
+        TenancyService.list_tenants,
         "List CBOs and their applications",
         _PLATFORM_TAG,
         query=tenancy.TenantQuerySchema,
@@ -68,8 +65,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{PLATFORM}/<tenant_id>",
-        "tenancy",
-        "get_tenant",
+        TenancyService.get_tenant,
         "One CBO",
         _PLATFORM_TAG,
         response=tenancy.TenantSchema,
@@ -77,8 +73,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/approve",
-        "tenancy",
-        "approve_tenant",
+        TenancyService.approve_tenant,
         "Approve a CBO's application (its owner is invited)",
         _PLATFORM_TAG,
         response=tenancy.TenantSchema,
@@ -86,8 +81,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/reject",
-        "tenancy",
-        "reject_tenant",
+        TenancyService.reject_tenant,
         "Reject a CBO's application, with a reason",
         _PLATFORM_TAG,
         body=tenancy.ReasonSchema,
@@ -96,8 +90,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/suspend",
-        "tenancy",
-        "suspend_tenant",
+        TenancyService.suspend_tenant,
         "Suspend a CBO, with a reason (its users can no longer sign in)",
         _PLATFORM_TAG,
         body=tenancy.ReasonSchema,
@@ -106,8 +99,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/reinstate",
-        "tenancy",
-        "reinstate_tenant",
+        TenancyService.reinstate_tenant,
         "Reinstate a suspended CBO, with a reason",
         _PLATFORM_TAG,
         body=tenancy.ReasonSchema,
@@ -116,8 +108,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{PLATFORM}/<tenant_id>/mous",
-        "tenancy",
-        "list_tenant_mous",
+        TenancyService.list_tenant_mous,
         "A CBO's MOUs, newest first",
         _PLATFORM_TAG,
         response=tenancy.MouSchema,
@@ -126,8 +117,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/mous",
-        "tenancy",
-        "record_mou",
+        TenancyService.record_mou,
         "Record a CBO's MOU: dates and signatories",
         _PLATFORM_TAG,
         body=tenancy.MouInputSchema,
@@ -138,8 +128,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         f"{PLATFORM}/<tenant_id>/mous/<mou_id>/document",
-        "tenancy",
-        "attach_mou_document",
+        TenancyService.attach_mou_document,
         "Upload the signed MOU (PDF)",
         _PLATFORM_TAG,
         response=tenancy.MouSchema,
@@ -148,8 +137,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{PLATFORM}/<tenant_id>/mous/<mou_id>/document",
-        "tenancy",
-        "tenant_mou_document",
+        TenancyService.tenant_mou_document,
         "Download a CBO's signed MOU",
         _PLATFORM_TAG,
         download=True,
@@ -157,8 +145,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{PLATFORM}/<tenant_id>/licences",
-        "tenancy",
-        "list_tenant_licences",
+        TenancyService.list_tenant_licences,
         "A CBO's feature licences",
         _PLATFORM_TAG,
         response=tenancy.LicenceSchema,
@@ -167,8 +154,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/licences",
-        "tenancy",
-        "grant_licence",
+        TenancyService.grant_licence,
         "Grant a CBO a feature licence (evv, rebooking) for a period",
         _PLATFORM_TAG,
         body=tenancy.LicenceGrantSchema,
@@ -178,8 +164,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         f"{PLATFORM}/<tenant_id>/licences/<licence_id>/revoke",
-        "tenancy",
-        "revoke_licence",
+        TenancyService.revoke_licence,
         "End a feature licence early",
         _PLATFORM_TAG,
         body=tenancy.LicenceRevokeSchema,
@@ -189,8 +174,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{CBO}/branding",
-        "tenancy",
-        "get_branding",
+        TenancyService.get_branding,
         "Your CBO's branding, words, languages and time zone",
         _SETTINGS_TAG,
         response=tenancy.BrandingSchema,
@@ -198,8 +182,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PATCH",
         f"{CBO}/branding",
-        "tenancy",
-        "update_branding",
+        TenancyService.update_branding,
         "Change your CBO's branding, words, languages or time zone",
         _SETTINGS_TAG,
         body=tenancy.BrandingInputSchema,
@@ -208,8 +191,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         f"{CBO}/logo",
-        "tenancy",
-        "set_logo",
+        TenancyService.set_logo,
         "Upload your CBO's logo (PNG, JPEG or WebP, at most 1 MB)",
         _SETTINGS_TAG,
         response=tenancy.UploadReceiptSchema,
@@ -218,8 +200,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "DELETE",
         f"{CBO}/logo",
-        "tenancy",
-        "remove_logo",
+        TenancyService.remove_logo,
         "Remove your CBO's logo",
         _SETTINGS_TAG,
         status=204,
@@ -227,8 +208,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{CBO}/login-box",
-        "tenancy",
-        "get_login_box",
+        TenancyService.get_login_box,
         "Your login box: allowed sites and the snippet to paste",
         _SETTINGS_TAG,
         response=tenancy.LoginBoxSchema,
@@ -236,8 +216,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         f"{CBO}/login-box",
-        "tenancy",
-        "set_login_box",
+        TenancyService.set_login_box,
         "Set the sites (https origins) allowed to use your login box",
         _SETTINGS_TAG,
         body=tenancy.LoginBoxInputSchema,
@@ -246,8 +225,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{CBO}/mous",
-        "tenancy",
-        "list_own_mous",
+        TenancyService.list_own_mous,
         "Your CBO's MOUs",
         _SETTINGS_TAG,
         response=tenancy.MouSchema,
@@ -256,8 +234,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{CBO}/mous/<mou_id>/document",
-        "tenancy",
-        "own_mou_document",
+        TenancyService.own_mou_document,
         "Download your CBO's signed MOU",
         _SETTINGS_TAG,
         download=True,
@@ -265,8 +242,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         f"{CBO}/licences",
-        "tenancy",
-        "own_licences",
+        TenancyService.own_licences,
         "The features your CBO is licensed for",
         _SETTINGS_TAG,
         response=tenancy.LicenceSchema,
@@ -276,8 +252,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/clients",
-        "tenancy",
-        "list_clients",
+        TenancyService.list_clients,
         "List and search client organisations",
         "Clients",
         query=tenancy.ClientQuerySchema,
@@ -286,8 +261,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/clients",
-        "tenancy",
-        "create_client",
+        TenancyService.create_client,
         "Register a client organisation",
         "Clients",
         body=tenancy.ClientInputSchema,
@@ -297,8 +271,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/clients/<client_id>",
-        "tenancy",
-        "get_client",
+        TenancyService.get_client,
         "One client organisation",
         "Clients",
         response=tenancy.ClientSchema,
@@ -306,8 +279,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PATCH",
         "/api/v1/clients/<client_id>",
-        "tenancy",
-        "update_client",
+        TenancyService.update_client,
         "Change a client organisation's details (or deactivate it)",
         "Clients",
         body=tenancy.ClientUpdateSchema,
@@ -316,8 +288,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/clients/imports",
-        "tenancy",
-        "import_clients",
+        TenancyService.import_clients,
         "Import client organisations from a CSV file (or only check it)",
         "Clients",
         body=tenancy.ClientImportOptionsSchema,
@@ -333,8 +304,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/clients/imports",
-        "tenancy",
-        "list_client_imports",
+        TenancyService.list_client_imports,
         "Client imports, newest first",
         "Clients",
         query=tenancy.PageQuerySchema,
@@ -343,8 +313,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/clients/imports/<import_id>",
-        "tenancy",
-        "get_client_import",
+        TenancyService.get_client_import,
         "One client import: its progress and its report",
         "Clients",
         response=tenancy.ClientImportSchema,
@@ -353,8 +322,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/worker-sources",
-        "tenancy",
-        "list_sources",
+        TenancyService.list_sources,
         "List worker sources",
         "Worker sources",
         response=tenancy.SourceSchema,
@@ -363,8 +331,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/worker-sources",
-        "tenancy",
-        "create_source",
+        TenancyService.create_source,
         "Create a worker source with its weekly hour cap and term calendar",
         "Worker sources",
         body=tenancy.SourceInputSchema,
@@ -374,8 +341,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/worker-sources/<source_id>",
-        "tenancy",
-        "get_source",
+        TenancyService.get_source,
         "One worker source",
         "Worker sources",
         response=tenancy.SourceSchema,
@@ -383,8 +349,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PATCH",
         "/api/v1/worker-sources/<source_id>",
-        "tenancy",
-        "update_source",
+        TenancyService.update_source,
         "Change a worker source's name, cap, terms or active flag",
         "Worker sources",
         body=tenancy.SourceUpdateSchema,
@@ -394,8 +359,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/partnerships",
-        "tenancy",
-        "list_partnerships",
+        TenancyService.list_partnerships,
         "Partnerships your CBO is party to",
         "Partnerships",
         query=tenancy.PartnershipQuerySchema,
@@ -405,8 +369,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/partnerships",
-        "tenancy",
-        "propose_partnership",
+        TenancyService.propose_partnership,
         "Propose a partnership to another CBO",
         "Partnerships",
         body=tenancy.PartnershipProposalSchema,
@@ -416,8 +379,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/partnerships/<partnership_id>",
-        "tenancy",
-        "get_partnership",
+        TenancyService.get_partnership,
         "One partnership",
         "Partnerships",
         response=tenancy.PartnershipSchema,
@@ -425,8 +387,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/partnerships/<partnership_id>/accept",
-        "tenancy",
-        "accept_partnership",
+        TenancyService.accept_partnership,
         "Accept a proposed partnership",
         "Partnerships",
         response=tenancy.PartnershipSchema,
@@ -434,8 +395,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/partnerships/<partnership_id>/decline",
-        "tenancy",
-        "decline_partnership",
+        TenancyService.decline_partnership,
         "Decline a proposed partnership",
         "Partnerships",
         response=tenancy.PartnershipSchema,
@@ -443,8 +403,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/partnerships/<partnership_id>/end",
-        "tenancy",
-        "end_partnership",
+        TenancyService.end_partnership,
         "End a partnership (or withdraw your proposal)",
         "Partnerships",
         response=tenancy.PartnershipSchema,

@@ -4,8 +4,9 @@ registration, profile, documents, approval, import."""
 from __future__ import annotations
 
 from chassis.csv_import import MAX_CSV_BYTES
-from gateway.routes.base import Route
+from chassis.routes import Route
 from services.identity import jobseeker_schemas as js
+from services.identity.service import IdentityService
 
 TAG = "Job seekers"
 IMPORT_TAG = "Job-seeker imports"
@@ -17,8 +18,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/cbos/<slug>/jobseekers",
-        "identity",
-        "register_self",
+        IdentityService.register_self,
         "Register as a job seeker of a CBO (its site or login box)",
         TAG,
         body=js.SelfRegistrationSchema,
@@ -33,8 +33,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/jobseekers",
-        "identity",
-        "register_jobseeker",
+        IdentityService.register_jobseeker,
         "Register a job seeker (staff); they are invited to set a password",
         TAG,
         body=js.StaffRegistrationSchema,
@@ -46,8 +45,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me/jobseeker-profile",
-        "identity",
-        "get_own_profile",
+        IdentityService.get_own_profile,
         "My job-seeker profile",
         TAG,
         response=js.JobseekerSchema,
@@ -56,8 +54,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         "/api/v1/me/jobseeker-profile",
-        "identity",
-        "update_own_profile",
+        IdentityService.update_own_profile,
         "Change my job-seeker profile (contact, languages, skills, availability…)",
         TAG,
         body=js.ProfileUpdateSchema,
@@ -68,8 +65,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me/documents",
-        "identity",
-        "list_own_documents",
+        IdentityService.list_own_documents,
         "My ID documents and their review",
         TAG,
         response=js.DocumentSchema,
@@ -78,8 +74,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/me/documents",
-        "identity",
-        "upload_own_document",
+        IdentityService.upload_own_document,
         "Upload one of my ID documents",
         TAG,
         body=js.DocumentUploadSchema,
@@ -92,8 +87,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me/documents/<document_id>/file",
-        "identity",
-        "download_own_document",
+        IdentityService.download_own_document,
         "Download one of my ID documents",
         TAG,
         download=True,
@@ -102,8 +96,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/jobseekers",
-        "identity",
-        "list_jobseekers",
+        IdentityService.list_jobseekers,
         "List the CBO's job seekers (filters and paging)",
         TAG,
         query=js.JobseekerListQuerySchema,
@@ -113,8 +106,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         _ONE,
-        "identity",
-        "get_jobseeker",
+        IdentityService.get_jobseeker,
         "A job seeker's profile",
         TAG,
         response=js.JobseekerSchema,
@@ -123,8 +115,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         _ONE,
-        "identity",
-        "update_jobseeker",
+        IdentityService.update_jobseeker,
         "Change a job seeker's profile",
         TAG,
         body=js.ProfileUpdateSchema,
@@ -135,8 +126,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         _ONE + "/documents",
-        "identity",
-        "list_documents",
+        IdentityService.list_documents,
         "A job seeker's ID documents",
         TAG,
         response=js.DocumentSchema,
@@ -146,8 +136,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/documents",
-        "identity",
-        "upload_document",
+        IdentityService.upload_document,
         "Upload an ID document for a job seeker",
         TAG,
         body=js.DocumentUploadSchema,
@@ -160,8 +149,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         _DOCUMENT + "/file",
-        "identity",
-        "download_document",
+        IdentityService.download_document,
         "Download a job seeker's ID document",
         TAG,
         download=True,
@@ -170,8 +158,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _DOCUMENT + "/verify",
-        "identity",
-        "verify_document",
+        IdentityService.verify_document,
         "Accept an ID document",
         TAG,
         response=js.DocumentSchema,
@@ -180,8 +167,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _DOCUMENT + "/reject",
-        "identity",
-        "reject_document",
+        IdentityService.reject_document,
         "Reject an ID document, with a reason",
         TAG,
         body=js.JobseekerReasonSchema,
@@ -192,8 +178,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/approve",
-        "identity",
-        "approve_jobseeker",
+        IdentityService.approve_jobseeker,
         "Approve a job seeker to work under the CBO's brand",
         TAG,
         response=js.JobseekerSchema,
@@ -203,8 +188,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/job-types",
-        "identity",
-        "approve_job_type",
+        IdentityService.approve_job_type,
         "Approve a job seeker for a job type",
         TAG,
         body=js.JobTypeApprovalSchema,
@@ -214,8 +198,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/suspend",
-        "identity",
-        "suspend_jobseeker",
+        IdentityService.suspend_jobseeker,
         "Suspend a job seeker, with a reason",
         TAG,
         body=js.JobseekerReasonSchema,
@@ -225,8 +208,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/reinstate",
-        "identity",
-        "reinstate_jobseeker",
+        IdentityService.reinstate_jobseeker,
         "Reinstate a suspended job seeker, with a reason",
         TAG,
         body=js.JobseekerReasonSchema,
@@ -237,8 +219,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/jobseeker-imports",
-        "identity",
-        "start_import",
+        IdentityService.start_import,
         "Import job seekers from a CSV file",
         IMPORT_TAG,
         body=js.ImportStartSchema,
@@ -256,8 +237,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/jobseeker-imports",
-        "identity",
-        "list_imports",
+        IdentityService.list_imports,
         "The CBO's job-seeker imports, newest first",
         IMPORT_TAG,
         query=js.ImportListQuerySchema,
@@ -266,8 +246,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/jobseeker-imports/<import_id>",
-        "identity",
-        "get_import",
+        IdentityService.get_import,
         "An import's progress, counts and bad rows",
         IMPORT_TAG,
         response=js.ImportSchema,
@@ -275,8 +254,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/jobseeker-imports/<import_id>/rows",
-        "identity",
-        "list_import_rows",
+        IdentityService.list_import_rows,
         "An import's report row by row (failed, updated, skipped)",
         IMPORT_TAG,
         query=js.ImportRowsQuerySchema,
@@ -285,8 +263,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/jobseeker-imports/<import_id>/resume",
-        "identity",
-        "resume_import",
+        IdentityService.resume_import,
         "Start an interrupted import again where it stopped",
         IMPORT_TAG,
         response=js.ImportSchema,
