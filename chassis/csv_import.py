@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from chassis.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -394,3 +394,25 @@ def process(
         if on_progress is not None:
             on_progress(Progress(total=table.total, done=done, good=good, bad=bad))
     return Progress(total=table.total, done=done, good=good, bad=bad)
+
+
+IMPORT_MODES = ("dry_run", "all_or_nothing", "skip_bad_rows")
+
+
+class ImportOptionsSchema(Schema):
+    """The form fields every CSV import takes besides its `file` part, the same for clients
+    and job seekers. An import of one kind may add its own fields in a subclass."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    file = fields.Raw(load_only=True, metadata={"description": "The CSV file (multipart part)."})
+    mode = fields.String(
+        load_default="dry_run",
+        validate=validate.OneOf(IMPORT_MODES),
+        metadata={
+            "description": "dry_run (the default) checks every row, reports each bad one and "
+            "writes nothing; all_or_nothing writes nothing if any row is bad; skip_bad_rows "
+            "writes the good rows and reports the bad ones."
+        },
+    )

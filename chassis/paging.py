@@ -42,3 +42,23 @@ def page_rows(session: Session, query: Select, *, page: int, per_page: int) -> d
     ).scalar_one()
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
     return {"items": list(rows), "total": total, "page": page, "per_page": per_page}
+
+
+def sort_field(allowed: tuple[str, ...], default: str) -> fields.String:
+    """The one sort parameter of every list: `sort=<field>` ascending, `sort=-<field>`
+    descending, one of `allowed`. Filters are plain query parameters named after the field
+    (`status=approved`), and `q` is a free-text search (see like_pattern)."""
+    choices = tuple(allowed) + tuple(f"-{name}" for name in allowed)
+    return fields.String(
+        load_default=default,
+        validate=validate.OneOf(choices),
+        metadata={"description": f"One of {', '.join(allowed)}; prefix with - to reverse."},
+    )
+
+
+def order_by(query: Select, sort: str, columns: dict[str, Any], tiebreak: Any) -> Select:
+    """`query` ordered by the `sort` parameter (see sort_field), then by `tiebreak` (a unique
+    column, so that pages never overlap)."""
+    column = columns[sort.lstrip("-")]
+    ordered = column.desc() if sort.startswith("-") else column.asc()
+    return query.order_by(ordered, tiebreak)

@@ -1,4 +1,5 @@
 from chassis.migrations import run_env
-from services.billing.models import metadata
+from services.billing import service  # noqa: F401  (imports every area, so every table is known)
+from services.billing.base import metadata
 
 run_env(metadata)

@@ -1,4 +1,5 @@
 from chassis.migrations import run_env
-from services.booking.models import metadata
+from services.booking import service  # noqa: F401  (imports every area, so every table is known)
+from services.booking.base import metadata
 
 run_env(metadata)

@@ -1,4 +1,5 @@
 from chassis.migrations import run_env
-from services.rebooking.models import metadata
+from services.rebooking import service  # noqa: F401  (imports every area, so every table is known)
+from services.rebooking.base import metadata
 
 run_env(metadata)
