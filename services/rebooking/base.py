@@ -1,5 +1,5 @@
-"""The rebooking service's declarative base: every area's models.py defines its tables on it (its own
-database, worklb_rebooking)."""
+"""The rebooking service's declarative base: every area's models.py defines its tables on
+it (its own database, worklb_rebooking)."""
 
 from sqlalchemy.orm import DeclarativeBase
 

@@ -1,5 +1,5 @@
-"""The reporting service's declarative base: every area's models.py defines its tables on it (its own
-database, worklb_reporting)."""
+"""The reporting service's declarative base: every area's models.py defines its tables on
+it (its own database, worklb_reporting)."""
 
 from sqlalchemy.orm import DeclarativeBase
 
