@@ -2,7 +2,9 @@
 
 Only the gateway creates a caller (from a verified token). It travels in nameko context data,
 signed with the context secret, so a service trusts the caller and never a tenant id from a
-request body. Event handlers run as the system within the event's tenant.
+request body. Event handlers (and timers) run as the system of their own service within the
+event's tenant: it has every right in its own service, and in another service only passes
+entrypoints that are `@public` or opened to it with `@for_services(...)`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -45,14 +47,27 @@ class Caller:
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # A client user's client organisation: what they book for, and all they may see.
     client_id: str | None = None
+    # A system caller's service: the one whose event handler or timer is acting.
+    service: str | None = None
+    # The service whose entrypoint is being called: set when a worker receives the caller
+    # (CallerContext), never sent on. It decides whether a system caller is at home.
+    receiving_service: str | None = None
 
     @classmethod
-    def system(cls, tenant_id: str | None = None, correlation_id: str | None = None) -> Caller:
+    def system(
+        cls, *, service: str, tenant_id: str | None = None, correlation_id: str | None = None
+    ) -> Caller:
+        """The `service` itself acting (an event handler, a timer), within `tenant_id`."""
         return cls(
             kind=SYSTEM,
             tenant_id=tenant_id,
             correlation_id=correlation_id or uuid.uuid4().hex,
+            service=service,
         )
+
+    def received_by(self, service: str) -> Caller:
+        """This caller as the entrypoints of `service` see it."""
+        return replace(self, receiving_service=service)
 
     @property
     def authenticated(self) -> bool:
@@ -60,16 +75,35 @@ class Caller:
 
     @property
     def is_system(self) -> bool:
+        """A service acting on its own (its own or another's; see `is_home_system`)."""
         return self.kind == SYSTEM
 
-    def can(self, permission: str) -> bool:
-        return self.is_system or permission in self.permissions
+    @property
+    def is_home_system(self) -> bool:
+        """The system of the very service it is calling: it may do anything there."""
+        return (
+            self.is_system and self.service is not None and self.service == self.receiving_service
+        )
 
-    def require(self, permission: str) -> None:
+    def can(self, permission: str) -> bool:
+        return self.is_home_system or permission in self.permissions
+
+    def is_service_in(self, services: Iterable[str]) -> bool:
+        """A system caller acting for one of `services` (an entrypoint's @for_services)."""
+        return self.is_system and self.service in set(services)
+
+    def require(self, permission: str, *, open_to: Iterable[str] = ()) -> None:
+        """Refuse unless the caller holds `permission`, is its service's own system, or is the
+        system of a service in `open_to`."""
         if not self.authenticated:
             raise Unauthenticated("Sign in first.")
-        if not self.can(permission):
-            raise Forbidden(f"You do not have the '{permission}' permission.")
+        if self.can(permission) or self.is_service_in(open_to):
+            return
+        if self.is_system:
+            raise Forbidden(
+                f"The {self.service} service may not call this: it needs '{permission}'."
+            )
+        raise Forbidden(f"You do not have the '{permission}' permission.")
 
     def require_tenant(self) -> str:
         """The caller's tenant id; refuses callers that act for no tenant."""
@@ -81,6 +115,8 @@ class Caller:
 
     def to_json(self) -> str:
         data = asdict(self)
+        # Where the caller is received is the receiver's to say, never the sender's.
+        del data["receiving_service"]
         data["roles"] = list(self.roles)
         data["permissions"] = sorted(self.permissions)
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
@@ -96,6 +132,7 @@ class Caller:
             permissions=frozenset(data.get("permissions", ())),
             correlation_id=data.get("correlation_id") or uuid.uuid4().hex,
             client_id=data.get("client_id"),
+            service=data.get("service"),
         )
 
 
@@ -136,14 +173,20 @@ class CallerContext(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Caller:
         # Event and timer entrypoints sign a system caller the same way the gateway signs users.
-        return caller_from_context_data(worker_ctx.data, self.secret)
+        caller = caller_from_context_data(worker_ctx.data, self.secret)
+        return caller.received_by(self.container.service_name)
 
     def worker_setup(self, worker_ctx) -> None:
         correlation_id_var.set(worker_ctx.data.get(CORRELATION_KEY))
 
 
+def _open_to(entrypoint: Callable) -> frozenset[str]:
+    return getattr(entrypoint, "open_to_services", frozenset())
+
+
 def requires(permission: str) -> Callable:
-    """Refuse the call unless the service's caller holds `permission`.
+    """Refuse the call unless the service's caller holds `permission` (or is a service the
+    entrypoint is open to: see `for_services`).
 
     Every RPC entrypoint states what it needs (or `public`); a test checks that none forgets.
     """
@@ -151,7 +194,7 @@ def requires(permission: str) -> Callable:
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            self.caller.require(permission)
+            self.caller.require(permission, open_to=_open_to(wrapper))
             return method(self, *args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]
@@ -166,6 +209,29 @@ def public(method: Callable) -> Callable:
     return method
 
 
+def for_services(*services: str) -> Callable:
+    """Open a `@requires` (or `@requires_any`) entrypoint to the system callers (event
+    handlers, timers) of other services, besides the people who hold the permission:
+
+        @rpc
+        @requires("clients.read")
+        @for_services("booking", "rebooking")
+        def get_client(self, client_id): ...
+
+    It only records the services on the method (`open_to_services`, beside
+    `required_permission`): the check is @requires's, above or below it."""
+    if not services:
+        raise TypeError("name at least one service")
+
+    def decorate(method: Callable) -> Callable:
+        if getattr(method, "required_permission", ...) is None:
+            raise TypeError(f"{method.__name__} is @public: every service may call it already")
+        method.open_to_services = _open_to(method) | frozenset(services)  # type: ignore[attr-defined]
+        return method
+
+    return decorate
+
+
 def any_of(caller: Caller, permissions: Iterable[str]) -> bool:
     return any(caller.can(p) for p in permissions)
 
@@ -176,9 +242,10 @@ def requires_any(*permissions: str) -> Callable:
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            if not self.caller.authenticated:
+            caller = self.caller
+            if not caller.authenticated:
                 raise Unauthenticated("Sign in first.")
-            if not any_of(self.caller, permissions):
+            if not (any_of(caller, permissions) or caller.is_service_in(_open_to(wrapper))):
                 raise Forbidden(f"You need one of these permissions: {', '.join(permissions)}.")
             return method(self, *args, **kwargs)
 

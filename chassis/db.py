@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.config import Settings, settings_from
-from chassis.contracts.events import build_envelope
+from chassis.contracts.events import build_envelope, check_publisher
 from chassis.tables import outbox
 
 # Without this psycopg2 blocks every green thread while it waits on the server.
@@ -61,7 +61,9 @@ def ensure_database(url: str) -> bool:
 class UnitOfWork:
     """A session plus the events its changes cause; both commit together.
 
-    Plain Python: domain code and its unit tests use it without nameko.
+    `source` is the service whose database this is: it may emit only the events that service
+    publishes (chassis.contracts). Plain Python: domain code and its unit tests use it without
+    nameko.
     """
 
     def __init__(
@@ -81,7 +83,10 @@ class UnitOfWork:
         self.finished = False
 
     def emit(self, event_type: str, data: dict, *, tenant_id: str | None) -> str:
-        """Record an event in the outbox, in this transaction; returns its event id."""
+        """Record an event in the outbox, in this transaction; returns its event id.
+
+        Raises UnknownEvent or ForeignEvent (chassis.contracts.events) for an event this
+        service does not publish, ValidationError for data that breaks the event's schema."""
         envelope = build_envelope(
             event_type,
             data,
@@ -102,7 +107,8 @@ class UnitOfWork:
 
     def emit_many(self, event_type: str, items: list[tuple[dict, str | None]]) -> list[str]:
         """Record many events of one type, each (data, tenant_id), in one bulk insert (imports
-        of thousands of people); returns their event ids."""
+        of thousands of people); returns their event ids. Refuses what `emit` refuses."""
+        check_publisher(event_type, self.source)
         envelopes = [
             build_envelope(
                 event_type,

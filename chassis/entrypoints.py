@@ -5,6 +5,9 @@
 - `event_handler` is idempotent (processed event ids), commits before it acks, retries a failed
   event with backoff through per-attempt delay queues, then dead-letters it into the service's
   `dead_letters` table, where an operator can list and replay it. Nothing is acked and dropped.
+  It subscribes only at the service that publishes the event (chassis.contracts): a service
+  with a handler for an unregistered event, or at the wrong source, does not start. The
+  handler runs as its own service's system caller, within the event's tenant.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import inspect
 import logging
 import sys
 import traceback
+from dataclasses import dataclass
 from functools import partial
 
 import nameko.events
@@ -31,7 +35,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from chassis.config import settings_from
 from chassis.context import Caller, context_data_for
-from chassis.contracts.events import parse_envelope
+from chassis.contracts.events import check_publisher, parse_envelope
 from chassis.db import Database
 from chassis.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from chassis.metrics import EVENTS_HANDLED
@@ -116,22 +120,41 @@ def handler_queue(
     )
 
 
-def handler_queues(service_cls, config: dict) -> list[Queue]:
-    """Every event handler queue a service class consumes from."""
-    queues = []
+@dataclass(frozen=True)
+class Subscription:
+    """One event handler of a service: `service.method` handles `event_type` from `source`."""
+
+    service: str
+    method: str
+    source: str
+    event_type: str
+    description: str
+
+
+def event_subscriptions(service_cls) -> list[Subscription]:
+    """Every event handler of a service class, in method-name order."""
+    found = []
     for method_name, method in inspect.getmembers(service_cls):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, EventHandler):
-                queues.append(
-                    handler_queue(
-                        entrypoint.source_service,
-                        entrypoint.event_type,
+                found.append(
+                    Subscription(
                         service_cls.name,
                         method_name,
-                        config,
+                        entrypoint.source_service,
+                        entrypoint.event_type,
+                        inspect.getdoc(method) or "",
                     )
                 )
-    return queues
+    return found
+
+
+def handler_queues(service_cls, config: dict) -> list[Queue]:
+    """Every event handler queue a service class consumes from."""
+    return [
+        handler_queue(s.source, s.event_type, s.service, s.method, config)
+        for s in event_subscriptions(service_cls)
+    ]
 
 
 def declare_topology(service_cls, config: dict) -> list[str]:
@@ -163,6 +186,8 @@ class EventHandler(nameko.events.EventHandler):
         return f"{self.container.service_name}.{self.method_name}"
 
     def setup(self) -> None:
+        # An event nobody registered, or one its source does not publish, would never arrive.
+        check_publisher(self.event_type, self.source_service)
         settings = settings_from(self.container.config)
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.retry_delays = settings.event_retry_delays
@@ -192,7 +217,11 @@ class EventHandler(nameko.events.EventHandler):
             EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "duplicate").inc()
             self.queue_consumer.ack_message(message)
             return
-        caller = Caller.system(event.tenant_id, event.correlation_id or event.event_id)
+        caller = Caller.system(
+            service=self.container.service_name,
+            tenant_id=event.tenant_id,
+            correlation_id=event.correlation_id or event.event_id,
+        )
         try:
             self.container.spawn_worker(
                 self,

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from chassis.config import SERVICE_NAMES
 from chassis.context import Caller
+from chassis.contracts.tenancy_rpc import LoginBox, TenancyClient
 from chassis.errors import (
     BadRequest,
     DomainError,
@@ -146,7 +147,7 @@ class Api:
         self.login_box_ttl = login_box_ttl
         self.clock = clock
         # slug → (expires at, the CBO's login-box rules, or None for no such CBO)
-        self._login_boxes: dict[str, tuple[float, dict | None]] = {}
+        self._login_boxes: dict[str, tuple[float, LoginBox | None]] = {}
         rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
         native: dict[str, tuple[str, Callable]] = {
             "/health": ("GET", self.health),
@@ -274,14 +275,14 @@ class Api:
             return endpoint, values
         return None
 
-    def login_box(self, slug: str, services: ServiceCaller) -> dict | None:
+    def login_box(self, slug: str, services: ServiceCaller) -> LoginBox | None:
         """The CBO's login-box rules, cached for a short while; None if there is no such CBO."""
         now = self.clock()
         cached = self._login_boxes.get(slug)
         if cached is not None and cached[0] > now:
             return cached[1]
         try:
-            rules = services.call("tenancy", "login_box", slug=slug)
+            rules: LoginBox | None = TenancyClient(services).login_box(slug=slug)
         except NotFound:
             rules = None
         if len(self._login_boxes) >= LOGIN_BOX_CACHE_SIZE:
@@ -297,7 +298,7 @@ class Api:
         rules = self.login_box(slug, services)
         if rules is None:
             raise NotFound("There is no such CBO.")
-        if origin_of(origin) not in rules.get("allowed_origins", ()):
+        if origin_of(origin) not in rules.allowed_origins:
             raise Forbidden(
                 f"{origin} may not use this CBO's sign-in; the CBO can allow it in its "
                 "login box settings."

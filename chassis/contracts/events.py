@@ -2,18 +2,29 @@
 
 Every event is plain JSON: an envelope (event id, type, schema version, tenant, occurred-at,
 correlation id, source service) around a `data` object whose schema is registered here under the
-event's name (`<noun>.<past-tense verb>`). Money is integer cents, times ISO-8601 in UTC.
+event's name (`<noun>.<past-tense verb>`), together with the one service that publishes it.
+Money is integer cents, times ISO-8601 in UTC.
+
+Each publisher's events are in `chassis/contracts/<publisher>_events.py`, found and imported
+when this module is (no list to edit). A service may only emit the events it publishes, and a
+handler may only subscribe to an event at the service that publishes it.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
+
+from chassis.contracts import import_contract_modules
+
+# The publisher of an event every service may emit (the audit trail's `audit.recorded`).
+ANY_SERVICE = "*"
 
 
 @dataclass(frozen=True)
@@ -22,21 +33,63 @@ class EventContract:
     version: int
     schema: type[Schema]
     description: str
+    # The service that emits it (its name in deploy.catalogue), or ANY_SERVICE.
+    publisher: str
+
+    def published_by(self, service: str) -> bool:
+        return self.publisher in (ANY_SERVICE, service)
 
 
 CATALOGUE: dict[str, EventContract] = {}
 
 
-def event(event_type: str, *, version: int = 1, description: str = ""):
-    """Register a payload schema for `event_type` in the catalogue."""
+class UnknownEvent(ValueError):
+    pass
+
+
+class ForeignEvent(ValueError):
+    """A service emitted, or subscribed at, an event another service publishes."""
+
+
+def event(event_type: str, *, publisher: str, version: int = 1, description: str = ""):
+    """Register a payload schema for `event_type`, published by the `publisher` service."""
 
     def register(schema: type[Schema]) -> type[Schema]:
+        known = CATALOGUE.get(event_type)
+        if known is not None and known.schema is not schema:
+            raise ValueError(
+                f"event {event_type!r} is registered twice ({known.schema.__name__} of "
+                f"{known.publisher}, {schema.__name__} of {publisher})"
+            )
         CATALOGUE[event_type] = EventContract(
-            event_type, version, schema, description or (schema.__doc__ or "").strip()
+            event_type,
+            version,
+            schema,
+            description or (schema.__doc__ or "").strip(),
+            publisher,
         )
         return schema
 
     return register
+
+
+def published_by(publisher: str) -> Callable[..., Callable[[type[Schema]], type[Schema]]]:
+    """`event = published_by("identity")` at the top of a contract module: its `@event(...)`
+    registrations all name that publisher."""
+    return functools.partial(event, publisher=publisher)
+
+
+def check_publisher(event_type: str, service: str) -> EventContract:
+    """The contract of `event_type` if `service` publishes it; raises UnknownEvent or
+    ForeignEvent otherwise."""
+    contract = CATALOGUE.get(event_type)
+    if contract is None:
+        raise UnknownEvent(f"no schema is registered for event {event_type!r}")
+    if not contract.published_by(service):
+        raise ForeignEvent(
+            f"{service} does not publish {event_type!r}: the {contract.publisher} service does"
+        )
+    return contract
 
 
 class EnvelopeSchema(Schema):
@@ -62,10 +115,6 @@ class Event:
     data: dict[str, Any]
 
 
-class UnknownEvent(ValueError):
-    pass
-
-
 @functools.cache
 def _schema_of(contract: EventContract) -> Schema:
     # One instance per contract: making a Schema costs more than dumping a small payload,
@@ -82,14 +131,14 @@ def build_envelope(
     correlation_id: str | None = None,
     full_check: bool = True,
 ) -> dict[str, Any]:
-    """A JSON-ready envelope; raises if `data` does not fit the registered schema.
+    """A JSON-ready envelope from the `source` service; raises UnknownEvent for an event
+    nobody registered, ForeignEvent for one another service publishes, ValidationError if
+    `data` does not fit the registered schema.
 
     `full_check=False` (bulk emits, after the first of a batch was checked in full) keeps the
     dump through the schema and the check that every required field is there and not null,
     and skips re-running the schema's validators on what the dump just produced."""
-    contract = CATALOGUE.get(event_type)
-    if contract is None:
-        raise UnknownEvent(f"no schema is registered for event {event_type!r}")
+    contract = check_publisher(event_type, source)
     schema = _schema_of(contract)
     payload = schema.dump(data)
     if full_check:
@@ -134,5 +183,5 @@ def parse_envelope(body: Any) -> Event:
     )
 
 
-# Every service's event contracts, registered on import (they import `event` from here).
-from chassis.contracts import identity_events, tenancy_events  # noqa: E402,F401
+# Every publisher's event contracts register themselves on import (they import from here).
+import_contract_modules("_events")

@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, fields
 
-from chassis.contracts.events import event
+from chassis.contracts.events import published_by
+
+event = published_by("identity")
 
 
 @event("account.created")
@@ -14,21 +16,6 @@ class AccountCreated(Schema):
     roles = fields.List(fields.String(), required=True)
     # The client organisation of a client user; none for other kinds.
     client_id = fields.String(allow_none=True)
-
-
-@event("audit.recorded")
-class AuditRecorded(Schema):
-    """A staff action changed something: who, what, when, before and after.
-
-    Any service emits it (chassis.audit); identity keeps the trail."""
-
-    actor_id = fields.String(allow_none=True)
-    actor_kind = fields.String(required=True)
-    action = fields.String(required=True)
-    entity_type = fields.String(required=True)
-    entity_id = fields.String(required=True)
-    before = fields.Dict(allow_none=True)
-    after = fields.Dict(allow_none=True)
 
 
 @event("jobseeker.registered")

@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, fields
 
-from chassis.contracts.events import event
+from chassis.contracts.events import published_by
+
+event = published_by("tenancy")
 
 
 class _Tenant(Schema):
@@ -76,11 +78,15 @@ class BrandingUpdated(Schema):
     """A CBO changed its branding, words, languages, timezone or login box."""
 
     tenant_id = fields.String(required=True)
-    changed = fields.List(fields.String(), required=True)
+    changed = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "branding fields, `logo`, `allowed_origins`"},
+    )
     # What other services keep about a CBO, as it is now (tenant time, emails' language).
-    timezone = fields.String()
-    default_language = fields.String()
-    languages = fields.List(fields.String())
+    timezone = fields.String(metadata={"description": "as it is now"})
+    default_language = fields.String(metadata={"description": "as it is now"})
+    languages = fields.List(fields.String(), metadata={"description": "as they are now"})
 
 
 @event("client.registered")

@@ -1,23 +1,25 @@
 """Two small services built on the chassis, used to prove what the chassis guarantees.
 
 `it_publisher` records notes and emits `note.recorded`; `it_consumer` keeps what it receives
-and can be told to fail, to exercise retries and dead letters.
+and can be told to fail, to exercise retries and dead letters. A note `ask:<method>` makes the
+consumer's handler call that it_publisher RPC as its system caller and keep the answer (or the
+refusal) as the note, to show what a system caller may do in another service.
 """
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
-from chassis.context import public
+from chassis.context import for_services, public, requires
 from chassis.contracts.events import event
 from chassis.entrypoints import event_handler, rpc
-from chassis.errors import Conflict
+from chassis.errors import Conflict, DomainError
 from chassis.rpc import Services
 from chassis.service import ServiceBase
 
 
-@event("note.recorded")
+@event("note.recorded", publisher="it_publisher")
 class NoteRecorded(Schema):
     """A test note was recorded."""
 
@@ -79,9 +81,28 @@ class PublisherService(ServiceBase):
             "correlation_id": self.caller.correlation_id,
         }
 
+    @rpc
+    @requires("notes.read")
+    def read_notes(self) -> list[str]:
+        return list(self.db.session.execute(select(notes.c.note).order_by(notes.c.id)).scalars())
+
+    @rpc
+    @requires("notes.read")
+    @for_services("it_consumer")
+    def count_notes(self) -> int:
+        return self.db.session.execute(select(func.count()).select_from(notes)).scalar_one()
+
+    @rpc
+    @for_services("it_consumer")
+    @requires("notes.read")
+    def caller_seen(self) -> str:
+        return f"{self.caller.kind} {self.caller.service} {self.caller.tenant_id}"
+
 
 class ConsumerService(ServiceBase):
     name = "it_consumer"
+
+    services = Services()
 
     @event_handler("it_publisher", "note.recorded")
     def on_note_recorded(self, event) -> None:
@@ -91,7 +112,15 @@ class ConsumerService(ServiceBase):
             session.execute(failures.update().values(remaining=remaining - 1))
             session.commit()  # the countdown survives the failure below
             raise RuntimeError(f"told to fail ({remaining} more)")
-        session.execute(insert(received).values(event_id=event.event_id, note=event.data["note"]))
+        note = event.data["note"]
+        if note.startswith("ask:"):
+            method = note.removeprefix("ask:")
+            try:
+                answer = self.services.call("it_publisher", method)
+            except DomainError as refused:
+                answer = type(refused).__name__
+            note = f"{method}: {answer}"
+        session.execute(insert(received).values(event_id=event.event_id, note=note))
 
 
 class CallingService:

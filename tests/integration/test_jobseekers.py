@@ -497,9 +497,9 @@ def test_eligibility_needs_approval_a_job_type_and_no_suspension(identity, db):
         identity.call(staff(BAY), "eligible_jobseekers", "home_care", tenant_id=HARBOR)
     with pytest.raises(Unauthenticated):
         identity.call(None, "is_eligible", maria, "home_care")
-    assert identity.call(Caller.system(), "eligible_jobseekers", "home_care", tenant_id=HARBOR) == [
-        maria
-    ]
+    assert identity.call(
+        Caller.system(service="booking"), "eligible_jobseekers", "home_care", tenant_id=HARBOR
+    ) == [maria]
 
 
 def test_suspending_a_pending_jobseeker_reinstates_them_as_pending(identity, db):

@@ -520,7 +520,7 @@ def test_source_rules_follow_the_term_calendar(as_caller, approved, engine):
         assert updated["weekly_hour_cap"] == 12.5
         assert events(engine, "source.updated")[0]["data"]["changed"] == ["weekly_hour_cap"]
 
-    with as_caller(Caller.system(tenant_id)) as booking:
+    with as_caller(Caller.system(service="booking", tenant_id=tenant_id)) as booking:
         in_term = booking.source_rules(source["id"], "2026-10-01")
         assert in_term["in_term"] and in_term["cap_applies"] and in_term["weekly_hour_cap"] == 12.5
         assert in_term["term"] == {"starts_on": "2026-08-25", "ends_on": "2026-12-15"}
@@ -529,7 +529,10 @@ def test_source_rules_follow_the_term_calendar(as_caller, approved, engine):
         assert booking.source_rules(source["id"])["on_date"]  # today, CBO time
         with pytest.raises(ValidationFailed):
             booking.source_rules(source["id"], "not-a-date")
-    with as_caller(Caller.system(other_id)) as elsewhere, pytest.raises(NotFound):
+    with (
+        as_caller(Caller.system(service="booking", tenant_id=other_id)) as elsewhere,
+        pytest.raises(NotFound),
+    ):
         elsewhere.source_rules(source["id"], "2026-10-01")
     with as_caller(None) as anybody, pytest.raises(Unauthenticated):
         anybody.source_rules(source["id"])
@@ -541,7 +544,7 @@ def test_a_source_without_terms_caps_all_year(as_caller, approved):
         capped = owner.create_source({"name": "Youth programme", "weekly_hour_cap": 20})
         free = owner.create_source({"name": "Walk-ins"})
         assert [s["name"] for s in owner.list_sources()] == ["Walk-ins", "Youth programme"]
-    with as_caller(Caller.system(tenant_id)) as booking:
+    with as_caller(Caller.system(service="booking", tenant_id=tenant_id)) as booking:
         assert booking.source_rules(capped["id"], "2026-07-04")["cap_applies"] is True
         assert booking.source_rules(free["id"], "2026-07-04")["cap_applies"] is False
 
@@ -571,7 +574,7 @@ def test_partnership_is_proposed_accepted_and_ended(as_caller, approved, engine)
         assert incoming["direction"] == "incoming"
         formed = owner_b.accept_partnership(proposal["id"])
         assert formed["status"] == "formed"
-    with as_caller(Caller.system(b)) as booking:
+    with as_caller(Caller.system(service="booking", tenant_id=b)) as booking:
         assert booking.partners("job_types") == [
             {"partnership_id": proposal["id"], "tenant_id": a, "shares": ["job_types"]}
         ]
@@ -626,13 +629,16 @@ def test_licences_are_granted_checked_and_ended_early(as_caller, approved, engin
         assert set(raised.value.fields) == {"feature", "starts_on"}
         operator.grant_licence(tenant_id, {"feature": "rebooking", "starts_on": "2028-01-01"})
 
-    with as_caller(Caller.system()) as billing:
+    with as_caller(Caller.system(service="billing")) as billing:
         assert billing.is_licensed(tenant_id, "evv", "2026-06-01") is True
         assert billing.is_licensed(tenant_id, "evv", "2028-01-01") is False
         assert billing.is_licensed(tenant_id, "rebooking", "2027-12-31") is False
         assert billing.is_licensed(tenant_id, "rebooking", "2030-01-01") is True
         assert billing.is_licensed(other_id, "evv", "2026-06-01") is False
-    with as_caller(Caller.system(other_id)) as elsewhere, pytest.raises(NotFound):
+    with (
+        as_caller(Caller.system(service="booking", tenant_id=other_id)) as elsewhere,
+        pytest.raises(NotFound),
+    ):
         elsewhere.is_licensed(tenant_id, "evv", "2026-06-01")
 
     with as_caller(OPERATOR) as operator:
@@ -643,7 +649,7 @@ def test_licences_are_granted_checked_and_ended_early(as_caller, approved, engin
         with pytest.raises(Conflict):
             operator.revoke_licence(tenant_id, licence["id"], {})
     assert events(engine, "licence.revoked")[0]["data"]["ends_on"] == "2026-06-30"
-    with as_caller(Caller.system(tenant_id)) as booking:
+    with as_caller(Caller.system(service="booking", tenant_id=tenant_id)) as booking:
         assert booking.is_licensed(tenant_id, "evv", "2026-06-30") is True
         assert booking.is_licensed(tenant_id, "evv", "2026-07-01") is False
 
@@ -665,7 +671,7 @@ def test_revoking_a_licence_that_has_not_started_voids_it(as_caller, approved):
         revoked = operator.revoke_licence(tenant_id, licence["id"], {})
         assert revoked["state"] == "revoked"
         assert revoked["ends_on"] == (start - timedelta(days=1)).isoformat()
-    with as_caller(Caller.system(tenant_id)) as booking:
+    with as_caller(Caller.system(service="booking", tenant_id=tenant_id)) as booking:
         assert booking.is_licensed(tenant_id, "rebooking", start.isoformat()) is False
 
 

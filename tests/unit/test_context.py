@@ -48,8 +48,8 @@ def test_require_refuses_without_permission():
     staff("jobseekers.approve").require("jobseekers.approve")
 
 
-def test_system_caller_may_do_anything_within_its_tenant():
-    system = Caller.system("t9")
+def test_system_caller_may_do_anything_in_its_own_service_within_its_tenant():
+    system = Caller.system(service="billing", tenant_id="t9").received_by("billing")
     system.require("payroll.run")
     assert system.require_tenant() == "t9"
 

@@ -68,7 +68,7 @@ def test_nobody_holds_what_they_lack_except_the_system():
     roles.check_holds(caller, {"a"}, "no")
     with pytest.raises(Forbidden, match="no: c, d."):
         roles.check_holds(caller, {"a", "c", "d"}, "no")
-    roles.check_holds(Caller.system("t"), {"anything"}, "no")
+    roles.check_holds(Caller.system(service="identity", tenant_id="t"), {"anything"}, "no")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,103 @@
+"""The RPCs identity offers other services, and their typed client.
+
+    if not IdentityClient(self.services).is_eligible(jobseeker_id=..., job_type=...).eligible:
+        ...
+
+Both answer about the caller's CBO; a system caller without a tenant (a platform-wide job)
+names the CBO in `tenant_id`, and a CBO's caller may name only its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import Schema, fields, post_load
+
+from chassis.contracts.rpc import ServiceClient, rpc_contract
+
+SERVICE = "identity"
+
+
+# -- is_eligible ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    jobseeker_id: str
+    job_type: str
+    eligible: bool
+    # Why not, in words a scheduler can read; empty when eligible.
+    reasons: list[str]
+
+
+class IsEligibleRequest(Schema):
+    jobseeker_id = fields.String(required=True)
+    job_type = fields.String(required=True)
+    tenant_id = fields.String(load_default=None, allow_none=True)
+
+
+class EligibilitySchema(Schema):
+    """Whether a job seeker may be offered work of a job type, with the reasons if not."""
+
+    jobseeker_id = fields.String(required=True)
+    job_type = fields.String(required=True)
+    eligible = fields.Boolean(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+    @post_load
+    def make(self, data: dict, **_) -> Eligibility:
+        return Eligibility(**data)
+
+
+IS_ELIGIBLE = rpc_contract(
+    SERVICE,
+    "is_eligible",
+    request=IsEligibleRequest,
+    response=EligibilitySchema(),
+    description="Whether a job seeker may be offered work of a job type (approved, approved "
+    "for the job type, not suspended), with the reasons if not.",
+)
+
+
+# -- eligible_jobseekers -------------------------------------------------------------------
+
+
+class EligibleJobseekersRequest(Schema):
+    job_type = fields.String(required=True)
+    # Only among these candidates; every job seeker of the CBO when absent.
+    jobseeker_ids = fields.List(fields.String(), load_default=None, allow_none=True)
+    tenant_id = fields.String(load_default=None, allow_none=True)
+
+
+ELIGIBLE_JOBSEEKERS = rpc_contract(
+    SERVICE,
+    "eligible_jobseekers",
+    request=EligibleJobseekersRequest,
+    response=fields.List(fields.String(), required=True),
+    description="The ids of the CBO's job seekers who may be offered work of a job type.",
+)
+
+
+class IdentityClient(ServiceClient):
+    service = SERVICE
+
+    def is_eligible(
+        self, *, jobseeker_id: str, job_type: str, tenant_id: str | None = None
+    ) -> Eligibility:
+        return self._call(
+            IS_ELIGIBLE, jobseeker_id=jobseeker_id, job_type=job_type, tenant_id=tenant_id
+        )
+
+    def eligible_jobseekers(
+        self,
+        *,
+        job_type: str,
+        jobseeker_ids: list[str] | None = None,
+        tenant_id: str | None = None,
+    ) -> list[str]:
+        return self._call(
+            ELIGIBLE_JOBSEEKERS,
+            job_type=job_type,
+            jobseeker_ids=jobseeker_ids,
+            tenant_id=tenant_id,
+        )
