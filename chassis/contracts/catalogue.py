@@ -23,11 +23,16 @@ GENERATED_NOTE = (
 class Handler(Protocol):
     """One event handler (chassis.entrypoints.Subscription)."""
 
-    service: str
-    method: str
-    source: str
-    event_type: str
-    description: str
+    @property
+    def service(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def description(self) -> str: ...
 
 
 # The word a field's type gets in the table; strings get none.

@@ -1,8 +1,11 @@
 """The service scope of a system caller: at home it may do anything; in another service it
 passes only @public entrypoints and those opened to it with @for_services."""
 
+import inspect
+
 import pytest
 
+from chassis.config import SERVICE_NAMES
 from chassis.context import (
     Caller,
     caller_from_context_data,
@@ -13,6 +16,7 @@ from chassis.context import (
     requires_any,
 )
 from chassis.errors import Forbidden, Unauthenticated
+from deploy.catalogue import SERVICE_CLASSES, load_class
 
 SECRET = "s" * 48
 
@@ -92,7 +96,9 @@ def test_opening_an_entrypoint_to_services_lets_no_person_in_without_the_permiss
         Billing(person).payroll_summary()
     with pytest.raises(Unauthenticated):
         Billing(Caller()).invoice_lines()
-    payroll = Caller(kind="staff", user_id="u", tenant_id="t1", permissions={"payroll.run"})
+    payroll = Caller(
+        kind="staff", user_id="u", tenant_id="t1", permissions=frozenset({"payroll.run"})
+    )
     assert Billing(payroll).invoice_lines() == "lines"
 
 
@@ -139,3 +145,16 @@ def test_the_service_travels_signed_but_the_receiver_is_set_by_whoever_receives(
 def test_a_system_caller_names_its_service():
     with pytest.raises(TypeError):
         Caller.system(tenant_id="t1")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_entrypoints_open_only_to_other_known_services_and_beside_a_permission(service):
+    cls = load_class(SERVICE_CLASSES[service])
+    for name, method in inspect.getmembers(cls, inspect.isfunction):
+        open_to = getattr(method, "open_to_services", None)
+        if open_to is None:
+            continue
+        assert getattr(method, "required_permission", None) is not None, (
+            f"{service}.{name}: @for_services belongs beside @requires or @requires_any"
+        )
+        assert open_to <= set(SERVICE_NAMES) - {service}, f"{service}.{name}: {sorted(open_to)}"
