@@ -50,6 +50,16 @@ def _term_key(value: str) -> None:
         raise ValidationError("Use lower-case letters, digits, '_' and '.', up to 64.")
 
 
+class PartialUpdate(Schema):
+    """Mixed in before an input schema: a PATCH may send any subset of its top-level fields.
+
+    Only the top level is partial: `partial=True` would reach into nested schemas too, and
+    let a term without `starts_on` through to code that needs it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(partial=tuple(self._declared_fields), **kwargs)
+
+
 # -- CBOs: application, approval, suspension ---------------------------------------------------
 
 
@@ -304,11 +314,8 @@ class ClientInputSchema(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class ClientUpdateSchema(ClientInputSchema):
-    """Any subset of a client's fields (partial: nothing required, no defaults filled in)."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(partial=True, **kwargs)
+class ClientUpdateSchema(PartialUpdate, ClientInputSchema):
+    """Any subset of a client's fields (nothing required, no defaults filled in)."""
 
 
 class ClientQuerySchema(PageQuerySchema):
@@ -460,15 +467,18 @@ class SourceInputSchema(Schema):
 
     @validates("terms")
     def _terms(self, value: list[dict], **_) -> None:
+        # Marshmallow runs this even when a term failed, passing that term's valid part; the
+        # failed term already has its errors, so the calendar is checked only when all are whole.
+        if not all(isinstance(t, dict) and {"starts_on", "ends_on"} <= t.keys() for t in value):
+            return
         try:
             rules.parse_terms(value)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
 
-class SourceUpdateSchema(SourceInputSchema):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(partial=True, **kwargs)
+class SourceUpdateSchema(PartialUpdate, SourceInputSchema):
+    pass
 
 
 class SourceSchema(Schema):

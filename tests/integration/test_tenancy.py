@@ -535,6 +535,48 @@ def test_source_rules_follow_the_term_calendar(as_caller, approved, engine):
         anybody.source_rules(source["id"])
 
 
+@pytest.mark.parametrize(
+    ("terms", "errors"),
+    [
+        ([{"ends_on": "2026-05-01"}], {"0": {"starts_on"}}),
+        ([{"starts_on": "2026-05-01"}], {"0": {"ends_on"}}),
+        (
+            [{"starts_on": "2026-01-01", "ends_on": "2026-02-01"}, {"starts_on": "soon"}],
+            {"1": {"starts_on", "ends_on"}},
+        ),
+        ([{}, 5], {"0": {"starts_on", "ends_on"}, "1": {"_schema"}}),
+        ([None], {"0": None}),
+        ("all year", None),
+    ],
+)
+def test_a_missing_or_malformed_term_is_named_on_create_and_update(
+    as_caller, approved, engine, terms, errors
+):
+    """Regression: a term missing `starts_on` crashed with a KeyError (500), on POST and on
+    PATCH, instead of naming the field."""
+    tenant_id = approved("harbor-works")
+    with as_caller(staff(tenant_id)) as owner:
+        source = owner.create_source({"name": "LB City College"})
+        for attempt in (
+            lambda: owner.create_source({"name": "Broken", "terms": terms}),
+            lambda: owner.update_source(source["id"], {"terms": terms}),
+        ):
+            with pytest.raises(ValidationFailed) as raised:
+                attempt()
+            assert set(raised.value.fields) == {"terms"}
+            found = raised.value.fields["terms"]
+            if errors is None:
+                assert isinstance(found, list) and found
+            else:
+                assert set(found) == set(errors)
+                for index, names in errors.items():
+                    if names is not None:
+                        assert set(found[index]) == names
+        assert [s["name"] for s in owner.list_sources()] == ["LB City College"]
+        assert owner.get_source(source["id"])["terms"] == []
+    assert events(engine, "source.updated") == []
+
+
 def test_a_source_without_terms_caps_all_year(as_caller, approved):
     tenant_id = approved("harbor-works")
     with as_caller(staff(tenant_id)) as owner:
