@@ -60,7 +60,7 @@ def _logo_info(logo: Logo) -> dict[str, Any]:
     return {"filename": logo.filename, "content_type": logo.content_type, "size": logo.size}
 
 
-def logo_url(tenant: Tenant, logo: Logo | None) -> str | None:
+def _logo_url(tenant: Tenant, logo: Logo | None) -> str | None:
     # The version in the query lets browsers cache the image and still see a new one at once.
     if logo is None:
         return None
@@ -77,7 +77,7 @@ def _public_look(uow: UnitOfWork, tenant: Tenant) -> dict[str, Any]:
         "languages": tenant.languages,
         "default_language": tenant.default_language,
         "timezone": tenant.timezone,
-        "logo_url": logo_url(tenant, _logo(uow, tenant.id)),
+        "logo_url": _logo_url(tenant, _logo(uow, tenant.id)),
     }
 
 
@@ -201,13 +201,13 @@ def public_logo(uow: UnitOfWork, *, slug: str) -> dict[str, str]:
 # -- The embeddable login box ------------------------------------------------------------------
 
 
-def login_box_page(public_url: str, slug: str) -> str:
+def _login_box_page(public_url: str, slug: str) -> str:
     return f"{public_url.rstrip('/')}/login-box/{slug}"
 
 
 def _login_box(tenant: Tenant, public_url: str) -> dict[str, Any]:
     """The allowed origins and the HTML the CBO pastes into its own site."""
-    page = login_box_page(public_url, tenant.slug)
+    page = _login_box_page(public_url, tenant.slug)
     title = html.escape(f"Sign in to {tenant.display_name}", quote=True)
     snippet = (
         f'<iframe src="{html.escape(page, quote=True)}" title="{title}" '
