@@ -1,16 +1,23 @@
-"""Helpers the tenancy domain modules share: who may act, finding a CBO, paging, files."""
+"""What tenancy's areas share: who may act, finding a CBO, the answers for files and audit
+entries, and the pieces their schemas and routes have in common."""
 
 from __future__ import annotations
 
 import base64
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
 
 from chassis.context import OPERATOR, STAFF, Caller
 from chassis.db import UnitOfWork
-from chassis.errors import Forbidden, NotFound, Unauthenticated
-from services.tenancy.models import Tenant
+from chassis.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from services.tenancy.tenants.models import Tenant
+from services.tenancy.tenants.rules import APPROVED
+
+# -- Who may act -------------------------------------------------------------------------------
 
 
 def staff_tenant(caller: Caller) -> str:
@@ -33,41 +40,41 @@ def service_scope(caller: Caller) -> str | None:
     raise Forbidden("This needs a CBO or the platform.")
 
 
-def tenant_by_id(uow: UnitOfWork, tenant_id: str, *, lock: bool = False) -> Tenant:
+# -- Finding a CBO -----------------------------------------------------------------------------
+
+
+def tenant_by_id(uow: UnitOfWork, *, tenant_id: str, lock: bool = False) -> Tenant:
     tenant = uow.session.get(Tenant, tenant_id, with_for_update=lock) if tenant_id else None
     if tenant is None:
         raise NotFound("There is no such CBO.")
     return tenant
 
 
-def tenant_by_slug(uow: UnitOfWork, slug: str) -> Tenant | None:
+def tenant_by_slug(uow: UnitOfWork, *, slug: str) -> Tenant | None:
     return uow.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
 
 
-def approved_tenant_by_slug(uow: UnitOfWork, slug: str) -> Tenant:
+def approved_tenant_by_slug(uow: UnitOfWork, *, slug: str) -> Tenant:
     """An approved (and not suspended) CBO; 404 for anything else, so that nothing leaks."""
-    tenant = tenant_by_slug(uow, slug)
-    if tenant is None or tenant.status != "approved":
+    tenant = tenant_by_slug(uow, slug=slug)
+    if tenant is None or tenant.status != APPROVED:
         raise NotFound("There is no such CBO.")
     return tenant
 
 
-def page(uow: UnitOfWork, query: Select, *, page: int, per_page: int) -> dict[str, Any]:
-    """One page of `query`'s rows with the total count: {items, total, page, per_page}."""
-    total = uow.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    rows = uow.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
-    return {"items": list(rows), "total": total, "page": page, "per_page": per_page}
+def active_tenant(uow: UnitOfWork, *, tenant_id: str, lock: bool = False) -> Tenant:
+    """The caller's CBO for a change: it must be approved (a suspended CBO changes nothing,
+    even with a token issued before the suspension)."""
+    tenant = tenant_by_id(uow, tenant_id=tenant_id, lock=lock)
+    if tenant.status != APPROVED:
+        raise Forbidden(f"Your CBO is {tenant.status}; it cannot change anything now.")
+    return tenant
 
 
-def like_pattern(text: str) -> str:
-    """`text` as a case-insensitive substring pattern, its own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.strip()}%"
+# -- Answers -----------------------------------------------------------------------------------
 
 
-def file_payload(filename: str, content_type: str, data: bytes) -> dict[str, str]:
+def file_payload(*, filename: str, content_type: str, data: bytes) -> dict[str, str]:
     """A file as the gateway's download routes expect it."""
     return {
         "filename": filename,
@@ -76,10 +83,51 @@ def file_payload(filename: str, content_type: str, data: bytes) -> dict[str, str
     }
 
 
-def active_tenant(uow: UnitOfWork, tenant_id: str, *, lock: bool = False) -> Tenant:
-    """The caller's CBO for a change: it must be approved (a suspended CBO changes nothing,
-    even with a token issued before the suspension)."""
-    tenant = tenant_by_id(uow, tenant_id, lock=lock)
-    if tenant.status != "approved":
-        raise Forbidden(f"Your CBO is {tenant.status}; it cannot change anything now.")
-    return tenant
+def jsonable(value: Any) -> Any:
+    """`value` as an event payload holds it: dates as ISO text, amounts as numbers."""
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def snapshot(row: object, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The named attributes of `row`, as an audit entry's before or after records them."""
+    return {name: jsonable(getattr(row, name)) for name in names}
+
+
+def date_argument(value: Any, *, name: str) -> date | None:
+    """An optional ISO date another service passed to an RPC (or a date, as kombu sends it)."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return fields.Date().deserialize(value)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={name: exc.messages}) from exc
+
+
+# -- Schemas -----------------------------------------------------------------------------------
+
+NAME = validate.Length(min=1, max=200)
+
+
+class PartialUpdate(Schema):
+    """Mixed in before an input schema: a PATCH may send any subset of its top-level fields.
+
+    Only the top level is partial: `partial=True` would reach into nested schemas too, and
+    let a term without `starts_on` through to code that needs it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=tuple(self._declared_fields), **kwargs)
+
+
+# -- Routes ------------------------------------------------------------------------------------
+
+# Paths under PLATFORM_PATH are the city's (the operator's); paths under CBO_PATH, and a CBO's
+# own collections, act on the caller's CBO, which comes from the token, never the path.
+PLATFORM_PATH = "/api/v1/platform/cbos"
+CBO_PATH = "/api/v1/cbo"
+PLATFORM_TAG = "CBOs (platform operator)"
+SETTINGS_TAG = "CBO settings"
+PUBLIC_TAG = "Public CBO pages"

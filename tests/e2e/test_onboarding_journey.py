@@ -64,7 +64,7 @@ UPLOADS: dict[str, tuple[dict, tuple[str, bytes, str]]] = {
         ("people.csv", b"email,name\nnew@example.org,New Person\n", "text/csv"),
     ),
     "import_clients": (
-        {"dry_run": "true"},
+        {"mode": "dry_run"},
         (
             "clients.csv",
             (
@@ -404,6 +404,7 @@ def cbo_a(api, smtp, operator_token) -> CboA:
             "/api/v1/clients/imports",
             owner,
             files={"file": (f"{marker}-clients.csv", clients_csv, "text/csv")},
+            data={"mode": "all_or_nothing"},
         ),
         200,
     )

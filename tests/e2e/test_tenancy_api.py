@@ -239,7 +239,7 @@ def test_clients_and_their_csv_import(api, owner_a):
     bad = "Broken,spaceship,X,not-an-email,1 St,Long Beach,CA,90804\n"
     csv = (header + rows + bad).encode()
     files = {"file": ("clients.csv", csv, "text/csv")}
-    checked = api("POST", "/api/v1/clients/imports", owner_a, files=files, data={"dry_run": "true"})
+    checked = api("POST", "/api/v1/clients/imports", owner_a, files=files, data={"mode": "dry_run"})
     assert checked.status_code == 200, checked.text
     report = checked.json()
     assert report["status"] == "checked" and report["failed"] == 1

@@ -374,14 +374,34 @@ def test_public_pages_only_for_approved_cbos(anybody, operator, approved):
         anybody.public_branding("harbor-works")
 
 
-def test_a_suspended_cbo_changes_nothing(as_caller, operator, approved):
+def test_a_suspended_cbo_changes_nothing(as_caller, operator, approved, engine):
     tenant_id = approved("harbor-works")
-    operator.suspend_tenant(tenant_id, {"reason": "Audit"})
+    approved("other-cbo")
     with as_caller(staff(tenant_id)) as owner:
-        with pytest.raises(Forbidden):
-            owner.update_branding({"display_name": "X"})
-        with pytest.raises(Forbidden):
-            owner.create_client(client_body())
+        client = owner.create_client(client_body())
+        source = owner.create_source({"name": "LB City College"})
+        owner.set_logo(upload(PNG, "logo.png"))
+    operator.suspend_tenant(tenant_id, {"reason": "Audit"})
+    before = count(engine, "outbox")
+    writes = {
+        "update_branding": ({"display_name": "X"},),
+        "set_logo": (upload(PNG, "logo.png"),),
+        "remove_logo": (),
+        "set_login_box": ({"allowed_origins": ["https://www.example.org"]},),
+        "create_client": (client_body(name="Another"),),
+        "update_client": (client["id"], {"city": "Lakewood"}),
+        "import_clients": (import_body(client_csv(1), mode="skip_bad_rows"),),
+        "create_source": ({"name": "Walk-ins"},),
+        "update_source": (source["id"], {"weekly_hour_cap": 10}),
+        "propose_partnership": ({"partner_slug": "other-cbo", "shares": ["job_types"]},),
+    }
+    with as_caller(staff(tenant_id)) as owner:
+        for name, args in writes.items():
+            with pytest.raises(Forbidden):
+                getattr(owner, name)(*args)
+        # Checking a file writes nothing, so a suspended CBO may still do it.
+        assert owner.import_clients(import_body(client_csv(1)))["status"] == "checked"
+    assert count(engine, "outbox") == before
 
 
 def test_login_box_origins_are_validated_normalised_and_served(as_caller, anybody, approved):
@@ -446,6 +466,9 @@ def test_clients_are_registered_searched_and_kept_to_their_cbo(as_caller, approv
         page = owner.list_clients({"q": "family", "per_page": "3", "page": "2"})
         assert page["total"] == 4 and [c["name"] for c in page["items"]] == ["Family 3"]
         assert owner.list_clients({"kind": "business"})["total"] == 1
+        for wildcard in ("%", "_", "\\"):  # searched for as themselves
+            assert owner.list_clients({"q": f"Family{wildcard}"})["total"] == 0
+        assert owner.list_clients({"q": "family 2"})["total"] == 1
         updated = owner.update_client(created["id"], {"active": False, "po_number": "PO-7"})
         assert updated["active"] is False and updated["po_number"] == "PO-7"
         assert events(engine, "client.updated")[0]["data"]["changed"] == ["po_number", "active"]
@@ -465,6 +488,51 @@ def test_clients_are_registered_searched_and_kept_to_their_cbo(as_caller, approv
             stranger.get_client(created["id"])
         with pytest.raises(NotFound):
             stranger.update_client(created["id"], {"name": "Mine now"})
+
+
+def test_lists_sort_by_the_one_sort_parameter(as_caller, operator, approved):
+    """`sort=<field>` ascending, `sort=-<field>` descending, then by id; anything else is 422."""
+    tenant_id = approved("harbor-works")
+    approved("after-works")
+    with as_caller(staff(tenant_id)) as owner:
+        for name, city in (
+            ("Beta Co", "Lakewood"),
+            ("alpha co", "Signal Hill"),
+            ("Gamma", "Carson"),
+        ):
+            owner.create_client(
+                client_body(name=name, city=city, billing_email=f"ap@{name[:4]}.example.com")
+            )
+        for name in ("Youth", "college", "Walk-ins"):
+            owner.create_source({"name": name})
+
+        def names(listed: dict | list) -> list[str]:
+            return [c["name"] for c in (listed["items"] if isinstance(listed, dict) else listed)]
+
+        assert names(owner.list_clients({})) == ["alpha co", "Beta Co", "Gamma"]
+        assert names(owner.list_clients({"sort": "-name"})) == ["Gamma", "Beta Co", "alpha co"]
+        assert names(owner.list_clients({"sort": "city"})) == ["Gamma", "Beta Co", "alpha co"]
+        assert names(owner.list_sources()) == ["college", "Walk-ins", "Youth"]
+        assert names(owner.list_sources({"sort": "-created_at"})) == [
+            "Walk-ins",
+            "college",
+            "Youth",
+        ]
+        for bad in ({"sort": "billing_email"}, {"sort": "name;drop"}):
+            with pytest.raises(ValidationFailed) as raised:
+                owner.list_clients(bad)
+            assert set(raised.value.fields) == {"sort"}
+            with pytest.raises(ValidationFailed):
+                owner.list_sources(bad)
+    newest_first = [t["slug"] for t in operator.list_tenants({})["items"]]
+    assert newest_first == ["after-works", "harbor-works"]
+    assert [t["slug"] for t in operator.list_tenants({"sort": "slug"})["items"]] == newest_first
+    assert [t["slug"] for t in operator.list_tenants({"sort": "-slug"})["items"]] == [
+        "harbor-works",
+        "after-works",
+    ]
+    with pytest.raises(ValidationFailed):
+        operator.list_tenants({"sort": "owner_email"})
 
 
 def test_job_seekers_and_clients_cannot_use_staff_endpoints(as_caller, approved):
@@ -536,6 +604,48 @@ def test_source_rules_follow_the_term_calendar(as_caller, approved, engine):
         elsewhere.source_rules(source["id"], "2026-10-01")
     with as_caller(None) as anybody, pytest.raises(Unauthenticated):
         anybody.source_rules(source["id"])
+
+
+@pytest.mark.parametrize(
+    ("terms", "errors"),
+    [
+        ([{"ends_on": "2026-05-01"}], {"0": {"starts_on"}}),
+        ([{"starts_on": "2026-05-01"}], {"0": {"ends_on"}}),
+        (
+            [{"starts_on": "2026-01-01", "ends_on": "2026-02-01"}, {"starts_on": "soon"}],
+            {"1": {"starts_on", "ends_on"}},
+        ),
+        ([{}, 5], {"0": {"starts_on", "ends_on"}, "1": {"_schema"}}),
+        ([None], {"0": None}),
+        ("all year", None),
+    ],
+)
+def test_a_missing_or_malformed_term_is_named_on_create_and_update(
+    as_caller, approved, engine, terms, errors
+):
+    """Regression: a term missing `starts_on` crashed with a KeyError (500), on POST and on
+    PATCH, instead of naming the field."""
+    tenant_id = approved("harbor-works")
+    with as_caller(staff(tenant_id)) as owner:
+        source = owner.create_source({"name": "LB City College"})
+        for attempt in (
+            lambda: owner.create_source({"name": "Broken", "terms": terms}),
+            lambda: owner.update_source(source["id"], {"terms": terms}),
+        ):
+            with pytest.raises(ValidationFailed) as raised:
+                attempt()
+            assert set(raised.value.fields) == {"terms"}
+            found = raised.value.fields["terms"]
+            if errors is None:
+                assert isinstance(found, list) and found
+            else:
+                assert set(found) == set(errors)
+                for index, names in errors.items():
+                    if names is not None:
+                        assert set(found[index]) == names
+        assert [s["name"] for s in owner.list_sources()] == ["LB City College"]
+        assert owner.get_source(source["id"])["terms"] == []
+    assert events(engine, "source.updated") == []
 
 
 def test_a_source_without_terms_caps_all_year(as_caller, approved):
@@ -717,8 +827,9 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(as_caller, approved, e
     data = client_csv(good=5, bad=2) + csv_row("Business 1", "AP1@biz.example.com").encode()
     with as_caller(staff(tenant_id)) as owner:
         before = count(engine, "outbox")
-        report = owner.import_clients(import_body(data, dry_run="true"))
-        assert report["status"] == "checked" and report["dry_run"] is True
+        report = owner.import_clients(import_body(data, mode="dry_run"))
+        assert report["status"] == "checked" and report["mode"] == "dry_run"
+        assert report["dry_run"] is True
         assert (report["rows_total"], report["rows_done"]) == (8, 8)
         assert report["failed"] == 3 and report["created"] == 0
         assert report["ignored_columns"] == ["unknown_column"]
@@ -730,10 +841,30 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(as_caller, approved, e
         assert owner.get_client_import(report["id"])["bad_rows"] == report["bad_rows"]
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"dry_run": "true"}, {"dry_run": "true", "mode": "skip_bad_rows"}],
+    ids=["no options", "the old flag", "the old flag and a mode"],
+)
+def test_an_import_is_a_dry_run_unless_a_mode_says_otherwise(as_caller, approved, engine, options):
+    """The options are every import's (chassis ImportOptionsSchema: mode, default dry_run);
+    the flag client imports took before, dry_run=true, still means a dry run."""
+    tenant_id = approved("harbor-works")
+    with as_caller(staff(tenant_id)) as owner:
+        report = owner.import_clients(import_body(client_csv(good=3), **options))
+        assert (report["status"], report["mode"], report["dry_run"]) == ("checked", "dry_run", True)
+        # dry_run=false asks for nothing: the mode (here its default) decides.
+        unflagged = owner.import_clients(import_body(client_csv(good=3), dry_run="false"))
+        assert unflagged["mode"] == "dry_run"
+    assert count(engine, "clients") == 0
+
+
 def test_all_or_nothing_rejects_a_file_with_one_bad_row(as_caller, approved, engine):
     tenant_id = approved("harbor-works")
     with as_caller(staff(tenant_id)) as owner:
-        report = owner.import_clients(import_body(client_csv(good=10, bad=1)))
+        report = owner.import_clients(
+            import_body(client_csv(good=10, bad=1), mode="all_or_nothing")
+        )
         assert report["status"] == "rejected" and report["mode"] == "all_or_nothing"
         assert report["failed"] == 1 and report["created"] == 0
     assert count(engine, "clients") == 0
@@ -809,12 +940,12 @@ def test_progress_is_visible_to_others_while_the_import_runs(approved, engine, m
     from sqlalchemy.orm import Session
 
     from chassis.db import UnitOfWork
-    from services.tenancy import client_import
+    from services.tenancy.clients import imports
 
     tenant_id = approved("harbor-works")
-    monkeypatch.setattr(client_import, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 10)
     seen: list[tuple[int, int, int]] = []
-    original = client_import._Run.progress
+    original = imports._Run.progress
 
     def watch(self, progress):
         original(self, progress)
@@ -824,18 +955,17 @@ def test_progress_is_visible_to_others_while_the_import_runs(approved, engine, m
         seen.append((job.rows_done, clients, self.created))
         assert job.status == "running"
 
-    monkeypatch.setattr(client_import._Run, "progress", watch)
+    monkeypatch.setattr(imports._Run, "progress", watch)
     caller = staff(tenant_id)
     with Session(engine, expire_on_commit=False) as session:
         uow = UnitOfWork(session, source="tenancy")
-        report = client_import.run_import(
+        job = imports.run_import(
             uow,
-            caller,
-            tenant_id,
-            import_body(client_csv(35))["file"],
-            dry_run=False,
+            caller=caller,
+            tenant_id=tenant_id,
+            file=import_body(client_csv(35))["file"],
             mode="skip_bad_rows",
         )
         uow.commit()
     assert seen == [(10, 0, 10), (20, 0, 20), (30, 0, 30), (35, 0, 35)]
-    assert report["status"] == "completed" and count(engine, "clients") == 35
+    assert job.status == "completed" and count(engine, "clients") == 35

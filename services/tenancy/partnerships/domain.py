@@ -1,5 +1,6 @@
 """Partnerships between CBOs: one proposes what to share, the other accepts or declines,
-either side ends it. A CBO only ever sees the partnerships it is party to."""
+either side ends it. A CBO only ever sees the partnerships it is party to, and sees each as
+a plain dict of what it may know (`_seen_by`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from chassis.context import Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
 from services.tenancy.common import active_tenant, approved_tenant_by_slug
-from services.tenancy.models import Partnership, Tenant
-from services.tenancy.schemas import PartnershipSchema
+from services.tenancy.partnerships.models import Partnership
+from services.tenancy.tenants.models import Tenant
 
 LIVE = ("proposed", "formed")
 
@@ -24,7 +25,7 @@ def _party_filter(tenant_id: str):
     return or_(Partnership.proposer_id == tenant_id, Partnership.partner_id == tenant_id)
 
 
-def partnership_view(uow: UnitOfWork, partnership: Partnership, viewer: str) -> dict[str, Any]:
+def _seen_by(uow: UnitOfWork, partnership: Partnership, viewer: str) -> dict[str, Any]:
     tenants = {
         t.id: t
         for t in uow.session.execute(
@@ -40,20 +41,18 @@ def partnership_view(uow: UnitOfWork, partnership: Partnership, viewer: str) -> 
             "name": tenant.display_name if tenant else "",
         }
 
-    return PartnershipSchema().dump(
-        {
-            "id": partnership.id,
-            "proposer": side(partnership.proposer_id),
-            "partner": side(partnership.partner_id),
-            "direction": "outgoing" if partnership.proposer_id == viewer else "incoming",
-            "shares": partnership.shares,
-            "message": partnership.message,
-            "status": partnership.status,
-            "created_at": partnership.created_at,
-            "decided_at": partnership.decided_at,
-            "ended_at": partnership.ended_at,
-        }
-    )
+    return {
+        "id": partnership.id,
+        "proposer": side(partnership.proposer_id),
+        "partner": side(partnership.partner_id),
+        "direction": "outgoing" if partnership.proposer_id == viewer else "incoming",
+        "shares": partnership.shares,
+        "message": partnership.message,
+        "status": partnership.status,
+        "created_at": partnership.created_at,
+        "decided_at": partnership.decided_at,
+        "ended_at": partnership.ended_at,
+    }
 
 
 def _event(partnership: Partnership) -> dict[str, Any]:
@@ -71,10 +70,10 @@ def _emit(uow: UnitOfWork, event_type: str, partnership: Partnership, actor: str
 
 
 def propose(
-    uow: UnitOfWork, caller: Caller, tenant_id: str, data: dict[str, Any]
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    active_tenant(uow, tenant_id)
-    partner = approved_tenant_by_slug(uow, data["partner_slug"])
+    active_tenant(uow, tenant_id=tenant_id)
+    partner = approved_tenant_by_slug(uow, slug=data["partner_slug"])
     if partner.id == tenant_id:
         raise ValidationFailed(fields={"partner_slug": ["A CBO cannot partner with itself."]})
     live = uow.session.execute(
@@ -105,7 +104,7 @@ def propose(
         raise Conflict("There is already a proposal between these CBOs.") from exc
     uow.session.refresh(partnership)
     _emit(uow, "partnership.proposed", partnership, tenant_id)
-    view = partnership_view(uow, partnership, tenant_id)
+    view = _seen_by(uow, partnership, tenant_id)
     audit(
         uow,
         caller,
@@ -157,11 +156,11 @@ def _move(
         before={"status": before},
         after={"status": to},
     )
-    return partnership_view(uow, partnership, tenant_id)
+    return _seen_by(uow, partnership, tenant_id)
 
 
 def answer(
-    uow: UnitOfWork, caller: Caller, tenant_id: str, partnership_id: str, *, accept: bool
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str, accept: bool
 ) -> dict[str, Any]:
     """The invited CBO accepts (the partnership forms) or declines a proposal."""
     partnership = _partnership(uow, tenant_id, partnership_id)
@@ -170,8 +169,8 @@ def answer(
     if partnership.status != "proposed":
         raise Conflict(f"The partnership is {partnership.status}; it is not waiting for an answer.")
     if accept:
-        active_tenant(uow, tenant_id)
-        active_tenant(uow, partnership.proposer_id)
+        active_tenant(uow, tenant_id=tenant_id)
+        active_tenant(uow, tenant_id=partnership.proposer_id)
         return _move(
             uow,
             caller,
@@ -192,7 +191,7 @@ def answer(
     )
 
 
-def end(uow: UnitOfWork, caller: Caller, tenant_id: str, partnership_id: str) -> dict[str, Any]:
+def end(uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str) -> dict[str, Any]:
     """Either side ends a formed partnership; the proposer may withdraw an open proposal."""
     partnership = _partnership(uow, tenant_id, partnership_id)
     if partnership.status == "formed":
@@ -220,17 +219,17 @@ def end(uow: UnitOfWork, caller: Caller, tenant_id: str, partnership_id: str) ->
     raise Conflict(f"The partnership is already {partnership.status}.")
 
 
-def get_partnership(uow: UnitOfWork, tenant_id: str, partnership_id: str) -> dict[str, Any]:
+def get_partnership(uow: UnitOfWork, *, tenant_id: str, partnership_id: str) -> dict[str, Any]:
     partnership = uow.session.execute(
         select(Partnership).where(Partnership.id == partnership_id, _party_filter(tenant_id))
     ).scalar_one_or_none()
     if partnership is None:
         raise NotFound("There is no such partnership.")
-    return partnership_view(uow, partnership, tenant_id)
+    return _seen_by(uow, partnership, tenant_id)
 
 
 def list_partnerships(
-    uow: UnitOfWork, tenant_id: str, status: str | None = None
+    uow: UnitOfWork, *, tenant_id: str, status: str | None = None
 ) -> list[dict[str, Any]]:
     query = (
         select(Partnership)
@@ -239,10 +238,10 @@ def list_partnerships(
     )
     if status:
         query = query.where(Partnership.status == status)
-    return [partnership_view(uow, p, tenant_id) for p in uow.session.execute(query).scalars()]
+    return [_seen_by(uow, p, tenant_id) for p in uow.session.execute(query).scalars()]
 
 
-def partners(uow: UnitOfWork, tenant_id: str, share: str | None) -> list[dict[str, Any]]:
+def partners(uow: UnitOfWork, *, tenant_id: str, share: str | None) -> list[dict[str, Any]]:
     """For other services: the CBOs this one is partnered with now, and what they share."""
     query = select(Partnership).where(_party_filter(tenant_id), Partnership.status == "formed")
     found = []

@@ -1,5 +1,4 @@
-"""Worker sources (e.g. a local college) and their rules: a weekly hour cap that applies in
-term time. Booking asks `source_rules` before it makes an offer."""
+"""Worker sources and their rules: a weekly hour cap that applies in term time."""
 
 from __future__ import annotations
 
@@ -13,36 +12,27 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
-from services.tenancy import rules
-from services.tenancy.common import tenant_by_id
-from services.tenancy.models import WorkerSource
-from services.tenancy.schemas import SourceRulesSchema, SourceSchema
+from chassis.paging import order_by
+from services.tenancy.branding.rules import today_in
+from services.tenancy.common import active_tenant, tenant_by_id
+from services.tenancy.sources import rules
+from services.tenancy.sources.models import WorkerSource
 
 EDITABLE = ("name", "weekly_hour_cap", "terms", "active")
 
 
-def _cap(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
-
-
-def source_view(source: WorkerSource) -> dict[str, Any]:
-    return SourceSchema().dump(
-        {
-            "id": source.id,
-            "name": source.name,
-            "weekly_hour_cap": _cap(source.weekly_hour_cap),
-            "terms": [
-                {
-                    "starts_on": date.fromisoformat(t["starts_on"]),
-                    "ends_on": date.fromisoformat(t["ends_on"]),
-                }
-                for t in source.terms
-            ],
-            "active": source.active,
-            "created_at": source.created_at,
-            "updated_at": source.updated_at,
-        }
-    )
+def _recorded(source: WorkerSource, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The named fields as the API shows them, for the audit trail."""
+    shown = {
+        "id": source.id,
+        "name": source.name,
+        "weekly_hour_cap": source.cap,
+        "terms": [dict(t) for t in source.terms],
+        "active": source.active,
+        "created_at": source.created_at.isoformat(),
+        "updated_at": source.updated_at.isoformat(),
+    }
+    return {name: shown[name] for name in names}
 
 
 def _stored(data: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +64,9 @@ def _taken() -> Conflict:
 
 
 def create_source(
-    uow: UnitOfWork, caller: Caller, tenant_id: str, data: dict[str, Any]
-) -> dict[str, Any]:
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[str, Any]
+) -> WorkerSource:
+    active_tenant(uow, tenant_id=tenant_id)
     stored = _stored(data)
     if _name_taken(uow, tenant_id, stored["name"]):
         raise _taken()
@@ -83,24 +74,30 @@ def create_source(
     uow.session.add(source)
     uow.session.flush()
     uow.session.refresh(source)
-    view = source_view(source)
     uow.emit(
         "source.created",
         {
             "source_id": source.id,
             "name": source.name,
-            "weekly_hour_cap": _cap(source.weekly_hour_cap),
+            "weekly_hour_cap": source.cap,
             "active": source.active,
         },
         tenant_id=tenant_id,
     )
     audit(
-        uow, caller, action="source.create", entity_type="source", entity_id=source.id, after=view
+        uow,
+        caller,
+        action="source.create",
+        entity_type="source",
+        entity_id=source.id,
+        after=_recorded(source, ("id", *EDITABLE, "created_at", "updated_at")),
     )
-    return view
+    return source
 
 
-def _source(uow: UnitOfWork, tenant_id: str, source_id: str, *, lock: bool = False) -> WorkerSource:
+def get_source(
+    uow: UnitOfWork, *, tenant_id: str, source_id: str, lock: bool = False
+) -> WorkerSource:
     query = select(WorkerSource).where(
         WorkerSource.id == source_id, WorkerSource.tenant_id == tenant_id
     )
@@ -112,32 +109,28 @@ def _source(uow: UnitOfWork, tenant_id: str, source_id: str, *, lock: bool = Fal
     return source
 
 
-def get_source(uow: UnitOfWork, tenant_id: str, source_id: str) -> dict[str, Any]:
-    return source_view(_source(uow, tenant_id, source_id))
-
-
 def update_source(
-    uow: UnitOfWork, caller: Caller, tenant_id: str, source_id: str, data: dict[str, Any]
-) -> dict[str, Any]:
-    source = _source(uow, tenant_id, source_id, lock=True)
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, source_id: str, data: dict[str, Any]
+) -> WorkerSource:
+    active_tenant(uow, tenant_id=tenant_id)
+    source = get_source(uow, tenant_id=tenant_id, source_id=source_id, lock=True)
     stored = _stored(data)
     changed = [k for k in EDITABLE if k in stored and stored[k] != getattr(source, k)]
     if not changed:
-        return source_view(source)
+        return source
     if "name" in changed and _name_taken(uow, tenant_id, stored["name"], other_than=source.id):
         raise _taken()
-    before = {k: v for k, v in source_view(source).items() if k in changed}
+    before = _recorded(source, changed)
     for key in changed:
         setattr(source, key, stored[key])
     uow.session.flush()
     uow.session.refresh(source)
-    view = source_view(source)
     uow.emit(
         "source.updated",
         {
             "source_id": source.id,
             "name": source.name,
-            "weekly_hour_cap": _cap(source.weekly_hour_cap),
+            "weekly_hour_cap": source.cap,
             "active": source.active,
             "changed": changed,
         },
@@ -150,22 +143,28 @@ def update_source(
         entity_type="source",
         entity_id=source.id,
         before=before,
-        after={k: view[k] for k in changed},
+        after=_recorded(source, changed),
     )
-    return view
+    return source
 
 
-def list_sources(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
-    sources = uow.session.execute(
-        select(WorkerSource)
-        .where(WorkerSource.tenant_id == tenant_id)
-        .order_by(func.lower(WorkerSource.name), WorkerSource.id)
-    ).scalars()
-    return [source_view(s) for s in sources]
+def list_sources(uow: UnitOfWork, *, tenant_id: str, sort: str) -> list[WorkerSource]:
+    columns = {
+        "name": func.lower(WorkerSource.name),
+        "created_at": WorkerSource.created_at,
+        "updated_at": WorkerSource.updated_at,
+    }
+    statement = order_by(
+        select(WorkerSource).where(WorkerSource.tenant_id == tenant_id),
+        sort,
+        columns,
+        WorkerSource.id,
+    )
+    return list(uow.session.execute(statement).scalars())
 
 
 def source_rules(
-    uow: UnitOfWork, scope: str | None, source_id: str, on_date: date | None
+    uow: UnitOfWork, *, scope: str | None, source_id: str, on_date: date | None
 ) -> dict[str, Any]:
     """The cap and whether it applies on `on_date` (default: today in the CBO's time zone).
 
@@ -176,23 +175,20 @@ def source_rules(
     source = uow.session.execute(query).scalar_one_or_none()
     if source is None:
         raise NotFound("There is no such worker source.")
-    day = on_date or rules.today_in(tenant_by_id(uow, source.tenant_id).timezone)
-    cap = _cap(source.weekly_hour_cap)
+    day = on_date or today_in(tenant_by_id(uow, tenant_id=source.tenant_id).timezone)
     term = rules.term_containing(source.terms, day)
-    return SourceRulesSchema().dump(
-        {
-            "source_id": source.id,
-            "name": source.name,
-            "active": source.active,
-            "weekly_hour_cap": cap,
-            "on_date": day,
-            "in_term": term is not None,
-            "cap_applies": rules.cap_applies(cap, source.terms, day),
-            "term": {
-                "starts_on": date.fromisoformat(term["starts_on"]),
-                "ends_on": date.fromisoformat(term["ends_on"]),
-            }
-            if term
-            else None,
+    return {
+        "source_id": source.id,
+        "name": source.name,
+        "active": source.active,
+        "weekly_hour_cap": source.cap,
+        "on_date": day,
+        "in_term": term is not None,
+        "cap_applies": rules.cap_applies(source.cap, source.terms, day),
+        "term": {
+            "starts_on": date.fromisoformat(term["starts_on"]),
+            "ends_on": date.fromisoformat(term["ends_on"]),
         }
-    )
+        if term
+        else None,
+    }

@@ -1,9 +1,10 @@
 """Importing client organisations from a CSV file (chassis.csv_import reads and checks it).
 
+The options are chassis.csv_import's, the same for every import (`mode`):
 - A malformed file (not CSV, not UTF-8, missing columns, no rows, too many rows) is refused
   with a 4xx before anything is kept.
-- dry_run: every row is checked and every bad row reported with its reasons; no client is
-  written.
+- dry_run (the default): every row is checked and every bad row reported with its reasons; no
+  client is written. A suspended CBO may still check a file.
 - all_or_nothing: one bad row and no client is written (status `rejected`, with the report).
 - skip_bad_rows: good rows are written, bad rows reported.
 - A row naming a client the CBO already has (same name and billing email, case aside) is
@@ -37,14 +38,11 @@ from chassis.csv_import import (
 )
 from chassis.db import UnitOfWork
 from chassis.errors import NotFound
-from services.tenancy.common import page
-from services.tenancy.models import Client, ClientImport, new_id
-from services.tenancy.schemas import (
-    CLIENT_CSV_ALIASES,
-    ClientCsvRowSchema,
-    ClientImportSchema,
-    ClientImportSummarySchema,
-)
+from chassis.paging import page_rows
+from services.tenancy.base import new_id
+from services.tenancy.clients.models import Client, ClientImport
+from services.tenancy.clients.schemas import CLIENT_CSV_ALIASES, ClientCsvRowSchema
+from services.tenancy.common import active_tenant
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -96,10 +94,6 @@ def _existing_keys(uow: UnitOfWork, tenant_id: str) -> set[tuple[str, str]]:
         )
     )
     return {(name, email) for name, email in rows}
-
-
-def import_view(job: ClientImport) -> dict[str, Any]:
-    return ClientImportSchema().dump(job)
 
 
 class _Run:
@@ -181,16 +175,13 @@ class _Run:
 
 
 def run_import(
-    uow: UnitOfWork,
-    caller: Caller,
-    tenant_id: str,
-    upload: object,
-    *,
-    dry_run: bool,
-    mode: str,
-) -> dict[str, Any]:
-    """Check the file, then run it as the options say; returns the import's report."""
-    filename, data = read_csv_upload(upload, max_bytes=MAX_BYTES)
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, file: object, mode: str
+) -> ClientImport:
+    """Check the file, then run it as `mode` says; returns the import with its report."""
+    dry_run = mode == "dry_run"
+    if not dry_run:
+        active_tenant(uow, tenant_id=tenant_id)
+    filename, data = read_csv_upload(file, max_bytes=MAX_BYTES)
     table = CsvTable(decode_csv(data), _ROW_SCHEMA, aliases=CLIENT_CSV_ALIASES, max_rows=MAX_ROWS)
     job = ClientImport(
         id=new_id(),
@@ -262,10 +253,10 @@ def run_import(
                 "failed": len(run.bad_rows),
             },
         )
-    return import_view(final)
+    return final
 
 
-def get_import(uow: UnitOfWork, tenant_id: str, import_id: str) -> dict[str, Any]:
+def get_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> ClientImport:
     job = uow.session.execute(
         select(ClientImport).where(
             ClientImport.id == import_id, ClientImport.tenant_id == tenant_id
@@ -273,15 +264,14 @@ def get_import(uow: UnitOfWork, tenant_id: str, import_id: str) -> dict[str, Any
     ).scalar_one_or_none()
     if job is None:
         raise NotFound("There is no such import.")
-    return import_view(job)
+    return job
 
 
-def list_imports(uow: UnitOfWork, tenant_id: str, query: dict[str, Any]) -> dict[str, Any]:
+def list_imports(uow: UnitOfWork, *, tenant_id: str, page: int, per_page: int) -> dict[str, Any]:
+    """A page of the CBO's imports, newest first ({items, total, page, per_page})."""
     statement = (
         select(ClientImport)
         .where(ClientImport.tenant_id == tenant_id)
         .order_by(ClientImport.created_at.desc(), ClientImport.id)
     )
-    found = page(uow, statement, page=query["page"], per_page=query["per_page"])
-    found["items"] = [ClientImportSummarySchema().dump(j) for j in found["items"]]
-    return found
+    return page_rows(uow.session, statement, page=page, per_page=per_page)

@@ -1,5 +1,6 @@
-"""Feature licences (EVV, automatic rebooking) the operator grants a CBO for a period; other
-services ask `is_licensed` before they use a feature for a CBO."""
+"""Feature licences the operator grants a CBO for a period, and whether one covers a day.
+
+A licence is answered as a plain dict with its `state` as seen today in the CBO's time zone."""
 
 from __future__ import annotations
 
@@ -12,28 +13,29 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
-from services.tenancy import rules
-from services.tenancy.common import tenant_by_id
-from services.tenancy.models import Licence
-from services.tenancy.schemas import LicenceSchema
+from services.tenancy.branding.rules import today_in
+from services.tenancy.common import jsonable, snapshot, tenant_by_id
+from services.tenancy.licences import rules
+from services.tenancy.licences.models import Licence
+from services.tenancy.tenants.rules import APPROVED, SUSPENDED
+
+_SHOWN = (
+    "id",
+    "tenant_id",
+    "feature",
+    "starts_on",
+    "ends_on",
+    "revoked_at",
+    "revoke_reason",
+    "created_at",
+)
 
 
-def licence_view(licence: Licence, today: date) -> dict[str, Any]:
-    return LicenceSchema().dump(
-        {
-            "id": licence.id,
-            "tenant_id": licence.tenant_id,
-            "feature": licence.feature,
-            "starts_on": licence.starts_on,
-            "ends_on": licence.ends_on,
-            "state": rules.licence_state(
-                licence.starts_on, licence.ends_on, licence.revoked_at is not None, today
-            ),
-            "revoked_at": licence.revoked_at,
-            "revoke_reason": licence.revoke_reason,
-            "created_at": licence.created_at,
-        }
+def _as_seen(licence: Licence, today: date) -> dict[str, Any]:
+    state = rules.licence_state(
+        licence.starts_on, licence.ends_on, licence.revoked_at is not None, today
     )
+    return {**{name: getattr(licence, name) for name in _SHOWN}, "state": state}
 
 
 def _event(licence: Licence) -> dict[str, Any]:
@@ -45,9 +47,11 @@ def _event(licence: Licence) -> dict[str, Any]:
     }
 
 
-def grant(uow: UnitOfWork, caller: Caller, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    tenant = tenant_by_id(uow, tenant_id, lock=True)  # the lock serialises grants per CBO
-    if tenant.status not in ("approved", "suspended"):
+def grant(
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    tenant = tenant_by_id(uow, tenant_id=tenant_id, lock=True)  # serialises grants per CBO
+    if tenant.status not in (APPROVED, SUSPENDED):
         raise Conflict(f"The CBO is {tenant.status}; approve it before licensing features.")
     existing = uow.session.execute(
         select(Licence).where(Licence.tenant_id == tenant_id, Licence.feature == data["feature"])
@@ -70,7 +74,7 @@ def grant(uow: UnitOfWork, caller: Caller, tenant_id: str, data: dict[str, Any])
     uow.session.add(licence)
     uow.session.flush()
     uow.session.refresh(licence)
-    view = licence_view(licence, rules.today_in(tenant.timezone))
+    seen = _as_seen(licence, today_in(tenant.timezone))
     uow.emit("licence.granted", _event(licence), tenant_id=tenant_id)
     audit(
         uow,
@@ -78,19 +82,25 @@ def grant(uow: UnitOfWork, caller: Caller, tenant_id: str, data: dict[str, Any])
         action="licence.grant",
         entity_type="licence",
         entity_id=licence.id,
-        after=view,
+        after={**snapshot(licence, _SHOWN), "state": seen["state"]},
         tenant_id=tenant_id,
     )
-    return view
+    return seen
 
 
 def revoke(
-    uow: UnitOfWork, caller: Caller, tenant_id: str, licence_id: str, data: dict[str, Any]
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    tenant_id: str,
+    licence_id: str,
+    ends_on: date | None,
+    reason: str,
 ) -> dict[str, Any]:
     """End a licence early: its last day becomes `ends_on` (default yesterday, CBO time, so
     that it no longer covers today)."""
-    tenant = tenant_by_id(uow, tenant_id)
-    today = rules.today_in(tenant.timezone)
+    tenant = tenant_by_id(uow, tenant_id=tenant_id)
+    today = today_in(tenant.timezone)
     licence = uow.session.execute(
         select(Licence)
         .where(Licence.id == licence_id, Licence.tenant_id == tenant_id)
@@ -100,7 +110,7 @@ def revoke(
         raise NotFound("There is no such licence.")
     if licence.revoked_at is not None:
         raise Conflict("The licence was already ended early.")
-    last_day = data["ends_on"] or rules.day_before(today)
+    last_day = ends_on or rules.day_before(today)
     if licence.ends_on is not None and last_day >= licence.ends_on:
         raise ValidationFailed(
             fields={"ends_on": [f"The licence already ends on {licence.ends_on}."]}
@@ -108,12 +118,12 @@ def revoke(
     if last_day < rules.day_before(licence.starts_on):
         # Ending before it starts simply means it never applies.
         last_day = rules.day_before(licence.starts_on)
-    before = licence_view(licence, today)
+    before = {"ends_on": jsonable(licence.ends_on), "state": _as_seen(licence, today)["state"]}
     licence.ends_on = last_day
     licence.revoked_at = datetime.now(UTC)
-    licence.revoke_reason = data["reason"] or None
+    licence.revoke_reason = reason or None
     uow.session.flush()
-    view = licence_view(licence, today)
+    seen = _as_seen(licence, today)
     uow.emit("licence.revoked", _event(licence), tenant_id=tenant_id)
     audit(
         uow,
@@ -121,30 +131,30 @@ def revoke(
         action="licence.revoke",
         entity_type="licence",
         entity_id=licence.id,
-        before={"ends_on": before["ends_on"], "state": before["state"]},
-        after={"ends_on": view["ends_on"], "state": view["state"], "reason": data["reason"]},
+        before=before,
+        after={"ends_on": jsonable(last_day), "state": seen["state"], "reason": reason},
         tenant_id=tenant_id,
     )
-    return view
+    return seen
 
 
-def list_licences(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
-    tenant = tenant_by_id(uow, tenant_id)
-    today = rules.today_in(tenant.timezone)
+def list_licences(uow: UnitOfWork, *, tenant_id: str) -> list[dict[str, Any]]:
+    tenant = tenant_by_id(uow, tenant_id=tenant_id)
+    today = today_in(tenant.timezone)
     licences = uow.session.execute(
         select(Licence)
         .where(Licence.tenant_id == tenant_id)
         .order_by(Licence.feature, Licence.starts_on.desc())
     ).scalars()
-    return [licence_view(licence, today) for licence in licences]
+    return [_as_seen(licence, today) for licence in licences]
 
 
-def is_licensed(uow: UnitOfWork, tenant_id: str, feature: str, on_date: date | None) -> bool:
+def is_licensed(uow: UnitOfWork, *, tenant_id: str, feature: str, on_date: date | None) -> bool:
     """Whether `feature` is licensed to the CBO on `on_date` (default: today, CBO time)."""
     if feature not in rules.FEATURES:
         raise ValidationFailed(fields={"feature": [f"One of {', '.join(rules.FEATURES)}."]})
-    tenant = tenant_by_id(uow, tenant_id)
-    day = on_date or rules.today_in(tenant.timezone)
+    tenant = tenant_by_id(uow, tenant_id=tenant_id)
+    day = on_date or today_in(tenant.timezone)
     licences = uow.session.execute(
         select(Licence.starts_on, Licence.ends_on).where(
             Licence.tenant_id == tenant_id, Licence.feature == feature

@@ -1,0 +1,2 @@
+"""Client organisations (the city, businesses, families that buy a CBO's workers' hours) and
+their CSV import."""

@@ -1,0 +1,2 @@
+"""Partnerships between CBOs: one proposes what to share, the other accepts or declines,
+either side ends it."""

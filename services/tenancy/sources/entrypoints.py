@@ -1,0 +1,70 @@
+"""Worker sources for the CBO's staff, and their rules for other services."""
+
+from __future__ import annotations
+
+from chassis.context import Caller, public, requires
+from chassis.db import UnitOfWork
+from chassis.entrypoints import rpc
+from services.tenancy.common import date_argument, service_scope, staff_tenant
+from services.tenancy.sources import domain
+from services.tenancy.sources.schemas import (
+    SourceInputSchema,
+    SourceQuerySchema,
+    SourceRulesSchema,
+    SourceSchema,
+    SourceUpdateSchema,
+)
+
+SOURCES = "tenant.sources.manage"
+
+
+class SourcesEntrypoints:
+    db: UnitOfWork
+    caller: Caller
+
+    @rpc
+    @requires(SOURCES)
+    def list_sources(self, query: dict | None = None) -> list[dict]:
+        tenant_id = staff_tenant(self.caller)
+        options = SourceQuerySchema().load(query or {})
+        sources = domain.list_sources(self.db, tenant_id=tenant_id, **options)
+        return SourceSchema(many=True).dump(sources)
+
+    @rpc
+    @requires(SOURCES)
+    def get_source(self, source_id: str) -> dict:
+        source = domain.get_source(
+            self.db, tenant_id=staff_tenant(self.caller), source_id=source_id
+        )
+        return SourceSchema().dump(source)
+
+    @rpc
+    @requires(SOURCES)
+    def create_source(self, body: dict) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        data = SourceInputSchema().load(body)
+        source = domain.create_source(self.db, caller=self.caller, tenant_id=tenant_id, data=data)
+        return SourceSchema().dump(source)
+
+    @rpc
+    @requires(SOURCES)
+    def update_source(self, source_id: str, body: dict) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        data = SourceUpdateSchema().load(body)
+        source = domain.update_source(
+            self.db, caller=self.caller, tenant_id=tenant_id, source_id=source_id, data=data
+        )
+        return SourceSchema().dump(source)
+
+    @rpc
+    @public
+    def source_rules(self, source_id: str, on_date: str | None = None) -> dict:
+        """For other services (booking enforces the cap): the source's weekly hour cap and
+        whether it applies on `on_date`. Scoped to the caller's CBO."""
+        found = domain.source_rules(
+            self.db,
+            scope=service_scope(self.caller),
+            source_id=source_id,
+            on_date=date_argument(on_date, name="on_date"),
+        )
+        return SourceRulesSchema().dump(found)
