@@ -8,12 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, validate
 from sqlalchemy import select
 
 from chassis.context import OPERATOR, STAFF, Caller
 from chassis.db import UnitOfWork
-from chassis.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from chassis.errors import Forbidden, NotFound, Unauthenticated
 from services.tenancy.tenants.models import Tenant
 from services.tenancy.tenants.rules import APPROVED
 
@@ -95,16 +95,6 @@ def jsonable(value: Any) -> Any:
 def snapshot(row: object, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """The named attributes of `row`, as an audit entry's before or after records them."""
     return {name: jsonable(getattr(row, name)) for name in names}
-
-
-def date_argument(value: Any, *, name: str) -> date | None:
-    """An optional ISO date another service passed to an RPC (or a date, as kombu sends it)."""
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return fields.Date().deserialize(value)
-    except ValidationError as exc:
-        raise ValidationFailed(fields={name: exc.messages}) from exc
 
 
 # -- Schemas -----------------------------------------------------------------------------------

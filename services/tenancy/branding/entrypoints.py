@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chassis.config import Settings
 from chassis.context import Caller, public, requires
+from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from services.tenancy.branding import domain
@@ -12,7 +13,6 @@ from services.tenancy.branding.schemas import (
     BrandingInputSchema,
     BrandingSchema,
     LoginBoxInputSchema,
-    LoginBoxRulesSchema,
     LoginBoxSchema,
     PublicBrandingSchema,
     UploadReceiptSchema,
@@ -100,4 +100,4 @@ class BrandingEntrypoints:
     @public
     def login_box(self, slug: str) -> dict:
         """For the gateway's origin check: the CBO's id, status and allowed origins."""
-        return LoginBoxRulesSchema().dump(domain.login_box_rules(self.db, slug=slug))
+        return tenancy_rpc.LoginBoxSchema().dump(domain.login_box_rules(self.db, slug=slug))

@@ -128,10 +128,3 @@ class LoginBoxSchema(Schema):
     snippet = fields.String(
         required=True, metadata={"description": "HTML the CBO pastes where the box should be."}
     )
-
-
-class LoginBoxRulesSchema(Schema):
-    tenant_id = fields.String(required=True)
-    slug = fields.String(required=True)
-    status = fields.String(required=True)
-    allowed_origins = fields.List(fields.String(), required=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from chassis.audit import audit
 from chassis.context import Caller
+from chassis.contracts.tenancy_rpc import FEATURES
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
 from services.tenancy.branding.rules import today_in
@@ -151,8 +152,8 @@ def list_licences(uow: UnitOfWork, *, tenant_id: str) -> list[dict[str, Any]]:
 
 def is_licensed(uow: UnitOfWork, *, tenant_id: str, feature: str, on_date: date | None) -> bool:
     """Whether `feature` is licensed to the CBO on `on_date` (default: today, CBO time)."""
-    if feature not in rules.FEATURES:
-        raise ValidationFailed(fields={"feature": [f"One of {', '.join(rules.FEATURES)}."]})
+    if feature not in FEATURES:
+        raise ValidationFailed(fields={"feature": [f"One of {', '.join(FEATURES)}."]})
     tenant = tenant_by_id(uow, tenant_id=tenant_id)
     day = on_date or today_in(tenant.timezone)
     licences = uow.session.execute(

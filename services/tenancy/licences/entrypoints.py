@@ -4,10 +4,11 @@ services."""
 from __future__ import annotations
 
 from chassis.context import Caller, public, requires
+from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.errors import NotFound
-from services.tenancy.common import date_argument, service_scope, staff_tenant
+from services.tenancy.common import service_scope, staff_tenant
 from services.tenancy.licences import domain
 from services.tenancy.licences.schemas import (
     LicenceGrantSchema,
@@ -55,12 +56,10 @@ class LicencesEntrypoints:
     def is_licensed(self, tenant_id: str, feature: str, on_date: str | None = None) -> bool:
         """For other services: is `feature` licensed to the CBO on `on_date` (default today)?
         A caller bound to a CBO may only ask about its own."""
-        scope = service_scope(self.caller)
-        if scope is not None and scope != tenant_id:
-            raise NotFound("There is no such CBO.")
-        return domain.is_licensed(
-            self.db,
-            tenant_id=tenant_id,
-            feature=feature,
-            on_date=date_argument(on_date, name="on_date"),
+        request = tenancy_rpc.IsLicensedRequest().load(
+            {"tenant_id": tenant_id, "feature": feature, "on_date": on_date}
         )
+        scope = service_scope(self.caller)
+        if scope is not None and scope != request["tenant_id"]:
+            raise NotFound("There is no such CBO.")
+        return domain.is_licensed(self.db, **request)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-FEATURES: tuple[str, ...] = ("evv", "rebooking")
-
 
 def licence_covers(starts_on: date, ends_on: date | None, day: date) -> bool:
     return starts_on <= day and (ends_on is None or day <= ends_on)

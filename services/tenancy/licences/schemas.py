@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.tenancy.licences.rules import FEATURES
+from chassis.contracts.tenancy_rpc import FEATURES
 
 
 class LicenceGrantSchema(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chassis.context import Caller, public, requires
+from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.errors import NotFound
@@ -84,4 +85,6 @@ class PartnershipsEntrypoints:
         tenant_id = service_scope(self.caller)
         if tenant_id is None:
             raise NotFound("Partners belong to a CBO; call within one.")
-        return domain.partners(self.db, tenant_id=tenant_id, share=share)
+        request = tenancy_rpc.PartnersRequest().load({"share": share})
+        found = domain.partners(self.db, tenant_id=tenant_id, **request)
+        return tenancy_rpc.PartnerSchema(many=True).dump(found)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-# What partners may share.
-SHARES: tuple[str, ...] = ("job_types", "opportunities")
+# What partners may share: one vocabulary with tenancy's callers.
+from chassis.contracts.tenancy_rpc import SHARES
+
 STATUSES: tuple[str, ...] = ("proposed", "formed", "declined", "cancelled", "ended")
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from chassis.context import Caller, public, requires
+from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from services.tenancy.common import date_argument, service_scope, staff_tenant
+from services.tenancy.common import service_scope, staff_tenant
 from services.tenancy.sources import domain
 from services.tenancy.sources.schemas import (
     SourceInputSchema,
     SourceQuerySchema,
-    SourceRulesSchema,
     SourceSchema,
     SourceUpdateSchema,
 )
@@ -61,10 +61,8 @@ class SourcesEntrypoints:
     def source_rules(self, source_id: str, on_date: str | None = None) -> dict:
         """For other services (booking enforces the cap): the source's weekly hour cap and
         whether it applies on `on_date`. Scoped to the caller's CBO."""
-        found = domain.source_rules(
-            self.db,
-            scope=service_scope(self.caller),
-            source_id=source_id,
-            on_date=date_argument(on_date, name="on_date"),
+        request = tenancy_rpc.SourceRulesRequest().load(
+            {"source_id": source_id, "on_date": on_date}
         )
-        return SourceRulesSchema().dump(found)
+        found = domain.source_rules(self.db, scope=service_scope(self.caller), **request)
+        return tenancy_rpc.SourceRulesSchema().dump(found)

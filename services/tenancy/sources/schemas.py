@@ -58,14 +58,3 @@ class SourceSchema(Schema):
     active = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
-
-
-class SourceRulesSchema(Schema):
-    source_id = fields.String(required=True)
-    name = fields.String(required=True)
-    active = fields.Boolean(required=True)
-    weekly_hour_cap = fields.Float(allow_none=True)
-    on_date = fields.Date(required=True)
-    in_term = fields.Boolean(required=True)
-    cap_applies = fields.Boolean(required=True)
-    term = fields.Nested(TermSchema, allow_none=True)
