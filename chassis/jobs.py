@@ -40,14 +40,16 @@ What the runner guarantees:
   the job as `failed`, for good. On a graceful stop a run finishes its current step and gives
   the job back (`queued`) for the next sweep.
 - At most `max_running` (4) jobs run at once per runner; others wait for a slot.
+- `run_job` is the whole run as a plain function (claim, steps, fencing, errors): domain tests
+  call it directly with a unit-of-work factory.
 
 Statuses: queued -> running -> succeeded | failed | interrupted; interrupted -> (resume) queued;
 queued, running or interrupted -> (cancel) cancelled. succeeded, failed and cancelled are final.
 
 What a step must do: keep well inside its lease (a chunk of a second or so, not minutes); leave
 committing to the runner (never call `uow.commit()`); put every effect in `uow` (events through
-`uow.emit`, so they go out only if the step commits); return a JSON checkpoint from which the
-next step continues. Anything it wants to keep in memory between its steps within one run (an
+`uow.emit`, so they go out only if the step commits; they carry the job's id as correlation
+id); return a JSON checkpoint from which the next step continues. Anything it wants to keep in memory between its steps within one run (an
 open file, a parsed table) goes in `job.cache`, which a resumed run starts empty.
 """
 
@@ -64,14 +66,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import eventlet
 from eventlet.semaphore import Semaphore
 from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, and_, func, insert, or_, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, Result, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from chassis.db import Database, UnitOfWork
@@ -218,6 +220,11 @@ VIEW_FIELDS = (
 )
 
 
+def _changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def _view(row: RowMapping) -> dict[str, Any]:
     view = {name: row[name] for name in VIEW_FIELDS}
     view["resumable"] = row["status"] == INTERRUPTED
@@ -287,7 +294,7 @@ def resume(uow: UnitOfWork, *, job_id: str, tenant_id: str | None) -> dict[str, 
                 status=QUEUED, error=None, lease_owner=None, lease_until=None, updated_at=_clock()
             )
         )
-        if requeued.rowcount != 1:
+        if _changed(requeued) != 1:
             raise Conflict("This job is running; follow its progress instead.")
     return progress(uow, job_id=job_id, tenant_id=tenant_id)
 
@@ -401,7 +408,7 @@ def _save_step(uow: UnitOfWork, job: Job, kind: JobKind, result: StepResult) -> 
     # The fence: the update locks the job's row and matches nothing once another run has
     # claimed the job (or it was cancelled); then the step's work rolls back with it.
     saved = uow.session.execute(update(background_jobs).where(_held_by(job)).values(**values))
-    if saved.rowcount != 1:
+    if _changed(saved) != 1:
         raise LostLease(job.id)
 
 
@@ -414,7 +421,7 @@ def _leave(new_unit: Callable[[], UnitOfWork], job: Job, **values: Any) -> bool:
             .values(lease_owner=None, lease_until=None, updated_at=_clock(), **values)
         )
         uow.commit()
-    return left.rowcount == 1
+    return _changed(left) == 1
 
 
 def _describe(exc: Exception) -> str:

@@ -22,6 +22,7 @@ from chassis.jobs import (
     JobKind,
     JobRunner,
     JobSchema,
+    JobStarter,
     StepResult,
     cancel,
     enqueue,
@@ -199,7 +200,7 @@ COUNT = JobKind("sample.count", count_items)
 class JobsService(ServiceBase):
     name = "it_jobs"
 
-    jobs = JobRunner(COUNT)
+    jobs: JobStarter = JobRunner(COUNT)  # type: ignore[assignment]
 
     @rpc
     @public
