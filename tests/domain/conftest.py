@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy import pool
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.orm import Session
 
@@ -52,7 +53,8 @@ def domain_engine(domain_settings) -> Iterator[Callable[[str], Engine]]:
         if service not in engines:
             url = domain_settings.database_url(service)
             upgrade(service, url)
-            engines[service] = make_engine(url, pool_size=2, max_overflow=2)
+            # No pool: a test's connection closes with it (the server's slots are shared).
+            engines[service] = make_engine(url, poolclass=pool.NullPool)
         return engines[service]
 
     yield engine_for
