@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e bench demo migrate lint format clean
+.PHONY: run test test-unit test-domain test-integration test-e2e bench demo migrate lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m deploy.local
 
-## make test: unit, integration (real RabbitMQ + PostgreSQL) and end-to-end tests
+## make test: unit, domain (real PostgreSQL), integration (+ RabbitMQ) and end-to-end tests
 test: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -m unit
+
+test-domain: $(STAMP)
+	$(PY) -m pytest -m domain
 
 test-integration: $(STAMP)
 	$(PY) -m pytest -m integration

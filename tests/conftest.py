@@ -23,10 +23,10 @@ from tests.smtp import smtp  # noqa: E402,F401
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark each test by the folder it lives in: unit, integration or e2e."""
+    """Mark each test by the folder it lives in: unit, domain, integration or e2e."""
     import pytest
 
     for item in items:
-        for kind in ("unit", "integration", "e2e"):
+        for kind in ("unit", "domain", "integration", "e2e"):
             if f"/tests/{kind}/" in str(item.fspath):
                 item.add_marker(getattr(pytest.mark, kind))

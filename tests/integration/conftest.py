@@ -11,9 +11,17 @@ from sqlalchemy import text
 from chassis import tables
 from chassis.config import Settings
 from chassis.db import ensure_database, make_engine
-from tests.integration.sample_services import consumer_metadata, publisher_metadata
+from tests.integration.sample_services import (
+    consumer_metadata,
+    jobs_metadata,
+    publisher_metadata,
+)
 
-SAMPLE_DATABASES = {"it_publisher": publisher_metadata, "it_consumer": consumer_metadata}
+SAMPLE_DATABASES = {
+    "it_publisher": publisher_metadata,
+    "it_consumer": consumer_metadata,
+    "it_jobs": jobs_metadata,
+}
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,36 @@
-"""Two small services built on the chassis, used to prove what the chassis guarantees.
+"""Small services built on the chassis, used to prove what the chassis guarantees.
 
 `it_publisher` records notes and emits `note.recorded`; `it_consumer` keeps what it receives
 and can be told to fail, to exercise retries and dead letters. A note `ask:<method>` makes the
 consumer's handler call that it_publisher RPC as its system caller and keep the answer (or the
-refusal) as the note, to show what a system caller may do in another service.
+refusal) as the note, to show what a system caller may do in another service. `it_jobs` runs a
+background job (chassis.jobs) that counts items into a table, one chunk per step, which a test
+can hold at a step or make fail there.
 """
 
 from __future__ import annotations
 
+from eventlet.event import Event
 from marshmallow import Schema, fields
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
 from chassis.context import for_services, public, requires
 from chassis.contracts.events import event
+from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, rpc
 from chassis.errors import Conflict, DomainError
+from chassis.jobs import (
+    Job,
+    JobKind,
+    JobRunner,
+    JobSchema,
+    JobStarter,
+    StepResult,
+    cancel,
+    enqueue,
+    progress,
+    resume,
+)
 from chassis.rpc import Services
 from chassis.service import ServiceBase
 
@@ -133,3 +149,116 @@ class CallingService:
     @public
     def call_slow(self, seconds: float) -> None:
         self.services.call("it_publisher", "slow", seconds)
+
+
+# -- a service with a background job --------------------------------------------------------
+
+jobs_metadata = MetaData()
+# One row per item a step counted, with the attempt (run) that committed it: an item counted
+# twice, or by the wrong run, shows here.
+counted = Table(
+    "counted",
+    jobs_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", String(36), nullable=False),
+    Column("item", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+)
+
+
+class Gate:
+    """Holds a step until the test lets it go; `arrived` tells the test the step got there."""
+
+    def __init__(self) -> None:
+        self.arrived = Event()
+        self.released = Event()
+
+    def pass_through(self) -> None:
+        self.arrived.send(True)
+        self.released.wait()
+
+
+class StepControl:
+    """What a test makes the sample job's step do when it starts at a position: wait at a gate,
+    or raise. Each arrangement is used once (a resumed run passes)."""
+
+    def __init__(self) -> None:
+        self.gates: dict[tuple[str, int], Gate] = {}
+        self.failures: set[tuple[str, int]] = set()
+
+    def hold(self, label: str, at: int) -> Gate:
+        gate = self.gates[(label, at)] = Gate()
+        return gate
+
+    def fail(self, label: str, at: int) -> None:
+        self.failures.add((label, at))
+
+    def reset(self) -> None:
+        for gate in self.gates.values():
+            gate.released.send(True)
+        self.gates.clear()
+        self.failures.clear()
+
+    def before_step(self, label: str, at: int) -> None:
+        gate = self.gates.pop((label, at), None)
+        if gate is not None:
+            gate.pass_through()
+        if (label, at) in self.failures:
+            self.failures.discard((label, at))
+            raise RuntimeError(f"told to fail at {at}")
+
+
+STEPS = StepControl()
+
+
+def count_items(uow: UnitOfWork, job: Job, *, label: str, upto: int, chunk: int = 10) -> StepResult:
+    """Count the next `chunk` items of `upto` into `counted`."""
+    start = job.checkpoint["next"] if job.checkpoint else 0
+    STEPS.before_step(label, start)
+    end = min(start + chunk, upto)
+    uow.session.execute(
+        insert(counted),
+        [{"job_id": job.id, "item": item, "attempt": job.attempt} for item in range(start, end)],
+    )
+    return StepResult(done=end, total=upto, checkpoint={"next": end}, finished=end >= upto)
+
+
+COUNT = JobKind("sample.count", count_items)
+
+
+class JobsService(ServiceBase):
+    name = "it_jobs"
+
+    jobs: JobStarter = JobRunner(COUNT)  # type: ignore[assignment]
+
+    @rpc
+    @public
+    def start_count(self, label: str, upto: int, fail_after_queueing: bool = False) -> str:
+        job_id = enqueue(
+            self.db,
+            COUNT,
+            tenant_id=self.caller.tenant_id,
+            params={"label": label, "upto": upto},
+            total=upto,
+        )
+        self.jobs.start(job_id)
+        if fail_after_queueing:
+            raise Conflict("refused after queueing")
+        return job_id
+
+    @rpc
+    @public
+    def job_progress(self, job_id: str) -> dict:
+        return JobSchema().dump(progress(self.db, job_id=job_id, tenant_id=None))
+
+    @rpc
+    @public
+    def cancel_job(self, job_id: str) -> dict:
+        return JobSchema().dump(cancel(self.db, job_id=job_id, tenant_id=None))
+
+    @rpc
+    @public
+    def resume_job(self, job_id: str) -> dict:
+        job = resume(self.db, job_id=job_id, tenant_id=None)
+        self.jobs.start(job_id)
+        return JobSchema().dump(job)

@@ -1,0 +1,23 @@
+"""The chassis' background jobs table (chassis.jobs).
+
+Revision ID: evv_0002
+Revises: evv_0001
+Create Date: 2026-11-30
+"""
+
+from alembic import op
+
+from chassis.migrations import create_background_jobs, drop_background_jobs
+
+revision = "evv_0002"
+down_revision = "evv_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_background_jobs(op)
+
+
+def downgrade() -> None:
+    drop_background_jobs(op)

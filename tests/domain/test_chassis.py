@@ -1,0 +1,93 @@
+"""The chassis' own domain pieces on a real, migrated service database, through the `uow`
+fixture: what they write, what rolls back, and that each test starts from an empty schema."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from chassis import tables
+from chassis.audit import audit
+from chassis.config import SERVICE_NAMES
+from chassis.context import Caller
+from chassis.tables import outbox
+
+# audit.recorded is identity's event; any service's database would do for the rest.
+SERVICE = "identity"
+
+STAFF = Caller(kind="staff", user_id="u" * 36, tenant_id="t" * 36)
+
+
+def outbox_rows(uow) -> list:
+    return uow.session.execute(select(outbox.c.event_type, outbox.c.envelope)).all()
+
+
+def test_audit_records_its_event_in_the_unit_of_work_of_the_change(uow):
+    audit(
+        uow,
+        STAFF,
+        action="jobseekers.approved",
+        entity_type="jobseeker",
+        entity_id="j" * 36,
+        before={"status": "pending"},
+        after={"status": "approved"},
+    )
+    ((event_type, envelope),) = outbox_rows(uow)
+    assert event_type == "audit.recorded"
+    assert envelope["source"] == SERVICE and envelope["tenant_id"] == STAFF.tenant_id
+    assert envelope["data"] == {
+        "actor_id": STAFF.user_id,
+        "actor_kind": "staff",
+        "action": "jobseekers.approved",
+        "entity_type": "jobseeker",
+        "entity_id": "j" * 36,
+        "before": {"status": "pending"},
+        "after": {"status": "approved"},
+    }
+
+
+def test_events_emitted_in_a_unit_of_work_that_rolls_back_leave_nothing(uow_for):
+    uow = uow_for(SERVICE)
+    audit(uow, STAFF, action="staff.invited", entity_type="account", entity_id="a" * 36)
+    assert len(uow.emitted) == 1 and len(outbox_rows(uow)) == 1
+    uow.rollback()
+    assert uow.emitted == []
+    assert outbox_rows(uow_for(SERVICE)) == []
+
+
+def test_a_committed_unit_is_seen_by_the_next_unit_and_by_no_other_connection(
+    uow_for, domain_engine
+):
+    first = uow_for(SERVICE)
+    audit(first, STAFF, action="staff.invited", entity_type="account", entity_id="a" * 36)
+    first.commit()
+    assert len(outbox_rows(uow_for(SERVICE))) == 1
+    # The commit released a savepoint: the test's outer transaction still holds it.
+    with domain_engine(SERVICE).connect() as elsewhere:
+        assert elsewhere.execute(select(func.count()).select_from(outbox)).scalar() == 0
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_every_test_starts_from_an_empty_database_even_after_a_commit(uow_for, run):
+    uow = uow_for(SERVICE)
+    assert outbox_rows(uow) == []  # the other run's committed event was rolled back
+    audit(uow, STAFF, action=f"run.{run}", entity_type="test", entity_id=str(run))
+    uow.commit()
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_each_services_migrations_create_the_chassis_tables_as_defined(service, uow_for):
+    """The revisions that create the chassis' tables are frozen copies of chassis.tables: a
+    change to one without a new revision of every service fails here."""
+    chassis_tables = set(tables.metadata.tables)
+
+    def chassis_only(name, kind, parent) -> bool:
+        return kind != "table" or name in chassis_tables
+
+    connection = uow_for(service).session.connection()
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": chassis_only}
+    )
+    assert compare_metadata(context, tables.metadata) == []
