@@ -43,9 +43,11 @@ demo: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m deploy.migrate
 
+## make lint: ruff (style, imports, format) and mypy (types) on the platform's code
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -203,7 +203,7 @@ def _as_list(value: Any) -> list:
 
 def _reasons(value: Any) -> list[str]:
     if isinstance(value, dict):
-        found = []
+        found: list[str] = []
         for key, inner in value.items():
             prefix = f"item {int(key) + 1}: " if isinstance(key, int) else f"{key}: "
             found.extend(prefix + reason for reason in _reasons(inner))

@@ -192,9 +192,10 @@ class EventHandler(nameko.events.EventHandler):
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.retry_delays = settings.event_retry_delays
         self.context_secret = settings.context_secret
-        self.database = database_of(self.container)
-        if self.database is None:
+        database = database_of(self.container)
+        if database is None:
             raise TypeError(f"{self.handler_key}: an event handler needs a Database dependency")
+        self.database: Database = database
         self.queue = handler_queue(
             self.source_service,
             self.event_type,

@@ -38,6 +38,8 @@ def upgrade(service: str, database_url: str, revision: str = "heads") -> bool:
 def run_env(service_metadata: MetaData) -> None:
     """The body of every service's migrations/env.py."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("Alembic was given no sqlalchemy.url (run it through deploy.migrate)")
     target = [service_metadata, tables.metadata]
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target, literal_binds=True)

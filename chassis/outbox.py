@@ -48,11 +48,10 @@ class OutboxRelay(DependencyProvider):
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.poll_seconds = settings.outbox_poll_seconds
         self.exchange = get_event_exchange(self.service_name, self.container.config)
-        self.database = next(
-            (d for d in self.container.dependencies if isinstance(d, Database)), None
-        )
-        if self.database is None:
+        database = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+        if database is None:
             raise TypeError(f"{self.service_name}: the outbox relay needs a Database dependency")
+        self.database: Database = database
         self.database.after_commit.append(self.wake)
         self._wake = GreenEvent()
         self._running = False

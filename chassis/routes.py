@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import Schema
 
@@ -73,4 +73,4 @@ class Route:
         value = getattr(self.endpoint, "required_permission", _UNSTATED)
         if value is _UNSTATED:
             raise ValueError(f"{self.service}.{self.rpc} has neither @requires nor @public")
-        return value
+        return cast(str | None, value)

@@ -58,23 +58,31 @@ class BoundService:
         return call
 
 
-class Services(DependencyProvider):
-    """Injects a ServiceCaller for any service; `timeout` defaults to WORKLB_RPC_TIMEOUT."""
+class _TimedRpc(DependencyProvider):
+    """What both RPC dependencies share: a reply listener and a timeout that defaults to
+    WORKLB_RPC_TIMEOUT."""
 
     rpc_reply_listener = ReplyListener()
 
     def __init__(self, timeout: float | None = None) -> None:
-        self.timeout = timeout
+        self.requested_timeout = timeout
+        self.timeout = 0.0
 
     def setup(self) -> None:
-        if self.timeout is None:
-            self.timeout = settings_from(self.container.config).rpc_timeout
+        self.timeout = self.requested_timeout or settings_from(self.container.config).rpc_timeout
 
-    def get_dependency(self, worker_ctx) -> ServiceCaller:
+    def service_caller(self, worker_ctx) -> ServiceCaller:
         return ServiceCaller(worker_ctx, self.rpc_reply_listener, self.timeout)
 
 
-class ServiceRpc(Services):
+class Services(_TimedRpc):
+    """Injects a ServiceCaller for any service."""
+
+    def get_dependency(self, worker_ctx) -> ServiceCaller:
+        return self.service_caller(worker_ctx)
+
+
+class ServiceRpc(_TimedRpc):
     """Injects one named service: `identity = ServiceRpc("identity")`."""
 
     def __init__(self, target: str, timeout: float | None = None) -> None:
@@ -82,4 +90,4 @@ class ServiceRpc(Services):
         self.target = target
 
     def get_dependency(self, worker_ctx) -> BoundService:
-        return BoundService(super().get_dependency(worker_ctx), self.target)
+        return BoundService(self.service_caller(worker_ctx), self.target)

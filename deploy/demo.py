@@ -381,7 +381,7 @@ CBOS: list[dict[str, Any]] = [
         "jobseekers": people(EASTSIDE_PEOPLE, first_phone=109),
     },
 ]
-PARTNERSHIP = {
+PARTNERSHIP: dict[str, Any] = {
     "proposer": "harbor-works",
     "partner": "eastside-jobs",
     "shares": ["job_types", "opportunities"],

@@ -116,7 +116,8 @@ class _Run:
             if not result.ok:
                 self.bad_rows.append({"row": result.row, "errors": result.errors})
                 continue
-            data = {k: v.strip() if isinstance(v, str) else v for k, v in result.data.items()}
+            loaded = result.data or {}  # an ok row always has its data
+            data = {k: v.strip() if isinstance(v, str) else v for k, v in loaded.items()}
             key = _key(data["name"], data["billing_email"])
             if key in self.first_row:
                 self.bad_rows.append(
