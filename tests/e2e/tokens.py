@@ -14,20 +14,31 @@ import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from chassis.contracts.permissions import permissions_for
 from chassis.db import make_engine
 from chassis.tokens import ACCESS, issue
-from services.identity.models import Account
+from services.identity.models import Account, Tenant
+from tests.waiting import wait_for
 
 _engines: dict[str, Engine] = {}
 
 
 def _add_account(platform, *, tenant_id: str | None, kind: str, roles: list[str]) -> str:
     url = platform.settings.database_url("identity")
-    engine = _engines.get(url) or _engines.setdefault(url, make_engine(url, pool_size=1))
+    engine = _engines.get(url) or _engines.setdefault(url, make_engine(url, poolclass=NullPool))
+    if tenant_id is not None:
+        # A CBO's people exist only once identity knows the CBO (it learns of the approval
+        # from tenancy's event); until then the gateway would refuse their writes.
+        def known() -> bool:
+            with engine.connect() as conn:
+                found = conn.execute(select(Tenant.status).where(Tenant.tenant_id == tenant_id))
+                return found.scalar() is not None
+
+        wait_for(known, what=f"identity to know the CBO {tenant_id}")
     account_id = str(uuid.uuid4())
     with Session(engine) as session, session.begin():
         session.add(
