@@ -4,10 +4,10 @@
 A signed access token stays valid for its whole lifetime, so on each request that carries one
 the gateway asks identity (`session_status`, chassis.contracts.sessions) whether the account
 still stands behind it. Answers are cached per (account, session generation) for a few
-seconds (`WORKLB_SESSION_CHECK_SECONDS`) in a bounded LRU, so a busy person costs identity one
-call every few seconds, and a change reaches every gateway instance within that time: nothing
-here needs to be shared between instances. If identity does not answer, the request fails
-closed (503).
+seconds (`WORKLB_SESSION_CHECK_SECONDS`) in a bounded LRU, and requests that miss the cache
+together share one call: a busy person costs identity one call every few seconds. A change
+reaches every gateway instance within that time, so nothing here needs to be shared between
+instances. If identity does not answer, the request fails closed (503).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from eventlet.event import Event
 from werkzeug.wrappers import Request
 
 from chassis.context import Caller
@@ -44,6 +45,8 @@ class SessionCheck:
         self.clock = clock
         # (account id, generation) → (expires at, identity's answer), oldest use first.
         self._answers: OrderedDict[tuple[str, int], tuple[float, dict]] = OrderedDict()
+        # Calls to identity under way: a request that finds one waits for its answer.
+        self._asking: dict[tuple[str, int], Event] = {}
 
     def __call__(self, request: Request, caller: Caller, services: ServiceCaller) -> None:
         generation = request.environ.get(GENERATION_KEY)
@@ -67,15 +70,30 @@ class SessionCheck:
         if cached is not None and cached[0] > now:
             self._answers.move_to_end(key)
             return cached[1]
+        asking = self._asking.get(key)
+        if asking is not None:
+            return asking.wait()
+        asking = self._asking[key] = Event()
+        try:
+            status = self._ask(generation, services)
+        except Exception as exc:
+            asking.send_exception(exc)
+            raise
+        else:
+            asking.send(status)
+        finally:
+            del self._asking[key]
+        self._answers[key] = (now + self.ttl, status)
+        self._answers.move_to_end(key)
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
+        return status
+
+    def _ask(self, generation: int, services: ServiceCaller) -> dict:
         try:
             answer = services.call("identity", "session_status", generation=generation)
         except ServiceUnavailable as exc:
             raise ServiceUnavailable(
                 "Your session cannot be checked right now; try again in a moment."
             ) from exc
-        status = SessionStatusSchema().load(answer)
-        self._answers[key] = (now + self.ttl, status)
-        self._answers.move_to_end(key)
-        while len(self._answers) > self.size:
-            self._answers.popitem(last=False)
-        return status
+        return SessionStatusSchema().load(answer)

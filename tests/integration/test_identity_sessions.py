@@ -10,8 +10,9 @@ from sqlalchemy import text
 
 from chassis.contracts.sessions import SESSION_CLAIM
 from chassis.errors import Unauthenticated
+from deploy.bootstrap import ensure_operator
 from tests.integration import test_identity_accounts as accounts
-from tests.integration.test_identity_accounts import NEW_PASSWORD, Identity, claims_of
+from tests.integration.test_identity_accounts import NEW_PASSWORD, PASSWORD, Identity, claims_of
 from tests.smtp import link_token
 from tests.waiting import wait_for
 
@@ -130,3 +131,13 @@ def test_a_refresh_token_of_an_older_generation_is_refused_even_if_not_revoked(i
         )
     with pytest.raises(Unauthenticated, match="roles changed"):
         identity.call("refresh", body={"refresh_token": tokens["refresh_token"]})
+
+
+def test_an_operator_password_set_by_the_deploy_step_ends_the_operators_sessions(identity):
+    email = "operator@city.example.org"
+    ensure_operator(identity.settings, email=email, password=PASSWORD)
+    before = identity.sign_in(None, email)
+    ensure_operator(identity.settings, email=email, password=PASSWORD)  # unchanged: no effect
+    assert status_of(identity, before) == {"valid": True, "message": None, "cbo_status": None}
+    ensure_operator(identity.settings, email=email, password=NEW_PASSWORD)
+    assert "password was reset" in status_of(identity, before)["message"]

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import eventlet
 import pytest
+from eventlet.event import Event
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -108,6 +110,33 @@ def test_an_answer_is_cached_per_account_and_generation_for_the_ttl():
     assert len(identity.calls) == 3
 
 
+def test_requests_that_miss_the_cache_together_share_one_call():
+    release = Event()
+
+    class SlowIdentity(FakeIdentity):
+        def call(self, service, method, **kwargs):
+            self.calls.append((service, method, kwargs))
+            release.wait()
+            if self.error is not None:
+                raise self.error
+            return self.answer
+
+    for error in (None, ServiceUnavailable("The identity service did not answer.")):
+        identity, check = SlowIdentity(error=error), SessionCheck(ttl=2.0)
+        checks = [eventlet.spawn(check, signed_in_request(), STAFF, identity) for _ in range(5)]
+        eventlet.sleep(0)  # let every request reach the check
+        release.send()
+        outcomes = []
+        for waiting in checks:
+            try:
+                outcomes.append(waiting.wait())
+            except ServiceUnavailable:
+                outcomes.append("503")
+        assert len(identity.calls) == 1
+        assert outcomes == ([None] * 5 if error is None else ["503"] * 5)
+        release.reset()
+
+
 def test_an_ended_session_is_refused_with_identitys_reason():
     identity = FakeIdentity({"valid": False, "message": "Your roles changed.", "cbo_status": None})
     with pytest.raises(Unauthenticated, match="Your roles changed."):
@@ -179,7 +208,7 @@ def test_the_entrypoint_hands_the_tokens_generation_to_the_check():
             lifetime=timedelta(minutes=5),
             claims={"tid": "t1", "kind": "staff", "roles": [], "perms": [], **claims},
         )
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = [("Authorization", f"Bearer {token}")]
         return Request(EnvironBuilder(headers=headers).get_environ())
 
     request = request_with({SESSION_CLAIM: 3})

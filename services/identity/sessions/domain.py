@@ -46,7 +46,9 @@ def end_sessions(uow: UnitOfWork, *, account_ids: list[str], because: str) -> No
 
 def end_sessions_of_role(uow: UnitOfWork, *, tenant_id: str, role: str, because: str) -> None:
     """Void the tokens of everybody in a CBO who holds a role (its permissions changed)."""
-    holders = select(Account.id).where(Account.tenant_id == tenant_id, Account.roles.any(role))
+    holders = select(Account.id).where(
+        Account.tenant_id == tenant_id, Account.roles.contains([role])
+    )
     _end(uow, holders, because)
 
 
