@@ -55,6 +55,16 @@ class Settings:
         default_factory=lambda: int(_env("WORKLB_REFRESH_TOKEN_DAYS", "14"))
     )
     rpc_timeout: float = field(default_factory=lambda: float(_env("WORKLB_RPC_TIMEOUT", "10")))
+    # How long the gateway trusts identity's word that a session stands (gateway.sessions):
+    # a deactivated account or a suspended CBO is refused at most this long after the change.
+    session_check_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_SESSION_CHECK_SECONDS", "2"))
+    )
+    # On SIGTERM a service's running workers get this long to finish before they are killed;
+    # with the kill, the process is gone within 10 s (chassis.runner).
+    stop_grace_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_STOP_GRACE_SECONDS", "8"))
+    )
     event_retry_delays: tuple[float, ...] = field(
         default_factory=lambda: _floats(_env("WORKLB_EVENT_RETRY_DELAYS", "1,5,30,120"))
     )

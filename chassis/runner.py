@@ -3,7 +3,11 @@
     python -m chassis.runner services.identity.service:IdentityService
 
 
-Ctrl-C or SIGTERM stops it gracefully (running workers finish, consumers cancel).
+SIGTERM or Ctrl-C stops it: consumers cancel, running workers may finish for
+WORKLB_STOP_GRACE_SECONDS (8 s), then whatever still runs is killed, so the process is gone
+within 10 s, as a cluster's rolling update expects. Work cut short is not lost: an RPC caller
+gets no answer and times out; an event is redelivered, as it was not acknowledged; a
+background job resumes from its lease.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ eventlet.monkey_patch()
 
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -24,10 +29,47 @@ from chassis.logs import configure_logging  # noqa: E402
 
 log = logging.getLogger("chassis.runner")
 
+# After the grace, killing takes a moment; if even that hangs (a call blocking the whole
+# process), the process exits anyway this long after the grace ran out.
+KILL_SECONDS = 1.5
+# A real OS thread, not a green one: it fires even if the event loop is stuck.
+_os_threading = eventlet.patcher.original("threading")
+
 
 def load(path: str):
     module_name, _, attr = path.partition(":")
     return getattr(importlib.import_module(module_name), attr)
+
+
+class Shutdown:
+    """Stops a ServiceRunner once, within a deadline."""
+
+    def __init__(self, runner: ServiceRunner, grace: float) -> None:
+        self.runner = runner
+        self.grace = grace
+        self.started = False
+
+    def __call__(self, signum=None, frame=None) -> None:
+        if self.started:
+            return
+        self.started = True
+        log.info("stopping", extra={"fields": {"grace_seconds": self.grace}})
+        last_resort = _os_threading.Timer(self.grace + KILL_SECONDS, os._exit, (1,))
+        last_resort.daemon = True
+        last_resort.start()
+        eventlet.spawn_n(self._stop)
+
+    def _stop(self) -> None:
+        try:
+            with eventlet.Timeout(self.grace):
+                self.runner.stop()
+            return
+        except eventlet.Timeout:
+            log.warning(
+                "workers still running after the grace; killing them",
+                extra={"fields": {"grace_seconds": self.grace}},
+            )
+        self.runner.kill()
 
 
 def serve(service_cls, settings: Settings, config: dict | None = None) -> None:
@@ -35,10 +77,7 @@ def serve(service_cls, settings: Settings, config: dict | None = None) -> None:
     settings.require_secrets()
     runner = ServiceRunner(config or settings.nameko_config(service_cls.name))
     runner.add_service(service_cls)
-
-    def shutdown(signum, frame):
-        eventlet.spawn_n(runner.stop)
-
+    shutdown = Shutdown(runner, settings.stop_grace_seconds)
     signal.signal(signal.SIGTERM, shutdown)
     runner.start()
     log.info("service started", extra={"fields": {"ops": settings.ops_address(service_cls.name)}})
@@ -48,7 +87,7 @@ def serve(service_cls, settings: Settings, config: dict | None = None) -> None:
             waiter.wait()
             break
         except KeyboardInterrupt:
-            eventlet.spawn_n(runner.stop)
+            shutdown()
     log.info("service stopped")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from chassis.config import Settings
 from chassis.db import UnitOfWork, make_engine
 from services.identity import domain
+from services.identity.sessions import domain as sessions
 
 
 def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:
@@ -30,6 +31,7 @@ def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:
                 existing.password_hash = domain.hash_password(password)
                 existing.failed_sign_ins = 0
                 existing.locked_until = None
+                sessions.end_sessions(unit, account_ids=[existing.id], because="password_reset")
             unit.commit()
             return existing is None
     finally:

@@ -4,11 +4,13 @@ production.
 It checks RabbitMQ and PostgreSQL, generates local secrets once (var/secrets.env), creates and
 migrates every database, declares the broker topology, makes sure the operator account exists,
 starts every process, waits until /health reports all of them up, and prints where to open the
-platform. Ctrl-C stops everything. Tests and the benchmark use the same Platform class.
+platform. Ctrl-C, SIGTERM or SIGHUP stops everything, and the processes die with the launcher
+even if it is killed outright. Tests and the benchmark use the same Platform class.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import signal
@@ -31,6 +33,35 @@ from deploy.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET")
+# Every service stops within 10 s of SIGTERM (chassis.runner); after this, it is killed.
+STOP_GRACE_SECONDS = 12.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _libc_prctl():
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None  # not Linux: children outlive a launcher that is killed outright
+
+
+_prctl = _libc_prctl()
+
+
+def die_with(launcher_pid: int):
+    """For Popen's preexec_fn: the child (between fork and exec) asks the kernel to send it
+    SIGTERM when the launcher dies, however it dies (even SIGKILL), so no service is left
+    running as an orphan. SIGTERM, not SIGKILL: the service still stops in order, within its
+    10 s (chassis.runner)."""
+
+    def in_child() -> None:
+        if _prctl is None:
+            return
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != launcher_pid:  # the launcher died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
 
 
 class PlatformError(RuntimeError):
@@ -174,6 +205,11 @@ class Platform:
         return email, password
 
     def start(self, timeout: float = 60.0) -> None:
+        self.spawn()
+        self.wait_healthy(timeout)
+
+    def spawn(self, names: list[str] | None = None) -> None:
+        """Start the processes (all of them, or those named) without waiting for them."""
         commands = {
             name: ["-m", "chassis.runner", path]
             for name, path in {**SERVICE_CLASSES, "gateway": GATEWAY_CLASS}.items()
@@ -194,6 +230,8 @@ class Platform:
                 ],
                 **commands,
             }
+        if names is not None:
+            commands = {name: args for name, args in commands.items() if name in names}
         for name, args in commands.items():
             # The child keeps its own handle on the log file for as long as it runs.
             out = (self.var / "log" / f"{name}.log").open("ab") if self.log_to_files else None  # noqa: SIM115
@@ -203,8 +241,8 @@ class Platform:
                 env=self.env,
                 stdout=out or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with(os.getpid()),
             )
-        self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
@@ -226,7 +264,14 @@ class Platform:
         if dead:
             raise PlatformError(f"stopped unexpectedly: {dead}; see {self.var / 'log'}/<name>.log")
 
-    def stop(self, grace: float = 15.0) -> None:
+    def supervise(self) -> None:
+        """Wait until the launcher is told to stop (KeyboardInterrupt, which SIGTERM and SIGHUP
+        raise too: stop_on_signals); PlatformError if a process stops by itself first."""
+        while True:
+            self.check_alive()
+            time.sleep(1)
+
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -244,15 +289,33 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def stop_on_signals() -> None:
+    """SIGTERM (a supervisor, `kill`) and SIGHUP (the terminal closed) stop the launcher the
+    way Ctrl-C does, so it stops its processes before it exits."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+
+
 def main() -> int:
+    stop_on_signals()
     platform = Platform(mail_sink=True)
+    try:
+        return _run(platform)
+    except KeyboardInterrupt:
+        print("\nStopping WorkLB…")
+        return 0
+    finally:
+        platform.stop()
+        print("Stopped.")
+
+
+def _run(platform: Platform) -> int:
     print("WorkLB: preparing databases and the broker…")
     try:
         email, password = platform.prepare()
         print(f"Starting {len(SERVICE_NAMES)} services and the gateway…")
         platform.start()
     except PlatformError as exc:
-        platform.stop()
         print(f"\nCannot start WorkLB: {exc}", file=sys.stderr)
         return 1
     url = platform.url
@@ -268,19 +331,11 @@ WorkLB is running: open {url}
 Press Ctrl-C to stop.""",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        while True:
-            platform.check_alive()
-            time.sleep(1)
-    except KeyboardInterrupt:
-        print("\nStopping WorkLB…")
+        platform.supervise()
     except PlatformError as exc:
         print(f"\nWorkLB stopped: {exc}", file=sys.stderr)
-        platform.stop()
         return 1
-    platform.stop()
-    print("Stopped.")
     return 0
 
 

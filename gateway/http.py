@@ -139,8 +139,11 @@ class Api:
         own_origins: tuple[str, ...] = (),
         login_box_ttl: float = LOGIN_BOX_TTL,
         clock: Callable[[], float] = time.monotonic,
+        session_check: Callable[[Request, Caller, ServiceCaller], None] | None = None,
     ) -> None:
         self.routes = routes
+        # Refuses a token whose session ended and a suspended CBO's writes (gateway.sessions).
+        self.session_check = session_check
         self.cors_origins = set(cors_origins)
         # The platform's own origins (its public URL): never subject to a CBO's origin list.
         self.own_origins = {origin_of(o) for o in own_origins if o}
@@ -180,6 +183,8 @@ class Api:
                 if found is not None:
                     self.check_cbo_origin(found[1]["slug"], origin, services)
                     cbo_route = found[0]
+            if self.session_check is not None:
+                self.session_check(request, caller, services)
             if request.method == "OPTIONS":
                 response = Response(status=204)
             else:

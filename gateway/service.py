@@ -16,11 +16,13 @@ from werkzeug.wrappers import Response
 
 from chassis.config import Settings, SettingsProvider, settings_from
 from chassis.context import Caller, CallerContext, context_data_for
+from chassis.contracts.sessions import SESSION_CLAIM
 from chassis.errors import DomainError, Unauthenticated
 from chassis.metrics import Metrics
 from chassis.rpc import ServiceCaller, Services
 from chassis.tokens import ACCESS, verify
 from gateway.http import Api, error_response, json_response
+from gateway.sessions import GENERATION_KEY, SessionCheck
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Use 'Authorization: Bearer <access token>'.")
     claims = verify(secret, token.strip(), token_type=ACCESS)
+    generation = claims.get(SESSION_CLAIM, 0)
+    if type(generation) is not int or generation < 0:
+        raise Unauthenticated("The token is not valid.")
+    # The session check (gateway.sessions) asks identity whether this session still stands.
+    request.environ[GENERATION_KEY] = generation
     return Caller(
         kind=claims.get("kind", "anonymous"),
         user_id=claims["sub"],
@@ -135,6 +142,7 @@ class Gateway:
                 # The platform's public URL is its own origin, also behind a proxy whose Host
                 # differs (CBO origin checks never apply to it).
                 own_origins=(getattr(self.settings, "public_url", ""),),
+                session_check=SessionCheck(ttl=self.settings.session_check_seconds),
             )
         return Gateway._api
 

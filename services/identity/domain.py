@@ -17,12 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis.context import OPERATOR, Caller
 from chassis.contracts.permissions import permissions_for
+from chassis.contracts.sessions import SESSION_CLAIM
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed
 from chassis.tokens import ACCESS, REFRESH, issue, verify
 from services.identity import roles as custom_roles
 from services.identity import tenants
 from services.identity.models import Account, RefreshToken
+from services.identity.sessions import domain as sessions
 
 MAX_FAILED_SIGN_INS = 5
 LOCK_MINUTES = 15
@@ -132,7 +134,9 @@ def permissions_of(uow: UnitOfWork, account: Account) -> frozenset[str]:
 
 
 def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
+    generation = sessions.generation_of(uow, account.id)
     claims: dict = {
+        SESSION_CLAIM: generation,
         "tid": account.tenant_id,
         "kind": account.kind,
         "roles": list(account.roles),
@@ -153,6 +157,7 @@ def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now:
         token_type=REFRESH,
         subject=account.id,
         lifetime=timedelta(days=settings.refresh_days),
+        claims={SESSION_CLAIM: generation},
         now=now,
     )
     uow.session.add(
@@ -226,6 +231,7 @@ def refresh(
         raise Unauthenticated("This account is not active.")
     if not tenants.is_active(uow, account.tenant_id):
         raise Unauthenticated(SUSPENDED_CBO)
+    sessions.require_current(uow, account_id=account.id, generation=claims.get(SESSION_CLAIM, 0))
     stored.revoked_at = now
     return _token_pair(uow, account, settings, now)
 

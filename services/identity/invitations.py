@@ -22,6 +22,7 @@ from chassis.errors import Forbidden, ValidationFailed
 from chassis.mail import Email, Mailer
 from services.identity import domain, tenants
 from services.identity.models import Account, Invitation, Tenant, new_id
+from services.identity.sessions import domain as sessions
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"
@@ -286,5 +287,5 @@ def confirm_password_reset(
     account.password_hash = domain.hash_password(password)
     account.failed_sign_ins = 0
     account.locked_until = None
-    domain.end_sessions(uow, account_ids=[account.id])
+    sessions.end_sessions(uow, account_ids=[account.id], because="password_reset")
     uow.emit("account.password_changed", {"account_id": account.id}, tenant_id=account.tenant_id)

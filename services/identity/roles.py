@@ -13,6 +13,7 @@ from chassis.contracts.permissions import BUILTIN_ROLES, CBO_PERMISSIONS, STAFF_
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.identity.models import Account, CustomRole
+from services.identity.sessions import domain as sessions
 
 
 def custom_roles_of(uow: UnitOfWork, tenant_id: str) -> dict[str, frozenset[str]]:
@@ -146,6 +147,10 @@ def update_role(
     before = _view(role, role.name, role.permissions, role.description)
     if permissions is not None:
         check_holds(caller, permissions, "You cannot give permissions you do not hold")
+        if set(permissions) != set(role.permissions):
+            sessions.end_sessions_of_role(
+                uow, tenant_id=tenant_id, role=role.name, because="role_updated"
+            )
         role.permissions = sorted(set(permissions))
     if description is not None:
         role.description = description

@@ -38,6 +38,7 @@ from services.identity.schemas import (
     StaffRolesSchema,
     TokenPairSchema,
 )
+from services.identity.sessions.entrypoints import SessionEntrypoints
 
 RESET_ACCEPTED = {
     "status": "accepted",
@@ -45,7 +46,7 @@ RESET_ACCEPTED = {
 }
 
 
-class IdentityService(JobseekerEntrypoints, ServiceBase):
+class IdentityService(JobseekerEntrypoints, SessionEntrypoints, ServiceBase):
     name = "identity"
 
     mail: Mailer = Mail()  # type: ignore[assignment]

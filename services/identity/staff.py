@@ -17,6 +17,7 @@ from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
 from services.identity import domain, invitations, roles, tenants
 from services.identity.models import Account
+from services.identity.sessions import domain as sessions
 
 OWNER = "owner"
 
@@ -184,6 +185,8 @@ def change_roles(
     if OWNER not in roles_given:
         _keep_an_owner(uow, account)
     before = _audit_view(account)
+    if sorted(set(roles_given)) != sorted(account.roles):
+        sessions.end_sessions(uow, account_ids=[account.id], because="roles_changed")
     account.roles = sorted(set(roles_given))
     uow.session.flush()
     uow.emit(
@@ -236,7 +239,7 @@ def deactivate(
     _keep_an_owner(uow, account)
     before = _audit_view(account)
     account.status = domain.DEACTIVATED
-    domain.end_sessions(uow, account_ids=[account.id])
+    sessions.end_sessions(uow, account_ids=[account.id], because="deactivated")
     return _status_changed(uow, caller, account, "deactivated", before, tenant_id=tenant_id)
 
 

@@ -1,0 +1,110 @@
+"""Session generations: ending an account's sessions, and saying whether a token's stands.
+
+Plain functions over a unit of work. A token carries the generation it was issued under
+(chassis.contracts.sessions.SESSION_CLAIM); raising an account's generation voids them all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from chassis.db import UnitOfWork
+from chassis.errors import Unauthenticated
+from services.identity.models import Account, RefreshToken, Tenant
+from services.identity.sessions import rules
+from services.identity.sessions.models import SessionGeneration
+
+# An account's status while it may sign in (services.identity.domain.ACTIVE; not imported,
+# as that module issues tokens with generation_of below).
+ACCOUNT_ACTIVE = "active"
+
+
+def generation_of(uow: UnitOfWork, account_id: str) -> int:
+    """The generation a token issued now carries."""
+    return _current(uow, account_id)[0]
+
+
+def _current(uow: UnitOfWork, account_id: str) -> tuple[int, str]:
+    # Columns, not the entity: always what the database holds, even after an end_sessions in
+    # the same unit of work.
+    row = uow.session.execute(
+        select(SessionGeneration.generation, SessionGeneration.ended_because).where(
+            SessionGeneration.account_id == account_id
+        )
+    ).first()
+    return (row.generation, row.ended_because) if row is not None else (0, "")
+
+
+def end_sessions(uow: UnitOfWork, *, account_ids: list[str], because: str) -> None:
+    """Void every token the accounts hold: access tokens at the gateway's next check (within
+    seconds), refresh tokens now. `because` is a rules.ENDED_BECAUSE key."""
+    _end(uow, select(Account.id).where(Account.id.in_(account_ids)), because)
+
+
+def end_sessions_of_role(uow: UnitOfWork, *, tenant_id: str, role: str, because: str) -> None:
+    """Void the tokens of everybody in a CBO who holds a role (its permissions changed)."""
+    holders = select(Account.id).where(
+        Account.tenant_id == tenant_id, Account.roles.contains([role])
+    )
+    _end(uow, holders, because)
+
+
+def _end(uow: UnitOfWork, accounts: Select, because: str) -> None:
+    if because not in rules.ENDED_BECAUSE:
+        raise ValueError(f"unknown reason to end sessions: {because}")
+    now = datetime.now(UTC)
+    raise_generation = insert(SessionGeneration).from_select(
+        ["account_id", "generation", "ended_because", "ended_at"],
+        select(accounts.subquery().c.id, literal(1), literal(because), literal(now)),
+    )
+    uow.session.execute(
+        raise_generation.on_conflict_do_update(
+            index_elements=[SessionGeneration.account_id],
+            set_={
+                "generation": SessionGeneration.generation + 1,
+                "ended_because": raise_generation.excluded.ended_because,
+                "ended_at": raise_generation.excluded.ended_at,
+            },
+        )
+    )
+    # Refused anyway by require_current; revoked too, so the table says what is live.
+    uow.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.account_id.in_(accounts), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def require_current(uow: UnitOfWork, *, account_id: str, generation: int) -> None:
+    """Refuse a (refresh) token issued under an older generation than the account's."""
+    current, because = _current(uow, account_id)
+    if generation != current:
+        raise Unauthenticated(rules.ENDED_BECAUSE.get(because, rules.ENDED))
+
+
+def session_status(uow: UnitOfWork, *, account_id: str, generation: int) -> dict:
+    """Whether a token of `account_id` issued under `generation` still speaks for it, and the
+    status of its CBO (chassis.contracts.sessions.SessionStatusSchema)."""
+    found = uow.session.execute(
+        select(Account.status, Account.tenant_id, Tenant.status.label("cbo"))
+        .outerjoin(Tenant, Tenant.tenant_id == Account.tenant_id)
+        .where(Account.id == account_id)
+    ).first()
+    current, because = _current(uow, account_id)
+    message = rules.void_because(
+        account_found=found is not None,
+        account_active=found is not None and found.status == ACCOUNT_ACTIVE,
+        current=current,
+        presented=generation,
+        ended_because=because,
+    )
+    return {
+        "valid": message is None,
+        "message": message,
+        "cbo_status": rules.cbo_status(
+            tenant_id=found.tenant_id if found else None, projected=found.cbo if found else None
+        ),
+    }

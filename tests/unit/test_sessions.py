@@ -1,0 +1,222 @@
+"""The session check on its own: identity's rules without a database, and the gateway's check
+(cache, 401 for an ended session, 403 for a suspended CBO's writes, 503 when identity is
+silent) with identity replaced by a fake."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import eventlet
+import pytest
+from eventlet.event import Event
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from chassis.context import Caller
+from chassis.contracts.sessions import SESSION_CLAIM
+from chassis.errors import Forbidden, ServiceUnavailable, Unauthenticated
+from chassis.tokens import ACCESS, issue
+from gateway.http import Api
+from gateway.service import caller_from_request
+from gateway.sessions import GENERATION_KEY, SessionCheck
+from services.identity.sessions import rules
+
+SECRET = "s" * 48
+STANDS = {"valid": True, "message": None, "cbo_status": "approved"}
+
+
+class FakeIdentity:
+    """identity.session_status, answering what the test says; counts the calls."""
+
+    def __init__(self, answer: dict | None = None, error: Exception | None = None) -> None:
+        self.answer = answer or STANDS
+        self.error = error
+        self.calls: list[tuple[str, str, dict]] = []
+
+    def call(self, service, method, **kwargs):
+        self.calls.append((service, method, kwargs))
+        if self.error is not None:
+            raise self.error
+        if method == "session_status":
+            return self.answer
+        return {"ok": True}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def signed_in_request(method: str = "GET", path: str = "/api/v1/me", generation: int = 0):
+    environ = EnvironBuilder(
+        method=method,
+        path=path,
+        data=json.dumps({}) if method != "GET" else None,
+        content_type="application/json",
+    ).get_environ()
+    environ[GENERATION_KEY] = generation
+    return Request(environ)
+
+
+STAFF = Caller(kind="staff", user_id="u1", tenant_id="t1", correlation_id="corr-1234")
+
+
+# -- identity's rules -----------------------------------------------------------------------
+
+
+def test_a_session_stands_only_for_an_active_account_at_its_current_generation():
+    def verdict(**overrides):
+        given = {
+            "account_found": True,
+            "account_active": True,
+            "current": 2,
+            "presented": 2,
+            "ended_because": "roles_changed",
+        }
+        return rules.void_because(**{**given, **overrides})
+
+    assert verdict() is None
+    assert verdict(account_found=False) == rules.NO_ACCOUNT
+    assert verdict(account_active=False) == rules.INACTIVE
+    assert verdict(presented=1) == rules.ENDED_BECAUSE["roles_changed"]
+    assert verdict(presented=1, ended_because="password_reset").startswith("Your password")
+    assert verdict(presented=1, ended_because="") == rules.ENDED
+
+
+def test_a_cbo_status_comes_from_identitys_projection():
+    assert rules.cbo_status(tenant_id=None, projected=None) is None  # the operator
+    assert rules.cbo_status(tenant_id="t1", projected="active") == "approved"
+    assert rules.cbo_status(tenant_id="t1", projected="suspended") == "suspended"
+    assert rules.cbo_status(tenant_id="t1", projected=None) == "unknown"
+
+
+# -- the gateway's check ----------------------------------------------------------------------
+
+
+def test_an_answer_is_cached_per_account_and_generation_for_the_ttl():
+    clock, identity = Clock(), FakeIdentity()
+    check = SessionCheck(ttl=2.0, clock=clock)
+    for _ in range(5):
+        check(signed_in_request(), STAFF, identity)
+    assert identity.calls == [("identity", "session_status", {"generation": 0})]
+    check(signed_in_request(generation=1), STAFF, identity)  # a newer token: asked again
+    assert len(identity.calls) == 2
+    clock.now += 2.5
+    check(signed_in_request(), STAFF, identity)
+    assert len(identity.calls) == 3
+
+
+def test_requests_that_miss_the_cache_together_share_one_call():
+    release = Event()
+
+    class SlowIdentity(FakeIdentity):
+        def call(self, service, method, **kwargs):
+            self.calls.append((service, method, kwargs))
+            release.wait()
+            if self.error is not None:
+                raise self.error
+            return self.answer
+
+    for error in (None, ServiceUnavailable("The identity service did not answer.")):
+        identity, check = SlowIdentity(error=error), SessionCheck(ttl=2.0)
+        checks = [eventlet.spawn(check, signed_in_request(), STAFF, identity) for _ in range(5)]
+        eventlet.sleep(0)  # let every request reach the check
+        release.send()
+        outcomes = []
+        for waiting in checks:
+            try:
+                outcomes.append(waiting.wait())
+            except ServiceUnavailable:
+                outcomes.append("503")
+        assert len(identity.calls) == 1
+        assert outcomes == ([None] * 5 if error is None else ["503"] * 5)
+        release.reset()
+
+
+def test_an_ended_session_is_refused_with_identitys_reason():
+    identity = FakeIdentity({"valid": False, "message": "Your roles changed.", "cbo_status": None})
+    with pytest.raises(Unauthenticated, match="Your roles changed."):
+        SessionCheck(ttl=2.0)(signed_in_request(), STAFF, identity)
+
+
+@pytest.mark.parametrize("status", ["suspended", "unknown"])
+def test_a_cbo_that_is_not_approved_may_read_but_not_write(status):
+    identity = FakeIdentity({"valid": True, "message": None, "cbo_status": status})
+    check = SessionCheck(ttl=2.0)
+    for method in ("GET", "HEAD", "OPTIONS"):
+        check(signed_in_request(method), STAFF, identity)
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        with pytest.raises(Forbidden, match=f"Your CBO is {status}"):
+            check(signed_in_request(method), STAFF, identity)
+
+
+def test_the_operator_and_an_approved_cbo_may_write():
+    check = SessionCheck(ttl=2.0)
+    check(signed_in_request("POST"), STAFF, FakeIdentity())
+    operator = Caller(kind="operator", user_id="op", correlation_id="corr-1234")
+    check(signed_in_request("POST"), operator, FakeIdentity({**STANDS, "cbo_status": None}))
+
+
+def test_a_request_without_a_token_is_not_checked():
+    identity = FakeIdentity()
+    request = Request(EnvironBuilder(method="POST", path="/api/v1/auth/token").get_environ())
+    SessionCheck(ttl=2.0)(request, Caller(correlation_id="corr-1234"), identity)
+    assert identity.calls == []
+
+
+def test_when_identity_does_not_answer_the_request_fails_closed():
+    identity = FakeIdentity(error=ServiceUnavailable("The identity service is not running."))
+    with pytest.raises(ServiceUnavailable, match="cannot be checked"):
+        SessionCheck(ttl=2.0)(signed_in_request(), STAFF, identity)
+
+
+def test_the_cache_is_bounded_and_drops_the_least_recently_used():
+    identity = FakeIdentity()
+    check = SessionCheck(ttl=60.0, size=3)
+    callers = [Caller(kind="staff", user_id=f"u{i}", tenant_id="t1") for i in range(4)]
+    for caller in callers[:3]:
+        check(signed_in_request(), caller, identity)
+    check(signed_in_request(), callers[0], identity)  # used again: now the most recent
+    check(signed_in_request(), callers[3], identity)  # pushes out u1
+    assert len(check._answers) == 3 and len(identity.calls) == 4
+    check(signed_in_request(), callers[0], identity)
+    assert len(identity.calls) == 4
+    check(signed_in_request(), callers[1], identity)
+    assert len(identity.calls) == 5
+
+
+def test_the_api_checks_the_session_before_dispatching():
+    identity = FakeIdentity({"valid": True, "message": None, "cbo_status": "suspended"})
+    api = Api(session_check=SessionCheck(ttl=2.0))
+    refused = api.handle(signed_in_request("POST", "/api/v1/staff"), STAFF, identity)
+    assert refused.status_code == 403
+    assert "suspended" in json.loads(refused.get_data())["error"]["message"]
+    assert [c[1] for c in identity.calls] == ["session_status"]  # register_staff never called
+    assert api.handle(signed_in_request("GET", "/api/v1/me"), STAFF, identity).status_code == 200
+
+
+def test_the_entrypoint_hands_the_tokens_generation_to_the_check():
+    def request_with(claims: dict) -> Request:
+        token, _ = issue(
+            SECRET,
+            token_type=ACCESS,
+            subject="u1",
+            lifetime=timedelta(minutes=5),
+            claims={"tid": "t1", "kind": "staff", "roles": [], "perms": [], **claims},
+        )
+        headers = [("Authorization", f"Bearer {token}")]
+        return Request(EnvironBuilder(headers=headers).get_environ())
+
+    request = request_with({SESSION_CLAIM: 3})
+    caller_from_request(request, SECRET, "corr-1")
+    assert request.environ[GENERATION_KEY] == 3
+    older = request_with({})  # issued before generations existed
+    caller_from_request(older, SECRET, "corr-1")
+    assert older.environ[GENERATION_KEY] == 0
+    for bad in (-1, "2", 1.5, True):
+        with pytest.raises(Unauthenticated):
+            caller_from_request(request_with({SESSION_CLAIM: bad}), SECRET, "corr-1")
