@@ -1,15 +1,15 @@
 """sessions: each account's session generation (tokens issued under an older one are void)
 
-Revision ID: identity_0201
-Revises: identity_0003
+Revision ID: identity_0005
+Revises: identity_0004
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "identity_0201"
-down_revision = "identity_0003"
+revision = "identity_0005"
+down_revision = "identity_0004"
 branch_labels = None
 depends_on = None
 
