@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from chassis.config import Settings
 from chassis.db import UnitOfWork, make_engine
-from services.identity import domain
+from services.identity.accounts import domain
 
 
 def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from services.identity.jobseeker_routes import ROUTES
+from services.identity.jobseekers.routes import ROUTES
 from tests.e2e.tokens import mint_token, staff_token
 from tests.jobseeker_csv import bad_rows, people_csv
 from tests.waiting import wait_for

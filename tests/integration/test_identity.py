@@ -15,8 +15,9 @@ from chassis.errors import Locked, Unauthenticated, ValidationFailed
 from chassis.tables import outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
-from services.identity import domain, tenants
+from services.identity.accounts import domain
 from services.identity.service import IdentityService
+from services.identity.tenants import domain as tenants
 
 PASSWORD = "correct horse battery staple"
 

@@ -21,9 +21,11 @@ from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticate
 from chassis.tables import dead_letters, outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
-from services.identity import domain, invitations, tenants
-from services.identity.models import Account, AuditEntry, Invitation
+from services.identity.accounts import domain, invitations
+from services.identity.accounts.models import Account, Invitation
+from services.identity.audit.models import AuditEntry
 from services.identity.service import IdentityService
+from services.identity.tenants import domain as tenants
 from tests.smtp import body_of, free_port, link_token
 from tests.waiting import wait_for
 

@@ -31,10 +31,12 @@ from chassis.errors import (
 )
 from chassis.tables import outbox
 from deploy.migrate import migrate
-from services.identity import jobseeker_import
-from services.identity.jobseeker_models import JobseekerImport, JobseekerProfile
-from services.identity.models import Account, Invitation, SourceRef, Tenant
+from services.identity.accounts.models import Account, Invitation
+from services.identity.jobseeker_imports import domain as jobseeker_import
+from services.identity.jobseeker_imports.models import JobseekerImport
+from services.identity.jobseekers.models import JobseekerProfile
 from services.identity.service import IdentityService
+from services.identity.tenants.models import SourceRef, Tenant
 from tests import jobseeker_csv
 from tests.jobseeker_csv import bad_rows, people_csv
 from tests.waiting import wait_for

@@ -15,10 +15,12 @@ from chassis.audit import audit
 from chassis.context import CLIENT, STAFF, Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
-from services.identity import domain, invitations, roles, tenants
-from services.identity.models import Account
-
-OWNER = "owner"
+from services.identity.accounts import domain as accounts
+from services.identity.accounts import invitations
+from services.identity.accounts.models import Account
+from services.identity.staff import roles, rules
+from services.identity.staff.rules import OWNER
+from services.identity.tenants import domain as tenants
 
 
 def view(account: Account) -> dict[str, Any]:
@@ -59,15 +61,15 @@ def _member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str) -> A
 
 
 def _check_can_manage(uow: UnitOfWork, caller: Caller, account: Account) -> None:
-    held = roles.permissions_of_roles(account.roles, roles.staff_roles(uow, account.tenant_id))
-    roles.check_holds(
+    held = rules.permissions_of_roles(account.roles, roles.staff_roles(uow, account.tenant_id))
+    rules.check_holds(
         caller, held, "You cannot change an account that holds permissions you do not hold"
     )
 
 
 def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
     """Refuse a change that would leave the CBO without an active owner."""
-    if OWNER not in account.roles or account.status != domain.ACTIVE:
+    if OWNER not in account.roles or account.status != accounts.ACTIVE:
         return
     others = uow.session.execute(
         select(func.count())
@@ -75,7 +77,7 @@ def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
         .where(
             Account.tenant_id == account.tenant_id,
             Account.kind == STAFF,
-            Account.status == domain.ACTIVE,
+            Account.status == accounts.ACTIVE,
             Account.roles.any(OWNER),
             Account.id != account.id,
         )
@@ -100,9 +102,9 @@ def create_owner(
 ) -> Account | None:
     """The CBO's first senior user, invited to set a password; None if it exists already
     (tenant.approved delivered again, or the CBO approved again after a change)."""
-    if domain.find_account(uow, email=email, tenant_id=tenant_id) is not None:
+    if accounts.find_account(uow, email=email, tenant_id=tenant_id) is not None:
         return None
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=email,
         kind=STAFF,
@@ -127,7 +129,7 @@ def register_staff(
     roles_given: list[str],
 ) -> dict:
     roles.check_roles(uow, caller, tenant_id, roles_given)
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=email,
         kind=STAFF,
@@ -231,12 +233,12 @@ def deactivate(
     if account.id == caller.user_id:
         raise Conflict("You cannot deactivate your own account.")
     _check_can_manage(uow, caller, account)
-    if account.status == domain.DEACTIVATED:
+    if account.status == accounts.DEACTIVATED:
         return view(account)
     _keep_an_owner(uow, account)
     before = _audit_view(account)
-    account.status = domain.DEACTIVATED
-    domain.end_sessions(uow, account_ids=[account.id])
+    account.status = accounts.DEACTIVATED
+    accounts.end_sessions(uow, account_ids=[account.id])
     return _status_changed(uow, caller, account, "deactivated", before, tenant_id=tenant_id)
 
 
@@ -246,10 +248,10 @@ def reactivate(
     """A deactivated account can sign in again (or, never activated, accept its invitation)."""
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
     _check_can_manage(uow, caller, account)
-    if account.status != domain.DEACTIVATED:
+    if account.status != accounts.DEACTIVATED:
         return view(account)
     before = _audit_view(account)
-    account.status = domain.ACTIVE if account.password_hash else domain.INVITED
+    account.status = accounts.ACTIVE if account.password_hash else accounts.INVITED
     return _status_changed(uow, caller, account, "reactivated", before, tenant_id=tenant_id)
 
 
@@ -257,7 +259,7 @@ def resend_invitation(
     uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
 ) -> dict:
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
-    if account.status != domain.INVITED:
+    if account.status != accounts.INVITED:
         raise Conflict("Only an account that is still invited can be invited again.")
     invitations.invite(uow, account=account, tenant_name=_tenant_name(uow, tenant_id))
     audit(
@@ -291,7 +293,7 @@ def create_client_user(
         raise NotFound("There is no such client in your CBO.")
     if not client.active:
         raise Conflict("This client is inactive; make it active first.")
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=email,
         kind=CLIENT,

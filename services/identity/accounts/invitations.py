@@ -20,8 +20,11 @@ from sqlalchemy import func, select, text, update
 from chassis.db import UnitOfWork
 from chassis.errors import Forbidden, ValidationFailed
 from chassis.mail import Email, Mailer
-from services.identity import domain, tenants
-from services.identity.models import Account, Invitation, Tenant, new_id
+from services.identity.accounts import domain as accounts
+from services.identity.accounts.models import Account, Invitation
+from services.identity.base import new_id
+from services.identity.tenants import domain as tenants
+from services.identity.tenants.models import Tenant
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"
@@ -115,8 +118,10 @@ def request_password_reset(
     tenant = tenants.tenant_by_slug(uow, slug) if slug else None
     if slug and (tenant is None or tenant.status != tenants.ACTIVE):
         return
-    account = domain.find_account(uow, email=email, tenant_id=tenant.tenant_id if tenant else None)
-    if account is None or account.status == domain.DEACTIVATED:
+    account = accounts.find_account(
+        uow, email=email, tenant_id=tenant.tenant_id if tenant else None
+    )
+    if account is None or account.status == accounts.DEACTIVATED:
         return
     recent = uow.session.execute(
         select(func.count()).where(
@@ -127,7 +132,7 @@ def request_password_reset(
     if recent >= MAX_RESETS_PER_HOUR:
         return
     tenant_name = tenant.name if tenant else None
-    if account.status == domain.INVITED:
+    if account.status == accounts.INVITED:
         invite(uow, account=account, tenant_name=tenant_name)
         return
     invitation = Invitation(
@@ -199,7 +204,7 @@ def send_link(
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
         return False
     account = uow.session.get(Account, invitation.account_id)
-    if account is None or account.status == domain.DEACTIVATED:
+    if account is None or account.status == accounts.DEACTIVATED:
         return False
     if not tenants.is_active(uow, account.tenant_id):
         # The link could not be used; once reinstated, a reset request sends a fresh one.
@@ -234,10 +239,10 @@ def _redeem(uow: UnitOfWork, token: str, purpose: str, now: datetime) -> Account
     ):
         raise ValidationFailed(fields={"token": [BAD_LINK]})
     account = uow.session.get(Account, invitation.account_id, with_for_update=True)
-    if account is None or account.status == domain.DEACTIVATED:
+    if account is None or account.status == accounts.DEACTIVATED:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
     if not tenants.is_active(uow, account.tenant_id):
-        raise Forbidden(domain.SUSPENDED_CBO)
+        raise Forbidden(accounts.SUSPENDED_CBO)
     uow.session.execute(
         update(Invitation)
         .where(
@@ -255,16 +260,16 @@ def accept_invitation(
     *,
     token: str,
     password: str,
-    settings: domain.TokenSettings,
+    settings: accounts.TokenSettings,
     now: datetime | None = None,
 ) -> dict:
     """Set the first password and activate the account; returns a token pair (signed in)."""
     now = now or datetime.now(UTC)
     account = _redeem(uow, token, INVITATION, now)
-    if account.status != domain.INVITED:
+    if account.status != accounts.INVITED:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
-    account.password_hash = domain.hash_password(password)
-    account.status = domain.ACTIVE
+    account.password_hash = accounts.hash_password(password)
+    account.status = accounts.ACTIVE
     account.failed_sign_ins = 0
     account.locked_until = None
     uow.emit(
@@ -272,7 +277,7 @@ def accept_invitation(
         {"account_id": account.id, "kind": account.kind},
         tenant_id=account.tenant_id,
     )
-    return domain._token_pair(uow, account, settings, now)
+    return accounts._token_pair(uow, account, settings, now)
 
 
 def confirm_password_reset(
@@ -281,10 +286,10 @@ def confirm_password_reset(
     """Set a new password from a reset link; unlocks the account and ends its sessions."""
     now = now or datetime.now(UTC)
     account = _redeem(uow, token, PASSWORD_RESET, now)
-    if account.status != domain.ACTIVE:
+    if account.status != accounts.ACTIVE:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
-    account.password_hash = domain.hash_password(password)
+    account.password_hash = accounts.hash_password(password)
     account.failed_sign_ins = 0
     account.locked_until = None
-    domain.end_sessions(uow, account_ids=[account.id])
+    accounts.end_sessions(uow, account_ids=[account.id])
     uow.emit("account.password_changed", {"account_id": account.id}, tenant_id=account.tenant_id)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from services.identity.models import AuditEntry
+from services.identity.audit.models import AuditEntry
 
 
 def record(uow: UnitOfWork, event: Event) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from chassis.db import UnitOfWork
-from services.identity.models import ClientRef, SourceRef, Tenant
+from services.identity.tenants.models import ClientRef, SourceRef, Tenant
 
 ACTIVE = "active"
 SUSPENDED = "suspended"

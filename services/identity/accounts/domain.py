@@ -1,8 +1,5 @@
-"""Identity's domain: accounts, passwords and tokens. Plain functions over a unit of work.
-
-Staff and client users (staff.py), custom roles (roles.py), invitations and password resets
-(invitations.py), the CBO projections (tenants.py) and the audit trail (audit_trail.py) live
-beside this module.
+"""The accounts area's domain: accounts, passwords, sign-in, tokens and sessions. Plain functions
+over a unit of work; the emailed links (invitations, password resets) are in invitations.py.
 """
 
 from __future__ import annotations
@@ -16,20 +13,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chassis.context import OPERATOR, Caller
-from chassis.contracts.permissions import permissions_for
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed
 from chassis.tokens import ACCESS, REFRESH, issue, verify
-from services.identity import roles as custom_roles
-from services.identity import tenants
-from services.identity.models import Account, RefreshToken
+from services.identity.accounts import rules
+from services.identity.accounts.models import Account, RefreshToken
+from services.identity.staff import roles as custom_roles
+from services.identity.tenants import domain as tenants
 
 MAX_FAILED_SIGN_INS = 5
 LOCK_MINUTES = 15
 
-ACTIVE = "active"
-INVITED = "invited"
-DEACTIVATED = "deactivated"
+ACTIVE = rules.ACTIVE
+INVITED = rules.INVITED
+DEACTIVATED = rules.DEACTIVATED
 
 WRONG_CREDENTIALS = "The email or password is not right."
 SUSPENDED_CBO = "This CBO is suspended: its users cannot sign in."
@@ -124,11 +121,7 @@ def ensure_operator(uow: UnitOfWork, *, email: str, password: str, display_name:
 def permissions_of(uow: UnitOfWork, account: Account) -> frozenset[str]:
     """What an account may do: its built-in roles plus its CBO's custom roles."""
     custom = custom_roles.custom_roles_of(uow, account.tenant_id) if account.tenant_id else {}
-    found = permissions_for(account.roles, custom)
-    if account.kind != OPERATOR:
-        # Whatever the roles say, the platform's own powers never reach a CBO's people.
-        found = frozenset(p for p in found if not p.startswith("platform."))
-    return found
+    return rules.account_permissions(account.kind, account.roles, custom)
 
 
 def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
