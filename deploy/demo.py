@@ -743,7 +743,7 @@ class Demo:
             step(f"{slug}: custom role '{role['name']}': {', '.join(role['permissions'])}")
 
         name, email = spec["staff"]
-        staff = self.call("GET", "/api/v1/staff", owner, params={"limit": 200})["items"]
+        staff = self.call("GET", "/api/v1/staff", owner, params={"per_page": 200})["items"]
         invited_since = None
         if not any(member["email"].lower() == email for member in staff):
             invited_since = self.mail.mark()

@@ -137,6 +137,15 @@ def test_staff_with_a_custom_role_and_the_audit_trail(api, smtp, cbo):
 
     listed = api("GET", "/api/v1/staff?status=active", cbo.owner).json()
     assert {s["email"] for s in listed["items"]} >= {cbo.owner_email, email}
+    # Lists page with page, per_page and total, and sort with sort=[-]<field>.
+    page = api("GET", "/api/v1/staff?status=active&per_page=1&page=2&sort=-email", cbo.owner).json()
+    assert (page["page"], page["per_page"], page["total"]) == (2, 1, listed["total"])
+    assert [m["email"] for m in page["items"]] == sorted(
+        (m["email"] for m in listed["items"]), key=str.lower, reverse=True
+    )[1:2]
+    old_style = api("GET", "/api/v1/staff?limit=5&sort=password", cbo.owner)
+    assert old_style.status_code == 422
+    assert set(old_style.json()["error"]["fields"]) == {"limit", "sort"}
     changed = api(
         "PUT", f"/api/v1/staff/{ivy_id}/roles", cbo.owner, json={"roles": ["intake", "viewer"]}
     )
@@ -290,7 +299,7 @@ def test_another_cbo_sees_nothing(api, smtp, operator_token, cbo):
     theirs = api("GET", "/api/v1/staff", other.owner).json()["items"]
     assert [m["email"] for m in theirs] == [other.owner_email]
     own_ids = {m["id"] for m in own} | {cbo.tenant_id}
-    their_trail = api("GET", "/api/v1/audit?limit=200", other.owner).json()["items"]
+    their_trail = api("GET", "/api/v1/audit?per_page=200", other.owner).json()["items"]
     assert not [e for e in their_trail if e["entity_id"] in own_ids]
     assert "intake" not in {r["name"] for r in api("GET", "/api/v1/roles", other.owner).json()}
     assert (

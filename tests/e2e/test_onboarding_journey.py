@@ -504,7 +504,7 @@ def snapshot(api, operator_token: str, a: CboA) -> dict[str, object]:
             "/api/v1/cbo/mous",
             f"/api/v1/cbo/mous/{ids['mou_id']}/document",
             "/api/v1/cbo/licences",
-            "/api/v1/staff?limit=200",
+            "/api/v1/staff?per_page=200",
             f"/api/v1/staff/{ids['account_id']}",
             "/api/v1/roles",
             "/api/v1/clients?per_page=200",
@@ -574,7 +574,7 @@ def test_another_cbos_token_gets_no_data_from_any_endpoint(api, smtp, operator_t
     # Nothing of A changed, and none of B's people is in A's audit trail.
     assert snapshot(api, operator_token, cbo_a) == before
     birch_ids = {user_id_of(api, token) for token in birch_people.values()}
-    trail = api("GET", "/api/v1/audit?limit=200", cbo_a.owner).json()["items"]
+    trail = api("GET", "/api/v1/audit?per_page=200", cbo_a.owner).json()["items"]
     assert trail and not [e for e in trail if e["actor_id"] in birch_ids]
 
 

@@ -345,7 +345,19 @@ def test_owner_registers_staff_gives_custom_roles_and_deactivates(identity):
 
     page = identity.call("list_staff", owner, query={"role": "payroller"})
     assert page["total"] == 1 and page["items"][0]["email"] == ana
-    assert identity.call("list_staff", owner, query={})["total"] == 2
+    everyone = identity.call("list_staff", owner, query={})
+    assert (everyone["total"], everyone["page"], everyone["per_page"]) == (2, 1, 50)
+    by_email = [
+        m["email"] for m in identity.call("list_staff", owner, query={"sort": "email"})["items"]
+    ]
+    assert by_email == sorted(by_email, key=str.lower)
+    backwards = identity.call("list_staff", owner, query={"sort": "-email"})["items"]
+    assert [m["email"] for m in backwards] == by_email[::-1]
+    one = identity.call("list_staff", owner, query={"per_page": 1, "page": 2, "sort": "email"})
+    assert [m["email"] for m in one["items"]] == by_email[1:] and one["total"] == 2
+    with pytest.raises(ValidationFailed) as bad_sort:
+        identity.call("list_staff", owner, query={"sort": "password_hash", "limit": 5})
+    assert set(bad_sort.value.fields) == {"sort", "limit"}
 
     ana_session = identity.sign_in("staffed", ana)
     gone = identity.call("deactivate_staff", owner, account_id=ana_id)
@@ -375,16 +387,21 @@ def test_owner_registers_staff_gives_custom_roles_and_deactivates(identity):
     assert roles_changed["actor_id"] == owner_id
     wait_for(lambda: identity.audit(owner, entity_type="role")["total"] == 2, what="role audit")
     assert identity.audit(owner, action="role.updated")["total"] == 1
-    paged = identity.audit(owner, limit=2, offset=1)
-    assert len(paged["items"]) == 2 and paged["total"] >= 6
+    first, second = (identity.audit(owner, per_page=2, page=n) for n in (1, 2))
+    assert (second["page"], second["per_page"], len(second["items"])) == (2, 2, 2)
+    assert second["total"] == first["total"] >= 6
+    newest_first = [e["id"] for e in first["items"] + second["items"]]
+    assert len(set(newest_first)) == 4
+    oldest_first = identity.audit(owner, sort="occurred_at", per_page=200)["items"]
+    assert [e["id"] for e in oldest_first][::-1][:4] == newest_first
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert identity.audit(owner, **{"from": future})["total"] == 0
     with pytest.raises(ValidationFailed) as bad:
-        identity.audit(owner, **{"from": "yesterday", "limit": 0})
-    assert set(bad.value.fields) == {"from", "limit"}
+        identity.audit(owner, **{"from": "yesterday", "per_page": 0, "sort": "actor_id"})
+    assert set(bad.value.fields) == {"from", "per_page", "sort"}
     with pytest.raises(ValidationFailed) as huge:  # beyond what the database can page to
-        identity.audit(owner, offset=10**20)
-    assert set(huge.value.fields) == {"offset"}
+        identity.audit(owner, page=10**20)
+    assert set(huge.value.fields) == {"page"}
 
 
 def test_the_audit_trail_keeps_other_services_entries(identity):
@@ -566,8 +583,11 @@ def test_staff_create_client_users_who_sign_in_with_their_client(identity):
     me = identity.call("whoami", tokens["access_token"])
     assert me["client_id"] == client_id
 
-    page = identity.call("list_client_users", owner, client_id=client_id, query={})
+    page = identity.call(
+        "list_client_users", owner, client_id=client_id, query={"sort": "-display_name"}
+    )
     assert [u["email"] for u in page["items"]] == ["kim@city.example.org"]
+    assert (page["total"], page["page"], page["per_page"]) == (1, 1, 50)
     identity.call("deactivate_client_user", owner, client_id=client_id, account_id=user["id"])
     with pytest.raises(Unauthenticated):
         identity.sign_in("clients", "kim@city.example.org")

@@ -107,7 +107,7 @@ def test_passwords_are_long_and_slugs_are_slugs():
 def test_audit_query_reads_times_and_refuses_an_empty_range():
     loaded = AuditQuerySchema().load({"from": "2026-11-01T00:00:00", "to": "2026-11-02T00:00:00Z"})
     assert loaded["since"] == datetime(2026, 11, 1, tzinfo=UTC)
-    assert loaded["limit"] == 50 and loaded["offset"] == 0
+    assert (loaded["page"], loaded["per_page"], loaded["sort"]) == (1, 50, "-occurred_at")
     with pytest.raises(ValidationError) as backwards:
         AuditQuerySchema().load({"from": "2026-11-02T00:00:00Z", "to": "2026-11-01T00:00:00Z"})
     assert set(backwards.value.messages) == {"to"}

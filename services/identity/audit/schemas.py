@@ -6,12 +6,13 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.identity.common import OffsetQuerySchema
+from chassis.paging import PageQuerySchema, page_of, sort_field
 
 # -- audit trail -----------------------------------------------------------------------------
 
 
-class AuditQuerySchema(OffsetQuerySchema):
+class AuditQuerySchema(PageQuerySchema):
+    sort = sort_field(("occurred_at",), "-occurred_at")
     actor_id = fields.String(validate=validate.Length(min=1, max=36))
     entity_type = fields.String(validate=validate.Length(min=1, max=100))
     entity_id = fields.String(validate=validate.Length(min=1, max=100))
@@ -46,8 +47,4 @@ class AuditEntrySchema(Schema):
     after = fields.Dict(allow_none=True)
 
 
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEntrySchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+AuditPageSchema = page_of(AuditEntrySchema, "AuditPage")

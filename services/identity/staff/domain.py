@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from chassis.audit import audit
 from chassis.context import CLIENT, STAFF, Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
+from chassis.paging import order_by, page_rows
 from services.identity.accounts import domain as accounts
 from services.identity.accounts import invitations
 from services.identity.accounts.models import Account
@@ -86,12 +87,18 @@ def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
         raise Conflict("A CBO needs at least one active owner; make somebody else owner first.")
 
 
-def _page(uow: UnitOfWork, query, limit: int, offset: int) -> dict:
-    total = uow.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    items = uow.session.execute(query.limit(limit).offset(offset)).scalars()
-    return {"items": [view(a) for a in items], "total": total, "limit": limit, "offset": offset}
+# The columns a list of people may be sorted by (see chassis.paging.sort_field).
+_SORTABLE = {
+    "created_at": Account.created_at,
+    "email": func.lower(Account.email),
+    "display_name": func.lower(Account.display_name),
+}
+
+
+def _page(uow: UnitOfWork, query: Select, *, sort: str, page: int, per_page: int) -> dict:
+    ordered = order_by(query, sort, _SORTABLE, Account.id)
+    found = page_rows(uow.session, ordered, page=page, per_page=per_page)
+    return {**found, "items": [view(a) for a in found["items"]]}
 
 
 # -- the owner --------------------------------------------------------------------------------
@@ -155,15 +162,16 @@ def list_staff(
     tenant_id: str,
     status: str | None = None,
     role: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    sort: str = "created_at",
+    page: int = 1,
+    per_page: int = 50,
 ) -> dict:
     query = select(Account).where(Account.tenant_id == tenant_id, Account.kind == STAFF)
     if status:
         query = query.where(Account.status == status)
     if role:
         query = query.where(Account.roles.any(role))
-    return _page(uow, query.order_by(Account.created_at, Account.id), limit, offset)
+    return _page(uow, query, sort=sort, page=page, per_page=per_page)
 
 
 def get_member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str = STAFF) -> dict:
@@ -315,20 +323,22 @@ def create_client_user(
 
 
 def list_client_users(
-    uow: UnitOfWork, *, tenant_id: str, client_id: str, limit: int = 50, offset: int = 0
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    client_id: str,
+    sort: str = "created_at",
+    page: int = 1,
+    per_page: int = 50,
 ) -> dict:
     if tenants.client_of(uow, tenant_id=tenant_id, client_id=client_id) is None:
         raise NotFound("There is no such client in your CBO.")
-    query = (
-        select(Account)
-        .where(
-            Account.tenant_id == tenant_id,
-            Account.kind == CLIENT,
-            Account.client_id == client_id,
-        )
-        .order_by(Account.created_at, Account.id)
+    query = select(Account).where(
+        Account.tenant_id == tenant_id,
+        Account.kind == CLIENT,
+        Account.client_id == client_id,
     )
-    return _page(uow, query, limit, offset)
+    return _page(uow, query, sort=sort, page=page, per_page=per_page)
 
 
 def client_user(uow: UnitOfWork, *, tenant_id: str, client_id: str, account_id: str) -> Account:

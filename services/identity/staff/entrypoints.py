@@ -7,12 +7,12 @@ from __future__ import annotations
 from chassis.context import CLIENT, Caller, requires
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from services.identity.common import OffsetQuerySchema
 from services.identity.staff import domain, roles
 from services.identity.staff.schemas import (
     AccountPageSchema,
     AccountViewSchema,
     ClientUserCreateSchema,
+    ClientUserQuerySchema,
     RoleCreateSchema,
     RoleUpdateSchema,
     RoleViewSchema,
@@ -134,7 +134,7 @@ class StaffEntrypoints:
     @rpc
     @requires("clients.read")
     def list_client_users(self, client_id: str, query: dict) -> dict:
-        paging = OffsetQuerySchema().load(query)
+        paging = ClientUserQuerySchema().load(query)
         page = domain.list_client_users(
             self.db, tenant_id=self.caller.require_tenant(), client_id=client_id, **paging
         )

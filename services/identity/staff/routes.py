@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chassis.routes import Route
-from services.identity.common import OffsetQuerySchema
 from services.identity.staff import schemas
 from services.identity.staff.entrypoints import StaffEntrypoints
 
@@ -119,7 +118,7 @@ ROUTES: tuple[Route, ...] = (
         StaffEntrypoints.list_client_users,
         "A client organisation's user accounts",
         CLIENT_USERS,
-        query=OffsetQuerySchema,
+        query=schemas.ClientUserQuerySchema,
         response=schemas.AccountPageSchema,
     ),
     Route(

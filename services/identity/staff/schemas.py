@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from chassis.contracts.permissions import CBO_PERMISSIONS
-from services.identity.common import OffsetQuerySchema
+from chassis.paging import PageQuerySchema, page_of, sort_field
 
 ROLE_NAME = validate.Regexp(
     r"^[a-z][a-z0-9_-]{1,49}$",
@@ -46,14 +46,17 @@ class AccountViewSchema(Schema):
     created_at = fields.String(allow_none=True, metadata={"format": "date-time"})
 
 
-class AccountPageSchema(Schema):
-    items = fields.List(fields.Nested(AccountViewSchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+AccountPageSchema = page_of(AccountViewSchema, "AccountPage")
+
+# The orders a list of people can be read in; the oldest first unless asked otherwise.
+ACCOUNT_SORTS = ("created_at", "email", "display_name")
 
 
-class StaffQuerySchema(OffsetQuerySchema):
+class ClientUserQuerySchema(PageQuerySchema):
+    sort = sort_field(ACCOUNT_SORTS, "created_at")
+
+
+class StaffQuerySchema(ClientUserQuerySchema):
     status = fields.String(validate=validate.OneOf(["invited", "active", "deactivated"]))
     role = fields.String(validate=validate.Length(min=1, max=50))
 
