@@ -28,8 +28,7 @@ def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:
                 )
             elif not domain.password_matches(existing.password_hash, password):
                 existing.password_hash = domain.hash_password(password)
-                existing.failed_sign_ins = 0
-                existing.locked_until = None
+                domain.clear_sign_in_failures(unit, existing)
             unit.commit()
             return existing is None
     finally:

@@ -4,6 +4,8 @@ staff with a custom role, creates a client user; password reset; a suspended CBO
 
 from __future__ import annotations
 
+import statistics
+import time
 import uuid
 
 import pytest
@@ -339,3 +341,38 @@ def test_a_suspended_cbos_people_are_refused(api, smtp, operator_token):
         lambda: sign_in(api, paused.slug, paused.owner_email).status_code == 200,
         what="sign-in allowed again",
     )
+
+
+def test_sign_in_tells_nobody_whether_an_email_has_an_account(api, smtp, cbo):
+    """Fault 6: a real account answered 423 after repeated failures where an unknown email kept
+    answering 401, and a wrong password took ~210 ms for a real account against ~23 ms."""
+    real = f"rita@{cbo.slug}.e2e.example.org"
+    made = api(
+        "POST",
+        "/api/v1/staff",
+        cbo.owner,
+        json={"email": real, "display_name": "Rita Real", "roles": ["viewer"]},
+    )
+    assert made.status_code == 201, made.text
+    accept_invitation(api, smtp, real)
+    unknown = f"nobody-{uuid.uuid4().hex[:6]}@{cbo.slug}.e2e.example.org"
+
+    def attempt(email: str) -> tuple[float, int, dict]:
+        started = time.perf_counter()
+        response = sign_in(api, cbo.slug, email, "not the password at all")
+        error = response.json()["error"]
+        return time.perf_counter() - started, response.status_code, error
+
+    # Alternate, so that both see the same load on the machine.
+    tries = [(attempt(real), attempt(unknown)) for _ in range(4)]
+    real_time = statistics.median(r[0] for r, _ in tries)
+    unknown_time = statistics.median(u[0] for _, u in tries)
+    assert max(real_time, unknown_time) / min(real_time, unknown_time) < 3, (
+        f"a wrong password took {real_time * 1000:.0f} ms for a real account and "
+        f"{unknown_time * 1000:.0f} ms for an unknown email"
+    )
+    assert {(r[1], str(r[2])) for r, _ in tries} == {(u[1], str(u[2])) for _, u in tries}
+    # The 5th failure locks both alike.
+    later = [(attempt(real), attempt(unknown)) for _ in range(3)]
+    assert [r[1] for r, _ in later] == [u[1] for _, u in later] == [401, 423, 423]
+    assert [r[2] for r, _ in later] == [u[2] for _, u in later]

@@ -2,7 +2,7 @@
 
 Identity issues real tokens at sign-in; these let a test act as a CBO's staff member (with
 any roles or an exact permission set) without creating the account first. The claims are the
-ones identity puts in its tokens (services/identity/domain.py `_token_pair`).
+ones identity puts in its tokens (services/identity/accounts/domain.py `issue_tokens`).
 """
 
 from __future__ import annotations

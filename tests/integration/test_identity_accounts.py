@@ -694,7 +694,6 @@ def test_invite_many_invites_thousands_in_bulk(clean):
                     "kind": "jobseeker",
                     "roles": ["jobseeker"],
                     "status": "invited",
-                    "failed_sign_ins": 0,
                 }
                 for i in range(count)
             ],

@@ -152,3 +152,47 @@ def test_settings_have_working_local_mail_defaults(monkeypatch):
     monkeypatch.setenv("WORKLB_PUBLIC_URL", "https://worklb.example.org/")
     assert Settings().public_url == "https://worklb.example.org"
     assert json.loads(Caller(client_id="c").to_json())["client_id"] == "c"
+
+
+def test_failed_sign_ins_are_counted_per_email_within_its_cbo_whoever_has_it():
+    assert account_rules.sign_in_key("t1", " Ana@Example.ORG ") == "t1:ana@example.org"
+    assert account_rules.sign_in_key(None, "op@x.org") == "-:op@x.org"
+    assert account_rules.sign_in_key("t1", "a@x.org") != account_rules.sign_in_key("t2", "a@x.org")
+
+
+def test_five_failures_within_the_window_lock_until_the_oldest_of_them_is_old_enough():
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    minutes = [timedelta(minutes=m) for m in (1, 2, 3, 4)]
+    four = [now - m for m in minutes]
+    assert account_rules.locked_until(four, now) is None
+    five = [*four, now - timedelta(minutes=10)]
+    assert account_rules.locked_until(five, now) == now + timedelta(minutes=5)
+    stale = [*four, now - timedelta(minutes=15)]  # one fell out of the window
+    assert account_rules.locked_until(stale, now) is None
+    assert account_rules.locked_until(five, now + timedelta(minutes=5)) is None
+
+
+def test_a_link_closes_the_open_links_that_do_the_same_and_opens_its_own_page():
+    assert account_rules.links_like("email_confirmation") == ("invitation", "email_confirmation")
+    assert account_rules.links_like("registration_notice") == (
+        "password_reset",
+        "registration_notice",
+    )
+    assert account_rules.link_page("invitation") == "accept-invitation"
+    assert account_rules.link_page("email_confirmation") == "confirm-email"
+    assert account_rules.link_page("registration_notice") == "reset-password"
+    assert account_rules.link_lifetime("registration_notice") == timedelta(hours=1)
+
+
+def test_a_registration_notice_tells_the_owner_and_carries_a_reset_link():
+    account = Account(email="ana@example.org", display_name="Ana")
+    link = "http://worklb.test/reset-password?token=T&cbo=harbor"
+    notice = invitations._compose(
+        Invitation(purpose=invitations.REGISTRATION_NOTICE), account, link, "Harbor CBO"
+    )
+    assert "tried to register" in notice.subject and "Harbor CBO" in notice.subject
+    assert link in notice.text and "already has an account" in notice.text
+    confirm = invitations._compose(
+        Invitation(purpose=invitations.EMAIL_CONFIRMATION), account, link, "Harbor CBO"
+    )
+    assert "Confirm your email" in confirm.subject and link in confirm.text

@@ -19,6 +19,7 @@ from services.identity.accounts.schemas import (
     AcceptedSchema,
     AcceptInvitationSchema,
     CboSignInSchema,
+    EmailConfirmationSchema,
     MeSchema,
     PasswordResetConfirmSchema,
     PasswordResetRequestSchema,
@@ -91,6 +92,13 @@ class AccountsEntrypoints:
     def accept_invitation(self, body: dict) -> dict:
         data = AcceptInvitationSchema().load(body)
         tokens = invitations.accept_invitation(self.db, settings=self._token_settings(), **data)
+        return TokenPairSchema().dump(tokens)
+
+    @rpc
+    @public
+    def confirm_email(self, body: dict) -> dict:
+        data = EmailConfirmationSchema().load(body)
+        tokens = invitations.confirm_email(self.db, settings=self._token_settings(), **data)
         return TokenPairSchema().dump(tokens)
 
     @rpc

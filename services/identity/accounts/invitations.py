@@ -1,9 +1,11 @@
-"""Invitations and password resets: single-use links sent by email.
+"""Links sent by email, each used once: invitations, email confirmations of self-registrations,
+password resets, and notices to the owner of an email somebody tried to register again.
 
-`invite` / `invite_many` record an invitation and emit `invitation.created`; a reset request
-emits `password_reset.requested`. Identity's handler for either event makes the random token,
-keeps only its SHA-256 and emails the link (`send_link`): the token never travels in an event
-or sits in a table, and a failed send is retried, then dead-lettered, never lost.
+Making a link records a row and emits `invitation.created` (a link that activates an account)
+or `password_reset.requested` (a link that sets a new password). Identity's handler for either
+event makes the random token, keeps only its SHA-256 and emails the link (`send_link`): the
+token never travels in an event or sits in a table, and a failed send is retried, then
+dead-lettered, never lost. What a link does and how long it lasts is in rules.py.
 """
 
 from __future__ import annotations
@@ -21,16 +23,20 @@ from chassis.db import UnitOfWork
 from chassis.errors import Forbidden, ValidationFailed
 from chassis.mail import Email, Mailer
 from services.identity.accounts import domain as accounts
+from services.identity.accounts import rules
 from services.identity.accounts.models import Account, Invitation
 from services.identity.base import new_id
 from services.identity.tenants import domain as tenants
 from services.identity.tenants.models import Tenant
 
-INVITATION = "invitation"
-PASSWORD_RESET = "password_reset"
-INVITATION_LIFETIME = timedelta(days=7)
-RESET_LIFETIME = timedelta(hours=1)
-# Reset requests per account per hour beyond which nothing more is sent (mail bombing).
+INVITATION = rules.INVITATION
+EMAIL_CONFIRMATION = rules.EMAIL_CONFIRMATION
+PASSWORD_RESET = rules.PASSWORD_RESET
+REGISTRATION_NOTICE = rules.REGISTRATION_NOTICE
+INVITATION_LIFETIME = rules.INVITATION_LIFETIME
+RESET_LIFETIME = rules.RESET_LIFETIME
+# Links per account per hour that anybody may cause (reset requests, registrations with an email
+# that has an account) beyond which nothing more is sent (mail bombing).
 MAX_RESETS_PER_HOUR = 5
 
 BAD_LINK = "This link is not valid, was already used or has expired; ask for a new one."
@@ -56,12 +62,12 @@ def invite(uow: UnitOfWork, *, account: Invitee, tenant_name: str | None) -> Non
 
 
 def invite_many(
-    uow: UnitOfWork, accounts: Iterable[Invitee], *, tenant_name: str | None = None
+    uow: UnitOfWork, invitees: Iterable[Invitee], *, tenant_name: str | None = None
 ) -> int:
     """Invite many people at once (a CSV import): bulk inserts, one event each so every email
     is retried on its own. Without `tenant_name`, each CBO's name comes from the projection.
     Returns how many were invited."""
-    people = list(accounts)
+    people = list(invitees)
     if not people:
         return 0
     names: dict[str | None, str | None] = {None: tenant_name}
@@ -107,13 +113,57 @@ def invite_many(
     return len(rows)
 
 
+def _new_link(
+    uow: UnitOfWork, account: Account, purpose: str, tenant_name: str | None, now: datetime
+) -> Invitation:
+    """One link of `purpose` for `account`; its handler makes the token and emails it."""
+    invitation = Invitation(
+        account_id=account.id,
+        tenant_id=account.tenant_id,
+        purpose=purpose,
+        expires_at=now + rules.link_lifetime(purpose),
+    )
+    uow.session.add(invitation)
+    uow.session.flush()
+    event = (
+        "invitation.created" if purpose in rules.ACTIVATION_LINKS else "password_reset.requested"
+    )
+    uow.emit(
+        event,
+        {"invitation_id": invitation.id, "account_id": account.id, "tenant_name": tenant_name},
+        tenant_id=account.tenant_id,
+    )
+    return invitation
+
+
+def _links_sent_lately(uow: UnitOfWork, account: Account, now: datetime) -> int:
+    return uow.session.execute(
+        select(func.count()).where(
+            Invitation.account_id == account.id,
+            Invitation.created_at > now - timedelta(hours=1),
+        )
+    ).scalar_one()
+
+
+def _remind(
+    uow: UnitOfWork, account: Account, purpose: str, tenant_name: str | None, now: datetime
+) -> None:
+    """A link anybody may cause to be sent (they give an email): nothing for a deactivated
+    account or beyond MAX_RESETS_PER_HOUR; an account still invited gets a fresh invitation
+    instead (its first one may have expired)."""
+    if account.status == accounts.DEACTIVATED:
+        return
+    if _links_sent_lately(uow, account, now) >= MAX_RESETS_PER_HOUR:
+        return
+    if account.status == accounts.INVITED:
+        purpose = INVITATION
+    _new_link(uow, account, purpose, tenant_name, now)
+
+
 def request_password_reset(
     uow: UnitOfWork, *, email: str, slug: str | None, now: datetime | None = None
 ) -> None:
-    """Email a reset link if the account exists; say nothing either way (no enumeration).
-
-    An account still invited gets a fresh invitation instead (its first one may have expired).
-    """
+    """Email a reset link if the account exists; say nothing either way (no enumeration)."""
     now = now or datetime.now(UTC)
     tenant = tenants.tenant_by_slug(uow, slug) if slug else None
     if slug and (tenant is None or tenant.status != tenants.ACTIVE):
@@ -121,33 +171,24 @@ def request_password_reset(
     account = accounts.find_account(
         uow, email=email, tenant_id=tenant.tenant_id if tenant else None
     )
-    if account is None or account.status == accounts.DEACTIVATED:
-        return
-    recent = uow.session.execute(
-        select(func.count()).where(
-            Invitation.account_id == account.id,
-            Invitation.created_at > now - timedelta(hours=1),
-        )
-    ).scalar_one()
-    if recent >= MAX_RESETS_PER_HOUR:
-        return
-    tenant_name = tenant.name if tenant else None
-    if account.status == accounts.INVITED:
-        invite(uow, account=account, tenant_name=tenant_name)
-        return
-    invitation = Invitation(
-        account_id=account.id,
-        tenant_id=account.tenant_id,
-        purpose=PASSWORD_RESET,
-        expires_at=now + RESET_LIFETIME,
-    )
-    uow.session.add(invitation)
-    uow.session.flush()
-    uow.emit(
-        "password_reset.requested",
-        {"invitation_id": invitation.id, "account_id": account.id, "tenant_name": tenant_name},
-        tenant_id=account.tenant_id,
-    )
+    if account is not None:
+        _remind(uow, account, PASSWORD_RESET, tenant.name if tenant else None, now)
+
+
+def ask_to_confirm_email(
+    uow: UnitOfWork, *, account: Account, tenant_name: str | None, now: datetime | None = None
+) -> None:
+    """Send a self-registered person the link that confirms their email (and activates the
+    account they registered, password and all)."""
+    _new_link(uow, account, EMAIL_CONFIRMATION, tenant_name, now or datetime.now(UTC))
+
+
+def tell_already_registered(
+    uow: UnitOfWork, *, account: Account, tenant_name: str | None, now: datetime | None = None
+) -> None:
+    """Somebody registered with an email that has an account: tell its owner, with a link to
+    set a new password in case it was them (the registration answers as for anybody else)."""
+    _remind(uow, account, REGISTRATION_NOTICE, tenant_name, now or datetime.now(UTC))
 
 
 # -- sending -------------------------------------------------------------------------------
@@ -161,8 +202,9 @@ def _link(public_url: str, page: str, token: str, slug: str | None) -> str:
 def _compose(invitation: Invitation, account: Account, link: str, tenant_name: str | None):
     who = account.display_name or account.email
     where = tenant_name or "WorkLB"
+    days = INVITATION_LIFETIME.days
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
     if invitation.purpose == INVITATION:
-        days = INVITATION_LIFETIME.days
         return Email(
             to=account.email,
             subject=f"You are invited to {where} on WorkLB",
@@ -173,7 +215,31 @@ def _compose(invitation: Invitation, account: Account, link: str, tenant_name: s
                 f"The link works once and expires in {days} days.\n"
             ),
         )
-    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    if invitation.purpose == EMAIL_CONFIRMATION:
+        return Email(
+            to=account.email,
+            subject=f"Confirm your email to finish registering with {where}",
+            text=(
+                f"Hello {who},\n\n"
+                f"Thank you for registering with {where} on WorkLB. Open this link to confirm "
+                f"your email; then you can sign in with the password you chose:\n\n{link}\n\n"
+                f"The link works once and expires in {days} days. If you did not register, "
+                "ignore this email: nothing happens without it.\n"
+            ),
+        )
+    if invitation.purpose == REGISTRATION_NOTICE:
+        return Email(
+            to=account.email,
+            subject=f"Somebody tried to register with your email at {where}",
+            text=(
+                f"Hello {who},\n\n"
+                f"Somebody tried to register at {where} on WorkLB with this email address, "
+                "which already has an account. If it was you, sign in with your password. If "
+                f"you have forgotten it, open this link to choose a new one:\n\n{link}\n\n"
+                f"The link works once and expires in {minutes} minutes. If it was not you, "
+                "ignore this email: your account stays as it is.\n"
+            ),
+        )
     return Email(
         to=account.email,
         subject=f"Reset your {where} password",
@@ -215,7 +281,7 @@ def send_link(
     # worker's transaction goes on (sent_at and the event's processed mark commit at its end).
     uow.session.commit()
     tenant = tenants.tenant_by_id(uow, account.tenant_id) if account.tenant_id else None
-    page = "accept-invitation" if invitation.purpose == INVITATION else "reset-password"
+    page = rules.link_page(invitation.purpose)
     link = _link(public_url, page, token, tenant.slug if tenant else None)
     mailer.send(_compose(invitation, account, link, tenant_name or (tenant and tenant.name)))
     invitation.sent_at = now
@@ -225,15 +291,15 @@ def send_link(
 # -- using a link ----------------------------------------------------------------------------
 
 
-def _redeem(uow: UnitOfWork, token: str, purpose: str, now: datetime) -> Account:
-    """The account a valid link belongs to; marks the link, and the account's other open
-    links of the same purpose, used."""
+def _redeem(uow: UnitOfWork, token: str, purposes: tuple[str, ...], now: datetime) -> Account:
+    """The account a valid link of one of `purposes` belongs to; marks the link, and the
+    account's other open links that do the same, used."""
     invitation = uow.session.execute(
         select(Invitation).where(Invitation.token_hash == hash_token(token)).with_for_update()
     ).scalar_one_or_none()
     if (
         invitation is None
-        or invitation.purpose != purpose
+        or invitation.purpose not in purposes
         or invitation.used_at is not None
         or invitation.expires_at <= now
     ):
@@ -247,12 +313,23 @@ def _redeem(uow: UnitOfWork, token: str, purpose: str, now: datetime) -> Account
         update(Invitation)
         .where(
             Invitation.account_id == account.id,
-            Invitation.purpose == purpose,
+            Invitation.purpose.in_(rules.links_like(invitation.purpose)),
             Invitation.used_at.is_(None),
         )
         .values(used_at=now)
     )
     return account
+
+
+def _activate(uow: UnitOfWork, account: Account, settings: accounts.TokenSettings, now: datetime):
+    account.status = accounts.ACTIVE
+    accounts.clear_sign_in_failures(uow, account)
+    uow.emit(
+        "account.activated",
+        {"account_id": account.id, "kind": account.kind},
+        tenant_id=account.tenant_id,
+    )
+    return accounts.issue_tokens(uow, account, settings, now)
 
 
 def accept_invitation(
@@ -265,19 +342,23 @@ def accept_invitation(
 ) -> dict:
     """Set the first password and activate the account; returns a token pair (signed in)."""
     now = now or datetime.now(UTC)
-    account = _redeem(uow, token, INVITATION, now)
+    account = _redeem(uow, token, (INVITATION,), now)
     if account.status != accounts.INVITED:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
     account.password_hash = accounts.hash_password(password)
-    account.status = accounts.ACTIVE
-    account.failed_sign_ins = 0
-    account.locked_until = None
-    uow.emit(
-        "account.activated",
-        {"account_id": account.id, "kind": account.kind},
-        tenant_id=account.tenant_id,
-    )
-    return accounts._token_pair(uow, account, settings, now)
+    return _activate(uow, account, settings, now)
+
+
+def confirm_email(
+    uow: UnitOfWork, *, token: str, settings: accounts.TokenSettings, now: datetime | None = None
+) -> dict:
+    """Activate a self-registered account from the link sent to its email, with the password
+    chosen when registering; returns a token pair (signed in)."""
+    now = now or datetime.now(UTC)
+    account = _redeem(uow, token, (EMAIL_CONFIRMATION,), now)
+    if account.status != accounts.INVITED or not account.password_hash:
+        raise ValidationFailed(fields={"token": [BAD_LINK]})
+    return _activate(uow, account, settings, now)
 
 
 def confirm_password_reset(
@@ -285,11 +366,10 @@ def confirm_password_reset(
 ) -> None:
     """Set a new password from a reset link; unlocks the account and ends its sessions."""
     now = now or datetime.now(UTC)
-    account = _redeem(uow, token, PASSWORD_RESET, now)
+    account = _redeem(uow, token, rules.RESET_LINKS, now)
     if account.status != accounts.ACTIVE:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
     account.password_hash = accounts.hash_password(password)
-    account.failed_sign_ins = 0
-    account.locked_until = None
+    accounts.clear_sign_in_failures(uow, account)
     accounts.end_sessions(uow, account_ids=[account.id])
     uow.emit("account.password_changed", {"account_id": account.id}, tenant_id=account.tenant_id)

@@ -1,10 +1,11 @@
-"""The accounts area's tables: accounts, their refresh tokens and their emailed links."""
+"""The accounts area's tables: accounts, their refresh tokens, their emailed links, and the
+attempts that count toward limits (failed sign-ins, reset requests)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, func, text
+from sqlalchemy import BigInteger, DateTime, Index, String, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,8 +28,6 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # The client organisation a client user books for (kind client only).
     client_id: Mapped[str | None] = mapped_column(String(36))
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -75,3 +74,24 @@ class Invitation(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Attempt(Base):
+    """One attempt that counts toward a limit: a failed sign-in (action "sign_in_failure", key
+    the email within its CBO, see rules.sign_in_key) or a password-reset request from a client
+    address ("password_reset", key the address). Kept by key, whether or not an account
+    exists, so that limits answer the same for everybody; old rows are deleted as new ones
+    come."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # Counted per action and key over a recent window; pruned by age.
+        Index("ix_attempts_action_key_at", "action", "key", "at"),
+        Index("ix_attempts_at", "at"),
+    )

@@ -78,6 +78,18 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
+        "/api/v1/auth/email-confirmation",
+        AccountsEntrypoints.confirm_email,
+        "Confirm a self-registration's email: the account becomes active",
+        TAG,
+        body=schemas.EmailConfirmationSchema,
+        response=schemas.TokenPairSchema,
+        auth=False,
+        description="The token comes from the link emailed after self-registration; it works "
+        "once and expires after 7 days. Answers a token pair: the person is signed in.",
+    ),
+    Route(
+        "POST",
         "/api/v1/auth/password-reset",
         AccountsEntrypoints.request_password_reset,
         "Ask for a password reset link by email",

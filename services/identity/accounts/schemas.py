@@ -99,6 +99,10 @@ class PasswordResetConfirmSchema(AcceptInvitationSchema):
     pass
 
 
+class EmailConfirmationSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=20, max=200))
+
+
 class AcceptedSchema(Schema):
     status = fields.String(required=True, metadata={"example": "accepted"})
     message = fields.String(required=True)

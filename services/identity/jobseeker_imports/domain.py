@@ -402,7 +402,6 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
                     "roles": [JOBSEEKER_ROLE],
                     "status": "invited",
                     "password_hash": None,
-                    "failed_sign_ins": 0,
                 }
                 for o in outcomes
             ],

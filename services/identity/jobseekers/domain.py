@@ -248,11 +248,13 @@ def register(
     tenant_id: str,
     data: dict[str, Any],
     channel: str,
-    password: str | None = None,
+    password_hash: str | None = None,
 ) -> Jobseeker:
-    """A new job seeker: an account (active with a password, else invited) and a profile.
+    """A new job seeker: an invited account and a profile. Emits jobseeker.registered.
 
-    Without a password the person is invited to set one. Emits jobseeker.registered."""
+    Registered by staff, the person is invited to set a password. Self-registered (with the
+    hash of the password they chose), they are asked to confirm their email, which activates
+    the account."""
     _check_source(uow, tenant_id, data.get("source_id"))
     account = accounts.create_account(
         uow,
@@ -261,8 +263,8 @@ def register(
         roles=[JOBSEEKER_ROLE],
         tenant_id=tenant_id,
         display_name=data["name"],
-        password=password,
     )
+    account.password_hash = password_hash
     profile = JobseekerProfile(
         account_id=account.id,
         tenant_id=tenant_id,
@@ -285,9 +287,12 @@ def register(
         tenant_id=tenant_id,
     )
     jobseeker = Jobseeker(account, profile)
-    if password is None:
-        tenant = tenants.tenant_by_id(uow, tenant_id)
-        invitations.invite(uow, account=account, tenant_name=tenant.name if tenant else None)
+    tenant = tenants.tenant_by_id(uow, tenant_id)
+    tenant_name = tenant.name if tenant else None
+    if password_hash is None:
+        invitations.invite(uow, account=account, tenant_name=tenant_name)
+    else:
+        invitations.ask_to_confirm_email(uow, account=account, tenant_name=tenant_name)
     if channel != "self":
         audit(
             uow,
@@ -301,17 +306,28 @@ def register(
     return jobseeker
 
 
-def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str, Any]) -> Jobseeker:
-    """Self-registration on a CBO's site: the CBO comes from its slug, never from the body."""
+def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str, Any]) -> None:
+    """Self-registration on a CBO's site: the CBO comes from its slug, never from the body.
+
+    It answers the same whether or not the email has an account in the CBO, and takes about
+    as long (the password is hashed either way), so nobody learns from it who is registered:
+    a new person is sent a link to confirm their email, and the owner of an email that has an
+    account is told by email instead, with a link to reset their password."""
     tenant = _active_tenant(uow, slug)
+    _check_source(uow, tenant.tenant_id, data.get("source_id"))
+    password_hash = accounts.hash_password(data["password"])
+    existing = accounts.find_account(uow, email=data["email"], tenant_id=tenant.tenant_id)
+    if existing is not None:
+        invitations.tell_already_registered(uow, account=existing, tenant_name=tenant.name)
+        return
     fields = {k: v for k, v in data.items() if k != "password"}
-    return register(
+    register(
         uow,
         caller,
         tenant_id=tenant.tenant_id,
         data=fields,
         channel="self",
-        password=data["password"],
+        password_hash=password_hash,
     )
 
 

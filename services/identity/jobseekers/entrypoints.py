@@ -16,6 +16,7 @@ from chassis.entrypoints import rpc
 from chassis.errors import Forbidden, Unauthenticated
 from chassis.schemas import ReasonSchema
 from chassis.uploads import read_upload
+from services.identity.accounts.schemas import AcceptedSchema
 from services.identity.jobseekers import domain
 from services.identity.jobseekers.schemas import (
     DocumentSchema,
@@ -32,6 +33,11 @@ from services.identity.jobseekers.schemas import (
 )
 
 READ_DOCUMENTS = ("jobseekers.read", "jobseekers.approve")
+REGISTRATION_ACCEPTED = {
+    "status": "accepted",
+    "message": "Thank you. We have sent you an email: open its link to confirm your address, "
+    "then sign in with your password.",
+}
 
 
 class JobseekersEntrypoints:
@@ -52,9 +58,11 @@ class JobseekersEntrypoints:
     @rpc
     @public
     def register_self(self, slug: str, body: dict) -> dict:
-        """Self-registration on a CBO's site (the gateway checks the site's origin)."""
+        """Self-registration on a CBO's site (the gateway checks the site's origin). The same
+        answer whether or not the email has an account (see domain.register_self)."""
         data = SelfRegistrationSchema().load(body)
-        return self._profile(domain.register_self(self.db, self.caller, slug=slug, data=data))
+        domain.register_self(self.db, self.caller, slug=slug, data=data)
+        return AcceptedSchema().dump(REGISTRATION_ACCEPTED)
 
     @rpc
     @requires("jobseekers.manage")

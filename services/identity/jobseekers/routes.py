@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chassis.routes import Route
 from chassis.schemas import ReasonSchema
+from services.identity.accounts.schemas import AcceptedSchema
 from services.identity.jobseekers import schemas as js
 from services.identity.jobseekers.entrypoints import JobseekersEntrypoints
 
@@ -20,13 +21,17 @@ ROUTES: tuple[Route, ...] = (
         "Register as a job seeker of a CBO (its site or login box)",
         TAG,
         body=js.SelfRegistrationSchema,
-        response=js.JobseekerSchema,
-        status=201,
+        response=AcceptedSchema,
+        status=202,
         auth=False,
         origin_checked=True,
         description="Public. The CBO comes from its slug in the path. Called from another "
-        "site, that site's origin must be one the CBO allows. The person can sign in at once; "
-        "they are offered no work until staff approve them.",
+        "site, that site's origin must be one the CBO allows. Always answers 202 (after the "
+        "input is checked), whether or not the email is already registered, so nobody learns "
+        "who is: a new person is emailed a link to confirm their address "
+        "(POST /api/v1/auth/email-confirmation) and can sign in after that; the owner of an "
+        "email already registered is emailed a notice with a password-reset link instead. "
+        "Job seekers are offered no work until staff approve them.",
     ),
     Route(
         "POST",

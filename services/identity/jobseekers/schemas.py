@@ -364,7 +364,11 @@ class JobseekerSchema(Schema):
     availability = fields.Nested(AvailabilityOutSchema, required=True)
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
     account_status = fields.String(
-        required=True, metadata={"description": "invited until the person sets a password."}
+        required=True,
+        metadata={
+            "description": "invited until the person sets a password (or, self-registered, "
+            "confirms their email)."
+        },
     )
     channel = fields.String(required=True, metadata={"enum": ["self", "staff", "import"]})
     job_types = fields.List(fields.String(), required=True)
