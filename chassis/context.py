@@ -45,6 +45,8 @@ class Caller:
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # A client user's client organisation: what they book for, and all they may see.
     client_id: str | None = None
+    # The address the request came from, as the gateway saw it (limits per address).
+    client_address: str | None = None
 
     @classmethod
     def system(cls, tenant_id: str | None = None, correlation_id: str | None = None) -> Caller:
@@ -96,6 +98,7 @@ class Caller:
             permissions=frozenset(data.get("permissions", ())),
             correlation_id=data.get("correlation_id") or uuid.uuid4().hex,
             client_id=data.get("client_id"),
+            client_address=data.get("client_address"),
         )
 
 

@@ -4,11 +4,14 @@ staff with a custom role, creates a client user; password reset; a suspended CBO
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 import uuid
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 
 from tests.smtp import body_of, link_token
 from tests.waiting import wait_for
@@ -376,3 +379,63 @@ def test_sign_in_tells_nobody_whether_an_email_has_an_account(api, smtp, cbo):
     later = [(attempt(real), attempt(unknown)) for _ in range(3)]
     assert [r[1] for r, _ in later] == [u[1] for _, u in later] == [401, 423, 423]
     assert [r[2] for r, _ in later] == [u[2] for _, u in later]
+
+
+def test_an_invitation_sent_again_leaves_only_the_newest_link_working(api, smtp, cbo):
+    """Fault 7: re-sending an invitation left the old link working."""
+    email = f"late-{uuid.uuid4().hex[:6]}@{cbo.slug}.e2e.example.org"
+    made = api(
+        "POST",
+        "/api/v1/staff",
+        cbo.owner,
+        json={"email": email, "display_name": "Lee Late", "roles": ["viewer"]},
+    )
+    assert made.status_code == 201, made.text
+    first = link_token(smtp.wait_for(email))
+    again = api("POST", f"/api/v1/staff/{made.json()['id']}/invitation", cbo.owner)
+    assert again.status_code == 200, again.text
+    second = link_token(smtp.wait_for(email, count=2))
+    old = api(
+        "POST", "/api/v1/auth/invitations/accept", json={"token": first, "password": PASSWORD}
+    )
+    assert old.status_code == 422 and "token" in old.json()["error"]["fields"]
+    new = api(
+        "POST", "/api/v1/auth/invitations/accept", json={"token": second, "password": PASSWORD}
+    )
+    assert new.status_code == 200, new.text
+
+
+class FromAddress(HTTPAdapter):
+    """Requests sent from another loopback address (Linux answers on all of 127.0.0.0/8)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def test_one_address_asks_for_only_so_many_password_resets(api, platform, cbo):
+    """Fault 7: password-reset requests were not limited per client address."""
+    address = f"127.0.{random.randint(1, 254)}.{random.randint(2, 254)}"
+    session = requests.Session()
+    session.mount("http://", FromAddress(address))
+
+    def ask(i: int) -> requests.Response:
+        body = {"email": f"someone{i}@{cbo.slug}.e2e.example.org", "slug": cbo.slug}
+        return session.post(f"{platform.url}/api/v1/auth/password-reset", json=body, timeout=30)
+
+    answers = [ask(i).status_code for i in range(10)]
+    assert answers == [202] * 10
+    refused = ask(10)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "too_many_requests"
+    # Another address is not held back by this one.
+    elsewhere = api(
+        "POST",
+        "/api/v1/auth/password-reset",
+        json={"email": f"someone@{cbo.slug}.e2e.example.org", "slug": cbo.slug},
+    )
+    assert elsewhere.status_code == 202

@@ -17,7 +17,15 @@ from chassis.context import Caller, context_data_for
 from chassis.contracts.events import build_envelope
 from chassis.db import UnitOfWork, make_engine
 from chassis.entrypoints import declare_topology
-from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed
+from chassis.errors import (
+    Conflict,
+    Forbidden,
+    Locked,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chassis.tables import dead_letters, outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
@@ -59,9 +67,9 @@ class Identity:
         self.engine = engine
         self.smtp = smtp
 
-    def caller(self, token: str | None) -> Caller:
+    def caller(self, token: str | None, address: str | None = None) -> Caller:
         if token is None:
-            return Caller()
+            return Caller(client_address=address)
         claims = verify(self.settings.jwt_secret, token, token_type=ACCESS)
         return Caller(
             kind=claims["kind"],
@@ -70,10 +78,11 @@ class Identity:
             roles=tuple(claims.get("roles", ())),
             permissions=frozenset(claims.get("perms", ())),
             client_id=claims.get("cid"),
+            client_address=address,
         )
 
-    def call(self, method: str, token: str | None = None, **kwargs):
-        context = context_data_for(self.caller(token), self.settings.context_secret)
+    def call(self, method: str, token: str | None = None, *, address: str | None = None, **kwargs):
+        context = context_data_for(self.caller(token, address), self.settings.context_secret)
         with ServiceRpcProxy("identity", self.config, context_data=context, timeout=30) as rpc:
             return getattr(rpc, method)(**kwargs)
 
@@ -250,6 +259,75 @@ def test_password_reset_by_email(identity):
             "confirm_password_reset",
             body={"token": link_token(identity.smtp.wait_for(owner)), "password": PASSWORD},
         )
+
+
+def test_an_invitation_sent_again_leaves_only_the_newest_link_working(identity):
+    """Fault 7: re-sending an invitation left the old link working."""
+    _, owner = identity.cbo_with_owner("again")
+    email = "late@again.example.org"
+    member = identity.call(
+        "register_staff", owner, body={"email": email, "display_name": "Late", "roles": ["viewer"]}
+    )
+    first = link_token(identity.smtp.wait_for(email))
+    identity.call("invite_staff_again", owner, account_id=member["id"])
+    second = link_token(identity.smtp.wait_for(email, count=2))
+    with pytest.raises(ValidationFailed) as old:
+        identity.call("accept_invitation", body={"token": first, "password": PASSWORD})
+    assert "token" in old.value.fields
+    assert identity.call("accept_invitation", body={"token": second, "password": PASSWORD})
+
+
+def test_a_second_reset_link_closes_the_first(identity):
+    identity.cbo_with_owner("twolinks")
+    owner = "owner@twolinks.example.org"
+    body = {"email": owner, "slug": "twolinks"}
+    identity.call("request_password_reset", body=body)
+    first = link_token(identity.smtp.wait_for(owner, count=2))  # the invitation came first
+    identity.call("request_password_reset", body=body)
+    second = link_token(identity.smtp.wait_for(owner, count=3))
+    with pytest.raises(ValidationFailed):
+        identity.call("confirm_password_reset", body={"token": first, "password": NEW_PASSWORD})
+    identity.call("confirm_password_reset", body={"token": second, "password": NEW_PASSWORD})
+    assert identity.sign_in("twolinks", owner, NEW_PASSWORD)
+
+
+def test_reset_emails_are_limited_per_account_and_requests_per_address(identity):
+    """Fault 7: five reset requests sent five emails in seconds."""
+    identity.cbo_with_owner("bombed")
+    owner = "owner@bombed.example.org"
+    body = {"email": owner, "slug": "bombed"}
+    answers = [identity.call("request_password_reset", body=body) for _ in range(5)]
+    assert all(a == answers[0] for a in answers)  # the same answer, sent or not
+    with identity.engine.connect() as conn:
+        links = (
+            conn.execute(
+                select(Invitation.purpose)
+                .join(Account, Account.id == Invitation.account_id)
+                .where(func.lower(Account.email) == owner)
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(links) == ["invitation"] + ["password_reset"] * invitations.MAX_RESETS_PER_HOUR
+
+    # One address asks at most MAX_RESET_REQUESTS_PER_ADDRESS times an hour, for anybody.
+    address = "203.0.113.9"
+    for i in range(invitations.MAX_RESET_REQUESTS_PER_ADDRESS):
+        identity.call(
+            "request_password_reset",
+            address=address,
+            body={"email": f"person{i}@bombed.example.org", "slug": "bombed"},
+        )
+    with pytest.raises(TooManyRequests):
+        identity.call(
+            "request_password_reset", address=address, body={"email": owner, "slug": "bombed"}
+        )
+    other = identity.call(
+        "request_password_reset",
+        address="203.0.113.10",
+        body={"email": "someone@bombed.example.org", "slug": "bombed"},
+    )
+    assert other == answers[0]
 
 
 def test_repeated_failures_lock_the_account_until_a_reset(identity):

@@ -196,3 +196,15 @@ def test_a_registration_notice_tells_the_owner_and_carries_a_reset_link():
         Invitation(purpose=invitations.EMAIL_CONFIRMATION), account, link, "Harbor CBO"
     )
     assert "Confirm your email" in confirm.subject and link in confirm.text
+
+
+def test_the_gateway_passes_the_client_address_in_the_signed_caller():
+    environ = EnvironBuilder(environ_base={"REMOTE_ADDR": "198.51.100.7"}).get_environ()
+    anonymous = caller_from_request(Request(environ), SECRET, "corr-2")
+    assert anonymous.client_address == "198.51.100.7" and not anonymous.authenticated
+    assert caller_from_context_data(context_data_for(anonymous, SECRET), SECRET) == anonymous
+    token, _ = issue(SECRET, token_type=ACCESS, subject="u1", lifetime=timedelta(minutes=5))
+    headers = {"Authorization": f"Bearer {token}"}
+    environ = EnvironBuilder(headers=headers, environ_base={"REMOTE_ADDR": "2001:db8::1"})
+    signed_in = caller_from_request(Request(environ.get_environ()), SECRET, "corr-3")
+    assert signed_in.client_address == "2001:db8::1"

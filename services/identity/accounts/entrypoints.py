@@ -105,7 +105,9 @@ class AccountsEntrypoints:
     @public
     def request_password_reset(self, body: dict) -> dict:
         data = PasswordResetRequestSchema().load(body)
-        invitations.request_password_reset(self.db, **data)
+        invitations.request_password_reset(
+            self.db, client_address=self.caller.client_address, **data
+        )
         return AcceptedSchema().dump(RESET_ACCEPTED)
 
     @rpc

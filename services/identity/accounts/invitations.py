@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select, text, update
 
 from chassis.db import UnitOfWork
-from chassis.errors import Forbidden, ValidationFailed
+from chassis.errors import Forbidden, TooManyRequests, ValidationFailed
 from chassis.mail import Email, Mailer
 from services.identity.accounts import domain as accounts
 from services.identity.accounts import rules
@@ -36,8 +36,13 @@ REGISTRATION_NOTICE = rules.REGISTRATION_NOTICE
 INVITATION_LIFETIME = rules.INVITATION_LIFETIME
 RESET_LIFETIME = rules.RESET_LIFETIME
 # Links per account per hour that anybody may cause (reset requests, registrations with an email
-# that has an account) beyond which nothing more is sent (mail bombing).
-MAX_RESETS_PER_HOUR = 5
+# that has an account) beyond which nothing more is sent (mail bombing). The answer stays the
+# same, so it tells nobody whether the account exists.
+MAX_RESETS_PER_HOUR = 3
+# Reset requests per client address per hour, whatever the email; beyond it the answer is 429
+# (counted whether or not the accounts exist, so it tells nothing either).
+MAX_RESET_REQUESTS_PER_ADDRESS = 10
+RESET_REQUEST = "password_reset"
 
 BAD_LINK = "This link is not valid, was already used or has expired; ask for a new one."
 
@@ -78,7 +83,9 @@ def invite_many(
                 select(Tenant.tenant_id, Tenant.name).where(Tenant.tenant_id.in_(tenant_ids))
             )
             names.update(dict(found.tuples().all()))
-    expires_at = datetime.now(UTC) + INVITATION_LIFETIME
+    now = datetime.now(UTC)
+    _close_open_links(uow, [a.id for a in people], INVITATION, now)
+    expires_at = now + INVITATION_LIFETIME
     rows = [{"id": new_id(), "account_id": a.id, "tenant_id": a.tenant_id} for a in people]
     # One statement over arrays: an import invites tens of thousands at once.
     uow.session.execute(
@@ -113,10 +120,27 @@ def invite_many(
     return len(rows)
 
 
+def _close_open_links(uow: UnitOfWork, account_ids: list[str], purpose: str, now: datetime) -> None:
+    """Only the newest link works: a new `purpose` link closes the accounts' open links that
+    do the same (an invitation sent again, a second reset)."""
+    uow.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.account_id.in_(account_ids),
+            Invitation.purpose.in_(rules.links_like(purpose)),
+            Invitation.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _new_link(
     uow: UnitOfWork, account: Account, purpose: str, tenant_name: str | None, now: datetime
 ) -> Invitation:
-    """One link of `purpose` for `account`; its handler makes the token and emails it."""
+    """One link of `purpose` for `account`, closing the older ones like it; its handler makes
+    the token and emails it."""
+    _close_open_links(uow, [account.id], purpose, now)
     invitation = Invitation(
         account_id=account.id,
         tenant_id=account.tenant_id,
@@ -136,10 +160,12 @@ def _new_link(
     return invitation
 
 
-def _links_sent_lately(uow: UnitOfWork, account: Account, now: datetime) -> int:
+def _links_sent_lately(uow: UnitOfWork, account: Account, purpose: str, now: datetime) -> int:
+    """How many links like `purpose` the account was sent in the last hour."""
     return uow.session.execute(
         select(func.count()).where(
             Invitation.account_id == account.id,
+            Invitation.purpose.in_(rules.links_like(purpose)),
             Invitation.created_at > now - timedelta(hours=1),
         )
     ).scalar_one()
@@ -153,18 +179,36 @@ def _remind(
     instead (its first one may have expired)."""
     if account.status == accounts.DEACTIVATED:
         return
-    if _links_sent_lately(uow, account, now) >= MAX_RESETS_PER_HOUR:
-        return
     if account.status == accounts.INVITED:
         purpose = INVITATION
+    if _links_sent_lately(uow, account, purpose, now) >= MAX_RESETS_PER_HOUR:
+        return
     _new_link(uow, account, purpose, tenant_name, now)
 
 
 def request_password_reset(
-    uow: UnitOfWork, *, email: str, slug: str | None, now: datetime | None = None
+    uow: UnitOfWork,
+    *,
+    email: str,
+    slug: str | None,
+    client_address: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Email a reset link if the account exists; say nothing either way (no enumeration)."""
+    """Email a reset link if the account exists; say nothing either way (no enumeration).
+
+    At most MAX_RESETS_PER_HOUR links go to one account (further requests answer the same and
+    send nothing), and one client address makes at most MAX_RESET_REQUESTS_PER_ADDRESS
+    requests an hour (429)."""
     now = now or datetime.now(UTC)
+    if client_address:
+        asked = accounts.recent_attempts(
+            uow, RESET_REQUEST, client_address, now=now, within=timedelta(hours=1)
+        )
+        if len(asked) >= MAX_RESET_REQUESTS_PER_ADDRESS:
+            raise TooManyRequests(
+                "Too many password-reset requests from your address; try again in an hour."
+            )
+        accounts.record_attempt(uow, RESET_REQUEST, client_address, now=now)
     tenant = tenants.tenant_by_slug(uow, slug) if slug else None
     if slug and (tenant is None or tenant.status != tenants.ACTIVE):
         return

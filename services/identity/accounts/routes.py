@@ -18,10 +18,12 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.SignInSchema,
         response=schemas.TokenPairSchema,
         auth=False,
+        errors=(403, 423),
         description="Returns a short-lived access token and a refresh token. A CBO's people "
         "give the CBO's `slug` and can sign in to that CBO only; the city's operator gives "
-        "none. Repeated failures lock the account for a while; a suspended CBO's people are "
-        "refused (403).",
+        "none. Every failure answers the same 401, whether or not the email has an account; "
+        "5 failures for one email within 15 minutes lock it (423) for a while, whether or not "
+        "it has an account. A suspended CBO's people are refused (403).",
     ),
     Route(
         "POST",
@@ -33,6 +35,7 @@ ROUTES: tuple[Route, ...] = (
         response=schemas.TokenPairSchema,
         auth=False,
         origin_checked=True,
+        errors=(403, 423),
         description="As /api/v1/auth/token with the CBO in the path. A browser request from "
         "a site the CBO has not allowed is refused.",
     ),
@@ -98,8 +101,11 @@ ROUTES: tuple[Route, ...] = (
         response=schemas.AcceptedSchema,
         status=202,
         auth=False,
+        errors=(429,),
         description="Always answers 202, whether or not the account exists; the link is "
-        "emailed only if it does. Give the CBO's `slug` for a CBO account.",
+        "emailed only if it does, at most 3 an hour per account (beyond that the answer is the "
+        "same and nothing is sent), and a new link closes the earlier ones. One client address "
+        "may ask 10 times an hour (429 beyond). Give the CBO's `slug` for a CBO account.",
     ),
     Route(
         "POST",

@@ -25,6 +25,7 @@ ROUTES: tuple[Route, ...] = (
         status=202,
         auth=False,
         origin_checked=True,
+        errors=(404,),
         description="Public. The CBO comes from its slug in the path. Called from another "
         "site, that site's origin must be one the CBO allows. Always answers 202 (after the "
         "input is checked), whether or not the email is already registered, so nobody learns "

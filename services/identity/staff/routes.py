@@ -73,6 +73,7 @@ ROUTES: tuple[Route, ...] = (
         "Email a staff member who has not yet accepted a new invitation",
         STAFF,
         response=schemas.AccountViewSchema,
+        description="The new link replaces the earlier ones: only the newest works.",
     ),
     Route(
         "GET",
