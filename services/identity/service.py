@@ -7,6 +7,7 @@ jobseeker_imports, audit, tenants); nothing is defined here but what they need.
 from __future__ import annotations
 
 from chassis.mail import Mail, Mailer
+from chassis.rpc import BoundService, ServiceRpc
 from chassis.service import ServiceBase
 from services.identity.accounts.entrypoints import AccountsEntrypoints
 from services.identity.audit.entrypoints import AuditEntrypoints
@@ -30,3 +31,5 @@ class IdentityService(
 
     mail: Mailer = Mail()  # type: ignore[assignment]
     imports = ImportRunner()
+    # Asked for a client or worker source a caller names before its event reaches identity.
+    tenancy: BoundService = ServiceRpc("tenancy")  # type: ignore[assignment]

@@ -386,3 +386,26 @@ class TenancyService(ServiceBase):
         if scope is not None and scope != tenant_id:
             raise NotFound("There is no such CBO.")
         return licences.is_licensed(self.db, tenant_id, feature, _date_arg(on_date, "on_date"))
+
+    # -- For identity's projections --------------------------------------------------------------
+
+    @rpc
+    @public
+    def projection_record(self, kind: str, record_id: str) -> dict:
+        """For identity, whose copies of clients and worker sources follow tenancy's events: one
+        client (kind "client") or worker source ("source") of the caller's own CBO, with the
+        fields those events carry, so that something just created is usable in the very next
+        request. NotFound for anything else; callers bound to no CBO are refused."""
+        tenant_id = self.caller.require_tenant()
+        if kind == "client":
+            client = clients.get_client(self.db, tenant_id, record_id)
+            return {"client_id": client["id"], "name": client["name"], "active": client["active"]}
+        if kind == "source":
+            source = sources.get_source(self.db, tenant_id, record_id)
+            return {
+                "source_id": source["id"],
+                "name": source["name"],
+                "weekly_hour_cap": source["weekly_hour_cap"],
+                "active": source["active"],
+            }
+        raise NotFound(f"There is no {kind!r} record here.")

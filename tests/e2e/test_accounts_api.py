@@ -256,18 +256,12 @@ def test_client_users_book_for_their_own_client(api, smtp, cbo):
     assert client.status_code == 201, client.text
     client_id = client.json()["id"]
     email = f"dee@{cbo.slug}.e2e.example.org"
-
-    def create():
-        response = api(
-            "POST",
-            f"/api/v1/clients/{client_id}/users",
-            cbo.owner,
-            json={"email": email, "display_name": "Dee"},
-        )
-        # 404 until identity has heard of the client from tenancy.
-        return response if response.status_code != 404 else None
-
-    created = wait_for(create, what="the client in identity's projection")
+    created = api(
+        "POST",
+        f"/api/v1/clients/{client_id}/users",
+        cbo.owner,
+        json={"email": email, "display_name": "Dee"},
+    )
     assert created.status_code == 201, created.text
     tokens = accept_invitation(api, smtp, email, "dee's long password")
     me = api("GET", "/api/v1/me", tokens["access_token"]).json()
@@ -439,3 +433,64 @@ def test_one_address_asks_for_only_so_many_password_resets(api, platform, cbo):
         json={"email": f"someone@{cbo.slug}.e2e.example.org", "slug": cbo.slug},
     )
     assert elsewhere.status_code == 202
+
+
+def client_body(name: str) -> dict:
+    return {
+        "name": name,
+        "kind": "business",
+        "billing_contact": "Bo Billing",
+        "billing_email": f"billing@{name.lower().replace(' ', '-')}.example.org",
+        "address_line1": "1 Pine Ave",
+        "city": "Long Beach",
+        "state": "CA",
+        "postal_code": "90802",
+    }
+
+
+def test_a_client_or_worker_source_is_usable_in_the_very_next_request(api, cbo):
+    """Fault 8: POST /clients then POST /clients/<id>/users answered 404 for about 0.2 s, while
+    identity's copy of the client waited for tenancy's event; a new worker source likewise
+    was refused (422) in a job seeker's registration."""
+    for i in range(20):
+        made = api("POST", "/api/v1/clients", cbo.owner, json=client_body(f"Next Door {i}"))
+        assert made.status_code == 201, made.text
+        client_id = made.json()["id"]
+        user = api(
+            "POST",
+            f"/api/v1/clients/{client_id}/users",
+            cbo.owner,
+            json={"email": f"user{i}@next.example.org", "display_name": f"User {i}"},
+        )
+        assert user.status_code == 201, f"try {i}: {user.status_code} {user.text}"
+        assert user.json()["client_id"] == client_id
+
+        source = api(
+            "POST",
+            "/api/v1/worker-sources",
+            cbo.owner,
+            json={"name": f"Next College {i}", "weekly_hour_cap": 14},
+        )
+        assert source.status_code == 201, source.text
+        registered = api(
+            "POST",
+            "/api/v1/jobseekers",
+            cbo.owner,
+            json={
+                "email": f"seeker{i}@next.example.org",
+                "name": f"Seeker {i}",
+                "phone": "(562) 555-0100",
+                "home_area": "90813",
+                "source_id": source.json()["id"],
+            },
+        )
+        assert registered.status_code == 201, f"try {i}: {registered.status_code} {registered.text}"
+        assert registered.json()["source_id"] == source.json()["id"]
+    # Another CBO's or an unknown client is still not found.
+    unknown = api(
+        "POST",
+        f"/api/v1/clients/{uuid.uuid4()}/users",
+        cbo.owner,
+        json={"email": "x@next.example.org", "display_name": "X"},
+    )
+    assert unknown.status_code == 404

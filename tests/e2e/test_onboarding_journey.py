@@ -338,18 +338,14 @@ def cbo_a(api, smtp, operator_token) -> CboA:
             json=client_body(name=f"Client {marker}", billing_email=f"ap@{marker}.example.com"),
         )
     )
-
-    def create_client_user():
-        response = api(
+    client_user = made(
+        api(
             "POST",
             f"/api/v1/clients/{client['id']}/users",
             owner,
             json={"email": f"cleo@{marker}.example.org", "display_name": f"Cleo {marker}"},
         )
-        # 404 until identity has heard of the client from tenancy.
-        return response if response.status_code != 404 else None
-
-    client_user = made(wait_for(create_client_user, what="the client in identity"))
+    )
     source = made(
         api(
             "POST",

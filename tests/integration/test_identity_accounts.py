@@ -139,7 +139,7 @@ class Identity:
 
 
 @pytest.fixture
-def identity(container_factory, service_config, settings, clean, smtp):
+def identity(container_factory, service_config, settings, clean, smtp, tenancy_service):
     config = service_config(smtp_port=smtp.port)
     declare_topology(IdentityService, config)
     container_factory(IdentityService, config).start()

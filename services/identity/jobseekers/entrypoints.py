@@ -9,6 +9,7 @@ and calls its domain functions.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from chassis.context import Caller, public, requires, requires_any
 from chassis.db import UnitOfWork
@@ -42,10 +43,12 @@ REGISTRATION_ACCEPTED = {
 
 class JobseekersEntrypoints:
     """Registration, profiles, ID documents, approval and suspension, and eligibility for
-    other services. A mixin of IdentityService (which provides db and caller)."""
+    other services. A mixin of IdentityService (which provides db and caller, and
+    TenantsEntrypoints' _ensure_source)."""
 
     db: UnitOfWork
     caller: Caller
+    _ensure_source: Callable[[str | None], None]
 
     def _tenant(self) -> str:
         return self.caller.require_tenant()
@@ -69,6 +72,7 @@ class JobseekersEntrypoints:
     def register_jobseeker(self, body: dict) -> dict:
         """Registration by staff: the person is invited to set a password."""
         data = StaffRegistrationSchema().load(body)
+        self._ensure_source(data.get("source_id"))
         jobseeker = domain.register(
             self.db, self.caller, tenant_id=self._tenant(), data=data, channel="staff"
         )
@@ -86,6 +90,7 @@ class JobseekersEntrypoints:
     def update_own_profile(self, body: dict) -> dict:
         changes = ProfileUpdateSchema().load(body)
         me = domain.own(self.db, self.caller)
+        self._ensure_source(changes.get("source_id"))
         jobseeker = domain.update_profile(
             self.db,
             self.caller,
@@ -113,6 +118,7 @@ class JobseekersEntrypoints:
     @requires("jobseekers.manage")
     def update_jobseeker(self, jobseeker_id: str, body: dict) -> dict:
         changes = ProfileUpdateSchema().load(body)
+        self._ensure_source(changes.get("source_id"))
         jobseeker = domain.update_profile(
             self.db,
             self.caller,

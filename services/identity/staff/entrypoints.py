@@ -4,6 +4,8 @@ own CBO."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chassis.context import CLIENT, Caller, requires
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
@@ -25,10 +27,12 @@ MANAGE_STAFF = "tenant.staff.manage"
 
 
 class StaffEntrypoints:
-    """A mixin of IdentityService (which provides db and caller)."""
+    """A mixin of IdentityService (which provides db and caller, and TenantsEntrypoints'
+    _ensure_client)."""
 
     db: UnitOfWork
     caller: Caller
+    _ensure_client: Callable[[str], None]
 
     # -- staff ------------------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class StaffEntrypoints:
     @requires("clients.read")
     def list_client_users(self, client_id: str, query: dict) -> dict:
         paging = ClientUserQuerySchema().load(query)
+        self._ensure_client(client_id)
         page = domain.list_client_users(
             self.db, tenant_id=self.caller.require_tenant(), client_id=client_id, **paging
         )
@@ -144,6 +149,7 @@ class StaffEntrypoints:
     @requires("clients.manage")
     def create_client_user(self, client_id: str, body: dict) -> dict:
         data = ClientUserCreateSchema().load(body)
+        self._ensure_client(client_id)
         user = domain.create_client_user(
             self.db,
             self.caller,

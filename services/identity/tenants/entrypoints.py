@@ -1,6 +1,8 @@
 """The tenants area's entrypoints: handlers of tenancy's events that keep identity's projections of
 CBOs, their client organisations and worker sources. A newly approved CBO's owner is created and
-invited here; a suspended CBO's sessions end here."""
+invited here; a suspended CBO's sessions end here. The other areas' entrypoints call
+`_ensure_client` / `_ensure_source` before using a client or worker source a caller names, so
+that one just created in tenancy is usable before its event arrives."""
 
 from __future__ import annotations
 
@@ -8,16 +10,51 @@ from chassis.context import Caller
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler
+from chassis.errors import NotFound
+from chassis.rpc import BoundService
 from services.identity.accounts import domain as accounts
 from services.identity.staff import domain as staff
 from services.identity.tenants import domain
+from services.identity.tenants.schemas import ClientRecordSchema, SourceRecordSchema
 
 
 class TenantsEntrypoints:
-    """A mixin of IdentityService (which provides db and caller)."""
+    """A mixin of IdentityService (which provides db, caller and tenancy)."""
 
     db: UnitOfWork
     caller: Caller
+    tenancy: BoundService
+
+    # -- records the caller names that the projection may not have yet -------------------------
+
+    def _ask_tenancy(self, kind: str, record_id: str) -> dict | None:
+        """Tenancy's record of the caller's CBO (the call carries the caller); None if it
+        has none."""
+        try:
+            return self.tenancy.projection_record(kind, record_id)
+        except NotFound:
+            return None
+
+    def _ensure_client(self, client_id: str) -> None:
+        def ask() -> dict | None:
+            record = self._ask_tenancy("client", client_id)
+            return ClientRecordSchema().load(record) if record is not None else None
+
+        domain.ensure_client(
+            self.db, tenant_id=self.caller.require_tenant(), client_id=client_id, ask=ask
+        )
+
+    def _ensure_source(self, source_id: str | None) -> None:
+        if not source_id:
+            return
+
+        def ask() -> dict | None:
+            record = self._ask_tenancy("source", source_id)
+            return SourceRecordSchema().load(record) if record is not None else None
+
+        domain.ensure_source(
+            self.db, tenant_id=self.caller.require_tenant(), source_id=source_id, ask=ask
+        )
 
     # -- CBOs -------------------------------------------------------------------------------
 
