@@ -52,6 +52,8 @@ class Caller:
     # The service whose entrypoint is being called: set when a worker receives the caller
     # (CallerContext), never sent on. It decides whether a system caller is at home.
     receiving_service: str | None = None
+    # The address the request came from, as the gateway saw it (limits per address).
+    client_address: str | None = None
 
     @classmethod
     def system(
@@ -133,6 +135,7 @@ class Caller:
             correlation_id=data.get("correlation_id") or uuid.uuid4().hex,
             client_id=data.get("client_id"),
             service=data.get("service"),
+            client_address=data.get("client_address"),
         )
 
 

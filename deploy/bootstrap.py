@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from chassis.config import Settings
 from chassis.db import UnitOfWork, make_engine
-from services.identity import domain
+from services.identity.accounts import domain
 from services.identity.sessions import domain as sessions
 
 
@@ -29,8 +29,7 @@ def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:
                 )
             elif not domain.password_matches(existing.password_hash, password):
                 existing.password_hash = domain.hash_password(password)
-                existing.failed_sign_ins = 0
-                existing.locked_until = None
+                domain.clear_sign_in_failures(unit, existing)
                 sessions.end_sessions(unit, account_ids=[existing.id], because="password_reset")
             unit.commit()
             return existing is None

@@ -251,9 +251,10 @@ class Platform:
             self.check_alive()
             try:
                 response = requests.get(f"{self.url}/health", timeout=5)
-                last = response.json()
+                answer = response.json()
+                last = answer
                 if response.status_code == 200:
-                    return last
+                    return answer
             except (requests.RequestException, ValueError) as exc:
                 last = str(exc)
             time.sleep(0.25)

@@ -33,7 +33,7 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
     """The caller a request's bearer token names; anonymous without one."""
     header = request.headers.get("Authorization", "")
     if not header:
-        return Caller(correlation_id=correlation_id)
+        return Caller(correlation_id=correlation_id, client_address=request.remote_addr)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Use 'Authorization: Bearer <access token>'.")
@@ -51,6 +51,7 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
         permissions=frozenset(claims.get("perms", ())),
         correlation_id=correlation_id,
         client_id=claims.get("cid"),
+        client_address=request.remote_addr,
     )
 
 

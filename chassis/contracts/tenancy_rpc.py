@@ -179,6 +179,73 @@ PARTNERS = rpc_contract(
 )
 
 
+# -- client_record and source_record -------------------------------------------------------
+# What tenancy's client and source events say of one record, for a service whose projection
+# has not received the event yet (identity, when a person uses what they just created).
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    client_id: str
+    name: str
+    active: bool
+
+
+class ClientRecordRequest(Schema):
+    client_id = fields.String(required=True)
+
+
+class ClientRecordSchema(Schema):
+    client_id = fields.String(required=True)
+    name = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+    @post_load
+    def make(self, data: dict, **_) -> ClientRecord:
+        return ClientRecord(**data)
+
+
+CLIENT_RECORD = rpc_contract(
+    SERVICE,
+    "client_record",
+    request=ClientRecordRequest,
+    response=ClientRecordSchema(),
+    description="One client of the caller's CBO; NotFound outside it. Needs a CBO's caller.",
+)
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    source_id: str
+    name: str
+    weekly_hour_cap: float | None
+    active: bool
+
+
+class SourceRecordRequest(Schema):
+    source_id = fields.String(required=True)
+
+
+class SourceRecordSchema(Schema):
+    source_id = fields.String(required=True)
+    name = fields.String(required=True)
+    weekly_hour_cap = fields.Float(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+
+    @post_load
+    def make(self, data: dict, **_) -> SourceRecord:
+        return SourceRecord(**data)
+
+
+SOURCE_RECORD = rpc_contract(
+    SERVICE,
+    "source_record",
+    request=SourceRecordRequest,
+    response=SourceRecordSchema(),
+    description="One worker source of the caller's CBO; NotFound outside it. Needs a CBO's caller.",
+)
+
+
 class TenancyClient(ServiceClient):
     service = SERVICE
 
@@ -195,3 +262,9 @@ class TenancyClient(ServiceClient):
 
     def partners(self, *, share: str | None = None) -> list[Partner]:
         return self._call(PARTNERS, share=share)
+
+    def client_record(self, *, client_id: str) -> ClientRecord:
+        return self._call(CLIENT_RECORD, client_id=client_id)
+
+    def source_record(self, *, source_id: str) -> SourceRecord:
+        return self._call(SOURCE_RECORD, source_id=source_id)

@@ -4,9 +4,14 @@ staff with a custom role, creates a client user; password reset; a suspended CBO
 
 from __future__ import annotations
 
+import random
+import statistics
+import time
 import uuid
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 
 from tests.smtp import body_of, link_token
 from tests.waiting import wait_for
@@ -137,6 +142,15 @@ def test_staff_with_a_custom_role_and_the_audit_trail(api, smtp, cbo):
 
     listed = api("GET", "/api/v1/staff?status=active", cbo.owner).json()
     assert {s["email"] for s in listed["items"]} >= {cbo.owner_email, email}
+    # Lists page with page, per_page and total, and sort with sort=[-]<field>.
+    page = api("GET", "/api/v1/staff?status=active&per_page=1&page=2&sort=-email", cbo.owner).json()
+    assert (page["page"], page["per_page"], page["total"]) == (2, 1, listed["total"])
+    assert [m["email"] for m in page["items"]] == sorted(
+        (m["email"] for m in listed["items"]), key=str.lower, reverse=True
+    )[1:2]
+    old_style = api("GET", "/api/v1/staff?limit=5&sort=password", cbo.owner)
+    assert old_style.status_code == 422
+    assert set(old_style.json()["error"]["fields"]) == {"limit", "sort"}
     changed = api(
         "PUT", f"/api/v1/staff/{ivy_id}/roles", cbo.owner, json={"roles": ["intake", "viewer"]}
     )
@@ -244,18 +258,12 @@ def test_client_users_book_for_their_own_client(api, smtp, cbo):
     assert client.status_code == 201, client.text
     client_id = client.json()["id"]
     email = f"dee@{cbo.slug}.e2e.example.org"
-
-    def create():
-        response = api(
-            "POST",
-            f"/api/v1/clients/{client_id}/users",
-            cbo.owner,
-            json={"email": email, "display_name": "Dee"},
-        )
-        # 404 until identity has heard of the client from tenancy.
-        return response if response.status_code != 404 else None
-
-    created = wait_for(create, what="the client in identity's projection")
+    created = api(
+        "POST",
+        f"/api/v1/clients/{client_id}/users",
+        cbo.owner,
+        json={"email": email, "display_name": "Dee"},
+    )
     assert created.status_code == 201, created.text
     tokens = accept_invitation(api, smtp, email, "dee's long password")
     me = api("GET", "/api/v1/me", tokens["access_token"]).json()
@@ -292,7 +300,7 @@ def test_another_cbo_sees_nothing(api, smtp, operator_token, cbo):
     theirs = api("GET", "/api/v1/staff", other.owner).json()["items"]
     assert [m["email"] for m in theirs] == [other.owner_email]
     own_ids = {m["id"] for m in own} | {cbo.tenant_id}
-    their_trail = api("GET", "/api/v1/audit?limit=200", other.owner).json()["items"]
+    their_trail = api("GET", "/api/v1/audit?per_page=200", other.owner).json()["items"]
     assert not [e for e in their_trail if e["entity_id"] in own_ids]
     assert "intake" not in {r["name"] for r in api("GET", "/api/v1/roles", other.owner).json()}
     assert (
@@ -332,3 +340,159 @@ def test_a_suspended_cbos_people_are_refused(api, smtp, operator_token):
         lambda: sign_in(api, paused.slug, paused.owner_email).status_code == 200,
         what="sign-in allowed again",
     )
+
+
+def test_sign_in_tells_nobody_whether_an_email_has_an_account(api, smtp, cbo):
+    """Fault 6: a real account answered 423 after repeated failures where an unknown email kept
+    answering 401, and a wrong password took ~210 ms for a real account against ~23 ms."""
+    real = f"rita@{cbo.slug}.e2e.example.org"
+    made = api(
+        "POST",
+        "/api/v1/staff",
+        cbo.owner,
+        json={"email": real, "display_name": "Rita Real", "roles": ["viewer"]},
+    )
+    assert made.status_code == 201, made.text
+    accept_invitation(api, smtp, real)
+    unknown = f"nobody-{uuid.uuid4().hex[:6]}@{cbo.slug}.e2e.example.org"
+
+    def attempt(email: str) -> tuple[float, int, dict]:
+        started = time.perf_counter()
+        response = sign_in(api, cbo.slug, email, "not the password at all")
+        error = response.json()["error"]
+        return time.perf_counter() - started, response.status_code, error
+
+    # Alternate, so that both see the same load on the machine.
+    tries = [(attempt(real), attempt(unknown)) for _ in range(4)]
+    real_time = statistics.median(r[0] for r, _ in tries)
+    unknown_time = statistics.median(u[0] for _, u in tries)
+    assert max(real_time, unknown_time) / min(real_time, unknown_time) < 3, (
+        f"a wrong password took {real_time * 1000:.0f} ms for a real account and "
+        f"{unknown_time * 1000:.0f} ms for an unknown email"
+    )
+    assert {(r[1], str(r[2])) for r, _ in tries} == {(u[1], str(u[2])) for _, u in tries}
+    # The 5th failure locks both alike.
+    later = [(attempt(real), attempt(unknown)) for _ in range(3)]
+    assert [r[1] for r, _ in later] == [u[1] for _, u in later] == [401, 423, 423]
+    assert [r[2] for r, _ in later] == [u[2] for _, u in later]
+
+
+def test_an_invitation_sent_again_leaves_only_the_newest_link_working(api, smtp, cbo):
+    """Fault 7: re-sending an invitation left the old link working."""
+    email = f"late-{uuid.uuid4().hex[:6]}@{cbo.slug}.e2e.example.org"
+    made = api(
+        "POST",
+        "/api/v1/staff",
+        cbo.owner,
+        json={"email": email, "display_name": "Lee Late", "roles": ["viewer"]},
+    )
+    assert made.status_code == 201, made.text
+    first = link_token(smtp.wait_for(email))
+    again = api("POST", f"/api/v1/staff/{made.json()['id']}/invitation", cbo.owner)
+    assert again.status_code == 200, again.text
+    second = link_token(smtp.wait_for(email, count=2))
+    old = api(
+        "POST", "/api/v1/auth/invitations/accept", json={"token": first, "password": PASSWORD}
+    )
+    assert old.status_code == 422 and "token" in old.json()["error"]["fields"]
+    new = api(
+        "POST", "/api/v1/auth/invitations/accept", json={"token": second, "password": PASSWORD}
+    )
+    assert new.status_code == 200, new.text
+
+
+class FromAddress(HTTPAdapter):
+    """Requests sent from another loopback address (Linux answers on all of 127.0.0.0/8)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def test_one_address_asks_for_only_so_many_password_resets(api, platform, cbo):
+    """Fault 7: password-reset requests were not limited per client address."""
+    address = f"127.0.{random.randint(1, 254)}.{random.randint(2, 254)}"
+    session = requests.Session()
+    session.mount("http://", FromAddress(address))
+
+    def ask(i: int) -> requests.Response:
+        body = {"email": f"someone{i}@{cbo.slug}.e2e.example.org", "slug": cbo.slug}
+        return session.post(f"{platform.url}/api/v1/auth/password-reset", json=body, timeout=30)
+
+    answers = [ask(i).status_code for i in range(10)]
+    assert answers == [202] * 10
+    refused = ask(10)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "too_many_requests"
+    # Another address is not held back by this one.
+    elsewhere = api(
+        "POST",
+        "/api/v1/auth/password-reset",
+        json={"email": f"someone@{cbo.slug}.e2e.example.org", "slug": cbo.slug},
+    )
+    assert elsewhere.status_code == 202
+
+
+def client_body(name: str) -> dict:
+    return {
+        "name": name,
+        "kind": "business",
+        "billing_contact": "Bo Billing",
+        "billing_email": f"billing@{name.lower().replace(' ', '-')}.example.org",
+        "address_line1": "1 Pine Ave",
+        "city": "Long Beach",
+        "state": "CA",
+        "postal_code": "90802",
+    }
+
+
+def test_a_client_or_worker_source_is_usable_in_the_very_next_request(api, cbo):
+    """Fault 8: POST /clients then POST /clients/<id>/users answered 404 for about 0.2 s, while
+    identity's copy of the client waited for tenancy's event; a new worker source likewise
+    was refused (422) in a job seeker's registration."""
+    for i in range(20):
+        made = api("POST", "/api/v1/clients", cbo.owner, json=client_body(f"Next Door {i}"))
+        assert made.status_code == 201, made.text
+        client_id = made.json()["id"]
+        user = api(
+            "POST",
+            f"/api/v1/clients/{client_id}/users",
+            cbo.owner,
+            json={"email": f"user{i}@next.example.org", "display_name": f"User {i}"},
+        )
+        assert user.status_code == 201, f"try {i}: {user.status_code} {user.text}"
+        assert user.json()["client_id"] == client_id
+
+        source = api(
+            "POST",
+            "/api/v1/worker-sources",
+            cbo.owner,
+            json={"name": f"Next College {i}", "weekly_hour_cap": 14},
+        )
+        assert source.status_code == 201, source.text
+        registered = api(
+            "POST",
+            "/api/v1/jobseekers",
+            cbo.owner,
+            json={
+                "email": f"seeker{i}@next.example.org",
+                "name": f"Seeker {i}",
+                "phone": "(562) 555-0100",
+                "home_area": "90813",
+                "source_id": source.json()["id"],
+            },
+        )
+        assert registered.status_code == 201, f"try {i}: {registered.status_code} {registered.text}"
+        assert registered.json()["source_id"] == source.json()["id"]
+    # Another CBO's or an unknown client is still not found.
+    unknown = api(
+        "POST",
+        f"/api/v1/clients/{uuid.uuid4()}/users",
+        cbo.owner,
+        json={"email": "x@next.example.org", "display_name": "X"},
+    )
+    assert unknown.status_code == 404

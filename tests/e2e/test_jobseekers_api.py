@@ -10,9 +10,11 @@ import uuid
 
 import pytest
 
-from services.identity.jobseeker_routes import ROUTES
+from services.identity.jobseekers.routes import ROUTES
+from tests.e2e.registration import confirm_registration
 from tests.e2e.tokens import mint_token, staff_token
 from tests.jobseeker_csv import bad_rows, people_csv
+from tests.smtp import body_of, link_token
 from tests.waiting import wait_for
 
 PASSWORD = "a long enough password"
@@ -91,7 +93,8 @@ def registration(email: str, **overrides) -> dict:
 
 
 def register(api, cbo: dict, email: str, **overrides):
-    """Self-registration, retried while identity has not yet heard of the CBO's source."""
+    """Self-registration (202 if accepted), retried while identity has not yet heard of the
+    CBO's source."""
 
     def attempt():
         response = api(
@@ -103,6 +106,14 @@ def register(api, cbo: dict, email: str, **overrides):
         return None if pending else [response]  # a 4xx Response is falsy
 
     return wait_for(attempt, what="identity to know the CBO's worker source")[0]
+
+
+def register_and_confirm(api, smtp, cbo: dict, email: str, **overrides) -> tuple[str, str]:
+    """Self-register and confirm the email: (job seeker id, access token)."""
+    sent = len(smtp.to(email))
+    registered = register(api, cbo, email, **overrides)
+    assert registered.status_code == 202, registered.text
+    return confirm_registration(api, smtp, email, sent)
 
 
 def sign_in(api, cbo: dict, email: str) -> str:
@@ -128,12 +139,12 @@ def upload(api, token: str, path: str, document_type: str, content: bytes, name:
 # -- the whole path ----------------------------------------------------------------------------
 
 
-def test_a_jobseeker_registers_uploads_is_verified_approved_and_suspended(api, platform, harbor):
+def test_a_jobseeker_registers_uploads_is_verified_approved_and_suspended(
+    api, platform, harbor, smtp
+):
     email = f"maria-{uuid.uuid4().hex[:6]}@example.org"
-    registered = register(api, harbor, email, source_id=harbor["source"])
-    assert registered.status_code == 201, registered.text
-    jobseeker_id = registered.json()["id"]
-    assert registered.json()["status"] == "pending"
+    jobseeker_id, me = register_and_confirm(api, smtp, harbor, email, source_id=harbor["source"])
+    assert api("GET", "/api/v1/me/jobseeker-profile", me).json()["status"] == "pending"
     # From the CBO's own site (its login box) the answer is readable there.
     from_site = api(
         "POST",
@@ -141,7 +152,7 @@ def test_a_jobseeker_registers_uploads_is_verified_approved_and_suspended(api, p
         json=registration(f"site-{email}"),
         headers={"Origin": SITE},
     )
-    assert from_site.status_code == 201, from_site.text
+    assert from_site.status_code == 202, from_site.text
     assert from_site.headers["Access-Control-Allow-Origin"] == SITE
     elsewhere = api(
         "POST",
@@ -151,7 +162,7 @@ def test_a_jobseeker_registers_uploads_is_verified_approved_and_suspended(api, p
     )
     assert elsewhere.status_code == 403
 
-    me = sign_in(api, harbor, email)
+    assert sign_in(api, harbor, email)
     week = {
         "weekly": {"monday": [{"start": "09:00", "end": "13:00"}]},
         "exceptions": [{"date": "2026-12-24", "kind": "unavailable"}],
@@ -279,7 +290,7 @@ def test_a_csv_of_1000_with_20_bad_rows_imports_980_and_reports_the_20(api, plat
 # -- bad input -----------------------------------------------------------------------------
 
 
-def test_bad_input_gets_a_reason_per_field_and_changes_nothing(api, platform, harbor):
+def test_bad_input_gets_a_reason_per_field_and_changes_nothing(api, platform, harbor, smtp):
     path = f"/api/v1/cbos/{harbor['slug']}/jobseekers"
     missing = api("POST", path, json={"email": "x"})
     assert missing.status_code == 422
@@ -295,11 +306,7 @@ def test_bad_input_gets_a_reason_per_field_and_changes_nothing(api, platform, ha
     )
 
     email = f"dup-{uuid.uuid4().hex[:6]}@example.org"
-    assert register(api, harbor, email).status_code == 201
-    duplicate = register(api, harbor, email.upper())
-    assert duplicate.status_code == 409 and "email" in duplicate.json()["error"]["fields"]
-
-    me = sign_in(api, harbor, email)
+    _, me = register_and_confirm(api, smtp, harbor, email)
     overlap = {
         "availability": {
             "weekly": {
@@ -370,11 +377,10 @@ def _call(api, route, token: str, values: dict):
 
 
 @pytest.fixture(scope="module")
-def harbor_things(api, platform, harbor) -> dict:
+def harbor_things(api, platform, harbor, smtp) -> dict:
     """Ids of one of everything in Harbor: a job seeker, a document, an import."""
     email = f"things-{uuid.uuid4().hex[:6]}@example.org"
-    jobseeker_id = register(api, harbor, email).json()["id"]
-    me = sign_in(api, harbor, email)
+    jobseeker_id, me = register_and_confirm(api, smtp, harbor, email)
     document = upload(api, me, "/api/v1/me/documents", "photo_id", PNG, "me.png").json()
     started = api(
         "POST",
@@ -433,3 +439,50 @@ def test_staff_without_the_permission_are_refused_on_every_staff_route(
         response = _call(api, route, nobody, harbor_things)
         assert response.status_code == 403, (route.method, route.path, response.status_code)
     assert api("GET", "/api/v1/jobseekers").status_code == 401
+
+
+def test_self_registration_tells_nobody_whether_an_email_is_registered(api, smtp, harbor):
+    """Fault 6: registering an email that had an account answered 'That email is already
+    registered'. Now it answers as for anybody, and the owner of the address is told."""
+    taken = f"taken-{uuid.uuid4().hex[:6]}@example.org"
+    register_and_confirm(api, smtp, harbor, taken)
+    fresh = f"fresh-{uuid.uuid4().hex[:6]}@example.org"
+    sent_to_owner = len(smtp.to(taken))
+
+    again = register(api, harbor, taken.upper(), name="Somebody Else", password="attacker's own pw")
+    new = register(api, harbor, fresh, password="attacker's own pw")
+    assert again.status_code == new.status_code == 202
+    assert again.json() == new.json()
+    assert set(new.json()) == {"status", "message"}  # no id, no token to tell them apart
+
+    # Neither can be signed in to with the password just given: unconfirmed, or not theirs.
+    def attempt(email: str):
+        return api(
+            "POST",
+            f"/api/v1/cbos/{harbor['slug']}/auth/token",
+            json={"email": email, "password": "attacker's own pw"},
+        )
+
+    refused = [attempt(taken), attempt(fresh)]
+    assert [r.status_code for r in refused] == [401, 401]
+    assert refused[0].json()["error"] == refused[1].json()["error"]
+
+    # The owner of the address is told, with a link to set a new password.
+    notice = smtp.wait_for(taken, count=sent_to_owner + 1)
+    assert "tried to register" in notice["Subject"]
+    assert "reset-password?token=" in body_of(notice)
+    reset = api(
+        "POST",
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": link_token(notice), "password": "the owner's new password"},
+    )
+    assert reset.status_code == 204, reset.text
+    signed_in = api(
+        "POST",
+        f"/api/v1/cbos/{harbor['slug']}/auth/token",
+        json={"email": taken, "password": "the owner's new password"},
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    # The new address gets its confirmation; confirmed, the person signs in.
+    _, token = confirm_registration(api, smtp, fresh, 0)
+    assert api("GET", "/api/v1/me/jobseeker-profile", token).json()["email"] == fresh

@@ -15,6 +15,7 @@ import pytest
 from chassis.contracts.permissions import PERMISSIONS
 from deploy.catalogue import SERVICE_CLASSES, load_class
 from gateway.routes import ROUTES, Route
+from tests.e2e.registration import register_and_confirm
 from tests.e2e.test_accounts_api import Cbo, accept_invitation, approved_cbo, sign_in, unique
 from tests.e2e.test_jobseekers_api import registration
 from tests.e2e.test_tenancy_api import MOU, application, client_body
@@ -183,15 +184,10 @@ def test_the_whole_onboarding_journey(api, smtp, operator_token):
 
     # A job seeker registers on the CBO's site, signs in and uploads ID.
     seeker_email = f"maria@{slug}.example.org"
-    registered = api(
-        "POST",
-        f"/api/v1/cbos/{slug}/jobseekers",
-        json=registration(seeker_email, password=SEEKER_PASSWORD),
-    )
-    assert registered.status_code == 201, registered.text
-    assert registered.json()["status"] == "pending"
-    jobseeker_id = registered.json()["id"]
+    body = registration(seeker_email, password=SEEKER_PASSWORD)
+    jobseeker_id, _ = register_and_confirm(api, smtp, slug, body)
     seeker = token_from_sign_in(api, slug, seeker_email, SEEKER_PASSWORD)
+    assert api("GET", "/api/v1/me/jobseeker-profile", seeker).json()["status"] == "pending"
     uploads = {
         "photo_id": ("face.png", PNG, "image/png"),
         "work_authorization": ("permit.pdf", PDF, "application/pdf"),
@@ -273,12 +269,10 @@ class CboA:
         return self.cbo.owner
 
 
-def register_jobseeker(api, slug: str, email: str, **overrides) -> tuple[str, str]:
-    """Self-registration on the CBO's site, then sign-in: (job seeker id, token)."""
+def register_jobseeker(api, smtp, slug: str, email: str, **overrides) -> tuple[str, str]:
+    """Self-registration on the CBO's site, confirmed by email: (job seeker id, token)."""
     body = registration(email, password=SEEKER_PASSWORD, **overrides)
-    registered = api("POST", f"/api/v1/cbos/{slug}/jobseekers", json=body)
-    assert registered.status_code == 201, registered.text
-    return registered.json()["id"], token_from_sign_in(api, slug, email, SEEKER_PASSWORD)
+    return register_and_confirm(api, smtp, slug, body)
 
 
 @pytest.fixture(scope="module")
@@ -344,18 +338,14 @@ def cbo_a(api, smtp, operator_token) -> CboA:
             json=client_body(name=f"Client {marker}", billing_email=f"ap@{marker}.example.com"),
         )
     )
-
-    def create_client_user():
-        response = api(
+    client_user = made(
+        api(
             "POST",
             f"/api/v1/clients/{client['id']}/users",
             owner,
             json={"email": f"cleo@{marker}.example.org", "display_name": f"Cleo {marker}"},
         )
-        # 404 until identity has heard of the client from tenancy.
-        return response if response.status_code != 404 else None
-
-    client_user = made(wait_for(create_client_user, what="the client in identity"))
+    )
     source = made(
         api(
             "POST",
@@ -365,7 +355,7 @@ def cbo_a(api, smtp, operator_token) -> CboA:
         )
     )
     jobseeker_id, seeker = register_jobseeker(
-        api, cbo.slug, f"maria@{marker}.example.org", name=f"Maria {marker}"
+        api, smtp, cbo.slug, f"maria@{marker}.example.org", name=f"Maria {marker}"
     )
     uploaded = made(
         api(
@@ -505,7 +495,7 @@ def snapshot(api, operator_token: str, a: CboA) -> dict[str, object]:
             "/api/v1/cbo/mous",
             f"/api/v1/cbo/mous/{ids['mou_id']}/document",
             "/api/v1/cbo/licences",
-            "/api/v1/staff?limit=200",
+            "/api/v1/staff?per_page=200",
             f"/api/v1/staff/{ids['account_id']}",
             "/api/v1/roles",
             "/api/v1/clients?per_page=200",
@@ -550,7 +540,7 @@ def snapshot(api, operator_token: str, a: CboA) -> dict[str, object]:
 def test_another_cbos_token_gets_no_data_from_any_endpoint(api, smtp, operator_token, cbo_a):
     before = snapshot(api, operator_token, cbo_a)
     birch = approved_cbo(api, smtp, operator_token, "birch")
-    _, birch_seeker = register_jobseeker(api, birch.slug, f"bo@{birch.slug}.example.org")
+    _, birch_seeker = register_jobseeker(api, smtp, birch.slug, f"bo@{birch.slug}.example.org")
     # B's owner holds every CBO permission; B's job seeker reaches the self-service routes.
     birch_people = {"B's owner": birch.owner, "B's job seeker": birch_seeker}
     traces = [cbo_a.marker, *cbo_a.ids.values()]
@@ -575,7 +565,7 @@ def test_another_cbos_token_gets_no_data_from_any_endpoint(api, smtp, operator_t
     # Nothing of A changed, and none of B's people is in A's audit trail.
     assert snapshot(api, operator_token, cbo_a) == before
     birch_ids = {user_id_of(api, token) for token in birch_people.values()}
-    trail = api("GET", "/api/v1/audit?limit=200", cbo_a.owner).json()["items"]
+    trail = api("GET", "/api/v1/audit?per_page=200", cbo_a.owner).json()["items"]
     assert trail and not [e for e in trail if e["actor_id"] in birch_ids]
 
 

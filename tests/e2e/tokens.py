@@ -2,8 +2,8 @@
 
 Identity issues real tokens at sign-in; these let a test act as a CBO's staff member (with
 any roles or an exact permission set) without inviting the person and accepting by email.
-The claims are the ones identity puts in its tokens (services/identity/domain.py
-`_token_pair`). The gateway checks every token's session with identity, so a token minted for
+The claims are the ones identity puts in its tokens (services/identity/accounts/domain.py
+`issue_tokens`). The gateway checks every token's session with identity, so a token minted for
 nobody in particular gets an active account of its own, written straight into the platform's
 identity database.
 """
@@ -21,7 +21,8 @@ from sqlalchemy.pool import NullPool
 from chassis.contracts.permissions import permissions_for
 from chassis.db import make_engine
 from chassis.tokens import ACCESS, issue
-from services.identity.models import Account, Tenant
+from services.identity.accounts.models import Account
+from services.identity.tenants.models import Tenant
 from tests.waiting import wait_for
 
 _engines: dict[str, Engine] = {}
@@ -49,7 +50,6 @@ def _add_account(platform, *, tenant_id: str | None, kind: str, roles: list[str]
                 kind=kind,
                 roles=roles,
                 status="active",
-                failed_sign_ins=0,
             )
         )
     return account_id

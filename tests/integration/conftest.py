@@ -11,6 +11,8 @@ from sqlalchemy import text
 from chassis import tables
 from chassis.config import Settings
 from chassis.db import ensure_database, make_engine
+from deploy.catalogue import SERVICE_CLASSES, load_class
+from deploy.migrate import migrate
 from tests.integration.sample_services import (
     consumer_metadata,
     jobs_metadata,
@@ -66,3 +68,12 @@ def service_config(rabbit_config, settings):
         }
 
     return config_for
+
+
+@pytest.fixture
+def tenancy_service(container_factory, service_config, settings):
+    """The real tenancy service on the test's vhost and its migrated database: identity asks it
+    for a client or worker source its projection does not have yet (and gets 404 for
+    anything tenancy does not know as the caller's)."""
+    migrate(settings, ["tenancy"], quiet=True)
+    container_factory(load_class(SERVICE_CLASSES["tenancy"]), service_config()).start()

@@ -15,8 +15,9 @@ from chassis.errors import Locked, Unauthenticated, ValidationFailed
 from chassis.tables import outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
-from services.identity import domain, tenants
+from services.identity.accounts import domain
 from services.identity.service import IdentityService
+from services.identity.tenants import domain as tenants
 
 PASSWORD = "correct horse battery staple"
 
@@ -32,7 +33,7 @@ def identity_engine(settings):
 @pytest.fixture
 def staff_account(identity_engine):
     with identity_engine.begin() as conn:
-        conn.execute(text("TRUNCATE accounts, refresh_tokens, outbox, tenants CASCADE"))
+        conn.execute(text("TRUNCATE accounts, refresh_tokens, attempts, outbox, tenants CASCADE"))
     with Session(identity_engine, expire_on_commit=False) as session:
         unit = UnitOfWork(session, source="identity")
         # The CBO as identity knows it from tenancy's tenant.approved: active.
@@ -107,6 +108,22 @@ def test_repeated_failures_lock_the_account(identity, staff_account):
             identity.sign_in(sign_in_body(password="wrong password"))
     with pytest.raises(Locked):
         identity.sign_in(sign_in_body())
+
+
+def test_failures_answer_the_same_whether_or_not_the_email_has_an_account(identity, staff_account):
+    """Fault 6: a real account locked (423) while an unknown email kept answering 401."""
+
+    def answers(email: str) -> list[tuple[str, str]]:
+        found = []
+        for _ in range(domain.MAX_FAILED_SIGN_INS + 2):
+            with pytest.raises((Unauthenticated, Locked)) as raised:
+                identity.sign_in(sign_in_body(password="wrong password", email=email))
+            found.append((type(raised.value).__name__, raised.value.message))
+        return found
+
+    real, unknown = answers("ANA@example.org"), answers("nobody@example.org")
+    assert real == unknown
+    assert [kind for kind, _ in real] == ["Unauthenticated"] * 5 + ["Locked"] * 2
 
 
 def test_refresh_rotates_and_sign_out_ends_the_session(identity, staff_account):

@@ -17,13 +17,23 @@ from chassis.context import Caller, context_data_for
 from chassis.contracts.events import build_envelope
 from chassis.db import UnitOfWork, make_engine
 from chassis.entrypoints import declare_topology
-from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed
+from chassis.errors import (
+    Conflict,
+    Forbidden,
+    Locked,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chassis.tables import dead_letters, outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
-from services.identity import domain, invitations, tenants
-from services.identity.models import Account, AuditEntry, Invitation
+from services.identity.accounts import domain, invitations
+from services.identity.accounts.models import Account, Invitation
+from services.identity.audit.models import AuditEntry
 from services.identity.service import IdentityService
+from services.identity.tenants import domain as tenants
 from tests.smtp import body_of, free_port, link_token
 from tests.waiting import wait_for
 
@@ -57,9 +67,9 @@ class Identity:
         self.engine = engine
         self.smtp = smtp
 
-    def caller(self, token: str | None) -> Caller:
+    def caller(self, token: str | None, address: str | None = None) -> Caller:
         if token is None:
-            return Caller()
+            return Caller(client_address=address)
         claims = verify(self.settings.jwt_secret, token, token_type=ACCESS)
         return Caller(
             kind=claims["kind"],
@@ -68,10 +78,11 @@ class Identity:
             roles=tuple(claims.get("roles", ())),
             permissions=frozenset(claims.get("perms", ())),
             client_id=claims.get("cid"),
+            client_address=address,
         )
 
-    def call(self, method: str, token: str | None = None, **kwargs):
-        context = context_data_for(self.caller(token), self.settings.context_secret)
+    def call(self, method: str, token: str | None = None, *, address: str | None = None, **kwargs):
+        context = context_data_for(self.caller(token, address), self.settings.context_secret)
         with ServiceRpcProxy("identity", self.config, context_data=context, timeout=30) as rpc:
             return getattr(rpc, method)(**kwargs)
 
@@ -128,7 +139,7 @@ class Identity:
 
 
 @pytest.fixture
-def identity(container_factory, service_config, settings, clean, smtp):
+def identity(container_factory, service_config, settings, clean, smtp, tenancy_service):
     config = service_config(smtp_port=smtp.port)
     declare_topology(IdentityService, config)
     container_factory(IdentityService, config).start()
@@ -250,6 +261,75 @@ def test_password_reset_by_email(identity):
         )
 
 
+def test_an_invitation_sent_again_leaves_only_the_newest_link_working(identity):
+    """Fault 7: re-sending an invitation left the old link working."""
+    _, owner = identity.cbo_with_owner("again")
+    email = "late@again.example.org"
+    member = identity.call(
+        "register_staff", owner, body={"email": email, "display_name": "Late", "roles": ["viewer"]}
+    )
+    first = link_token(identity.smtp.wait_for(email))
+    identity.call("invite_staff_again", owner, account_id=member["id"])
+    second = link_token(identity.smtp.wait_for(email, count=2))
+    with pytest.raises(ValidationFailed) as old:
+        identity.call("accept_invitation", body={"token": first, "password": PASSWORD})
+    assert "token" in old.value.fields
+    assert identity.call("accept_invitation", body={"token": second, "password": PASSWORD})
+
+
+def test_a_second_reset_link_closes_the_first(identity):
+    identity.cbo_with_owner("twolinks")
+    owner = "owner@twolinks.example.org"
+    body = {"email": owner, "slug": "twolinks"}
+    identity.call("request_password_reset", body=body)
+    first = link_token(identity.smtp.wait_for(owner, count=2))  # the invitation came first
+    identity.call("request_password_reset", body=body)
+    second = link_token(identity.smtp.wait_for(owner, count=3))
+    with pytest.raises(ValidationFailed):
+        identity.call("confirm_password_reset", body={"token": first, "password": NEW_PASSWORD})
+    identity.call("confirm_password_reset", body={"token": second, "password": NEW_PASSWORD})
+    assert identity.sign_in("twolinks", owner, NEW_PASSWORD)
+
+
+def test_reset_emails_are_limited_per_account_and_requests_per_address(identity):
+    """Fault 7: five reset requests sent five emails in seconds."""
+    identity.cbo_with_owner("bombed")
+    owner = "owner@bombed.example.org"
+    body = {"email": owner, "slug": "bombed"}
+    answers = [identity.call("request_password_reset", body=body) for _ in range(5)]
+    assert all(a == answers[0] for a in answers)  # the same answer, sent or not
+    with identity.engine.connect() as conn:
+        links = (
+            conn.execute(
+                select(Invitation.purpose)
+                .join(Account, Account.id == Invitation.account_id)
+                .where(func.lower(Account.email) == owner)
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(links) == ["invitation"] + ["password_reset"] * invitations.MAX_RESETS_PER_HOUR
+
+    # One address asks at most MAX_RESET_REQUESTS_PER_ADDRESS times an hour, for anybody.
+    address = "203.0.113.9"
+    for i in range(invitations.MAX_RESET_REQUESTS_PER_ADDRESS):
+        identity.call(
+            "request_password_reset",
+            address=address,
+            body={"email": f"person{i}@bombed.example.org", "slug": "bombed"},
+        )
+    with pytest.raises(TooManyRequests):
+        identity.call(
+            "request_password_reset", address=address, body={"email": owner, "slug": "bombed"}
+        )
+    other = identity.call(
+        "request_password_reset",
+        address="203.0.113.10",
+        body={"email": "someone@bombed.example.org", "slug": "bombed"},
+    )
+    assert other == answers[0]
+
+
 def test_repeated_failures_lock_the_account_until_a_reset(identity):
     identity.cbo_with_owner("locks")
     owner = "owner@locks.example.org"
@@ -343,7 +423,19 @@ def test_owner_registers_staff_gives_custom_roles_and_deactivates(identity):
 
     page = identity.call("list_staff", owner, query={"role": "payroller"})
     assert page["total"] == 1 and page["items"][0]["email"] == ana
-    assert identity.call("list_staff", owner, query={})["total"] == 2
+    everyone = identity.call("list_staff", owner, query={})
+    assert (everyone["total"], everyone["page"], everyone["per_page"]) == (2, 1, 50)
+    by_email = [
+        m["email"] for m in identity.call("list_staff", owner, query={"sort": "email"})["items"]
+    ]
+    assert by_email == sorted(by_email, key=str.lower)
+    backwards = identity.call("list_staff", owner, query={"sort": "-email"})["items"]
+    assert [m["email"] for m in backwards] == by_email[::-1]
+    one = identity.call("list_staff", owner, query={"per_page": 1, "page": 2, "sort": "email"})
+    assert [m["email"] for m in one["items"]] == by_email[1:] and one["total"] == 2
+    with pytest.raises(ValidationFailed) as bad_sort:
+        identity.call("list_staff", owner, query={"sort": "password_hash", "limit": 5})
+    assert set(bad_sort.value.fields) == {"sort", "limit"}
 
     ana_session = identity.sign_in("staffed", ana)
     gone = identity.call("deactivate_staff", owner, account_id=ana_id)
@@ -373,16 +465,21 @@ def test_owner_registers_staff_gives_custom_roles_and_deactivates(identity):
     assert roles_changed["actor_id"] == owner_id
     wait_for(lambda: identity.audit(owner, entity_type="role")["total"] == 2, what="role audit")
     assert identity.audit(owner, action="role.updated")["total"] == 1
-    paged = identity.audit(owner, limit=2, offset=1)
-    assert len(paged["items"]) == 2 and paged["total"] >= 6
+    first, second = (identity.audit(owner, per_page=2, page=n) for n in (1, 2))
+    assert (second["page"], second["per_page"], len(second["items"])) == (2, 2, 2)
+    assert second["total"] == first["total"] >= 6
+    newest_first = [e["id"] for e in first["items"] + second["items"]]
+    assert len(set(newest_first)) == 4
+    oldest_first = identity.audit(owner, sort="occurred_at", per_page=200)["items"]
+    assert [e["id"] for e in oldest_first][::-1][:4] == newest_first
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert identity.audit(owner, **{"from": future})["total"] == 0
     with pytest.raises(ValidationFailed) as bad:
-        identity.audit(owner, **{"from": "yesterday", "limit": 0})
-    assert set(bad.value.fields) == {"from", "limit"}
+        identity.audit(owner, **{"from": "yesterday", "per_page": 0, "sort": "actor_id"})
+    assert set(bad.value.fields) == {"from", "per_page", "sort"}
     with pytest.raises(ValidationFailed) as huge:  # beyond what the database can page to
-        identity.audit(owner, offset=10**20)
-    assert set(huge.value.fields) == {"offset"}
+        identity.audit(owner, page=10**20)
+    assert set(huge.value.fields) == {"page"}
 
 
 def test_the_audit_trail_keeps_other_services_entries(identity):
@@ -564,8 +661,11 @@ def test_staff_create_client_users_who_sign_in_with_their_client(identity):
     me = identity.call("whoami", tokens["access_token"])
     assert me["client_id"] == client_id
 
-    page = identity.call("list_client_users", owner, client_id=client_id, query={})
+    page = identity.call(
+        "list_client_users", owner, client_id=client_id, query={"sort": "-display_name"}
+    )
     assert [u["email"] for u in page["items"]] == ["kim@city.example.org"]
+    assert (page["total"], page["page"], page["per_page"]) == (1, 1, 50)
     identity.call("deactivate_client_user", owner, client_id=client_id, account_id=user["id"])
     with pytest.raises(Unauthenticated):
         identity.sign_in("clients", "kim@city.example.org")
@@ -672,7 +772,6 @@ def test_invite_many_invites_thousands_in_bulk(clean):
                     "kind": "jobseeker",
                     "roles": ["jobseeker"],
                     "status": "invited",
-                    "failed_sign_ins": 0,
                 }
                 for i in range(count)
             ],

@@ -30,13 +30,17 @@ from chassis.errors import (
     ValidationFailed,
 )
 from chassis.tables import outbox
+from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
-from services.identity import jobseeker_import
-from services.identity.jobseeker_models import JobseekerImport, JobseekerProfile
-from services.identity.models import Account, Invitation, SourceRef, Tenant
+from services.identity.accounts.models import Account, Invitation
+from services.identity.jobseeker_imports import domain as jobseeker_import
+from services.identity.jobseeker_imports.models import JobseekerImport
+from services.identity.jobseekers.models import JobseekerProfile
 from services.identity.service import IdentityService
+from services.identity.tenants.models import SourceRef, Tenant
 from tests import jobseeker_csv
 from tests.jobseeker_csv import bad_rows, people_csv
+from tests.smtp import link_token
 from tests.waiting import wait_for
 
 PASSWORD = "a long enough password"
@@ -121,9 +125,10 @@ def seeker(account_id: str, tenant_id: str = HARBOR) -> Caller:
 
 
 class Identity:
-    def __init__(self, config: dict, settings) -> None:
+    def __init__(self, config: dict, settings, smtp) -> None:
         self.config = config
         self.settings = settings
+        self.smtp = smtp
 
     def call(self, caller: Caller | None, method: str, *args, **kwargs):
         context = context_data_for(caller or Caller(), self.settings.context_secret)
@@ -132,11 +137,11 @@ class Identity:
 
 
 @pytest.fixture
-def identity(container_factory, service_config, settings, db, smtp):
+def identity(container_factory, service_config, settings, db, smtp, tenancy_service):
     config = service_config(smtp_port=smtp.port)
     declare_topology(IdentityService, config)
     container_factory(IdentityService, config).start()
-    return Identity(config, settings)
+    return Identity(config, settings, smtp)
 
 
 def registration(email: str = "maria@example.org", **overrides) -> dict:
@@ -169,15 +174,46 @@ def count(engine, model, *where) -> int:
         return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
+ACCEPTED = {
+    "status": "accepted",
+    "message": "Thank you. We have sent you an email: open its link to confirm your address, "
+    "then sign in with your password.",
+}
+
+
+def confirm_email(identity: Identity, email: str, count: int) -> dict:
+    """Open the `count`-th email to `email`, a confirmation link, and answer its token pair."""
+    message = identity.smtp.wait_for(email, count=count)
+    assert "Confirm your email" in message["Subject"], message["Subject"]
+    return identity.call(None, "confirm_email", {"token": link_token(message)})
+
+
 def register_self(identity: Identity, email: str = "maria@example.org", **overrides) -> dict:
-    return identity.call(None, "register_self", "harbor", registration(email, **overrides))
+    """Self-register with Harbor and confirm the email: the new job seeker's profile."""
+    sent = len(identity.smtp.to(email))
+    answer = identity.call(None, "register_self", "harbor", registration(email, **overrides))
+    assert answer == ACCEPTED
+    tokens = confirm_email(identity, email, sent + 1)
+    account_id = verify(identity.settings.jwt_secret, tokens["access_token"], token_type=ACCESS)
+    return identity.call(seeker(account_id["sub"]), "get_own_profile")
 
 
 # -- registration ------------------------------------------------------------------------------
 
 
-def test_self_registration_makes_a_pending_jobseeker_who_can_sign_in(identity, db):
-    profile = register_self(identity, source_id=COLLEGE)
+def test_self_registration_makes_a_pending_jobseeker_who_signs_in_once_confirmed(identity, db):
+    sent = len(identity.smtp.to("maria@example.org"))
+    body = registration(source_id=COLLEGE)
+    assert identity.call(None, "register_self", "harbor", body) == ACCEPTED
+    sign_in = {"email": "MARIA@example.org", "password": PASSWORD, "tenant_id": HARBOR}
+    with pytest.raises(Unauthenticated) as unconfirmed:
+        identity.call(None, "sign_in", sign_in)
+    with pytest.raises(Unauthenticated) as wrong:
+        identity.call(None, "sign_in", {**sign_in, "password": "not the password"})
+    assert unconfirmed.value.message == wrong.value.message  # nothing told apart
+    confirmed = confirm_email(identity, "maria@example.org", sent + 1)
+    claims = verify(identity.settings.jwt_secret, confirmed["access_token"], token_type=ACCESS)
+    profile = identity.call(seeker(claims["sub"]), "get_own_profile")
     assert profile["tenant_id"] == HARBOR
     assert profile["status"] == "pending" and profile["account_status"] == "active"
     assert profile["channel"] == "self"
@@ -215,12 +251,15 @@ def test_self_registration_refuses_bad_input_and_changes_nothing(identity, db):
     assert count(db, Account) == 0 and events(db, "jobseeker.registered") == []
 
     register_self(identity)
-    with pytest.raises(Conflict) as raised:
-        register_self(identity, email="Maria@Example.org")
-    assert "email" in raised.value.fields
+    # The same email again answers as a new registration would; its owner is told by email.
+    sent = len(identity.smtp.to("maria@example.org"))
+    again = registration("Maria@Example.org", name="Somebody Else")
+    assert identity.call(None, "register_self", "harbor", again) == ACCEPTED
+    notice = identity.smtp.wait_for("maria@example.org", count=sent + 1)
+    assert "tried to register" in notice["Subject"] and "reset-password?token=" in str(notice)
     assert count(db, Account) == 1
     # The same email may register with another CBO.
-    identity.call(None, "register_self", "bay", registration())
+    assert identity.call(None, "register_self", "bay", registration()) == ACCEPTED
     assert count(db, Account) == 2
 
 
@@ -623,7 +662,6 @@ def add_staff_account(engine, email: str = "staff@example.org") -> None:
                 kind="staff",
                 roles=["admin"],
                 status="active",
-                failed_sign_ins=0,
             )
         )
         session.commit()

@@ -23,8 +23,10 @@ from chassis.contracts.rpc import RPC_CONTRACTS
 from chassis.contracts.tenancy_rpc import (
     FEATURES,
     SHARES,
+    ClientRecord,
     LoginBox,
     Partner,
+    SourceRecord,
     SourceRules,
     TenancyClient,
     Term,
@@ -194,7 +196,37 @@ def test_tenancy_answers_every_contract(as_caller, cbos):
         assert by_share == {"job_types": tenancy.partners(), "opportunities": []}
         with pytest.raises(ValidationFailed):
             tenancy.partners(share="secrets")
-    assert {method for _, method in services.called} == {
+
+        assert tenancy.source_record(source_id=cbos["college"]) == SourceRecord(
+            source_id=cbos["college"], name="City College", weekly_hour_cap=20.0, active=True
+        )
+        with pytest.raises(NotFound):
+            tenancy.client_record(client_id="no-such-client")
+    with as_caller(owner_of(harbor)) as owner:
+        made = owner.call(
+            "tenancy",
+            "create_client",
+            body={
+                "name": "Port Cafe",
+                "kind": "business",
+                "billing_contact": "Bill Payer",
+                "billing_email": "ap@port.example.com",
+                "address_line1": "1 Pine Ave",
+                "city": "Long Beach",
+                "state": "CA",
+                "postal_code": "90802",
+            },
+        )
+    with as_caller(Caller.system(service="identity", tenant_id=harbor)) as services_of_identity:
+        assert TenancyClient(services_of_identity).client_record(client_id=made["id"]) == (
+            ClientRecord(client_id=made["id"], name="Port Cafe", active=True)
+        )
+    other_cbo = Caller.system(service="identity", tenant_id=bay)
+    # Another CBO's client does not exist for it.
+    with as_caller(other_cbo) as services_of_other, pytest.raises(NotFound):
+        TenancyClient(services_of_other).client_record(client_id=made["id"])
+    called = services.called + services_of_identity.called
+    assert {method for _, method in called} == {
         method for service, method in RPC_CONTRACTS if service == "tenancy"
     }
 

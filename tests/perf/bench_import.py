@@ -95,7 +95,7 @@ def new_cbo(session: requests.Session, url: str, operator: str) -> tuple[str, st
 
     def registered() -> bool:
         answer = session.post(f"{url}/api/v1/cbos/{slug}/jobseekers", json=probe, timeout=30)
-        return answer.status_code == 201
+        return answer.status_code == 202  # accepted (404 until identity knows the CBO)
 
     # Identity learns of the new CBO from tenancy's event: wait until it takes a registration.
     wait_for(registered, timeout=30, interval=0.2, what=f"identity to hear of CBO {slug}")

@@ -2,6 +2,7 @@
 entrypoint declares the permission it needs."""
 
 import ast
+import importlib
 import inspect
 from pathlib import Path
 
@@ -91,3 +92,81 @@ def test_services_use_only_chassis_entrypoints(service):
                 f"{service}.{name} uses {module}.{type(entrypoint).__name__}: its transaction "
                 "would not commit before it answers"
             )
+
+
+# -- the layout of a service -------------------------------------------------------------------
+
+SERVICE_FILES = {"__init__.py", "service.py", "base.py", "common.py"}
+AREA_FILES = ("entrypoints.py", "domain.py", "schemas.py", "routes.py")
+
+
+# Services still being moved into the layout: the lead removes an entry once its move is merged.
+def area_packages(service: str) -> list[Path]:
+    package = ROOT / "services" / service
+    return sorted(
+        path
+        for path in package.iterdir()
+        if path.is_dir() and path.name != "migrations" and (path / "__init__.py").exists()
+    )
+
+
+def entrypoints_class_name(area: Path) -> str:
+    """accounts -> AccountsEntrypoints, jobseeker_imports -> JobseekerImportsEntrypoints."""
+    return "".join(word.capitalize() for word in area.name.split("_")) + "Entrypoints"
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_a_service_holds_its_service_files_migrations_and_area_packages_only(service):
+    package = ROOT / "services" / service
+    for path in package.iterdir():
+        if path.name == "__pycache__":
+            continue
+        if path.is_dir():
+            assert path.name == "migrations" or (path / "__init__.py").exists(), (
+                f"services/{service}/{path.name}/ is neither migrations/ nor an area package"
+            )
+        else:
+            assert path.name in SERVICE_FILES, (
+                f"services/{service}/{path.name} belongs in an area package (only "
+                f"{', '.join(sorted(SERVICE_FILES))} sit beside migrations/)"
+            )
+    env = (package / "migrations" / "env.py").read_text()
+    assert f"services.{service}.service" in first_party_imports(package / "migrations" / "env.py")
+    assert f"from services.{service}.base import metadata" in env
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_area_that_owns_tables_has_the_same_files_and_a_mixin_the_service_composes(
+    service,
+):
+    cls = load_class(SERVICE_CLASSES[service])
+    base = importlib.import_module(f"services.{service}.base")
+    for area in area_packages(service):
+        where = f"services/{service}/{area.name}"
+        if not (area / "models.py").exists():
+            continue
+        missing = [name for name in AREA_FILES if not (area / name).exists()]
+        assert not missing, f"{where} owns tables but has no {', '.join(missing)}"
+        models = importlib.import_module(f"services.{service}.{area.name}.models")
+        for table in getattr(models, "__dict__", {}).values():
+            if isinstance(table, type) and hasattr(table, "__table__"):
+                assert table.__table__.metadata is base.metadata, (
+                    f"{where}/models.py: {table.__name__} is not on services/{service}/base.py"
+                )
+        entrypoints = importlib.import_module(f"services.{service}.{area.name}.entrypoints")
+        mixin = getattr(entrypoints, entrypoints_class_name(area), None)
+        assert mixin is not None, f"{where}/entrypoints.py has no {entrypoints_class_name(area)}"
+        assert issubclass(cls, mixin), f"{cls.__name__} does not compose {mixin.__name__}"
+        routes = importlib.import_module(f"services.{service}.{area.name}.routes")
+        assert isinstance(routes.ROUTES, tuple), f"{where}/routes.py has no ROUTES tuple"
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_the_service_class_only_composes_mixins_and_declares_dependencies(service):
+    cls = load_class(SERVICE_CLASSES[service])
+    assert cls.__module__ == f"services.{service}.service"
+    own = [name for name, value in vars(cls).items() if inspect.isfunction(value)]
+    assert not own, (
+        f"{cls.__name__} defines {', '.join(own)}: entrypoints and helpers belong in an area's "
+        "entrypoints.py mixin"
+    )

@@ -205,6 +205,8 @@ def test_every_offered_rpc_has_a_contract():
         ("tenancy", "source_rules"),
         ("tenancy", "is_licensed"),
         ("tenancy", "partners"),
+        ("tenancy", "client_record"),
+        ("tenancy", "source_record"),
     }
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from services.identity.jobseeker_schemas import (
-    CsvRowSchema,
-    SelfRegistrationSchema,
-    slot_overlaps,
-    validate_availability,
-)
+from services.identity.jobseeker_imports.schemas import CsvRowSchema
+from services.identity.jobseekers.rules import slot_overlaps
+from services.identity.jobseekers.schemas import SelfRegistrationSchema, validate_availability
 
 
 def slot(start: str, end: str) -> dict:

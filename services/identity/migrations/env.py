@@ -1,6 +1,5 @@
 from chassis.migrations import run_env
-from services.identity import jobseeker_models  # noqa: F401  (its tables join the metadata)
-from services.identity.models import metadata
-from services.identity.sessions import models as session_models  # noqa: F401
+from services.identity import service  # noqa: F401  (imports every area, so every table is known)
+from services.identity.base import metadata
 
 run_env(metadata)

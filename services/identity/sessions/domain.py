@@ -13,11 +13,12 @@ from sqlalchemy.dialects.postgresql import insert
 
 from chassis.db import UnitOfWork
 from chassis.errors import Unauthenticated
-from services.identity.models import Account, RefreshToken, Tenant
+from services.identity.accounts.models import Account, RefreshToken
 from services.identity.sessions import rules
 from services.identity.sessions.models import SessionGeneration
+from services.identity.tenants.models import Tenant
 
-# An account's status while it may sign in (services.identity.domain.ACTIVE; not imported,
+# An account's status while it may sign in (services.identity.accounts.rules.ACTIVE; not imported,
 # as that module issues tokens with generation_of below).
 ACCOUNT_ACTIVE = "active"
 

@@ -11,7 +11,7 @@ from services.identity.sessions import domain
 from services.identity.sessions.schemas import SessionQuerySchema
 
 
-class SessionEntrypoints:
+class SessionsEntrypoints:
     # Provided by ServiceBase in IdentityService.
     db: UnitOfWork
     caller: Caller

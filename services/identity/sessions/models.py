@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.identity.models import Base
+from services.identity.base import Base
 
 
 class SessionGeneration(Base):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chassis.context import Caller, requires
+from chassis.context import Caller, public, requires
+from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.paging import PageQuerySchema
@@ -91,3 +92,17 @@ class ClientsEntrypoints:
     def get_client_import(self, import_id: str) -> dict:
         job = imports.get_import(self.db, tenant_id=staff_tenant(self.caller), import_id=import_id)
         return ClientImportSchema().dump(job)
+
+    @rpc
+    @public
+    def client_record(self, client_id: str) -> dict:
+        """For other services whose copy of clients follows tenancy's events (identity): one
+        client of the caller's own CBO, so that one just created is usable in the very next
+        request. The caller must belong to a CBO; another CBO's client is NotFound."""
+        request = tenancy_rpc.ClientRecordRequest().load({"client_id": client_id})
+        client = domain.get_client(
+            self.db, tenant_id=self.caller.require_tenant(), client_id=request["client_id"]
+        )
+        return tenancy_rpc.ClientRecordSchema().dump(
+            {"client_id": client.id, "name": client.name, "active": client.active}
+        )

@@ -66,3 +66,23 @@ class SourcesEntrypoints:
         )
         found = domain.source_rules(self.db, scope=service_scope(self.caller), **request)
         return tenancy_rpc.SourceRulesSchema().dump(found)
+
+    @rpc
+    @public
+    def source_record(self, source_id: str) -> dict:
+        """For other services whose copy of worker sources follows tenancy's events (identity):
+        one source of the caller's own CBO, so that one just created is usable in the very
+        next request. The caller must belong to a CBO; another CBO's source is NotFound."""
+        request = tenancy_rpc.SourceRecordRequest().load({"source_id": source_id})
+        source = domain.get_source(
+            self.db, tenant_id=self.caller.require_tenant(), source_id=request["source_id"]
+        )
+        cap = source.weekly_hour_cap
+        return tenancy_rpc.SourceRecordSchema().dump(
+            {
+                "source_id": source.id,
+                "name": source.name,
+                "weekly_hour_cap": float(cap) if cap is not None else None,
+                "active": source.active,
+            }
+        )

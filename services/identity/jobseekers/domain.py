@@ -21,22 +21,22 @@ from chassis.audit import audit
 from chassis.context import JOBSEEKER, Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
+from chassis.paging import like_pattern
 from chassis.uploads import Upload
-from services.identity import domain, invitations, tenants
-from services.identity.jobseeker_models import (
-    APPROVED,
-    PENDING,
-    SUSPENDED,
+from services.identity.accounts import domain as accounts
+from services.identity.accounts import invitations
+from services.identity.accounts.models import Account
+from services.identity.jobseekers import rules
+from services.identity.jobseekers.models import (
     JobseekerDocument,
     JobseekerJobType,
     JobseekerProfile,
     empty_availability,
 )
-from services.identity.models import Account
+from services.identity.jobseekers.rules import APPROVED, PENDING, SUSPENDED
+from services.identity.tenants import domain as tenants
 
 JOBSEEKER_ROLE = "jobseeker"
-# What a job seeker must have verified before approval, unless a CBO's rules say otherwise.
-DEFAULT_REQUIRED_DOCUMENTS: tuple[str, ...] = ("photo_id", "work_authorization")
 DOCUMENT_CONTENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
@@ -68,7 +68,7 @@ class Jobseeker:
 def required_documents(uow: UnitOfWork, tenant_id: str) -> tuple[str, ...]:
     """The document types a CBO requires verified before approval (the default for now;
     tenancy's rules may later make it a per-CBO setting)."""
-    return DEFAULT_REQUIRED_DOCUMENTS
+    return rules.DEFAULT_REQUIRED_DOCUMENTS
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -194,8 +194,7 @@ def list_jobseekers(
             .exists()
         )
     if search:
-        # LIKE wildcards in the search text are taken literally.
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(search)  # its LIKE wildcards are taken literally
         query = query.where(
             or_(
                 Account.display_name.ilike(pattern, escape="\\"),
@@ -249,21 +248,23 @@ def register(
     tenant_id: str,
     data: dict[str, Any],
     channel: str,
-    password: str | None = None,
+    password_hash: str | None = None,
 ) -> Jobseeker:
-    """A new job seeker: an account (active with a password, else invited) and a profile.
+    """A new job seeker: an invited account and a profile. Emits jobseeker.registered.
 
-    Without a password the person is invited to set one. Emits jobseeker.registered."""
+    Registered by staff, the person is invited to set a password. Self-registered (with the
+    hash of the password they chose), they are asked to confirm their email, which activates
+    the account."""
     _check_source(uow, tenant_id, data.get("source_id"))
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=data["email"],
         kind=JOBSEEKER,
         roles=[JOBSEEKER_ROLE],
         tenant_id=tenant_id,
         display_name=data["name"],
-        password=password,
     )
+    account.password_hash = password_hash
     profile = JobseekerProfile(
         account_id=account.id,
         tenant_id=tenant_id,
@@ -286,9 +287,12 @@ def register(
         tenant_id=tenant_id,
     )
     jobseeker = Jobseeker(account, profile)
-    if password is None:
-        tenant = tenants.tenant_by_id(uow, tenant_id)
-        invitations.invite(uow, account=account, tenant_name=tenant.name if tenant else None)
+    tenant = tenants.tenant_by_id(uow, tenant_id)
+    tenant_name = tenant.name if tenant else None
+    if password_hash is None:
+        invitations.invite(uow, account=account, tenant_name=tenant_name)
+    else:
+        invitations.ask_to_confirm_email(uow, account=account, tenant_name=tenant_name)
     if channel != "self":
         audit(
             uow,
@@ -302,17 +306,28 @@ def register(
     return jobseeker
 
 
-def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str, Any]) -> Jobseeker:
-    """Self-registration on a CBO's site: the CBO comes from its slug, never from the body."""
+def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str, Any]) -> None:
+    """Self-registration on a CBO's site: the CBO comes from its slug, never from the body.
+
+    It answers the same whether or not the email has an account in the CBO, and takes about
+    as long (the password is hashed either way), so nobody learns from it who is registered:
+    a new person is sent a link to confirm their email, and the owner of an email that has an
+    account is told by email instead, with a link to reset their password."""
     tenant = _active_tenant(uow, slug)
+    _check_source(uow, tenant.tenant_id, data.get("source_id"))
+    password_hash = accounts.hash_password(data["password"])
+    existing = accounts.find_account(uow, email=data["email"], tenant_id=tenant.tenant_id)
+    if existing is not None:
+        invitations.tell_already_registered(uow, account=existing, tenant_name=tenant.name)
+        return
     fields = {k: v for k, v in data.items() if k != "password"}
-    return register(
+    register(
         uow,
         caller,
         tenant_id=tenant.tenant_id,
         data=fields,
         channel="self",
-        password=data["password"],
+        password_hash=password_hash,
     )
 
 
@@ -327,7 +342,7 @@ def update_profile(
     before = _snapshot(jobseeker)
     account, profile = jobseeker.account, jobseeker.profile
     if "email" in changes and changes["email"].lower() != account.email.lower():
-        if domain.find_account(uow, email=changes["email"], tenant_id=tenant_id) is not None:
+        if accounts.find_account(uow, email=changes["email"], tenant_id=tenant_id) is not None:
             raise Conflict("That email is already registered.", {"email": ["Already registered."]})
         account.email = changes["email"]
     elif "email" in changes:
@@ -522,16 +537,11 @@ def approve(uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: st
     verified (else 409 naming what is missing). Emits jobseeker.approved."""
     jobseeker = get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id, lock=True)
     profile = jobseeker.profile
-    if profile.status == APPROVED:
-        raise Conflict("This job seeker is already approved.")
-    if profile.status == SUSPENDED:
-        raise Conflict("This job seeker is suspended; reinstate them instead.")
     missing = missing_documents(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id)
-    if missing:
-        raise Conflict(
-            f"These documents must be verified first: {', '.join(missing)}.",
-            {"documents": [f"{t} is not verified." for t in missing]},
-        )
+    problem = rules.approval_problem(profile.status, missing)
+    if problem:
+        unverified = {"documents": [f"{t} is not verified." for t in missing]}
+        raise Conflict(problem, unverified if profile.status == PENDING else None)
     profile.status = APPROVED
     profile.approved_at = datetime.now(UTC)
     profile.approved_by = caller.user_id
@@ -555,11 +565,9 @@ def approve_job_type(
     """Approve a job seeker for one job type; only an approved job seeker can be (an approval
     per job type narrows the CBO's approval, it never replaces it)."""
     jobseeker = get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id, lock=True)
-    if jobseeker.profile.status != APPROVED:
-        raise Conflict(
-            "Approve the job seeker first"
-            + (" (they are suspended)." if jobseeker.profile.status == SUSPENDED else ".")
-        )
+    problem = rules.job_type_approval_problem(jobseeker.profile.status)
+    if problem:
+        raise Conflict(problem)
     existing = uow.session.get(JobseekerJobType, (jobseeker_id, job_type))
     if existing is not None:
         raise Conflict(f"This job seeker is already approved for {job_type}.")
@@ -626,7 +634,7 @@ def reinstate(
     profile = jobseeker.profile
     if profile.status != SUSPENDED:
         raise Conflict("This job seeker is not suspended.")
-    profile.status = APPROVED if profile.approved_at else PENDING
+    profile.status = rules.status_after_reinstatement(profile.approved_at)
     profile.suspended_at = None
     profile.suspension_reason = None
     uow.emit(
@@ -660,15 +668,15 @@ def eligibility(
             JobseekerProfile.account_id == jobseeker_id, JobseekerProfile.tenant_id == tenant_id
         )
     ).scalar_one_or_none()
-    reasons: list[str] = []
-    if profile is None:
-        reasons.append("There is no such job seeker in this CBO.")
-    elif profile.status == SUSPENDED:
-        reasons.append("The job seeker is suspended.")
-    elif profile.status != APPROVED:
-        reasons.append("The job seeker is not approved yet.")
-    if profile is not None and uow.session.get(JobseekerJobType, (jobseeker_id, job_type)) is None:
-        reasons.append(f"The job seeker is not approved for {job_type}.")
+    approved_for = (
+        profile is not None
+        and uow.session.get(JobseekerJobType, (jobseeker_id, job_type)) is not None
+    )
+    reasons = rules.ineligibility_reasons(
+        profile.status if profile is not None else None,
+        approved_for_job_type=approved_for,
+        job_type=job_type,
+    )
     return {
         "jobseeker_id": jobseeker_id,
         "job_type": job_type,

@@ -1,15 +1,14 @@
-"""Routes served by the identity service's job-seeker entrypoints:
-registration, profile, documents, approval, import."""
+"""The job seekers area's routes: registration, profile, documents, approval and suspension."""
 
 from __future__ import annotations
 
-from chassis.csv_import import MAX_CSV_BYTES
 from chassis.routes import Route
-from services.identity import jobseeker_schemas as js
-from services.identity.service import IdentityService
+from chassis.schemas import ReasonSchema
+from services.identity.accounts.schemas import AcceptedSchema
+from services.identity.jobseekers import schemas as js
+from services.identity.jobseekers.entrypoints import JobseekersEntrypoints
 
 TAG = "Job seekers"
-IMPORT_TAG = "Job-seeker imports"
 _ONE = "/api/v1/jobseekers/<jobseeker_id>"
 _DOCUMENT = _ONE + "/documents/<document_id>"
 
@@ -18,22 +17,27 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/cbos/<slug>/jobseekers",
-        IdentityService.register_self,
+        JobseekersEntrypoints.register_self,
         "Register as a job seeker of a CBO (its site or login box)",
         TAG,
         body=js.SelfRegistrationSchema,
-        response=js.JobseekerSchema,
-        status=201,
+        response=AcceptedSchema,
+        status=202,
         auth=False,
         origin_checked=True,
+        errors=(404,),
         description="Public. The CBO comes from its slug in the path. Called from another "
-        "site, that site's origin must be one the CBO allows. The person can sign in at once; "
-        "they are offered no work until staff approve them.",
+        "site, that site's origin must be one the CBO allows. Always answers 202 (after the "
+        "input is checked), whether or not the email is already registered, so nobody learns "
+        "who is: a new person is emailed a link to confirm their address "
+        "(POST /api/v1/auth/email-confirmation) and can sign in after that; the owner of an "
+        "email already registered is emailed a notice with a password-reset link instead. "
+        "Job seekers are offered no work until staff approve them.",
     ),
     Route(
         "POST",
         "/api/v1/jobseekers",
-        IdentityService.register_jobseeker,
+        JobseekersEntrypoints.register_jobseeker,
         "Register a job seeker (staff); they are invited to set a password",
         TAG,
         body=js.StaffRegistrationSchema,
@@ -45,7 +49,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me/jobseeker-profile",
-        IdentityService.get_own_profile,
+        JobseekersEntrypoints.get_own_profile,
         "My job-seeker profile",
         TAG,
         response=js.JobseekerSchema,
@@ -54,7 +58,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         "/api/v1/me/jobseeker-profile",
-        IdentityService.update_own_profile,
+        JobseekersEntrypoints.update_own_profile,
         "Change my job-seeker profile (contact, languages, skills, availability…)",
         TAG,
         body=js.ProfileUpdateSchema,
@@ -65,7 +69,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me/documents",
-        IdentityService.list_own_documents,
+        JobseekersEntrypoints.list_own_documents,
         "My ID documents and their review",
         TAG,
         response=js.DocumentSchema,
@@ -74,7 +78,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/v1/me/documents",
-        IdentityService.upload_own_document,
+        JobseekersEntrypoints.upload_own_document,
         "Upload one of my ID documents",
         TAG,
         body=js.DocumentUploadSchema,
@@ -87,7 +91,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/me/documents/<document_id>/file",
-        IdentityService.download_own_document,
+        JobseekersEntrypoints.download_own_document,
         "Download one of my ID documents",
         TAG,
         download=True,
@@ -96,7 +100,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/api/v1/jobseekers",
-        IdentityService.list_jobseekers,
+        JobseekersEntrypoints.list_jobseekers,
         "List the CBO's job seekers (filters and paging)",
         TAG,
         query=js.JobseekerListQuerySchema,
@@ -106,7 +110,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         _ONE,
-        IdentityService.get_jobseeker,
+        JobseekersEntrypoints.get_jobseeker,
         "A job seeker's profile",
         TAG,
         response=js.JobseekerSchema,
@@ -115,7 +119,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PUT",
         _ONE,
-        IdentityService.update_jobseeker,
+        JobseekersEntrypoints.update_jobseeker,
         "Change a job seeker's profile",
         TAG,
         body=js.ProfileUpdateSchema,
@@ -126,7 +130,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         _ONE + "/documents",
-        IdentityService.list_documents,
+        JobseekersEntrypoints.list_documents,
         "A job seeker's ID documents",
         TAG,
         response=js.DocumentSchema,
@@ -136,7 +140,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/documents",
-        IdentityService.upload_document,
+        JobseekersEntrypoints.upload_document,
         "Upload an ID document for a job seeker",
         TAG,
         body=js.DocumentUploadSchema,
@@ -149,7 +153,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         _DOCUMENT + "/file",
-        IdentityService.download_document,
+        JobseekersEntrypoints.download_document,
         "Download a job seeker's ID document",
         TAG,
         download=True,
@@ -158,7 +162,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _DOCUMENT + "/verify",
-        IdentityService.verify_document,
+        JobseekersEntrypoints.verify_document,
         "Accept an ID document",
         TAG,
         response=js.DocumentSchema,
@@ -167,10 +171,10 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _DOCUMENT + "/reject",
-        IdentityService.reject_document,
+        JobseekersEntrypoints.reject_document,
         "Reject an ID document, with a reason",
         TAG,
-        body=js.JobseekerReasonSchema,
+        body=ReasonSchema,
         response=js.DocumentSchema,
         description="Needs jobseekers.approve.",
     ),
@@ -178,7 +182,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/approve",
-        IdentityService.approve_jobseeker,
+        JobseekersEntrypoints.approve_jobseeker,
         "Approve a job seeker to work under the CBO's brand",
         TAG,
         response=js.JobseekerSchema,
@@ -188,7 +192,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/job-types",
-        IdentityService.approve_job_type,
+        JobseekersEntrypoints.approve_job_type,
         "Approve a job seeker for a job type",
         TAG,
         body=js.JobTypeApprovalSchema,
@@ -198,75 +202,21 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         _ONE + "/suspend",
-        IdentityService.suspend_jobseeker,
+        JobseekersEntrypoints.suspend_jobseeker,
         "Suspend a job seeker, with a reason",
         TAG,
-        body=js.JobseekerReasonSchema,
+        body=ReasonSchema,
         response=js.JobseekerSchema,
         description="Needs jobseekers.approve. A suspended job seeker is offered no work.",
     ),
     Route(
         "POST",
         _ONE + "/reinstate",
-        IdentityService.reinstate_jobseeker,
+        JobseekersEntrypoints.reinstate_jobseeker,
         "Reinstate a suspended job seeker, with a reason",
         TAG,
-        body=js.JobseekerReasonSchema,
+        body=ReasonSchema,
         response=js.JobseekerSchema,
         description="Needs jobseekers.approve.",
-    ),
-    # -- staff: CSV import -------------------------------------------------------------------
-    Route(
-        "POST",
-        "/api/v1/jobseeker-imports",
-        IdentityService.start_import,
-        "Import job seekers from a CSV file",
-        IMPORT_TAG,
-        body=js.ImportStartSchema,
-        response=js.ImportSchema,
-        status=202,
-        upload=True,
-        max_upload_bytes=MAX_CSV_BYTES,
-        description="Needs jobseekers.manage. multipart/form-data: `file` (CSV, UTF-8, at "
-        "most 20 MB; columns email, name, phone, preferred_language, languages, home_area, "
-        "skills, source — only email and name required; several values in one cell separated "
-        "by ';'), `mode` (dry_run, all_or_nothing, skip_bad_rows) and `on_existing` (skip, "
-        "update). The file is checked at once (413, 415, 422); the rows are processed after "
-        "the answer: follow the import's progress.",
-    ),
-    Route(
-        "GET",
-        "/api/v1/jobseeker-imports",
-        IdentityService.list_imports,
-        "The CBO's job-seeker imports, newest first",
-        IMPORT_TAG,
-        query=js.ImportListQuerySchema,
-        response=js.ImportPageSchema,
-    ),
-    Route(
-        "GET",
-        "/api/v1/jobseeker-imports/<import_id>",
-        IdentityService.get_import,
-        "An import's progress, counts and bad rows",
-        IMPORT_TAG,
-        response=js.ImportSchema,
-    ),
-    Route(
-        "GET",
-        "/api/v1/jobseeker-imports/<import_id>/rows",
-        IdentityService.list_import_rows,
-        "An import's report row by row (failed, updated, skipped)",
-        IMPORT_TAG,
-        query=js.ImportRowsQuerySchema,
-        response=js.ImportRowPageSchema,
-    ),
-    Route(
-        "POST",
-        "/api/v1/jobseeker-imports/<import_id>/resume",
-        IdentityService.resume_import,
-        "Start an interrupted import again where it stopped",
-        IMPORT_TAG,
-        response=js.ImportSchema,
-        status=202,
     ),
 )

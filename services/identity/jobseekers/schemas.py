@@ -1,10 +1,11 @@
-"""The job-seeker API's request and response schemas (the gateway documents them), the CSV row
-schema of the import, and the validation of availability (weekly hours plus exceptions)."""
+"""The job-seeker API's request and response schemas (the gateway documents them), the fields a
+job seeker's data is read with (the CSV import uses them too), and the validation of
+availability (weekly hours plus exceptions)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import (
     EXCLUDE,
@@ -16,8 +17,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from chassis.csv_import import DelimitedList
 from chassis.paging import PageQuerySchema, page_of
+from services.identity.jobseekers.rules import STATUSES, minutes, slot_overlaps, sorted_slots
 
 # The languages the branded app speaks; a job seeker picks one of them.
 APP_LANGUAGES = ("en", "es", "km")
@@ -31,16 +32,13 @@ LANGUAGE_NAMES = {
 }
 DOCUMENT_TYPES = ("photo_id", "work_authorization", "proof_of_address", "other")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-STATUSES = ("pending", "approved", "suspended")
-IMPORT_MODES = ("dry_run", "all_or_nothing", "skip_bad_rows")
-ON_EXISTING = ("skip", "update")
 
 PASSWORD_MIN = 12
 MAX_SKILLS = 30
 MAX_SLOTS_PER_DAY = 8
 MAX_EXCEPTIONS = 366
 
-_POSTAL_CODE = validate.Regexp(
+POSTAL_CODE = validate.Regexp(
     r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789)."
 )
 _JOB_TYPE = validate.Regexp(
@@ -106,18 +104,11 @@ class LanguageCode(fields.String):
         return code
 
 
-def _unique_list(values: list[str]) -> list[str]:
+def unique_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
 # -- availability ----------------------------------------------------------------------------
-
-
-def _minutes(value: str) -> int:
-    if value == "24:00":
-        return 24 * 60
-    hours, minutes = value.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 class SlotSchema(Schema):
@@ -138,27 +129,8 @@ class SlotSchema(Schema):
 
     @validates_schema
     def _ordered(self, data: dict, **kwargs: Any) -> None:
-        if _minutes(data["end"]) <= _minutes(data["start"]):
+        if minutes(data["end"]) <= minutes(data["start"]):
             raise ValidationError("It must end after it starts.", "end")
-
-
-def slot_overlaps(slots: list[dict]) -> list[str]:
-    """A message for each pair of slots that overlap (touching end to start is fine)."""
-    ordered = sorted(slots, key=lambda s: _minutes(s["start"]))
-    found = []
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if _minutes(after["start"]) < _minutes(before["end"]):
-            found.append(
-                f"{before['start']}-{before['end']} overlaps {after['start']}-{after['end']}."
-            )
-    return found
-
-
-def _sorted_slots(slots: list[dict]) -> list[dict]:
-    return [
-        {"start": s["start"], "end": s["end"]}
-        for s in sorted(slots, key=lambda s: _minutes(s["start"]))
-    ]
 
 
 class AvailabilityExceptionSchema(Schema):
@@ -230,13 +202,13 @@ class AvailabilitySchema(Schema):
         # Stored as JSON: days in week order, slots in time order, dates as ISO strings.
         weekly = data.get("weekly") or {}
         return {
-            "weekly": {day: _sorted_slots(weekly[day]) for day in WEEKDAYS if weekly.get(day)},
+            "weekly": {day: sorted_slots(weekly[day]) for day in WEEKDAYS if weekly.get(day)},
             "exceptions": sorted(
                 (
                     {
                         "date": e["date"].isoformat(),
                         "kind": e["kind"],
-                        "slots": _sorted_slots(e.get("slots") or []),
+                        "slots": sorted_slots(e.get("slots") or []),
                         **({"note": e["note"]} if e.get("note") else {}),
                     }
                     for e in data.get("exceptions") or []
@@ -249,7 +221,9 @@ class AvailabilitySchema(Schema):
 def validate_availability(value: object) -> dict:
     """The availability in `value`, normalised; raises ValidationError with a reason per
     field (for instance {"weekly": {"monday": ["09:00-12:00 overlaps 11:00-13:00."]}})."""
-    return AvailabilitySchema().load(value)  # type: ignore[return-value]
+    if not isinstance(value, dict):
+        raise ValidationError("Give availability as an object.")
+    return cast(dict, AvailabilitySchema().load(value))
 
 
 # -- requests --------------------------------------------------------------------------------
@@ -266,7 +240,7 @@ class _JobseekerFields(Schema):
     languages = fields.List(
         LanguageCode(), load_default=None, validate=validate.Length(max=10), allow_none=True
     )
-    home_area = fields.String(required=True, validate=_POSTAL_CODE)
+    home_area = fields.String(required=True, validate=POSTAL_CODE)
     skills = fields.List(Skill(), load_default=list, validate=validate.Length(max=MAX_SKILLS))
     source_id = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
@@ -276,8 +250,8 @@ class _JobseekerFields(Schema):
     def _tidy(self, data: dict, **kwargs: Any) -> dict:
         data["name"] = data["name"].strip()
         data["email"] = data["email"].strip()
-        data["skills"] = _unique_list(data.get("skills") or [])
-        data["languages"] = _unique_list(data.get("languages") or [data["preferred_language"]])
+        data["skills"] = unique_list(data.get("skills") or [])
+        data["languages"] = unique_list(data.get("languages") or [data["preferred_language"]])
         return data
 
 
@@ -309,7 +283,7 @@ class ProfileUpdateSchema(Schema):
     phone = Phone(allow_none=True)
     preferred_language = AppLanguage()
     languages = fields.List(LanguageCode(), validate=validate.Length(max=10))
-    home_area = fields.String(allow_none=True, validate=_POSTAL_CODE)
+    home_area = fields.String(allow_none=True, validate=POSTAL_CODE)
     skills = fields.List(Skill(), validate=validate.Length(max=MAX_SKILLS))
     source_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=36))
     availability = fields.Nested(AvailabilitySchema)
@@ -318,7 +292,7 @@ class ProfileUpdateSchema(Schema):
     def _tidy(self, data: dict, **kwargs: Any) -> dict:
         for key in ("skills", "languages"):
             if key in data:
-                data[key] = _unique_list(data[key])
+                data[key] = unique_list(data[key])
         for key in ("name", "email"):
             if key in data:
                 data[key] = data[key].strip()
@@ -348,98 +322,12 @@ class DocumentUploadSchema(Schema):
     document_type = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))
 
 
-class JobseekerReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-    @post_load
-    def _tidy(self, data: dict, **kwargs: Any) -> dict:
-        data["reason"] = data["reason"].strip()
-        if not data["reason"]:
-            raise ValidationError("Give a reason.", "reason")
-        return data
-
-
 class JobTypeApprovalSchema(Schema):
     job_type = fields.String(
         required=True,
         validate=_JOB_TYPE,
         metadata={"description": "The job type's key (booking owns job types)."},
     )
-
-
-class ImportStartSchema(Schema):
-    """The form fields sent with a CSV of job seekers (the file is the `file` part)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    mode = fields.String(
-        load_default="dry_run",
-        validate=validate.OneOf(IMPORT_MODES),
-        metadata={
-            "description": "dry_run reports every bad row and writes nobody; all_or_nothing "
-            "writes nobody if any row is bad; skip_bad_rows writes the good rows."
-        },
-    )
-    on_existing = fields.String(
-        load_default="skip",
-        validate=validate.OneOf(ON_EXISTING),
-        metadata={"description": "What to do with a person whose email is already registered."},
-    )
-
-
-class ImportRowsQuerySchema(PageQuerySchema):
-    class Meta:
-        unknown = EXCLUDE
-
-    outcome = fields.String(validate=validate.OneOf(("failed", "updated", "skipped")))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-
-
-class ImportListQuerySchema(PageQuerySchema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class CsvRowSchema(Schema):
-    """One row of a job-seeker CSV. Only email and name are required: older records often
-    lack the rest, which staff or the person complete later."""
-
-    email = Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = Phone(load_default=None)
-    preferred_language = AppLanguage(load_default="en")
-    languages = DelimitedList(LanguageCode(), load_default=None, validate=validate.Length(max=10))
-    home_area = fields.String(load_default=None, validate=_POSTAL_CODE)
-    skills = DelimitedList(Skill(), load_default=list, validate=validate.Length(max=MAX_SKILLS))
-    source = fields.String(
-        load_default=None,
-        validate=validate.Length(max=200),
-        metadata={"description": "A worker source of the CBO, by id or by name."},
-    )
-
-    @post_load
-    def _tidy(self, data: dict, **kwargs: Any) -> dict:
-        data["skills"] = _unique_list(data.get("skills") or [])
-        data["languages"] = _unique_list(data.get("languages") or [data["preferred_language"]])
-        return data
-
-
-# Other spellings of the CSV's columns that exports commonly use.
-CSV_ALIASES = {
-    "e_mail": "email",
-    "email_address": "email",
-    "full_name": "name",
-    "phone_number": "phone",
-    "mobile": "phone",
-    "cell": "phone",
-    "language": "preferred_language",
-    "zip": "home_area",
-    "zip_code": "home_area",
-    "postal_code": "home_area",
-    "worker_source": "source",
-    "source_id": "source",
-}
 
 
 # -- responses -------------------------------------------------------------------------------
@@ -478,7 +366,11 @@ class JobseekerSchema(Schema):
     availability = fields.Nested(AvailabilityOutSchema, required=True)
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
     account_status = fields.String(
-        required=True, metadata={"description": "invited until the person sets a password."}
+        required=True,
+        metadata={
+            "description": "invited until the person sets a password (or, self-registered, "
+            "confirms their email)."
+        },
     )
     channel = fields.String(required=True, metadata={"enum": ["self", "staff", "import"]})
     job_types = fields.List(fields.String(), required=True)
@@ -526,65 +418,7 @@ class DocumentSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class ImportRowSchema(Schema):
-    row = fields.Integer(required=True, metadata={"description": "As a spreadsheet numbers it."})
-    outcome = fields.String(required=True, metadata={"enum": ["failed", "updated", "skipped"]})
-    email = fields.String(allow_none=True)
-    jobseeker_id = fields.String(allow_none=True)
-    errors = fields.Dict(
-        allow_none=True, metadata={"description": "Reasons per column; '_row' for the row."}
-    )
-
-
-ImportRowPageSchema = page_of(ImportRowSchema, "ImportRowPage")
-
-
-class ImportSummarySchema(Schema):
-    id = fields.String(required=True)
-    filename = fields.String(required=True)
-    size_bytes = fields.Integer(required=True)
-    mode = fields.String(required=True)
-    on_existing = fields.String(required=True)
-    status = fields.String(
-        required=True,
-        metadata={
-            "enum": ["queued", "running", "completed", "rejected", "interrupted"],
-            "description": "rejected: all_or_nothing found bad rows and wrote nobody.",
-        },
-    )
-    phase = fields.String(required=True, metadata={"enum": ["queued", "validating", "writing"]})
-    rows_total = fields.Integer(required=True)
-    rows_done = fields.Integer(required=True)
-    created = fields.Integer(required=True, metadata={"description": "New people (invited)."})
-    updated = fields.Integer(required=True)
-    skipped = fields.Integer(required=True)
-    failed = fields.Integer(required=True)
-    ignored_columns = fields.List(fields.String(), required=True)
-    error = fields.String(allow_none=True)
-    created_at = fields.DateTime(required=True)
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-
-
-class ImportSchema(ImportSummarySchema):
-    failed_rows = fields.List(
-        fields.Nested(ImportRowSchema),
-        required=True,
-        metadata={"description": "The first 1,000 bad rows; all of them under .../rows."},
-    )
-
-
-ImportPageSchema = page_of(ImportSummarySchema, "ImportPage")
-
-
 class DownloadSchema(Schema):
     filename = fields.String(required=True)
     content_type = fields.String(required=True)
     data = fields.String(required=True, metadata={"description": "base64"})
-
-
-class EligibilitySchema(Schema):
-    jobseeker_id = fields.String(required=True)
-    job_type = fields.String(required=True)
-    eligible = fields.Boolean(required=True)
-    reasons = fields.List(fields.String(), required=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from services.identity.models import AuditEntry
+from chassis.paging import order_by, page_rows
+from services.identity.audit.models import AuditEntry
 
 
 def record(uow: UnitOfWork, event: Event) -> None:
@@ -61,10 +62,12 @@ def search(
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    sort: str = "-occurred_at",
+    page: int = 1,
+    per_page: int = 50,
 ) -> dict:
-    """One CBO's entries, newest first; `since` inclusive, `until` exclusive."""
+    """One CBO's entries, newest first unless sorted otherwise; `since` inclusive, `until`
+    exclusive."""
     query = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
     for column, value in (
         (AuditEntry.actor_id, actor_id),
@@ -78,15 +81,8 @@ def search(
         query = query.where(AuditEntry.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEntry.occurred_at < until)
-    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    entries = uow.session.execute(
-        query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).scalars()
-    return {
-        "items": [_view(e) for e in entries],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    # Entries of one moment keep the order they were recorded in, either way.
+    tiebreak = AuditEntry.id.desc() if sort.startswith("-") else AuditEntry.id.asc()
+    ordered = order_by(query, sort, {"occurred_at": AuditEntry.occurred_at}, tiebreak)
+    found = page_rows(uow.session, ordered, page=page, per_page=per_page)
+    return {**found, "items": [_view(e) for e in found["items"]]}

@@ -11,9 +11,11 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.contracts.permissions import BUILTIN_ROLES, CBO_PERMISSIONS, STAFF_ROLES
 from chassis.db import UnitOfWork
-from chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.identity.models import Account, CustomRole
+from chassis.errors import Conflict, NotFound, ValidationFailed
+from services.identity.accounts.models import Account
 from services.identity.sessions import domain as sessions
+from services.identity.staff import rules
+from services.identity.staff.models import CustomRole
 
 
 def custom_roles_of(uow: UnitOfWork, tenant_id: str) -> dict[str, frozenset[str]]:
@@ -31,22 +33,6 @@ def staff_roles(uow: UnitOfWork, tenant_id: str) -> dict[str, frozenset[str]]:
     }
 
 
-def permissions_of_roles(roles: Iterable[str], available: dict[str, frozenset[str]]) -> set[str]:
-    found: set[str] = set()
-    for role in roles:
-        found |= available.get(role, frozenset())
-    return found
-
-
-def check_holds(caller: Caller, permissions: Iterable[str], message: str) -> None:
-    """Refuse unless the caller holds every one of `permissions` (the system always does)."""
-    if caller.is_system:
-        return
-    missing = sorted(set(permissions) - caller.permissions)
-    if missing:
-        raise Forbidden(f"{message}: {', '.join(missing)}.")
-
-
 def check_roles(
     uow: UnitOfWork, caller: Caller, tenant_id: str, roles: list[str]
 ) -> dict[str, frozenset[str]]:
@@ -57,9 +43,9 @@ def check_roles(
         raise ValidationFailed(
             fields={"roles": [f"There is no role '{role}' in this CBO." for role in unknown]}
         )
-    check_holds(
+    rules.check_holds(
         caller,
-        permissions_of_roles(roles, available),
+        rules.permissions_of_roles(roles, available),
         "You cannot give permissions you do not hold",
     )
     return available
@@ -111,7 +97,7 @@ def create_role(
 ) -> dict:
     if name in BUILTIN_ROLES:
         raise ValidationFailed(fields={"name": ["That is the name of a built-in role."]})
-    check_holds(caller, permissions, "You cannot give permissions you do not hold")
+    rules.check_holds(caller, permissions, "You cannot give permissions you do not hold")
     exists = uow.session.execute(
         select(CustomRole.id).where(CustomRole.tenant_id == tenant_id, CustomRole.name == name)
     ).first()
@@ -143,10 +129,10 @@ def update_role(
     role = _custom_role(uow, tenant_id, name)
     # Changing a role that holds more than the caller would let them take powers away, or
     # give them back, beyond their own.
-    check_holds(caller, role.permissions, "This role holds permissions you do not hold")
+    rules.check_holds(caller, role.permissions, "This role holds permissions you do not hold")
     before = _view(role, role.name, role.permissions, role.description)
     if permissions is not None:
-        check_holds(caller, permissions, "You cannot give permissions you do not hold")
+        rules.check_holds(caller, permissions, "You cannot give permissions you do not hold")
         if set(permissions) != set(role.permissions):
             sessions.end_sessions_of_role(
                 uow, tenant_id=tenant_id, role=role.name, because="role_updated"
@@ -171,11 +157,11 @@ def update_role(
 
 def delete_role(uow: UnitOfWork, caller: Caller, *, tenant_id: str, name: str) -> None:
     role = _custom_role(uow, tenant_id, name)
-    check_holds(caller, role.permissions, "This role holds permissions you do not hold")
+    rules.check_holds(caller, role.permissions, "This role holds permissions you do not hold")
     holders = uow.session.execute(
         select(func.count())
         .select_from(Account)
-        .where(Account.tenant_id == tenant_id, Account.roles.any(name))
+        .where(Account.tenant_id == tenant_id, Account.roles.contains([name]))
     ).scalar_one()
     if holders:
         raise Conflict(

@@ -38,17 +38,16 @@ from chassis.context import JOBSEEKER, Caller
 from chassis.csv_import import Chunk, CsvTable, RowResult, decode_csv, process, read_csv_upload
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
-from services.identity import invitations, tenants
-from services.identity.jobseeker_models import (
-    PENDING,
-    JobseekerImport,
-    JobseekerImportRow,
-    JobseekerProfile,
-    empty_availability,
-)
-from services.identity.jobseeker_schemas import CSV_ALIASES, CsvRowSchema
-from services.identity.jobseekers import JOBSEEKER_ROLE
-from services.identity.models import Account, SourceRef, new_id
+from services.identity.accounts import invitations
+from services.identity.accounts.models import Account
+from services.identity.base import new_id
+from services.identity.jobseeker_imports.models import JobseekerImport, JobseekerImportRow
+from services.identity.jobseeker_imports.schemas import CSV_ALIASES, CsvRowSchema
+from services.identity.jobseekers.domain import JOBSEEKER_ROLE
+from services.identity.jobseekers.models import JobseekerProfile, empty_availability
+from services.identity.jobseekers.rules import PENDING
+from services.identity.tenants import domain as tenants
+from services.identity.tenants.models import SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -403,7 +402,6 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
                     "roles": [JOBSEEKER_ROLE],
                     "status": "invited",
                     "password_hash": None,
-                    "failed_sign_ins": 0,
                 }
                 for o in outcomes
             ],

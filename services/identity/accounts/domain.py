@@ -1,8 +1,5 @@
-"""Identity's domain: accounts, passwords and tokens. Plain functions over a unit of work.
-
-Staff and client users (staff.py), custom roles (roles.py), invitations and password resets
-(invitations.py), the CBO projections (tenants.py) and the audit trail (audit_trail.py) live
-beside this module.
+"""The accounts area's domain: accounts, passwords, sign-in, tokens and sessions. Plain functions
+over a unit of work; the emailed links (invitations, password resets) are in invitations.py.
 """
 
 from __future__ import annotations
@@ -12,32 +9,38 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chassis.context import OPERATOR, Caller
-from chassis.contracts.permissions import permissions_for
 from chassis.contracts.sessions import SESSION_CLAIM
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed
 from chassis.tokens import ACCESS, REFRESH, issue, verify
-from services.identity import roles as custom_roles
-from services.identity import tenants
-from services.identity.models import Account, RefreshToken
+from services.identity.accounts import rules
+from services.identity.accounts.models import Account, Attempt, RefreshToken
 from services.identity.sessions import domain as sessions
+from services.identity.staff import roles as custom_roles
+from services.identity.tenants import domain as tenants
 
-MAX_FAILED_SIGN_INS = 5
-LOCK_MINUTES = 15
+MAX_FAILED_SIGN_INS = rules.MAX_FAILED_SIGN_INS
+SIGN_IN_FAILURE = "sign_in_failure"
+# Attempts older than this count toward no limit any more.
+KEEP_ATTEMPTS = timedelta(days=1)
 
-ACTIVE = "active"
-INVITED = "invited"
-DEACTIVATED = "deactivated"
+ACTIVE = rules.ACTIVE
+INVITED = rules.INVITED
+DEACTIVATED = rules.DEACTIVATED
 
-WRONG_CREDENTIALS = "The email or password is not right."
+# The one answer to every failed sign-in: an unknown email, a wrong password, an account not
+# active (yet), so that nobody learns from it who has an account.
+WRONG_CREDENTIALS = "The email or password is not right, or the account is not active yet."
+LOCKED = "Too many failed sign-ins; try again later or reset your password."
 SUSPENDED_CBO = "This CBO is suspended: its users cannot sign in."
 
 _hasher = PasswordHasher()
-# Verifying against this when the email is unknown keeps the timing the same as a wrong password.
+# Verified against when there is no account (or no password yet), so that a sign-in takes as
+# long whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
@@ -90,7 +93,6 @@ def create_account(
         password_hash=hash_password(password) if password else None,
         status=ACTIVE if password else INVITED,
         client_id=client_id,
-        failed_sign_ins=0,
     )
     uow.session.add(account)
     try:
@@ -126,14 +128,10 @@ def ensure_operator(uow: UnitOfWork, *, email: str, password: str, display_name:
 def permissions_of(uow: UnitOfWork, account: Account) -> frozenset[str]:
     """What an account may do: its built-in roles plus its CBO's custom roles."""
     custom = custom_roles.custom_roles_of(uow, account.tenant_id) if account.tenant_id else {}
-    found = permissions_for(account.roles, custom)
-    if account.kind != OPERATOR:
-        # Whatever the roles say, the platform's own powers never reach a CBO's people.
-        found = frozenset(p for p in found if not p.startswith("platform."))
-    return found
+    return rules.account_permissions(account.kind, account.roles, custom)
 
 
-def _token_pair(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
+def issue_tokens(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
     generation = sessions.generation_of(uow, account.id)
     claims: dict = {
         SESSION_CLAIM: generation,
@@ -186,7 +184,11 @@ def sign_in(
     now: datetime | None = None,
 ) -> dict:
     """Tokens for an account of one CBO (named by slug, or by id) or, with neither, of the
-    platform operator. Each CBO's people sign in to their own CBO only."""
+    platform operator. Each CBO's people sign in to their own CBO only.
+
+    Every failure answers the same, in about the same time (one password check either way),
+    and counts toward locking that email whether or not an account has it: neither the status
+    nor the time of the answer tells who has an account."""
     now = now or datetime.now(UTC)
     if slug is not None and tenant_id is not None:
         raise ValidationFailed(fields={"slug": ["Give either slug or tenant_id, not both."]})
@@ -196,25 +198,52 @@ def sign_in(
             password_matches(None, password)  # the same time as a wrong password
             raise Unauthenticated(WRONG_CREDENTIALS)
         tenant_id = tenant.tenant_id
+    key = rules.sign_in_key(tenant_id, email)
+    if rules.locked_until(recent_attempts(uow, SIGN_IN_FAILURE, key, now=now), now):
+        raise Locked(LOCKED)
     account = find_account(uow, email=email, tenant_id=tenant_id)
-    if account is not None and account.locked_until and account.locked_until > now:
-        raise Locked("Too many failed sign-ins; try again later or reset your password.")
-    if account is None or not password_matches(account.password_hash, password):
-        if account is not None:
-            account.failed_sign_ins += 1
-            if account.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                account.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                account.failed_sign_ins = 0
-            # The failure must count although the call fails (and so would roll back).
-            uow.commit()
+    matches = password_matches(account.password_hash if account else None, password)
+    if account is None or not matches or account.status != ACTIVE:
+        record_attempt(uow, SIGN_IN_FAILURE, key, now=now)
+        # The failure must count although the call fails (and so would roll back).
+        uow.commit()
         raise Unauthenticated(WRONG_CREDENTIALS)
-    if account.status != ACTIVE:
-        raise Unauthenticated("This account is not active.")
     if not tenants.is_active(uow, account.tenant_id):
         raise Forbidden(SUSPENDED_CBO)
-    account.failed_sign_ins = 0
-    account.locked_until = None
-    return _token_pair(uow, account, settings, now)
+    clear_attempts(uow, SIGN_IN_FAILURE, key)
+    return issue_tokens(uow, account, settings, now)
+
+
+def clear_sign_in_failures(uow: UnitOfWork, account: Account) -> None:
+    """Unlock an account's email (a new password was set, or its owner signed in)."""
+    clear_attempts(uow, SIGN_IN_FAILURE, rules.sign_in_key(account.tenant_id, account.email))
+
+
+# -- attempts that count toward limits -----------------------------------------------------
+
+
+def record_attempt(uow: UnitOfWork, action: str, key: str, *, now: datetime) -> None:
+    uow.session.add(Attempt(action=action, key=key, at=now))
+    # Old attempts count toward nothing: forget them as new ones come (an index on `at`).
+    uow.session.execute(delete(Attempt).where(Attempt.at < now - KEEP_ATTEMPTS))
+    uow.session.flush()
+
+
+def recent_attempts(
+    uow: UnitOfWork, action: str, key: str, *, now: datetime, within: timedelta = rules.LOCK_WINDOW
+) -> list[datetime]:
+    """When `key` made `action` attempts within the last `within`."""
+    return list(
+        uow.session.execute(
+            select(Attempt.at).where(
+                Attempt.action == action, Attempt.key == key, Attempt.at > now - within
+            )
+        ).scalars()
+    )
+
+
+def clear_attempts(uow: UnitOfWork, action: str, key: str) -> None:
+    uow.session.execute(delete(Attempt).where(Attempt.action == action, Attempt.key == key))
 
 
 def refresh(
@@ -233,7 +262,7 @@ def refresh(
         raise Unauthenticated(SUSPENDED_CBO)
     sessions.require_current(uow, account_id=account.id, generation=claims.get(SESSION_CLAIM, 0))
     stored.revoked_at = now
-    return _token_pair(uow, account, settings, now)
+    return issue_tokens(uow, account, settings, now)
 
 
 def sign_out(uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings) -> None:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from chassis.audit import audit
 from chassis.context import CLIENT, STAFF, Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
-from services.identity import domain, invitations, roles, tenants
-from services.identity.models import Account
+from chassis.paging import order_by, page_rows
+from services.identity.accounts import domain as accounts
+from services.identity.accounts import invitations
+from services.identity.accounts.models import Account
 from services.identity.sessions import domain as sessions
-
-OWNER = "owner"
+from services.identity.staff import roles, rules
+from services.identity.staff.rules import OWNER
+from services.identity.tenants import domain as tenants
 
 
 def view(account: Account) -> dict[str, Any]:
@@ -60,15 +63,17 @@ def _member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str) -> A
 
 
 def _check_can_manage(uow: UnitOfWork, caller: Caller, account: Account) -> None:
-    held = roles.permissions_of_roles(account.roles, roles.staff_roles(uow, account.tenant_id))
-    roles.check_holds(
+    held = rules.permissions_of_roles(
+        account.roles, roles.staff_roles(uow, account.tenant_id or "")
+    )
+    rules.check_holds(
         caller, held, "You cannot change an account that holds permissions you do not hold"
     )
 
 
 def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
     """Refuse a change that would leave the CBO without an active owner."""
-    if OWNER not in account.roles or account.status != domain.ACTIVE:
+    if OWNER not in account.roles or account.status != accounts.ACTIVE:
         return
     others = uow.session.execute(
         select(func.count())
@@ -76,8 +81,8 @@ def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
         .where(
             Account.tenant_id == account.tenant_id,
             Account.kind == STAFF,
-            Account.status == domain.ACTIVE,
-            Account.roles.any(OWNER),
+            Account.status == accounts.ACTIVE,
+            Account.roles.contains([OWNER]),
             Account.id != account.id,
         )
     ).scalar_one()
@@ -85,12 +90,18 @@ def _keep_an_owner(uow: UnitOfWork, account: Account) -> None:
         raise Conflict("A CBO needs at least one active owner; make somebody else owner first.")
 
 
-def _page(uow: UnitOfWork, query, limit: int, offset: int) -> dict:
-    total = uow.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    items = uow.session.execute(query.limit(limit).offset(offset)).scalars()
-    return {"items": [view(a) for a in items], "total": total, "limit": limit, "offset": offset}
+# The columns a list of people may be sorted by (see chassis.paging.sort_field).
+_SORTABLE = {
+    "created_at": Account.created_at,
+    "email": func.lower(Account.email),
+    "display_name": func.lower(Account.display_name),
+}
+
+
+def _page(uow: UnitOfWork, query: Select, *, sort: str, page: int, per_page: int) -> dict:
+    ordered = order_by(query, sort, _SORTABLE, Account.id)
+    found = page_rows(uow.session, ordered, page=page, per_page=per_page)
+    return {**found, "items": [view(a) for a in found["items"]]}
 
 
 # -- the owner --------------------------------------------------------------------------------
@@ -101,9 +112,9 @@ def create_owner(
 ) -> Account | None:
     """The CBO's first senior user, invited to set a password; None if it exists already
     (tenant.approved delivered again, or the CBO approved again after a change)."""
-    if domain.find_account(uow, email=email, tenant_id=tenant_id) is not None:
+    if accounts.find_account(uow, email=email, tenant_id=tenant_id) is not None:
         return None
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=email,
         kind=STAFF,
@@ -128,7 +139,7 @@ def register_staff(
     roles_given: list[str],
 ) -> dict:
     roles.check_roles(uow, caller, tenant_id, roles_given)
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=email,
         kind=STAFF,
@@ -154,15 +165,16 @@ def list_staff(
     tenant_id: str,
     status: str | None = None,
     role: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    sort: str = "created_at",
+    page: int = 1,
+    per_page: int = 50,
 ) -> dict:
     query = select(Account).where(Account.tenant_id == tenant_id, Account.kind == STAFF)
     if status:
         query = query.where(Account.status == status)
     if role:
-        query = query.where(Account.roles.any(role))
-    return _page(uow, query.order_by(Account.created_at, Account.id), limit, offset)
+        query = query.where(Account.roles.contains([role]))
+    return _page(uow, query, sort=sort, page=page, per_page=per_page)
 
 
 def get_member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str = STAFF) -> dict:
@@ -234,11 +246,11 @@ def deactivate(
     if account.id == caller.user_id:
         raise Conflict("You cannot deactivate your own account.")
     _check_can_manage(uow, caller, account)
-    if account.status == domain.DEACTIVATED:
+    if account.status == accounts.DEACTIVATED:
         return view(account)
     _keep_an_owner(uow, account)
     before = _audit_view(account)
-    account.status = domain.DEACTIVATED
+    account.status = accounts.DEACTIVATED
     sessions.end_sessions(uow, account_ids=[account.id], because="deactivated")
     return _status_changed(uow, caller, account, "deactivated", before, tenant_id=tenant_id)
 
@@ -249,10 +261,10 @@ def reactivate(
     """A deactivated account can sign in again (or, never activated, accept its invitation)."""
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
     _check_can_manage(uow, caller, account)
-    if account.status != domain.DEACTIVATED:
+    if account.status != accounts.DEACTIVATED:
         return view(account)
     before = _audit_view(account)
-    account.status = domain.ACTIVE if account.password_hash else domain.INVITED
+    account.status = accounts.ACTIVE if account.password_hash else accounts.INVITED
     return _status_changed(uow, caller, account, "reactivated", before, tenant_id=tenant_id)
 
 
@@ -260,7 +272,7 @@ def resend_invitation(
     uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
 ) -> dict:
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
-    if account.status != domain.INVITED:
+    if account.status != accounts.INVITED:
         raise Conflict("Only an account that is still invited can be invited again.")
     invitations.invite(uow, account=account, tenant_name=_tenant_name(uow, tenant_id))
     audit(
@@ -294,7 +306,7 @@ def create_client_user(
         raise NotFound("There is no such client in your CBO.")
     if not client.active:
         raise Conflict("This client is inactive; make it active first.")
-    account = domain.create_account(
+    account = accounts.create_account(
         uow,
         email=email,
         kind=CLIENT,
@@ -316,20 +328,22 @@ def create_client_user(
 
 
 def list_client_users(
-    uow: UnitOfWork, *, tenant_id: str, client_id: str, limit: int = 50, offset: int = 0
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    client_id: str,
+    sort: str = "created_at",
+    page: int = 1,
+    per_page: int = 50,
 ) -> dict:
     if tenants.client_of(uow, tenant_id=tenant_id, client_id=client_id) is None:
         raise NotFound("There is no such client in your CBO.")
-    query = (
-        select(Account)
-        .where(
-            Account.tenant_id == tenant_id,
-            Account.kind == CLIENT,
-            Account.client_id == client_id,
-        )
-        .order_by(Account.created_at, Account.id)
+    query = select(Account).where(
+        Account.tenant_id == tenant_id,
+        Account.kind == CLIENT,
+        Account.client_id == client_id,
     )
-    return _page(uow, query, limit, offset)
+    return _page(uow, query, sort=sort, page=page, per_page=per_page)
 
 
 def client_user(uow: UnitOfWork, *, tenant_id: str, client_id: str, account_id: str) -> Account:

@@ -1,15 +1,21 @@
 """Identity's projections of tenancy's facts: CBOs, their client organisations and worker
 sources, kept from tenancy's events. Identity never reads tenancy's database; what it needs to
-decide (is this CBO active? does this client belong to it?) it keeps here."""
+decide (is this CBO active? does this client belong to it?) it keeps here.
+
+An event reaches identity a moment after tenancy's change commits. So that a person who just
+created a client or a worker source can use it in their very next request, `ensure_client` and
+`ensure_source` fill a missing record from tenancy's own answer (`ask`) first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from chassis.db import UnitOfWork
-from services.identity.models import ClientRef, SourceRef, Tenant
+from services.identity.tenants.models import ClientRef, SourceRef, Tenant
 
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -112,3 +118,50 @@ def source_of(uow: UnitOfWork, *, tenant_id: str, source_id: str) -> SourceRef |
     """The worker source, if it belongs to this CBO."""
     source = uow.session.get(SourceRef, source_id)
     return source if source is not None and source.tenant_id == tenant_id else None
+
+
+# What tenancy answers about one record of the caller's CBO; None if it has no such record.
+Ask = Callable[[], dict | None]
+
+
+def ensure_client(uow: UnitOfWork, *, tenant_id: str, client_id: str, ask: Ask) -> ClientRef | None:
+    """The CBO's client organisation, asking tenancy (`ask`) if the projection does not have
+    it yet; None if neither knows it as this CBO's."""
+    found = client_of(uow, tenant_id=tenant_id, client_id=client_id)
+    if found is not None:
+        return found
+    record = ask()
+    if record is None or record["client_id"] != client_id:
+        return None
+    # The event may land at the same moment: whichever writes first, the row is the same.
+    uow.session.execute(
+        insert(ClientRef)
+        .values(
+            client_id=client_id, tenant_id=tenant_id, name=record["name"], active=record["active"]
+        )
+        .on_conflict_do_nothing(index_elements=["client_id"])
+    )
+    return client_of(uow, tenant_id=tenant_id, client_id=client_id)
+
+
+def ensure_source(uow: UnitOfWork, *, tenant_id: str, source_id: str, ask: Ask) -> SourceRef | None:
+    """The CBO's worker source, asking tenancy (`ask`) if the projection does not have it
+    yet; None if neither knows it as this CBO's."""
+    found = source_of(uow, tenant_id=tenant_id, source_id=source_id)
+    if found is not None:
+        return found
+    record = ask()
+    if record is None or record["source_id"] != source_id:
+        return None
+    uow.session.execute(
+        insert(SourceRef)
+        .values(
+            source_id=source_id,
+            tenant_id=tenant_id,
+            name=record["name"],
+            weekly_hour_cap=record["weekly_hour_cap"],
+            active=record["active"],
+        )
+        .on_conflict_do_nothing(index_elements=["source_id"])
+    )
+    return source_of(uow, tenant_id=tenant_id, source_id=source_id)

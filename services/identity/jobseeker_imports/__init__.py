@@ -1,0 +1,2 @@
+"""Job-seeker imports: a CSV of job seekers checked at once, then run in the background in
+resumable chunks."""

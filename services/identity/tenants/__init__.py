@@ -1,0 +1,2 @@
+"""Tenants: identity's projections of tenancy's CBOs, client organisations and worker sources,
+kept from tenancy's events."""
