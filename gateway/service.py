@@ -20,7 +20,8 @@ from chassis.errors import DomainError, Unauthenticated
 from chassis.metrics import Metrics
 from chassis.rpc import ServiceCaller, Services
 from chassis.tokens import ACCESS, verify
-from gateway.http import Api, error_response, json_response
+from gateway.http import Api, error_response, json_response, secure
+from gateway.ops import liveness_response, metrics_response, ops_http
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class ApiEntrypoint(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.perf_counter()
-        response = self._respond(request)
+        response = secure(self._respond(request), request.path)
         log.info(
             "request",
             extra={
@@ -145,3 +146,13 @@ class Gateway:
     @RootEntrypoint.decorator
     def handle_root(self, request) -> Response:
         return self.api().handle(request, self.caller, self.services)
+
+    # -- the ops port (gateway.ops), never the public one
+
+    @ops_http("GET", "/metrics")
+    def ops_metrics(self, request) -> Response:
+        return metrics_response()
+
+    @ops_http("GET", "/health")
+    def ops_health(self, request) -> Response:
+        return liveness_response()
