@@ -61,7 +61,7 @@ class TcpProxy:
         try:
             while data := source.recv(65536):
                 sink.sendall(data)
-        except OSError:
+        except (OSError, EOFError):  # eventlet raises EOFError for a socket closed by cut()
             pass
         finally:
             self._close(source)
