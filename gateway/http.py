@@ -241,7 +241,7 @@ def check_parameters(values: Iterable[tuple[str, Any]]) -> None:
     """Refuse NUL characters and lone surrogates in path, query or form parameters (name and
     value), naming the parameter."""
     for name, value in values:
-        refuse_unsafe_text(name, name)
+        refuse_unsafe_text(str(name), str(name))
         if isinstance(value, str):
             refuse_unsafe_text(value, name)
 
@@ -286,8 +286,10 @@ def read_upload_form(request: Request, max_bytes: int = MAX_UPLOAD_BYTES) -> dic
         raise too_large
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the file as multipart/form-data, in a part named 'file'.")
-    check_parameters(request.form.items(multi=True))
-    body: dict[str, Any] = request.form.to_dict(flat=True)
+    # A part whose name werkzeug cannot read (`name="x\\"`) comes with the name None: dropped.
+    named = [(name, value) for name, value in request.form.items(multi=True) if name]
+    check_parameters(named)
+    body: dict[str, Any] = dict(reversed(named))  # the first value of a repeated name
     upload = request.files.get("file")
     if upload is not None:
         refuse_unsafe_text(upload.filename or "", "file")
@@ -324,7 +326,7 @@ class Api:
         self._login_boxes: dict[str, tuple[float, dict | None]] = {}
         rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
         native: dict[str, tuple[str, Callable]] = {
-            # /metrics is not here: the gateway serves it on its ops port (gateway.ops).
+            # /metrics is not here: the gateway serves it on its ops port (gateway.web).
             "/health": ("GET", self.health),
             "/api/openapi.json": ("GET", self.openapi),
             "/api/docs": ("GET", self.docs),

@@ -21,7 +21,7 @@ from chassis.metrics import Metrics
 from chassis.rpc import ServiceCaller, Services
 from chassis.tokens import ACCESS, verify
 from gateway.http import Api, error_response, json_response, secure
-from gateway.ops import liveness_response, metrics_response, ops_http
+from gateway.web import PublicWebServer, liveness_response, metrics_response, ops_http
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,10 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
 class ApiEntrypoint(HttpRequestHandler):
     """Every path and method; the worker gets the request and a verified caller context."""
 
+    server = PublicWebServer()
+
     def __init__(self, **kwargs) -> None:
-        super().__init__("GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD", "/<path:path>", **kwargs)
+        super().__init__("GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD", "/<anything:path>", **kwargs)
 
     def get_url_rule(self):
         return Rule(self.url, methods=self.method.split(","))
@@ -147,7 +149,7 @@ class Gateway:
     def handle_root(self, request) -> Response:
         return self.api().handle(request, self.caller, self.services)
 
-    # -- the ops port (gateway.ops), never the public one
+    # -- the ops port (gateway.web), never the public one
 
     @ops_http("GET", "/metrics")
     def ops_metrics(self, request) -> Response:

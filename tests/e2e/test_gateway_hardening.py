@@ -87,6 +87,8 @@ def test_nul_anywhere_is_a_4xx_naming_the_field(api, cbo, operator_token):
     assert list(nested_key["fields"]) == ["colors.a\\u0000"]
     in_path = _refused(api("GET", "/api/v1/public/cbos/a%00b/branding"))
     assert list(in_path["fields"]) == ["slug"]
+    newline = api("GET", "/api/v1/public/cbos/a%0Ab/branding")  # nameko's own HTML 404 before
+    assert newline.status_code == 404 and newline.json()["error"]["code"] == "not_found"
     in_query = _refused(api("GET", "/api/v1/platform/cbos?search=a%00b", operator_token))
     assert list(in_query["fields"]) == ["search"]
     in_form = _refused(

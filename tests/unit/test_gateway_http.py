@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from kombu.exceptions import OperationalError
 from marshmallow import Schema, fields
+from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -28,6 +29,7 @@ from gateway.http import (
     secure,
 )
 from gateway.schemas import HealthSchema
+from gateway.web import AnyPath
 from tests.unit.fakes import fake_endpoint
 
 
@@ -528,3 +530,31 @@ def test_health_when_all_is_up_matches_its_schema(shapes):
     response = shapes.handle(request("GET", "/health"), ANONYMOUS, HealthServices())
     assert response.status_code == 200
     assert HealthSchema().load(body_of(response))["status"] == "up"
+
+
+def test_the_public_server_hands_the_gateway_paths_with_any_character():
+    """werkzeug's `path` converter stops at a newline, so such a path got nameko's HTML 404."""
+    url_map = Map([Rule("/<anything:path>", endpoint="api")], converters={"anything": AnyPath})
+    endpoint, values = url_map.bind("gateway").match("/api/v1/public/cbos/a\nb/branding")
+    assert endpoint == "api" and values["path"] == "api/v1/public/cbos/a\nb/branding"
+
+
+def test_a_form_part_whose_name_cannot_be_read_is_dropped_not_a_500(shapes):
+    """Found by schemathesis: `name="x\\"` gives werkzeug a part named None."""
+    part = (
+        b'--B\r\nContent-Disposition: form-data; name="note"\r\n\r\nkept\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="x\\"\r\n\r\nlost\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + PNG + b"\r\n--B--\r\n"
+    )
+    builder = EnvironBuilder(
+        method="PUT",
+        path="/api/v1/things/t1/file",
+        input_stream=io.BytesIO(part),
+        content_length=len(part),
+        content_type="multipart/form-data; boundary=B",
+    )
+    services = FakeServices(answer={"ok": True})
+    response = shapes.handle(Request(builder.get_environ()), SIGNED_IN, services)
+    assert response.status_code == 200
+    assert set(services.calls[0][2]["body"]) == {"note", "file"}

@@ -1,6 +1,12 @@
-"""The gateway's ops port: /metrics and its own /health, on WORKLB_OPS_HOST at the gateway's
+"""The gateway's two HTTP servers.
+
+The public door (WORKLB_GATEWAY_PORT) takes every path: `PublicWebServer` matches any
+characters at all, newlines included, so that gateway.http answers every request (werkzeug's
+`path` converter stops at a newline, and nameko then sent an HTML 404 of its own).
+
+The ops port serves /metrics and the gateway's own /health on WORKLB_OPS_HOST at the gateway's
 ops address (`Settings.ops_address("gateway")`: the ops port base + 7), like every service's.
-The public door (WORKLB_GATEWAY_PORT) answers 404 for /metrics."""
+The public door answers 404 for /metrics."""
 
 from __future__ import annotations
 
@@ -10,9 +16,30 @@ from datetime import UTC, datetime
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Response
 
 from chassis.config import settings_from
+
+
+class AnyPath(BaseConverter):
+    """Any rest of a path, whatever it contains (werkzeug's `path` stops at a newline)."""
+
+    regex = r"[\s\S]*"
+    part_isolating = False
+    weight = 200
+
+
+class PublicWebServer(WebServer):
+    """nameko's WebServer whose rules may use `<anything:name>`."""
+
+    def make_url_map(self) -> Map:
+        url_map = Map(converters={"anything": AnyPath})
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
 
 
 class OpsWebServer(WebServer):

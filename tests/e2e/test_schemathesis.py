@@ -1,0 +1,121 @@
+"""A short property-based run of the API against its own OpenAPI document (schemathesis), on
+the running platform, signed in as a CBO owner and as a job seeker.
+
+For every operation schemathesis sends valid and invalid requests (bodies, path and query
+parameters, files; NUL characters included) and checks that no answer is a 5xx, that every
+status is documented, and that every answer has the documented content type and schema.
+Bounded for the suite's time: a fixed seed, a few examples per operation and role.
+
+The document is the gateway's own (gateway.openapi), the one /api/openapi.json serves
+(test_the_served_document_is_the_one_tested checks it), so each operation is its own test.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from gateway.openapi import build_openapi
+from gateway.routes import ROUTES
+from tests.e2e.test_accounts_api import approved_cbo
+from tests.e2e.test_jobseekers_api import register, sign_in
+
+# About two minutes in all on a developer's machine; raise it to look harder.
+EXAMPLES_PER_OPERATION = int(os.environ.get("WORKLB_SCHEMATHESIS_EXAMPLES", "6"))
+DOCUMENT = build_openapi(ROUTES)
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": 20250601,
+        "suppress-health-check": ["all"],
+        "generation": {
+            "mode": "all",
+            "deterministic": True,
+            "max-examples": EXAMPLES_PER_OPERATION,
+        },
+        "phases": {
+            "examples": {"enabled": False},
+            "coverage": {"enabled": False},
+            "stateful": {"enabled": False},
+            "fuzzing": {"enabled": True},
+        },
+    }
+)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+# Left out, and why.
+SKIPPED = {
+    # Ends the session of a refresh token; the run's tokens are access tokens, but a
+    # generated body must never be able to sign the run out.
+    "POST /api/v1/auth/sign-out": "would end the signed-in sessions the run uses",
+}
+
+# Known failures inside identity or tenancy, left for their owners: operation → reason. An
+# undocumented status is fixed by naming it in the route's `errors=(...)`.
+UNDOCUMENTED = "answers a status its route does not document"
+KNOWN_FAILURES: dict[str, str] = {
+    "POST /api/v1/roles": f"{UNDOCUMENTED}: 409 when the role's name exists",
+    "POST /api/v1/clients": f"{UNDOCUMENTED}: 409 when name and billing email are registered",
+    "POST /api/v1/worker-sources": f"{UNDOCUMENTED}: 409 when the name is in use; and 500 "
+    "(KeyError in tenancy rules.parse_terms) for a term without starts_on or ends_on",
+    "PATCH /api/v1/worker-sources/{source_id}": "500 (KeyError in tenancy rules.parse_terms) "
+    "for a term without starts_on or ends_on",
+    "POST /api/v1/partnerships": f"{UNDOCUMENTED}: 404 when partner_slug names no CBO",
+    "DELETE /api/v1/cbo/logo": f"{UNDOCUMENTED}: 404 when the CBO has no logo",
+    "GET /api/v1/cbo/licences": f"{UNDOCUMENTED}: 403 for a job seeker (staff only)",
+}
+
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG).exclude(
+    func=lambda ctx: ctx.operation.label in SKIPPED
+)
+
+
+@pytest.fixture(scope="module")
+def tokens(api, smtp, operator_token) -> dict[str, str]:
+    """A CBO owner's and one of its job seekers' access tokens, from real sign-ins."""
+    cbo = approved_cbo(api, smtp, operator_token, "fuzz")
+    source = api(
+        "POST",
+        "/api/v1/worker-sources",
+        cbo.owner,
+        json={"name": "Fuzz College", "weekly_hour_cap": 14},
+    )
+    assert source.status_code == 201, source.text
+    email = f"seeker@{cbo.slug}.example.org"
+    registered = register(api, {"slug": cbo.slug}, email)
+    assert registered.status_code == 201, registered.text
+    return {"owner": cbo.owner, "jobseeker": sign_in(api, {"slug": cbo.slug}, email)}
+
+
+@pytest.fixture(scope="module", params=["owner", "jobseeker"])
+def role(request) -> str:
+    return request.param
+
+
+def test_the_served_document_is_the_one_tested(api):
+    assert api("GET", "/api/openapi.json").json() == DOCUMENT
+
+
+@schema.parametrize()
+def test_the_api_keeps_its_document(case, request, platform, tokens, role):
+    reason = KNOWN_FAILURES.get(case.operation.label)
+    if reason:
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
+    case.call_and_validate(
+        base_url=platform.url,
+        headers={"Authorization": f"Bearer {tokens[role]}"},
+        checks=CHECKS,
+        timeout=30,
+    )
