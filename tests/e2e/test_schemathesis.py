@@ -28,12 +28,14 @@ from gateway.routes import ROUTES
 from tests.e2e.test_accounts_api import approved_cbo
 from tests.e2e.test_jobseekers_api import register, sign_in
 
-# About two minutes in all on a developer's machine; raise it to look harder.
+# About two minutes in all on a developer's machine; raise it, or change the seed, to look
+# harder (WORKLB_SCHEMATHESIS_EXAMPLES=60 takes about 3 minutes more).
 EXAMPLES_PER_OPERATION = int(os.environ.get("WORKLB_SCHEMATHESIS_EXAMPLES", "6"))
+SEED = int(os.environ.get("WORKLB_SCHEMATHESIS_SEED", "20250601"))
 DOCUMENT = build_openapi(ROUTES)
 CONFIG = schemathesis.Config.from_dict(
     {
-        "seed": 20250601,
+        "seed": SEED,
         "suppress-health-check": ["all"],
         "generation": {
             "mode": "all",
@@ -67,6 +69,7 @@ SKIPPED = {
 UNDOCUMENTED = "answers a status its route does not document"
 KNOWN_FAILURES: dict[str, str] = {
     "POST /api/v1/roles": f"{UNDOCUMENTED}: 409 when the role's name exists",
+    "PATCH /api/v1/roles/{name}": f"{UNDOCUMENTED}: 409 for a built-in role (seed 7 finds it)",
     "POST /api/v1/clients": f"{UNDOCUMENTED}: 409 when name and billing email are registered",
     "POST /api/v1/worker-sources": f"{UNDOCUMENTED}: 409 when the name is in use; and 500 "
     "(KeyError in tenancy rules.parse_terms) for a term without starts_on or ends_on",
