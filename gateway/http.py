@@ -241,9 +241,10 @@ def check_parameters(values: Iterable[tuple[str, Any]]) -> None:
     """Refuse NUL characters and lone surrogates in path, query or form parameters (name and
     value), naming the parameter."""
     for name, value in values:
-        refuse_unsafe_text(str(name), str(name))
+        label = str(name)
+        refuse_unsafe_text(label, label)
         if isinstance(value, str):
-            refuse_unsafe_text(value, name)
+            refuse_unsafe_text(value, label)
 
 
 def _refuse_constant(name: str) -> Any:

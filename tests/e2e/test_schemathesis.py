@@ -28,9 +28,9 @@ from gateway.routes import ROUTES
 from tests.e2e.test_accounts_api import approved_cbo
 from tests.e2e.test_jobseekers_api import register, sign_in
 
-# About two minutes in all on a developer's machine; raise it, or change the seed, to look
-# harder (WORKLB_SCHEMATHESIS_EXAMPLES=60 takes about 3 minutes more).
-EXAMPLES_PER_OPERATION = int(os.environ.get("WORKLB_SCHEMATHESIS_EXAMPLES", "6"))
+# About two minutes in all (both roles, every operation) on a 2-core machine; raise it, or
+# change the seed, to look harder.
+EXAMPLES_PER_OPERATION = int(os.environ.get("WORKLB_SCHEMATHESIS_EXAMPLES", "40"))
 SEED = int(os.environ.get("WORKLB_SCHEMATHESIS_SEED", "20250601"))
 DOCUMENT = build_openapi(ROUTES)
 CONFIG = schemathesis.Config.from_dict(
@@ -57,12 +57,11 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# Left out, and why.
-SKIPPED = {
-    # Ends the session of a refresh token; the run's tokens are access tokens, but a
-    # generated body must never be able to sign the run out.
-    "POST /api/v1/auth/sign-out": "would end the signed-in sessions the run uses",
-}
+# Operations left out (label → why). None needs to be today: the run signs in to a CBO of its
+# own, operator-only operations answer these roles 403, and destructive ones (deactivate,
+# suspend, sign out, delete) only ever see generated ids and tokens, which match nothing.
+# An operation that could wreck the run's own state (its CBO, its two accounts) goes here.
+SKIPPED: dict[str, str] = {}
 
 # Known failures inside identity or tenancy, left for their owners: operation → reason. An
 # undocumented status is fixed by naming it in the route's `errors=(...)`.
