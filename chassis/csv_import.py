@@ -26,6 +26,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from chassis.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from chassis.uploads import safe_filename
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 DEFAULT_CHUNK_SIZE = 2000
@@ -76,7 +77,7 @@ def read_csv_upload(
             {field: [f"At most {max_bytes} bytes."]},
         )
     check_is_text(data, field=field)
-    filename = str(value.get("filename") or "import.csv")[:200]
+    filename = safe_filename(value.get("filename"), default="import.csv")
     return filename, data
 
 

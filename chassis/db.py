@@ -10,17 +10,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg2
 from nameko.extensions import DependencyProvider
 from psycogreen.eventlet import patch_psycopg
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.config import Settings, settings_from
 from chassis.contracts.events import build_envelope, check_publisher
+from chassis.errors import NotFound
 from chassis.tables import outbox
 
 # Without this psycopg2 blocks every green thread while it waits on the server.
@@ -226,3 +227,23 @@ class Database(DependencyProvider):
             raise
         finally:
             unit.close()
+
+
+Row = TypeVar("Row")
+
+
+def owned_row(
+    uow: UnitOfWork, model: type[Row], *, tenant_id: str, row_id: str, what: str, lock: bool = False
+) -> Row:
+    """The row of `model` with id `row_id` that belongs to `tenant_id` (locked for update when
+    `lock`); NotFound naming `what` otherwise, so that another CBO's row does not exist."""
+    query = select(model).where(
+        model.id == row_id,  # type: ignore[attr-defined]
+        model.tenant_id == tenant_id,  # type: ignore[attr-defined]
+    )
+    if lock:
+        query = query.with_for_update()
+    row = uow.session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"There is no such {what}.")
+    return row

@@ -87,3 +87,7 @@ class TooManyRequests(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
+
+
+class BrokerUnavailable(ServiceUnavailable):
+    """The message broker (RabbitMQ) cannot be reached, so no service can be asked."""

@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import RecoverableConnectionError
+from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener
 
 from chassis.config import settings_from
-from chassis.errors import ServiceUnavailable
+from chassis.errors import BrokerUnavailable, ServiceUnavailable
+
+# What publishing a call raises when RabbitMQ is down or the connection to it was cut (after
+# kombu's own retries): refused or reset sockets, and kombu's wrapper of them.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    OperationalError,
+    AmqpConnectionError,
+    RecoverableConnectionError,
+)
 
 
 class ServiceCaller:
@@ -27,6 +39,11 @@ class ServiceCaller:
             return proxy.call_async(*args, **kwargs)
         except UnknownService as exc:
             raise ServiceUnavailable(f"The {service} service is not running.") from exc
+        except BROKER_ERRORS as exc:
+            raise BrokerUnavailable(
+                "The message broker cannot be reached, so no service can be asked; "
+                "try again shortly."
+            ) from exc
 
     def wait(self, reply, service: str, timeout: float | None = None) -> Any:
         limit = self.timeout if timeout is None else timeout

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import unicodedata
 from dataclasses import dataclass
 
 from chassis.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_FILENAME_CHARS = 200
+# Characters that reorder how a name is shown (U+202E makes "gpj.exe" read as "exe.jpg").
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -39,6 +43,30 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def safe_filename(name: object, *, default: str = "upload") -> str:
+    """The base name of a file a client named, fit to store and to send back.
+
+    Browsers send only a base name, but any client can send `../../etc/passwd.png` or
+    `C:\\x\\y.png`: keep what follows the last slash or backslash, drop control characters,
+    lone surrogates and bidi overrides, and keep at most MAX_FILENAME_CHARS characters (and the
+    extension). Letters of every script stay as they are."""
+    text = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(
+        ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS
+    ).strip()
+    if not text.strip("."):
+        return default
+    if len(text) > MAX_FILENAME_CHARS:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and len(extension) <= 16:
+            text = stem[: MAX_FILENAME_CHARS - len(extension) - 1].rstrip() + "." + extension
+        else:
+            text = text[:MAX_FILENAME_CHARS]
+    return text
+
+
 def read_upload(
     value: object,
     *,
@@ -64,5 +92,6 @@ def read_upload(
     if content_type not in allowed:
         kinds = ", ".join(sorted(t.split("/")[1].upper() for t in allowed))
         raise UnsupportedMediaType(f"Upload {kinds} only.", {field: [f"Upload {kinds} only."]})
-    filename = str(value.get("filename") or "upload")[:200]
-    return Upload(filename=filename, content_type=content_type, data=data)
+    return Upload(
+        filename=safe_filename(value.get("filename")), content_type=content_type, data=data
+    )

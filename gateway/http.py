@@ -1,19 +1,24 @@
 """HTTP handling for the gateway, kept apart from nameko: routing, JSON in and out, errors,
-CORS, health aggregation. `Api.handle` turns one werkzeug Request into one Response."""
+CORS, security headers, health aggregation. `Api.handle` turns one werkzeug Request into one
+Response."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import mimetypes
+import re
 import time
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nameko.exceptions import RemoteError
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
@@ -25,34 +30,103 @@ from chassis.context import Caller
 from chassis.contracts.tenancy_rpc import LoginBox, TenancyClient
 from chassis.errors import (
     BadRequest,
+    BrokerUnavailable,
     DomainError,
     Forbidden,
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
     UnsupportedMediaType,
+    ValidationFailed,
 )
 from chassis.rpc import ServiceCaller
-from chassis.uploads import MAX_UPLOAD_BYTES
+from chassis.uploads import MAX_UPLOAD_BYTES, safe_filename
 from gateway.openapi import build_openapi
 from gateway.routes import ROUTES, Route
 
 log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 1 * 1024 * 1024
+# No request body of this API nests deeper than a few levels; anything past this is an attack
+# on the parser or on whoever walks the value next.
+MAX_JSON_DEPTH = 64
 HEALTH_TIMEOUT = 3.0
+# What a 503 tells clients to wait before trying again.
+RETRY_AFTER_SECONDS = 5
 # How long the gateway trusts a CBO's login-box settings (allowed origins) before asking again.
 LOGIN_BOX_TTL = 30.0
 LOGIN_BOX_CACHE_SIZE = 5000
 STATIC_ROOT = Path(__file__).resolve().parent / "static"
 
-DOCS_PAGE = """<!doctype html>
+DOCS_SCRIPT = (
+    'SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#ui", deepLinking: true, '
+    "validatorUrl: null});"
+)
+DOCS_PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>WorkLB API</title>
 <link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
 <body><div id="ui"></div>
 <script src="/api/docs/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#ui", deepLinking: true});</script>
+<script>{DOCS_SCRIPT}</script>
 </body></html>"""
+
+# -- security headers ------------------------------------------------------------------------
+# JSON and files: nothing in them may run, load anything or be framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+def page_csp(*, scripts: Iterable[str] = (), frame_ancestors: Iterable[str] = ("'none'",)) -> str:
+    """The Content-Security-Policy of one of the gateway's HTML pages: its own scripts and
+    styles only (plus the inline `scripts` given), data: images, calls to this origin.
+
+    `frame_ancestors` is who may show the page in a frame: nobody by default. The CBO login-box
+    page, when it comes, passes the CBO's allowed origins here (and so gets no
+    X-Frame-Options: DENY, see `secure`)."""
+    script_src = " ".join(["'self'", *(script_hash(s) for s in scripts)])
+    return (
+        f"default-src 'self'; script-src {script_src}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'; frame-ancestors {' '.join(frame_ancestors)}"
+    )
+
+
+def page_response(
+    body: str | bytes,
+    *,
+    mimetype: str = "text/html",
+    scripts: Iterable[str] = (),
+    frame_ancestors: Iterable[str] = ("'none'",),
+    cache: str = "no-cache",
+) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Security-Policy": page_csp(scripts=scripts, frame_ancestors=frame_ancestors),
+            "Cache-Control": cache,
+        },
+    )
+
+
+def secure(response: Response, path: str) -> Response:
+    """The headers every answer of the gateway carries (what a response set itself wins)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Content-Security-Policy", API_CSP)
+    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+        headers.setdefault("X-Frame-Options", "DENY")
+    if path.startswith("/api/v1/"):
+        # Tokens and people's data: never kept by a browser or a proxy. A public read that
+        # may be cached (a CBO's branding and logo) says so itself.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -65,7 +139,31 @@ def json_response(payload: Any, status: int = 200, headers: dict | None = None) 
 
 
 def error_response(error: DomainError, correlation_id: str) -> Response:
-    return json_response({"error": error.to_dict(), "correlation_id": correlation_id}, error.status)
+    response = json_response(
+        {"error": error.to_dict(), "correlation_id": correlation_id}, error.status
+    )
+    if error.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+# What a public read (anyone may GET it: a CBO's branding and logo) may be cached for.
+PUBLIC_CACHE = "public, max-age=300"
+
+_NOT_IN_FALLBACK = re.compile(r'[\x00-\x1f\x7f"\\%]')
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition header value (RFC 6266) for a file name in any script: the name
+    itself as `filename*=UTF-8''<percent-encoded>`, and an ASCII `filename` for old clients
+    (accents dropped; a name with no Latin letters becomes `download.<extension>`)."""
+    name = safe_filename(filename, default="download")
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = _NOT_IN_FALLBACK.sub("", fallback).strip()
+    stem, dot, extension = fallback.rpartition(".")
+    if not (stem if dot else fallback).strip(" ._-"):
+        fallback = f"download.{extension}" if dot and extension else "download"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def file_response(payload: dict, *, public: bool) -> Response:
@@ -74,17 +172,84 @@ def file_response(payload: dict, *, public: bool) -> Response:
     response = Response(base64.b64decode(payload.get("data") or ""), mimetype=content_type)
     # Images show in the page; anything else (a PDF) is saved, never rendered as our origin.
     disposition = "inline" if content_type.startswith("image/") else "attachment"
-    response.headers.set(
-        "Content-Disposition", disposition, filename=str(payload.get("filename") or "file")
+    response.headers["Content-Disposition"] = content_disposition(
+        disposition, str(payload.get("filename") or "")
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    response.headers["Cache-Control"] = PUBLIC_CACHE if public else "private, no-store"
     return response
 
 
 def origin_of(url: str) -> str:
     """scheme://host[:port] of `url`, as browsers write it in the Origin header."""
     return url.strip().rstrip("/").lower()
+
+
+# -- what no service is ever handed ----------------------------------------------------------
+# PostgreSQL refuses NUL in text, and a lone surrogate cannot be encoded to UTF-8 for the bus:
+# either used to end as a 500 deep in a service. The gateway refuses both, in every value a
+# request carries, before any service is called.
+_UNSAFE_CHARACTER = re.compile(r"[\x00\ud800-\udfff]")
+_SHOWN_ESCAPED = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def field_label(name: str) -> str:
+    """A field's name as an error may show it (control characters and surrogates escaped)."""
+    return _SHOWN_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+
+
+def refuse_unsafe_text(value: str, field: str) -> None:
+    found = _UNSAFE_CHARACTER.search(value)
+    if found is None:
+        return
+    what = "a NUL character" if found.group() == "\x00" else "a lone surrogate (not Unicode)"
+    raise ValidationFailed(
+        f"{field_label(field)} contains {what}.", {field_label(field): [f"Remove {what}."]}
+    )
+
+
+def _child(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def check_json(value: Any, *, root: str = "", max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Refuse NUL characters and lone surrogates in any key or string of a decoded JSON value,
+    and nesting deeper than `max_depth`, naming the field (`address.lines[2]`). Walks with its
+    own stack, so no value can exhaust Python's."""
+    stack: list[tuple[Any, str, int]] = [(value, root, 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            refuse_unsafe_text(item, path or "body")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > max_depth:
+            raise BadRequest(
+                f"The body nests deeper than {max_depth} levels.",
+                {field_label(path or "body"): [f"At most {max_depth} levels of nesting."]},
+            )
+        if isinstance(item, dict):
+            for key, child in item.items():
+                refuse_unsafe_text(key, _child(path, key))
+                stack.append((child, _child(path, key), depth + 1))
+        else:
+            stack.extend((child, _child(path, i), depth + 1) for i, child in enumerate(item))
+
+
+def check_parameters(values: Iterable[tuple[str, Any]]) -> None:
+    """Refuse NUL characters and lone surrogates in path, query or form parameters (name and
+    value), naming the parameter."""
+    for name, value in values:
+        label = str(name)
+        refuse_unsafe_text(label, label)
+        if isinstance(value, str):
+            refuse_unsafe_text(value, label)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def read_json_object(request: Request) -> dict:
@@ -96,12 +261,20 @@ def read_json_object(request: Request) -> dict:
         return {}
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as application/json.")
+    if len(raw) > MAX_JSON_BYTES:  # sent without a Content-Length (chunked)
+        raise PayloadTooLarge(f"A JSON body may be at most {MAX_JSON_BYTES} bytes.")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise BadRequest(
+            f"The body nests deeper than {MAX_JSON_DEPTH} levels.",
+            {"body": [f"At most {MAX_JSON_DEPTH} levels of nesting."]},
+        ) from exc
+    except ValueError as exc:  # UnicodeDecodeError included
         raise BadRequest(f"The body is not valid JSON: {exc}.") from exc
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.")
+    check_json(body)
     return body
 
 
@@ -115,14 +288,19 @@ def read_upload_form(request: Request, max_bytes: int = MAX_UPLOAD_BYTES) -> dic
         raise too_large
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the file as multipart/form-data, in a part named 'file'.")
-    body: dict[str, Any] = request.form.to_dict(flat=True)
+    # A part whose name werkzeug cannot read (`name="x\\"`) comes with the name None: dropped.
+    named = [(name, value) for name, value in request.form.items(multi=True) if name]
+    check_parameters(named)
+    body: dict[str, Any] = dict(reversed(named))  # the first value of a repeated name
     upload = request.files.get("file")
     if upload is not None:
+        refuse_unsafe_text(upload.filename or "", "file")
         data = upload.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise too_large
         body["file"] = {
-            "filename": upload.filename or "upload",
+            # Only the base name: never a client's path (`../../etc/passwd.png`).
+            "filename": safe_filename(upload.filename),
             "content_type": upload.mimetype,
             "size": len(data),
             "data": base64.b64encode(data).decode("ascii"),
@@ -153,8 +331,8 @@ class Api:
         self._login_boxes: dict[str, tuple[float, LoginBox | None]] = {}
         rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in routes]
         native: dict[str, tuple[str, Callable]] = {
+            # /metrics is not here: the gateway serves it on its ops port (gateway.web).
             "/health": ("GET", self.health),
-            "/metrics": ("GET", self.metrics),
             "/api/openapi.json": ("GET", self.openapi),
             "/api/docs": ("GET", self.docs),
             "/api/docs/<path:asset>": ("GET", self.docs_asset),
@@ -192,6 +370,7 @@ class Api:
         except DomainError as error:
             response = error_response(error, caller.correlation_id)
         except RemoteError as error:
+            # A service raised something that is not a DomainError: its bug, logged there.
             log.error("a service failed", extra={"fields": {"error": str(error)}})
             response = json_response(
                 {
@@ -220,7 +399,7 @@ class Api:
             response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
             response.headers["Access-Control-Expose-Headers"] = "X-Request-ID"
-        return response
+        return secure(response, request.path)
 
     def dispatch(self, request: Request, caller: Caller, services: ServiceCaller) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
@@ -229,9 +408,10 @@ class Api:
         except MethodNotAllowed as exc:
             raise DomainError(f"{request.method} is not allowed here.") from exc
         except RouteNotFound as exc:
-            raise NotFound(f"There is nothing at {request.path}.") from exc
+            raise NotFound(f"There is nothing at {field_label(request.path)}.") from exc
+        check_parameters(values.items())
         if isinstance(endpoint, Route):
-            return self.call_route(endpoint, values, request, caller, services)
+            return self.call_route(endpoint, dict(values), request, caller, services)
         return endpoint(request=request, caller=caller, services=services, **values)
 
     def call_route(
@@ -245,13 +425,19 @@ class Api:
         elif route.body is not None:
             kwargs["body"] = read_json_object(request)
         if route.query is not None:
+            # Only a route that takes a query passes it on, so only then is it checked.
+            check_parameters(request.args.items(multi=True))
             kwargs["query"] = request.args.to_dict(flat=True)
         result = services.call(route.service, route.rpc, **kwargs)
+        public_read = not route.auth and route.method == "GET"
         if route.status == 204 or result is None:
             return Response(status=204)
         if route.download:
-            return file_response(result, public=not route.auth)
-        return json_response(result, route.status)
+            return file_response(result, public=public_read)
+        response = json_response(result, route.status)
+        if public_read:
+            response.headers["Cache-Control"] = PUBLIC_CACHE
+        return response
 
     # -- a CBO's own sites (the embedded login box) -----------------------------------------
 
@@ -277,7 +463,8 @@ class Api:
         except HTTPException:
             return None
         if isinstance(endpoint, Route) and endpoint.origin_checked and "slug" in values:
-            return endpoint, values
+            check_parameters(values.items())
+            return endpoint, dict(values)
         return None
 
     def login_box(self, slug: str, services: ServiceCaller) -> LoginBox | None:
@@ -312,30 +499,56 @@ class Api:
     # -- the gateway's own endpoints ---------------------------------------------------------
 
     def health(self, services: ServiceCaller, **_) -> Response:
-        pending = {name: services.call_async(name, "health") for name in SERVICE_NAMES}
+        """Every service's own health check, asked at once. Never a 500: 503 with what is down
+        (the broker, or which service did not answer)."""
+        checked_at = datetime.now(UTC).isoformat()
         report: dict[str, dict] = {}
+        pending: dict[str, Any] = {}
+        broker: dict[str, str] = {"status": "up"}
+        for name in SERVICE_NAMES:
+            try:
+                pending[name] = services.call_async(name, "health")
+            except BrokerUnavailable as exc:
+                broker = {"status": "down", "error": exc.message}
+                break
+            except DomainError as exc:  # not running: nobody consumes its queue
+                report[name] = self._down(name, exc.message, checked_at)
         for name, reply in pending.items():
             try:
                 report[name] = services.wait(reply, name, HEALTH_TIMEOUT)
-            except Exception as exc:
-                report[name] = {
-                    "service": name,
-                    "status": "down",
-                    "error": getattr(exc, "message", type(exc).__name__),
-                }
-        up = all(entry.get("status") == "up" for entry in report.values())
-        return json_response(
-            {"status": "up" if up else "degraded", "services": report}, 200 if up else 503
+            except DomainError as exc:
+                report[name] = self._down(name, exc.message, checked_at)
+            except Exception as exc:  # a health check that failed is a service that is down
+                report[name] = self._down(name, type(exc).__name__, checked_at)
+        if broker["status"] == "down":
+            reason = "Not asked: the message broker cannot be reached."
+            for name in SERVICE_NAMES:
+                report.setdefault(name, self._down(name, reason, checked_at))
+        up = broker["status"] == "up" and all(e.get("status") == "up" for e in report.values())
+        status = "up" if up else ("down" if broker["status"] == "down" else "degraded")
+        response = json_response(
+            {
+                "status": status,
+                "checked_at": checked_at,
+                "broker": broker,
+                "services": {name: report[name] for name in SERVICE_NAMES},
+            },
+            200 if up else 503,
         )
+        if not up:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
-    def metrics(self, **_) -> Response:
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    @staticmethod
+    def _down(name: str, error: str, checked_at: str) -> dict:
+        return {"service": name, "status": "down", "checked_at": checked_at, "error": error}
 
     def openapi(self, **_) -> Response:
         return json_response(self.openapi_document)
 
     def docs(self, **_) -> Response:
-        return Response(DOCS_PAGE, mimetype="text/html")
+        return page_response(DOCS_PAGE, scripts=[DOCS_SCRIPT])
 
     def docs_asset(self, asset: str, **_) -> Response:
         return self._file(swagger_ui_path, asset)
@@ -348,9 +561,7 @@ class Api:
         if ".." in name.split("/") or not path.is_file():
             raise NotFound(f"There is no file {name}.")
         mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return Response(
-            path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "public, max-age=3600"}
-        )
+        return page_response(path.read_bytes(), mimetype=mimetype, cache="public, max-age=3600")
 
     def list_dead_letters(
         self, request: Request, caller: Caller, services: ServiceCaller, **_

@@ -12,14 +12,27 @@ from gateway.schemas import DeadLetterSchema, ErrorSchema, HealthSchema
 API_VERSION = "1.0.0"
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
+# Every error status the API answers, and what it means. A route's own extra statuses
+# (Route.errors) must be listed here too (tests/unit/test_openapi.py checks it).
 ERRORS = {
-    "400": "The request is malformed (not JSON, wrong shape).",
-    "401": "No valid access token.",
-    "403": "The caller lacks the permission this action needs.",
+    "400": "The request is malformed: not JSON, not an object, or nested too deeply.",
+    "401": "No valid access token: none sent where one is needed, or one that is not valid "
+    "(also on public routes, when a token is sent).",
+    "403": "The caller lacks the permission this action needs, or its CBO may not do it.",
     "404": "Not found, or not visible to this caller's CBO.",
-    "409": "It conflicts with something that exists.",
-    "422": "Some fields are not valid; `fields` has a message for each.",
-    "503": "A service did not answer in time.",
+    "409": "It conflicts with something that exists or with the state it is in.",
+    "413": "The body or the file is larger than this route takes.",
+    "415": "The body or the file is not of a type this route takes.",
+    "422": "Some fields are not valid (a NUL character or a lone surrogate included); `fields` "
+    "has a message for each.",
+    "423": "The account is locked for a while after repeated failed sign-ins.",
+    "429": "Too many requests; try again after the Retry-After header's seconds.",
+    "503": "A service or the message broker did not answer; try again after the Retry-After "
+    "header's seconds.",
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
 }
 
 
@@ -31,10 +44,41 @@ def openapi_path(rule: str) -> tuple[str, list[dict]]:
     return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
 
-def _errors(codes: list[str]) -> dict:
+def _errors(codes) -> dict:
+    answers: dict[str, dict] = {}
+    for code in sorted({str(c) for c in codes}):
+        answers[code] = {
+            "description": ERRORS[code],
+            "content": {"application/json": {"schema": "Error"}},
+        }
+        if code in ("429", "503"):
+            answers[code]["headers"] = {"Retry-After": RETRY_AFTER}
+    return answers
+
+
+def error_statuses(route) -> set[int]:
+    """Every error status a route can answer: those its shape implies (what the gateway and
+    the chassis check for every route of that shape) plus the route's own `errors`."""
+    statuses = {401, 503}  # 401 also for a bad token sent to a public route
+    if route.auth and route.permission:
+        statuses.add(403)
+    if _PARAM.search(route.path):
+        statuses |= {404, 422}  # no such thing; a NUL character in a path parameter
+    if route.origin_checked:
+        statuses |= {403, 404}  # a site the CBO does not allow; no such CBO
+    if route.upload:
+        statuses |= {413, 415, 422}
+    elif route.body is not None:
+        statuses |= {400, 413, 415, 422}
+    if route.query is not None:
+        statuses.add(422)
+    return statuses | set(route.errors)
+
+
+def _download() -> dict:
     return {
-        code: {"description": ERRORS[code], "content": {"application/json": {"schema": "Error"}}}
-        for code in codes
+        "description": "The file's bytes (Content-Disposition gives its name)",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
     }
 
 
@@ -69,14 +113,10 @@ def build_openapi(routes) -> dict:
             "tags": [route.tag],
             "operationId": f"{route.service}_{route.rpc}",
             "responses": {
-                str(route.status): _ok(
-                    route.response, route.many, "No content" if route.status == 204 else "OK"
-                ),
-                **_errors(
-                    ["400", "401", "403", "404", "409", "422", "503"]
-                    if route.auth
-                    else ["400", "401", "422", "503"]
-                ),
+                str(route.status): _download()
+                if route.download
+                else _ok(route.response, route.many, "No content" if route.status == 204 else "OK"),
+                **_errors(error_statuses(route)),
             },
         }
         description = route.description
@@ -121,7 +161,10 @@ def build_openapi(routes) -> dict:
         "operationId": "gateway_health",
         "responses": {
             "200": _ok(HealthSchema, False, "Every service is up"),
-            "503": _ok(HealthSchema, False, "At least one service is down"),
+            "503": {
+                **_ok(HealthSchema, False, "The broker or at least one service is down"),
+                "headers": {"Retry-After": RETRY_AFTER},
+            },
         },
     }
     operations.setdefault("/api/v1/admin/dead-letters", {})["get"] = {
@@ -133,7 +176,10 @@ def build_openapi(routes) -> dict:
             {"name": "service", "in": "query", "schema": {"type": "string"}},
             {"name": "include_replayed", "in": "query", "schema": {"type": "boolean"}},
         ],
-        "responses": {"200": _ok(DeadLetterSchema, True), **_errors(["401", "403", "503"])},
+        "responses": {
+            "200": _ok(DeadLetterSchema, True),
+            **_errors([400, 401, 403, 503]),
+        },
     }
     replay_path, replay_params = openapi_path(
         "/api/v1/admin/dead-letters/<service>/<int:dead_letter_id>/replay"
@@ -146,7 +192,7 @@ def build_openapi(routes) -> dict:
         "parameters": replay_params,
         "responses": {
             "200": {"description": "Replayed"},
-            **_errors(["401", "403", "404", "409", "503"]),
+            **_errors([401, 403, 404, 409, 422, 503]),
         },
     }
     for path, ops in operations.items():

@@ -8,8 +8,10 @@ from marshmallow import Schema, fields
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True, metadata={"example": "validation_failed"})
     message = fields.String(required=True)
-    fields = fields.Dict(
+    # Named `fields` on the wire; the attribute must not shadow Schema.fields.
+    field_messages = fields.Dict(
         keys=fields.String(),
+        data_key="fields",
         metadata={"description": "A list of messages per field that was not valid."},
     )
 
@@ -22,15 +24,32 @@ class ErrorSchema(Schema):
 class ServiceHealthSchema(Schema):
     service = fields.String(required=True)
     status = fields.String(required=True, metadata={"enum": ["up", "down"]})
+    checked_at = fields.DateTime(required=True)
     outbox_pending = fields.Integer()
     outbox_lag_seconds = fields.Float()
     dead_letters = fields.Integer()
     error = fields.String()
 
 
+class BrokerHealthSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["up", "down"]})
+    error = fields.String()
+
+
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={"enum": ["up", "degraded"]})
-    services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealthSchema))
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": ["up", "degraded", "down"],
+            "description": "down: the message broker cannot be reached; degraded: at least one "
+            "service did not answer or is unwell.",
+        },
+    )
+    checked_at = fields.DateTime(required=True)
+    broker = fields.Nested(BrokerHealthSchema, required=True)
+    services = fields.Dict(
+        keys=fields.String(), values=fields.Nested(ServiceHealthSchema), required=True
+    )
 
 
 class DeadLetterSchema(Schema):

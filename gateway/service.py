@@ -21,8 +21,9 @@ from chassis.errors import DomainError, Unauthenticated
 from chassis.metrics import Metrics
 from chassis.rpc import ServiceCaller, Services
 from chassis.tokens import ACCESS, verify
-from gateway.http import Api, error_response, json_response
+from gateway.http import Api, error_response, json_response, secure
 from gateway.sessions import GENERATION_KEY, SessionCheck
+from gateway.web import PublicWebServer, liveness_response, metrics_response, ops_http
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,10 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
 class ApiEntrypoint(HttpRequestHandler):
     """Every path and method; the worker gets the request and a verified caller context."""
 
+    server = PublicWebServer()
+
     def __init__(self, **kwargs) -> None:
-        super().__init__("GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD", "/<path:path>", **kwargs)
+        super().__init__("GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD", "/<anything:path>", **kwargs)
 
     def get_url_rule(self):
         return Rule(self.url, methods=self.method.split(","))
@@ -72,7 +75,7 @@ class ApiEntrypoint(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.perf_counter()
-        response = self._respond(request)
+        response = secure(self._respond(request), request.path)
         log.info(
             "request",
             extra={
@@ -154,3 +157,13 @@ class Gateway:
     @RootEntrypoint.decorator
     def handle_root(self, request) -> Response:
         return self.api().handle(request, self.caller, self.services)
+
+    # -- the ops port (gateway.web), never the public one
+
+    @ops_http("GET", "/metrics")
+    def ops_metrics(self, request) -> Response:
+        return metrics_response()
+
+    @ops_http("GET", "/health")
+    def ops_health(self, request) -> Response:
+        return liveness_response()

@@ -4,15 +4,14 @@ staff with a custom role, creates a client user; password reset; a suspended CBO
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
 import uuid
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
+from tests.e2e.addresses import another_address, session_from
 from tests.smtp import body_of, link_token
 from tests.waiting import wait_for
 
@@ -401,23 +400,9 @@ def test_an_invitation_sent_again_leaves_only_the_newest_link_working(api, smtp,
     assert new.status_code == 200, new.text
 
 
-class FromAddress(HTTPAdapter):
-    """Requests sent from another loopback address (Linux answers on all of 127.0.0.0/8)."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def test_one_address_asks_for_only_so_many_password_resets(api, platform, cbo):
     """Fault 7: password-reset requests were not limited per client address."""
-    address = f"127.0.{random.randint(1, 254)}.{random.randint(2, 254)}"
-    session = requests.Session()
-    session.mount("http://", FromAddress(address))
+    session = session_from(another_address())
 
     def ask(i: int) -> requests.Response:
         body = {"email": f"someone{i}@{cbo.slug}.e2e.example.org", "slug": cbo.slug}

@@ -115,5 +115,7 @@ def test_unknown_paths_answer_json_404(api):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_gateway_metrics(api):
-    assert "worklb_requests_total" in api("GET", "/metrics").text
+def test_gateway_metrics_are_on_its_ops_port_not_the_public_one(api, platform):
+    ops = platform.settings.ops_address("gateway")
+    assert "worklb_requests_total" in requests.get(f"http://{ops}/metrics", timeout=5).text
+    assert api("GET", "/metrics").status_code == 404

@@ -66,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
         "Who the token belongs to",
         TAG,
         response=schemas.MeSchema,
+        errors=(404,),
     ),
     Route(
         "POST",
@@ -78,6 +79,7 @@ ROUTES: tuple[Route, ...] = (
         auth=False,
         description="The token comes from the emailed link; it works once and expires after "
         "7 days. Answers a token pair: the person is signed in.",
+        errors=(403,),
     ),
     Route(
         "POST",
@@ -118,5 +120,6 @@ ROUTES: tuple[Route, ...] = (
         auth=False,
         description="The link works once and expires after an hour. It unlocks the account "
         "and ends its other sessions.",
+        errors=(403,),
     ),
 )

@@ -62,5 +62,6 @@ ROUTES: tuple[Route, ...] = (
         TAG,
         response=schemas.ImportSchema,
         status=202,
+        errors=(409,),
     ),
 )

@@ -25,7 +25,7 @@ ROUTES: tuple[Route, ...] = (
         status=202,
         auth=False,
         origin_checked=True,
-        errors=(404,),
+        errors=(404, 409),
         description="Public. The CBO comes from its slug in the path. Called from another "
         "site, that site's origin must be one the CBO allows. Always answers 202 (after the "
         "input is checked), whether or not the email is already registered, so nobody learns "
@@ -44,6 +44,7 @@ ROUTES: tuple[Route, ...] = (
         response=js.JobseekerSchema,
         status=201,
         description="Needs jobseekers.manage.",
+        errors=(409,),
     ),
     # -- the job seeker's own profile and documents ------------------------------------------
     Route(
@@ -54,6 +55,7 @@ ROUTES: tuple[Route, ...] = (
         TAG,
         response=js.JobseekerSchema,
         description="Needs self.profile (job seekers).",
+        errors=(404,),
     ),
     Route(
         "PUT",
@@ -65,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
         response=js.JobseekerSchema,
         description="Fields left out stay as they are. Availability: weekly slots per weekday "
         "(local times, HH:MM, not overlapping) plus exceptions on dates.",
+        errors=(404, 409),
     ),
     Route(
         "GET",
@@ -74,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
         TAG,
         response=js.DocumentSchema,
         many=True,
+        errors=(404,),
     ),
     Route(
         "POST",
@@ -87,6 +91,7 @@ ROUTES: tuple[Route, ...] = (
         upload=True,
         description="multipart/form-data: `document_type` (photo_id, work_authorization, "
         "proof_of_address, other) and `file` (PDF, PNG or JPEG; at most 10 MB).",
+        errors=(404,),
     ),
     Route(
         "GET",
@@ -125,6 +130,7 @@ ROUTES: tuple[Route, ...] = (
         body=js.ProfileUpdateSchema,
         response=js.JobseekerSchema,
         description="Needs jobseekers.manage. Fields left out stay as they are.",
+        errors=(409,),
     ),
     # -- staff: documents --------------------------------------------------------------------
     Route(
@@ -167,6 +173,7 @@ ROUTES: tuple[Route, ...] = (
         TAG,
         response=js.DocumentSchema,
         description="Needs jobseekers.approve.",
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -177,6 +184,7 @@ ROUTES: tuple[Route, ...] = (
         body=ReasonSchema,
         response=js.DocumentSchema,
         description="Needs jobseekers.approve.",
+        errors=(409,),
     ),
     # -- staff: approval ---------------------------------------------------------------------
     Route(
@@ -188,6 +196,7 @@ ROUTES: tuple[Route, ...] = (
         response=js.JobseekerSchema,
         description="Needs jobseekers.approve. 409 naming the required documents (photo_id, "
         "work_authorization) that are not verified yet.",
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -198,6 +207,7 @@ ROUTES: tuple[Route, ...] = (
         body=js.JobTypeApprovalSchema,
         response=js.JobseekerSchema,
         description="Needs jobseekers.approve; the job seeker must be approved.",
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -208,6 +218,7 @@ ROUTES: tuple[Route, ...] = (
         body=ReasonSchema,
         response=js.JobseekerSchema,
         description="Needs jobseekers.approve. A suspended job seeker is offered no work.",
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -218,5 +229,6 @@ ROUTES: tuple[Route, ...] = (
         body=ReasonSchema,
         response=js.JobseekerSchema,
         description="Needs jobseekers.approve.",
+        errors=(409,),
     ),
 )

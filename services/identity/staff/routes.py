@@ -30,6 +30,7 @@ ROUTES: tuple[Route, ...] = (
         response=schemas.AccountViewSchema,
         status=201,
         description="Nobody can give roles whose permissions they do not hold themselves.",
+        errors=(409,),
     ),
     Route(
         "GET",
@@ -49,6 +50,7 @@ ROUTES: tuple[Route, ...] = (
         response=schemas.AccountViewSchema,
         description="Refused for a member who holds permissions the caller lacks, and when it "
         "would leave the CBO without an active owner.",
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -57,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
         "Deactivate a staff member (ends their sessions)",
         STAFF,
         response=schemas.AccountViewSchema,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -74,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
         STAFF,
         response=schemas.AccountViewSchema,
         description="The new link replaces the earlier ones: only the newest works.",
+        errors=(409,),
     ),
     Route(
         "GET",
@@ -93,6 +97,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.RoleCreateSchema,
         response=schemas.RoleViewSchema,
         status=201,
+        errors=(409,),
     ),
     Route(
         "PATCH",
@@ -103,6 +108,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.RoleUpdateSchema,
         response=schemas.RoleViewSchema,
         description="Staff holding the role get the new permissions with their next token.",
+        errors=(409,),
     ),
     Route(
         "DELETE",
@@ -111,6 +117,7 @@ ROUTES: tuple[Route, ...] = (
         "Delete a custom role nobody holds",
         STAFF,
         status=204,
+        errors=(409,),
     ),
     # -- client users (clients.read / clients.manage)
     Route(
@@ -131,6 +138,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.ClientUserCreateSchema,
         response=schemas.AccountViewSchema,
         status=201,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -139,6 +147,7 @@ ROUTES: tuple[Route, ...] = (
         "Deactivate a client user (ends their sessions)",
         CLIENT_USERS,
         response=schemas.AccountViewSchema,
+        errors=(409,),
     ),
     Route(
         "POST",

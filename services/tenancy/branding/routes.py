@@ -60,6 +60,7 @@ ROUTES: tuple[Route, ...] = (
         "Remove your CBO's logo",
         SETTINGS_TAG,
         status=204,
+        errors=(404,),
     ),
     Route(
         "GET",

@@ -8,8 +8,8 @@ from sqlalchemy import func, or_, select
 
 from chassis.audit import audit
 from chassis.context import Caller
-from chassis.db import UnitOfWork
-from chassis.errors import Conflict, NotFound
+from chassis.db import UnitOfWork, owned_row
+from chassis.errors import Conflict
 from chassis.paging import like_pattern, order_by, page_rows
 from services.tenancy.clients.models import Client
 from services.tenancy.common import active_tenant, snapshot
@@ -89,13 +89,7 @@ def create_client(
 
 
 def get_client(uow: UnitOfWork, *, tenant_id: str, client_id: str, lock: bool = False) -> Client:
-    query = select(Client).where(Client.id == client_id, Client.tenant_id == tenant_id)
-    if lock:
-        query = query.with_for_update()
-    client = uow.session.execute(query).scalar_one_or_none()
-    if client is None:
-        raise NotFound("There is no such client.")
-    return client
+    return owned_row(uow, Client, tenant_id=tenant_id, row_id=client_id, what="client", lock=lock)
 
 
 def update_client(

@@ -36,8 +36,7 @@ from chassis.csv_import import (
     process,
     read_csv_upload,
 )
-from chassis.db import UnitOfWork
-from chassis.errors import NotFound
+from chassis.db import UnitOfWork, owned_row
 from chassis.paging import page_rows
 from services.tenancy.base import new_id
 from services.tenancy.clients.models import Client, ClientImport
@@ -258,14 +257,7 @@ def run_import(
 
 
 def get_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> ClientImport:
-    job = uow.session.execute(
-        select(ClientImport).where(
-            ClientImport.id == import_id, ClientImport.tenant_id == tenant_id
-        )
-    ).scalar_one_or_none()
-    if job is None:
-        raise NotFound("There is no such import.")
-    return job
+    return owned_row(uow, ClientImport, tenant_id=tenant_id, row_id=import_id, what="import")
 
 
 def list_imports(uow: UnitOfWork, *, tenant_id: str, page: int, per_page: int) -> dict[str, Any]:

@@ -28,6 +28,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.ClientInputSchema,
         response=schemas.ClientSchema,
         status=201,
+        errors=(409,),
     ),
     Route(
         "GET",
@@ -45,6 +46,7 @@ ROUTES: tuple[Route, ...] = (
         _TAG,
         body=schemas.ClientUpdateSchema,
         response=schemas.ClientSchema,
+        errors=(409,),
     ),
     Route(
         "POST",

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from chassis.audit import audit
 from chassis.context import Caller
 from chassis.contracts.tenancy_rpc import FEATURES
-from chassis.db import UnitOfWork
-from chassis.errors import Conflict, NotFound, ValidationFailed
+from chassis.db import UnitOfWork, owned_row
+from chassis.errors import Conflict, ValidationFailed
 from services.tenancy.branding.rules import today_in
 from services.tenancy.common import jsonable, snapshot, tenant_by_id
 from services.tenancy.licences import rules
@@ -102,13 +102,9 @@ def revoke(
     that it no longer covers today)."""
     tenant = tenant_by_id(uow, tenant_id=tenant_id)
     today = today_in(tenant.timezone)
-    licence = uow.session.execute(
-        select(Licence)
-        .where(Licence.id == licence_id, Licence.tenant_id == tenant_id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if licence is None:
-        raise NotFound("There is no such licence.")
+    licence = owned_row(
+        uow, Licence, tenant_id=tenant_id, row_id=licence_id, what="licence", lock=True
+    )
     if licence.revoked_at is not None:
         raise Conflict("The licence was already ended early.")
     last_day = ends_on or rules.day_before(today)

@@ -26,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.LicenceGrantSchema,
         response=schemas.LicenceSchema,
         status=201,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -35,6 +36,7 @@ ROUTES: tuple[Route, ...] = (
         PLATFORM_TAG,
         body=schemas.LicenceRevokeSchema,
         response=schemas.LicenceSchema,
+        errors=(409,),
     ),
     Route(
         "GET",
@@ -44,5 +46,6 @@ ROUTES: tuple[Route, ...] = (
         SETTINGS_TAG,
         response=schemas.LicenceSchema,
         many=True,
+        errors=(403,),
     ),
 )

@@ -28,6 +28,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.PartnershipProposalSchema,
         response=schemas.PartnershipSchema,
         status=201,
+        errors=(404, 409),
     ),
     Route(
         "GET",
@@ -44,6 +45,7 @@ ROUTES: tuple[Route, ...] = (
         "Accept a proposed partnership",
         _TAG,
         response=schemas.PartnershipSchema,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -52,6 +54,7 @@ ROUTES: tuple[Route, ...] = (
         "Decline a proposed partnership",
         _TAG,
         response=schemas.PartnershipSchema,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -60,5 +63,6 @@ ROUTES: tuple[Route, ...] = (
         "End a partnership (or withdraw your proposal)",
         _TAG,
         response=schemas.PartnershipSchema,
+        errors=(409,),
     ),
 )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from chassis.audit import audit
 from chassis.context import Caller
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
 from chassis.paging import order_by
 from services.tenancy.branding.rules import today_in
@@ -98,15 +98,9 @@ def create_source(
 def get_source(
     uow: UnitOfWork, *, tenant_id: str, source_id: str, lock: bool = False
 ) -> WorkerSource:
-    query = select(WorkerSource).where(
-        WorkerSource.id == source_id, WorkerSource.tenant_id == tenant_id
+    return owned_row(
+        uow, WorkerSource, tenant_id=tenant_id, row_id=source_id, what="worker source", lock=lock
     )
-    if lock:
-        query = query.with_for_update()
-    source = uow.session.execute(query).scalar_one_or_none()
-    if source is None:
-        raise NotFound("There is no such worker source.")
-    return source
 
 
 def update_source(

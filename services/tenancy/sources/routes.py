@@ -28,6 +28,7 @@ ROUTES: tuple[Route, ...] = (
         body=schemas.SourceInputSchema,
         response=schemas.SourceSchema,
         status=201,
+        errors=(409,),
     ),
     Route(
         "GET",
@@ -45,5 +46,6 @@ ROUTES: tuple[Route, ...] = (
         _TAG,
         body=schemas.SourceUpdateSchema,
         response=schemas.SourceSchema,
+        errors=(409,),
     ),
 )

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from chassis.audit import audit
 from chassis.context import Caller
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
 from chassis.paging import like_pattern, order_by, page_rows
 from chassis.uploads import read_upload
@@ -185,13 +185,7 @@ def record_mou(uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[st
 
 
 def _mou(uow: UnitOfWork, tenant_id: str, mou_id: str, *, lock: bool = False) -> Mou:
-    statement = select(Mou).where(Mou.id == mou_id, Mou.tenant_id == tenant_id)
-    if lock:
-        statement = statement.with_for_update()
-    mou = uow.session.execute(statement).scalar_one_or_none()
-    if mou is None:
-        raise NotFound("There is no such MOU.")
-    return mou
+    return owned_row(uow, Mou, tenant_id=tenant_id, row_id=mou_id, what="MOU", lock=lock)
 
 
 def attach_mou_document(

@@ -21,6 +21,7 @@ ROUTES: tuple[Route, ...] = (
         auth=False,
         description="The city reviews the application; on approval the owner named here is "
         "invited to set a password.",
+        errors=(409,),
     ),
     Route(
         "GET",
@@ -46,6 +47,7 @@ ROUTES: tuple[Route, ...] = (
         "Approve a CBO's application (its owner is invited)",
         PLATFORM_TAG,
         response=schemas.TenantSchema,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -55,6 +57,7 @@ ROUTES: tuple[Route, ...] = (
         PLATFORM_TAG,
         body=ReasonSchema,
         response=schemas.TenantSchema,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -64,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
         PLATFORM_TAG,
         body=ReasonSchema,
         response=schemas.TenantSchema,
+        errors=(409,),
     ),
     Route(
         "POST",
@@ -73,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
         PLATFORM_TAG,
         body=ReasonSchema,
         response=schemas.TenantSchema,
+        errors=(409,),
     ),
     # -- MOUs ------------------------------------------------------------------------------------
     Route(
@@ -94,6 +99,7 @@ ROUTES: tuple[Route, ...] = (
         response=schemas.MouSchema,
         status=201,
         description="Upload the signed document afterwards with PUT …/mous/{mou_id}/document.",
+        errors=(409,),
     ),
     Route(
         "PUT",
