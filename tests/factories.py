@@ -303,25 +303,24 @@ def a_partnership(
         {"partner_slug": partner.slug, "shares": list(shares), "message": message}
     )
     proposer = staff_caller(proposer_id)
-    invited = staff_caller(partner_id)
     view = partnerships.propose(uow, caller=proposer, tenant_id=proposer_id, data=data)
+    # (the CBO that moves, how)
     moves = {
         "proposed": (),
-        "formed": ((invited, "accept"),),
-        "declined": ((invited, "decline"),),
-        "cancelled": ((proposer, "end"),),
-        "ended": ((invited, "accept"), (proposer, "end")),
+        "formed": ((partner_id, "accept"),),
+        "declined": ((partner_id, "decline"),),
+        "cancelled": ((proposer_id, "end"),),
+        "ended": ((partner_id, "accept"), (proposer_id, "end")),
     }[status]
-    for caller, move in moves:
+    for tenant_id, move in moves:
+        caller = staff_caller(tenant_id)
         if move == "end":
-            partnerships.end(
-                uow, caller=caller, tenant_id=caller.tenant_id, partnership_id=view["id"]
-            )
+            partnerships.end(uow, caller=caller, tenant_id=tenant_id, partnership_id=view["id"])
         else:
             partnerships.answer(
                 uow,
                 caller=caller,
-                tenant_id=caller.tenant_id,
+                tenant_id=tenant_id,
                 partnership_id=view["id"],
                 accept=move == "accept",
             )

@@ -4,6 +4,7 @@ token issued before a suspension): every write is refused before anything is wri
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -116,8 +117,9 @@ def suspended(uow) -> tuple:
     """A CBO with a bit of everything, suspended after, and what it had."""
     cbo = a_cbo(uow)
     partner, proposer = a_cbo(uow), a_cbo(uow)
-    had = {
-        "owner": staff_caller(cbo.id),
+    owner = staff_caller(cbo.id)
+    had: dict[str, Any] = {
+        "owner": owner,
         "client": a_client(uow, tenant_id=cbo.id),
         "source": a_worker_source(uow, tenant_id=cbo.id),
         "partner": partner,
@@ -125,7 +127,7 @@ def suspended(uow) -> tuple:
             uow, proposer_id=proposer.id, partner_id=cbo.id, status="proposed"
         ),
     }
-    branding.set_logo(uow, caller=had["owner"], tenant_id=cbo.id, file=uploaded(PNG, "logo.png"))
+    branding.set_logo(uow, caller=owner, tenant_id=cbo.id, file=uploaded(PNG, "logo.png"))
     decide(uow, caller=operator_caller(), tenant_id=cbo.id, action="suspend", reason="Audit")
     return cbo, had
 

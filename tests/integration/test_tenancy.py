@@ -276,6 +276,11 @@ def test_other_services_are_kept_to_their_cbo_unless_they_act_across_cbos(as_cal
 def test_committed_events_reach_the_broker(as_caller, config):
     """The service's outbox relay publishes what a call committed, to tenancy's exchange."""
     received: list[dict] = []
+
+    def receive(body: dict, message) -> None:
+        received.append(body)
+        message.ack()
+
     queue = Queue(
         "test-tenancy-events",
         exchange=get_event_exchange("tenancy", config),
@@ -284,9 +289,7 @@ def test_committed_events_reach_the_broker(as_caller, config):
     )
     with (
         Connection(config["AMQP_URI"]) as connection,
-        connection.Consumer(
-            queue, callbacks=[lambda body, message: (received.append(body), message.ack())]
-        ),
+        connection.Consumer(queue, callbacks=[receive]),
     ):
         with as_caller(None) as anybody, as_caller(OPERATOR) as operator:
             tenant_id = anybody.apply(application("harbor-works"))["id"]

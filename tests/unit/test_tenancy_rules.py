@@ -50,7 +50,8 @@ def test_good_slugs(slug):
     ],
 )
 def test_bad_slugs_say_what_a_slug_is(slug):
-    assert "3 to 50 characters" in tenants.slug_problem(slug)
+    problem = tenants.slug_problem(slug)
+    assert problem and "3 to 50 characters" in problem
 
 
 @pytest.mark.parametrize("slug", sorted(tenants.RESERVED_SLUGS))

@@ -29,7 +29,9 @@ from services.tenancy.tenants.schemas import ApplicationSchema, MouInputSchema, 
 def errors_of(schema, body: dict) -> dict:
     with pytest.raises(ValidationError) as raised:
         schema.load(body)
-    return raised.value.messages
+    messages = raised.value.messages
+    assert isinstance(messages, dict)
+    return messages
 
 
 def test_a_bad_origin_is_named_at_its_own_index():
