@@ -2,7 +2,8 @@
 RPC with signed caller contexts: what only a running service shows. Errors cross RPC as the
 right DomainError with their fields; each entrypoint checks its permission and takes the CBO
 from the caller, never the body; files cross intact; other services are kept to their CBO;
-committed events reach the broker; an import's progress is seen by others while it runs.
+committed events reach the broker. And what needs connections of their own: an import's
+progress seen by others while it runs, a failed import's record, two proposals at once.
 
 What the domain functions do with the data (life cycles, events and audit entries written,
 isolation, search, caps, licences) is tested without nameko in tests/domain/test_tenancy_*.py,
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import eventlet
 import pytest
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
@@ -49,6 +51,7 @@ from tests.factories import (
     system_caller,
     uploaded,
 )
+from tests.waiting import wait_for
 
 TABLES = (
     "tenants, logos, mous, clients, client_imports, worker_sources, partnerships, licences, outbox"
@@ -311,10 +314,7 @@ def test_an_imports_progress_is_seen_by_others_while_it_runs(engine, monkeypatch
     """The progress rows commit on their own while the clients do not yet."""
     from services.tenancy.clients import imports
 
-    with Session(engine, expire_on_commit=False) as session:
-        uow = UnitOfWork(session, source="tenancy")
-        tenant_id = a_cbo(uow).id
-        uow.commit()
+    tenant_id = committed_cbo(engine)
     monkeypatch.setattr(imports, "CHUNK_SIZE", 10)
     seen: list[tuple[int, int, int]] = []
     original = imports._Run.progress
@@ -340,3 +340,82 @@ def test_an_imports_progress_is_seen_by_others_while_it_runs(engine, monkeypatch
         uow.commit()
     assert seen == [(10, 0, 10), (20, 0, 20), (30, 0, 30), (35, 0, 35)]
     assert job.status == "completed" and count(engine, "clients") == 35
+
+
+def test_an_import_that_fails_midway_keeps_no_client_and_says_it_failed(engine, monkeypatch):
+    """Nothing half-written: the clients of the chunks done roll back with the call, while the
+    import's own record, kept apart, says it failed."""
+    from services.tenancy.clients import imports
+
+    tenant_id = committed_cbo(engine)
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 10)
+    original = imports._Run.handle
+
+    def fail_on_the_second_chunk(self, chunk):
+        if self.created:
+            raise RuntimeError("disk full")
+        original(self, chunk)
+
+    monkeypatch.setattr(imports._Run, "handle", fail_on_the_second_chunk)
+    with Session(engine, expire_on_commit=False) as session:
+        uow = UnitOfWork(session, source="tenancy")
+        with pytest.raises(RuntimeError, match="disk full"):
+            imports.run_import(
+                uow,
+                caller=staff_caller(tenant_id),
+                tenant_id=tenant_id,
+                file=uploaded(client_csv(35), "clients.csv"),
+                mode="skip_bad_rows",
+            )
+        uow.rollback()
+    with engine.connect() as conn:
+        job = conn.execute(text("SELECT status, finished_at FROM client_imports")).one()
+    assert job.status == "failed" and job.finished_at is not None
+    assert count(engine, "clients") == 0
+    assert count(engine, "outbox WHERE event_type = 'client.registered'") == 0
+
+
+def test_two_cbos_proposing_to_each_other_at_once_make_one_proposal(engine):
+    """Neither sees the other's proposal before it commits; the database's unique index
+    decides, and the second is refused as a Conflict, never a duplicate or a 500."""
+    from services.tenancy.partnerships import domain as partnerships
+
+    a, b = committed_cbo(engine, slug="cbo-a"), committed_cbo(engine, slug="cbo-b")
+
+    def propose(session: Session, proposer: str, partner_slug: str) -> dict:
+        return partnerships.propose(
+            UnitOfWork(session, source="tenancy"),
+            caller=staff_caller(proposer),
+            tenant_id=proposer,
+            data={"partner_slug": partner_slug, "shares": ["job_types"], "message": ""},
+        )
+
+    with Session(engine) as first, Session(engine) as second:
+        propose(first, a, "cbo-b")  # written, not yet committed
+        answer = eventlet.spawn(propose, second, b, "cbo-a")
+        wait_for(lambda: waiting_on_a_lock(engine), what="the second proposal to wait on the first")
+        first.commit()
+        with pytest.raises(Conflict, match="There is already a proposal between these CBOs."):
+            answer.wait()
+    assert count(engine, "partnerships") == 1
+
+
+def committed_cbo(engine, **fields) -> str:
+    """An approved CBO, committed (seen by every connection); returns its id."""
+    with Session(engine, expire_on_commit=False) as session:
+        uow = UnitOfWork(session, source="tenancy")
+        tenant_id = a_cbo(uow, **fields).id
+        uow.commit()
+    return tenant_id
+
+
+def waiting_on_a_lock(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
