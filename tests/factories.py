@@ -11,8 +11,8 @@ decides whether to commit.
     client = a_client(uow, tenant_id=tenant.id, kind="family")
     source = a_worker_source(uow, tenant_id=tenant.id, cap=14, terms=[("2026-08-25", "2026-12-15")])
 
-Names, slugs and emails are unique per call (a counter), so that tests never collide, even
-when they commit (the integration tests) or build many of a kind.
+Names, slugs and emails are unique per call (a mark of the run and a counter), so that tests
+never collide, even when they commit (the integration tests) or build many of a kind.
 
 The bodies (`application`, `client_details`, ...) are the raw request bodies the API takes,
 for tests that call over RPC or HTTP.
@@ -47,11 +47,13 @@ from services.tenancy.tenants.rules import APPLIED, APPROVED, REJECTED, SUSPENDE
 from services.tenancy.tenants.schemas import ApplicationSchema, MouInputSchema
 
 _serial = itertools.count(1)
+# Apart from other runs too, for data a test leaves in a database that outlives the run.
+_RUN = uuid.uuid4().hex[:4]
 
 
 def unique(stem: str) -> str:
-    """`stem` with a number no other call in this run gets: `cbo-17`."""
-    return f"{stem}-{next(_serial)}"
+    """`stem` with a mark no other call gets: `cbo-3fa9-17` (this run's, then a counter)."""
+    return f"{stem}-{_RUN}-{next(_serial)}"
 
 
 def _iso(day: date | str | None) -> str | None:
