@@ -14,7 +14,8 @@ DEFAULT_TIMEZONE = "America/Los_Angeles"
 # The languages the apps have translations for; a CBO enables some of them.
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "km")
 
-HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# \Z, not $, ends each pattern: $ also matches before a final newline ("#1F4E79\n").
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}\Z")
 DEFAULT_COLOURS: dict[str, str] = {
     "primary": "#1F4E79",
     "secondary": "#F2A900",
@@ -22,10 +23,10 @@ DEFAULT_COLOURS: dict[str, str] = {
     "background": "#FFFFFF",
     "text": "#1A1A1A",
 }
-TERM_KEY = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+TERM_KEY = re.compile(r"^[a-z][a-z0-9_.]{0,63}\Z")
 
 MAX_ORIGINS = 20
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reinstate": (SUSPENDED, APPROVED),
 }
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
+# \Z, not $: $ also matches before a final newline, and "harbor-works\n" is another slug.
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])\Z")
 # Slugs that would read as the platform's own pages in URLs such as /login-box/<slug>.
 RESERVED_SLUGS = frozenset(
     {"admin", "api", "app", "docs", "health", "login-box", "metrics", "platform", "public", "www"}
