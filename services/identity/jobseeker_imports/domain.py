@@ -338,7 +338,7 @@ def import_chunk(
             counts = _set_counts(uow, import_id, _Counts(failed=counts.failed))
     else:
         result = COMPLETED
-    _finish(uow, job, import_id, result, counts)
+    _finish(uow, import_id, result, counts, rows=total)
     return StepResult(end, total, {"phase": phase, "position": end}, finished=True)
 
 
@@ -409,7 +409,7 @@ def _set_counts(uow: UnitOfWork, import_id: str, counts: _Counts) -> _Counts:
     return counts
 
 
-def _finish(uow: UnitOfWork, job: Job, import_id: str, result: str, counts: _Counts) -> None:
+def _finish(uow: UnitOfWork, import_id: str, result: str, counts: _Counts, *, rows: int) -> None:
     """Record what the import came to, and audit it in its creator's name."""
     imported = uow.session.execute(
         update(_IMPORTS)
@@ -426,7 +426,7 @@ def _finish(uow: UnitOfWork, job: Job, import_id: str, result: str, counts: _Cou
         entity_id=import_id,
         after={
             "mode": imported.mode,
-            "rows": job.total,
+            "rows": rows,
             "created": counts.created,
             "updated": counts.updated,
             "skipped": counts.skipped,
