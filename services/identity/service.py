@@ -6,13 +6,14 @@ jobseeker_imports, audit, tenants); nothing is defined here but what they need.
 
 from __future__ import annotations
 
+from chassis.jobs import JobRunner, JobStarter
 from chassis.mail import Mail, Mailer
 from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
 from services.identity.accounts.entrypoints import AccountsEntrypoints
 from services.identity.audit.entrypoints import AuditEntrypoints
+from services.identity.jobseeker_imports.domain import IMPORT_JOB
 from services.identity.jobseeker_imports.entrypoints import JobseekerImportsEntrypoints
-from services.identity.jobseeker_imports.runner import ImportRunner
 from services.identity.jobseekers.entrypoints import JobseekersEntrypoints
 from services.identity.sessions.entrypoints import SessionsEntrypoints
 from services.identity.staff.entrypoints import StaffEntrypoints
@@ -32,6 +33,7 @@ class IdentityService(
     name = "identity"
 
     mail: Mailer = Mail()  # type: ignore[assignment]
-    imports = ImportRunner()
+    # Runs job-seeker imports after the request that queued them, and resumes any left behind.
+    imports: JobStarter = JobRunner(IMPORT_JOB)  # type: ignore[assignment]
     # Asked for a client or worker source a caller names before its event reaches identity.
     services: ServiceCaller = Services()  # type: ignore[assignment]

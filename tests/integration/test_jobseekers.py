@@ -6,6 +6,7 @@ rows with 20 bad), tenant isolation and permission refusals."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from chassis.context import Caller, context_data_for
 from chassis.contracts.permissions import permissions_for
-from chassis.csv_import import Chunk
 from chassis.db import UnitOfWork, make_engine
 from chassis.entrypoints import declare_topology
 from chassis.errors import (
@@ -29,11 +29,13 @@ from chassis.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from chassis.tables import outbox
+from chassis.jobs import Job, StepResult, run_job
+from chassis.tables import background_jobs, outbox
 from chassis.tokens import ACCESS, verify
 from deploy.migrate import migrate
 from services.identity.accounts.models import Account, Invitation
 from services.identity.jobseeker_imports import domain as jobseeker_import
+from services.identity.jobseeker_imports.domain import IMPORT_JOB
 from services.identity.jobseeker_imports.models import JobseekerImport
 from services.identity.jobseekers.models import JobseekerProfile
 from services.identity.service import IdentityService
@@ -670,10 +672,11 @@ def add_staff_account(engine, email: str = "staff@example.org") -> None:
 def start(
     engine, data: bytes, mode: str, on_existing: str = "skip", caller: Caller | None = None
 ) -> str:
-    """Record an import as the RPC does (no service running, so nothing else runs it)."""
+    """Record an import and queue its job as the RPC does (no service running, so nothing
+    else runs it)."""
     with Session(engine, expire_on_commit=False) as session:
         uow = UnitOfWork(session, source="identity")
-        job = jobseeker_import.create_import(
+        imported = jobseeker_import.create_import(
             uow,
             caller or staff(roles=("admin",)),
             tenant_id=HARBOR,
@@ -682,15 +685,65 @@ def start(
             on_existing=on_existing,
         )
         uow.commit()
-        return job.id
+        return imported.id
 
 
-def job_of(engine, import_id: str) -> JobseekerImport:
+def job_id_of(engine, import_id: str) -> str:
     with Session(engine) as session:
-        job = session.get(JobseekerImport, import_id)
-        assert job is not None
-        session.expunge(job)
-        return job
+        return session.execute(
+            select(JobseekerImport.job_id).where(JobseekerImport.id == import_id)
+        ).scalar_one()
+
+
+def run(
+    engine,
+    import_id: str,
+    *,
+    chunk_size: int = jobseeker_import.CHUNK_SIZE,
+    before_commit: Callable[[Job, StepResult], None] | None = None,
+) -> str | None:
+    """Run the import's job as the service's runner does (chassis.jobs.run_job), in chunks of
+    `chunk_size`. `before_commit` sees each step's result just before the runner commits it;
+    raising from it is a crash in that step."""
+
+    def step(uow: UnitOfWork, job: Job, **params) -> StepResult:
+        result = jobseeker_import.import_chunk(uow, job, chunk_size=chunk_size, **params)
+        if before_commit is not None:
+            before_commit(job, result)
+        return result
+
+    kinds = {IMPORT_JOB.name: dataclasses.replace(IMPORT_JOB, step=step)}
+    return run_job(new_unit(engine), job_id_of(engine, import_id), kinds, owner="test-runner")
+
+
+def state(engine, import_id: str) -> dict:
+    """The import as GET /jobseeker-imports/<id> shows it, with its job's attempts and
+    checkpoint."""
+    with Session(engine) as session:
+        uow = UnitOfWork(session, source="identity")
+        view = jobseeker_import.get_import(uow, tenant_id=HARBOR, import_id=import_id)
+        job = session.execute(
+            select(background_jobs).where(background_jobs.c.id == job_id_of(engine, import_id))
+        ).one()
+    return {**view, "attempts": job.attempts, "checkpoint": job.checkpoint}
+
+
+def resume(engine, import_id: str) -> None:
+    with Session(engine) as session:
+        uow = UnitOfWork(session, source="identity")
+        jobseeker_import.resume_import(uow, tenant_id=HARBOR, import_id=import_id)
+        uow.commit()
+
+
+def set_job(engine, import_id: str, **values) -> None:
+    """Put the import's job in a state directly (as a process that died would leave it)."""
+    with Session(engine) as session:
+        session.execute(
+            update(background_jobs)
+            .where(background_jobs.c.id == job_id_of(engine, import_id))
+            .values(**values)
+        )
+        session.commit()
 
 
 def report(engine, import_id: str, outcome: str = "failed") -> dict[int, dict]:
@@ -709,9 +762,16 @@ def jobseekers_in(engine) -> int:
 def test_a_dry_run_reports_every_bad_row_and_writes_nobody(db):
     add_staff_account(db)
     import_id = start(db, thousand_rows(), "dry_run")
-    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=300) == "completed"
-    job = job_of(db, import_id)
-    assert (job.rows_total, job.rows_done, job.created, job.failed) == (1000, 1000, 980, 20)
+    assert state(db, import_id)["status"] == "queued"
+    assert run(db, import_id, chunk_size=300) == "succeeded"
+    job = state(db, import_id)
+    assert (job["status"], job["phase"]) == ("completed", "validating")
+    assert (job["rows_total"], job["rows_done"], job["created"], job["failed"]) == (
+        1000,
+        1000,
+        980,
+        20,
+    )
     failed = report(db, import_id)
     # Rows as a spreadsheet numbers them: the header is row 1.
     assert {row - 2: r["errors"] for row, r in failed.items()}.keys() == BAD_ROWS.keys()
@@ -724,17 +784,26 @@ def test_a_dry_run_reports_every_bad_row_and_writes_nobody(db):
 def test_all_or_nothing_rejects_a_file_with_bad_rows_and_writes_a_clean_one(db):
     add_staff_account(db)
     import_id = start(db, thousand_rows(), "all_or_nothing")
-    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=250) == "rejected"
-    job = job_of(db, import_id)
-    assert job.status == "rejected" and job.failed == 20 and job.created == 0
+    assert run(db, import_id, chunk_size=250) == "succeeded"
+    job = state(db, import_id)
+    assert job["status"] == "rejected" and job["failed"] == 20 and job["created"] == 0
+    assert job["finished_at"] is not None
     assert len(report(db, import_id)) == 20
     assert jobseekers_in(db) == 0 and count(db, Account, Account.kind == "jobseeker") == 0
+    with pytest.raises(Conflict, match="already rejected"):
+        resume(db, import_id)
 
     clean = (CSV_HEADER + "".join(person(i) for i in range(300))).encode()
     import_id = start(db, clean, "all_or_nothing")
-    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
-    job = job_of(db, import_id)
-    assert (job.created, job.failed, job.rows_done, job.phase) == (300, 0, 300, "writing")
+    assert run(db, import_id, chunk_size=100) == "succeeded"
+    job = state(db, import_id)
+    assert (job["status"], job["created"], job["failed"], job["rows_done"], job["phase"]) == (
+        "completed",
+        300,
+        0,
+        300,
+        "writing",
+    )
     assert jobseekers_in(db) == 300
 
 
@@ -772,26 +841,32 @@ def test_a_thousand_rows_with_twenty_bad_imports_980_and_invites_them(identity, 
     assert rows["total"] == 20 and len(rows["items"]) == 5
     listed = identity.call(manager, "list_jobseekers", {"search": "person 42"})
     assert listed["items"][0]["account_status"] == "invited"
+    (summary,) = identity.call(manager, "list_imports", {})["items"]
+    assert (summary["id"], summary["status"], summary["rows_done"]) == (
+        job["id"],
+        "completed",
+        1000,
+    )
 
 
 def test_rerunning_a_file_duplicates_nobody_and_says_who_was_updated_or_skipped(db):
     first = (CSV_HEADER + "".join(person(i) for i in range(50))).encode()
     import_id = start(db, first, "skip_bad_rows")
-    jobseeker_import.run_import(new_unit(db), import_id)
+    run(db, import_id)
     assert jobseekers_in(db) == 50
 
     import_id = start(db, first, "skip_bad_rows", on_existing="skip")
-    jobseeker_import.run_import(new_unit(db), import_id)
-    job = job_of(db, import_id)
-    assert (job.created, job.skipped, job.updated) == (0, 50, 0)
+    run(db, import_id)
+    job = state(db, import_id)
+    assert (job["created"], job["skipped"], job["updated"]) == (0, 50, 0)
     assert len(report(db, import_id, "skipped")) == 50
 
     changed = first.decode().replace("90813,driving; cooking", "90802,forklift").encode()
     changed += person(50).encode()
     import_id = start(db, changed, "skip_bad_rows", on_existing="update")
-    jobseeker_import.run_import(new_unit(db), import_id)
-    job = job_of(db, import_id)
-    assert (job.created, job.updated, job.skipped) == (1, 50, 0)
+    run(db, import_id)
+    job = state(db, import_id)
+    assert (job["created"], job["updated"], job["skipped"]) == (1, 50, 0)
     updated = report(db, import_id, "updated")
     assert len(updated) == 50 and all(r["jobseeker_id"] for r in updated.values())
     assert jobseekers_in(db) == 51
@@ -807,45 +882,86 @@ def test_rerunning_a_file_duplicates_nobody_and_says_who_was_updated_or_skipped(
     assert len(events(db, "jobseeker.registered")) == 51
 
 
+def crash_at(phase: str, position: int, message: str) -> Callable[[Job, StepResult], None]:
+    """A step that dies, after doing its work and before the runner commits it, when it
+    starts at `position` of `phase`."""
+
+    def crash(job: Job, result: StepResult) -> None:
+        if job.checkpoint == {"phase": phase, "position": position}:
+            raise RuntimeError(message)
+
+    return crash
+
+
 def test_a_crashed_import_resumes_where_it_stopped(db):
     data = (CSV_HEADER + "".join(person(i) for i in range(1000))).encode()
     import_id = start(db, data, "skip_bad_rows")
-
-    def crash_in_third_chunk(chunk: Chunk) -> None:
-        if chunk.start == 200:
-            raise RuntimeError("the process died")
-
-    with pytest.raises(RuntimeError):
-        jobseeker_import.run_import(
-            new_unit(db), import_id, chunk_size=100, before_commit=crash_in_third_chunk
-        )
-    job = job_of(db, import_id)
-    assert job.status == "interrupted" and "the process died" in job.error
-    assert (job.position, job.created) == (200, 200)
+    crash = crash_at("writing", 200, "the process died")
+    assert run(db, import_id, chunk_size=100, before_commit=crash) == "interrupted"
+    job = state(db, import_id)
+    assert job["status"] == "interrupted" and "the process died" in job["error"]
+    assert job["checkpoint"] == {"phase": "writing", "position": 200}
+    assert (job["rows_done"], job["created"]) == (200, 200)
     assert jobseekers_in(db) == 200 and len(events(db, "jobseeker.registered")) == 200
+    assert run(db, import_id, chunk_size=100) is None  # interrupted: it waits to be resumed
 
-    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
-    job = job_of(db, import_id)
-    assert (job.position, job.created, job.failed, job.attempts) == (1000, 1000, 0, 2)
+    resume(db, import_id)
+    assert state(db, import_id)["status"] == "queued"
+    assert run(db, import_id, chunk_size=100) == "succeeded"
+    job = state(db, import_id)
+    assert (job["status"], job["rows_done"], job["created"], job["failed"]) == (
+        "completed",
+        1000,
+        1000,
+        0,
+    )
+    assert job["attempts"] == 2 and job["error"] is None
     assert jobseekers_in(db) == 1000 and count(db, Account) == 1000
     registered = events(db, "jobseeker.registered")
     assert len({e["data"]["jobseeker_id"] for e in registered}) == len(registered) == 1000
     assert count(db, Invitation) == 1000
+    audited = [e["data"]["action"] for e in events(db, "audit.recorded")]
+    assert audited.count("jobseekers.import_completed") == 1
 
 
 def test_a_crash_in_the_check_of_an_all_or_nothing_file_resumes_too(db):
     data = (CSV_HEADER + "".join(person(i) for i in range(500))).encode()
     import_id = start(db, data, "all_or_nothing")
-
-    def crash(chunk: Chunk) -> None:
-        if chunk.start == 100:
-            raise RuntimeError("killed")
-
-    with pytest.raises(RuntimeError):
-        jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100, before_commit=crash)
-    assert job_of(db, import_id).phase == "validating" and jobseekers_in(db) == 0
-    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) == "completed"
+    crash = crash_at("validating", 100, "killed")
+    assert run(db, import_id, chunk_size=100, before_commit=crash) == "interrupted"
+    job = state(db, import_id)
+    assert (job["status"], job["phase"], job["rows_done"]) == ("interrupted", "validating", 100)
+    assert jobseekers_in(db) == 0
+    resume(db, import_id)
+    assert run(db, import_id, chunk_size=100) == "succeeded"
+    job = state(db, import_id)
+    assert (job["status"], job["created"], job["failed"], job["skipped"]) == (
+        "completed",
+        500,
+        0,
+        0,
+    )
     assert jobseekers_in(db) == 500
+
+
+def test_a_crash_as_the_check_ends_resumes_into_the_writing(db):
+    """The step that ends the check also clears its report and counters: a crash there loses
+    both together, and the resumed run checks the last chunk again."""
+    data = (CSV_HEADER + "".join(person(i) for i in range(300))).encode()
+    import_id = start(db, data, "all_or_nothing")
+    crash = crash_at("validating", 200, "killed as the check ends")
+    assert run(db, import_id, chunk_size=100, before_commit=crash) == "interrupted"
+    assert state(db, import_id)["checkpoint"] == {"phase": "validating", "position": 200}
+    resume(db, import_id)
+    assert run(db, import_id, chunk_size=100) == "succeeded"
+    job = state(db, import_id)
+    assert (job["status"], job["created"], job["skipped"], job["rows_done"]) == (
+        "completed",
+        300,
+        0,
+        300,
+    )
+    assert jobseekers_in(db) == 300
 
 
 def test_a_run_whose_lease_lapsed_stops_when_another_takes_the_import_over(db, monkeypatch):
@@ -853,28 +969,31 @@ def test_a_run_whose_lease_lapsed_stops_when_another_takes_the_import_over(db, m
     import_id = start(db, data, "skip_bad_rows")
     classify = jobseeker_import._classify
     took_over: list[str | None] = []
+    mid_run: list[dict] = []
 
     def stall_then_classify(uow, ctx, rows):
         if not took_over and rows[0].index == 200:  # the third chunk, before it writes
+            mid_run.append(state(db, import_id))  # the progress anybody reads meanwhile
             # This run stalled past its lease; a sweep elsewhere takes the import over.
-            with Session(db) as session:
-                session.execute(
-                    update(JobseekerImport)
-                    .where(JobseekerImport.id == import_id)
-                    .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
-                )
-                session.commit()
+            set_job(db, import_id, lease_until=datetime.now(UTC) - timedelta(seconds=1))
             monkeypatch.setattr(jobseeker_import, "_classify", classify)
-            took_over.append(jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100))
+            took_over.append(run(db, import_id, chunk_size=100))
             monkeypatch.setattr(jobseeker_import, "_classify", stall_then_classify)
         return classify(uow, ctx, rows)
 
     monkeypatch.setattr(jobseeker_import, "_classify", stall_then_classify)
-    assert jobseeker_import.run_import(new_unit(db), import_id, chunk_size=100) is None
-    assert took_over == ["completed"]
-    job = job_of(db, import_id)
-    assert job.status == "completed" and job.attempts == 2
-    assert (job.position, job.created, job.skipped, job.failed) == (500, 500, 0, 0)
+    assert run(db, import_id, chunk_size=100) is None
+    assert took_over == ["succeeded"]
+    (held,) = mid_run
+    assert (held["status"], held["phase"], held["rows_done"], held["created"]) == (
+        "running",
+        "writing",
+        200,
+        200,
+    )
+    job = state(db, import_id)
+    assert job["status"] == "completed" and job["attempts"] == 2
+    assert (job["rows_done"], job["created"], job["skipped"], job["failed"]) == (500, 500, 0, 0)
     assert report(db, import_id, "skipped") == {}
     assert jobseekers_in(db) == 500
 
@@ -884,47 +1003,60 @@ def test_the_service_resumes_an_import_a_dead_process_left_running(
 ):
     data = (CSV_HEADER + "".join(person(i) for i in range(120))).encode()
     import_id = start(db, data, "skip_bad_rows")
-    with Session(db) as session:  # as if a process claimed it and died a while ago
-        session.execute(
-            update(JobseekerImport)
-            .where(JobseekerImport.id == import_id)
-            .values(
-                status="running",
-                phase="writing",
-                lease_until=datetime.now(UTC) - timedelta(seconds=1),
-            )
-        )
-        session.commit()
+    set_job(  # as if a process claimed it and died a while ago
+        db,
+        import_id,
+        status="running",
+        attempts=1,
+        checkpoint={"phase": "writing", "position": 0},
+        lease_until=datetime.now(UTC) - timedelta(seconds=1),
+    )
     config = service_config(smtp_port=smtp.port)
     declare_topology(IdentityService, config)
     container_factory(IdentityService, config).start()
     wait_for(
-        lambda: job_of(db, import_id).status == "completed", timeout=30, what="the resumed import"
+        lambda: state(db, import_id)["status"] == "completed", timeout=30, what="the resumed import"
     )
-    assert jobseekers_in(db) == 120
+    assert jobseekers_in(db) == 120 and state(db, import_id)["attempts"] == 2
 
 
 def test_resume_through_the_service_and_refusals(identity, db):
     data = (CSV_HEADER + "".join(person(i) for i in range(30))).encode()
     manager = staff(roles=("admin",))
     import_id = start(db, data, "skip_bad_rows")
-    with Session(db) as session:
-        session.execute(
-            update(JobseekerImport)
-            .where(JobseekerImport.id == import_id)
-            .values(status="interrupted", phase="writing")
-        )
-        session.commit()
+    set_job(
+        db,
+        import_id,
+        status="interrupted",
+        attempts=1,
+        checkpoint={"phase": "writing", "position": 0},
+        error="Stopped by an error (x); resume it to continue.",
+    )
+    stopped = identity.call(manager, "get_import", import_id)
+    assert (stopped["status"], stopped["phase"]) == ("interrupted", "writing")
+    assert stopped["error"].startswith("Stopped by an error")
     resumed = identity.call(manager, "resume_import", import_id)
-    assert resumed["id"] == import_id
+    assert resumed["id"] == import_id and resumed["status"] in ("queued", "running")
     wait_for(
         lambda: identity.call(manager, "get_import", import_id)["status"] == "completed",
         what="the resumed import",
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="already completed"):
         identity.call(manager, "resume_import", import_id)
     with pytest.raises(NotFound):
         identity.call(manager, "get_import", str(uuid.uuid4()))
+
+    running = start(db, data, "skip_bad_rows")  # held by a live run elsewhere
+    set_job(
+        db,
+        running,
+        status="running",
+        attempts=1,
+        lease_until=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    with pytest.raises(Conflict, match="running"):
+        identity.call(manager, "resume_import", running)
+    assert identity.call(manager, "get_import", running)["status"] == "running"
 
 
 @pytest.mark.parametrize(
@@ -950,7 +1082,7 @@ def test_a_malformed_csv_is_refused_at_once_with_a_clear_message(
     with pytest.raises(error) as raised:
         identity.call(staff(), "start_import", {"file": as_file(data), "mode": "skip_bad_rows"})
     assert field_text in str(raised.value.message) + str(raised.value.fields)
-    assert count(db, JobseekerImport) == 0
+    assert count(db, JobseekerImport) == 0 and count(db, background_jobs) == 0
 
 
 def test_import_options_are_validated(identity, db):

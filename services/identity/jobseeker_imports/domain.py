@@ -1,10 +1,12 @@
 """Bulk import of job seekers from a CSV file.
 
 `create_import` checks the upload at once (type, size, encoding, header: 413, 415 or 422 before
-anything is kept) and records an import job holding the file. `run_import` then does the work,
-outside any request, in chunks of CHUNK_SIZE records; each chunk commits its people, its report
-rows, its events and the job's new position together, so a run that crashes is started again at
-the last committed position and nobody is written twice.
+anything is kept), records the import holding the file, and queues its background job
+(`IMPORT_JOB`, chassis.jobs) in the same transaction; the entrypoint starts the job once that
+commits. The job's step, `import_chunk`, does CHUNK_SIZE records at a time: each step commits
+its people, its report rows, its events, the import's counts and the job's checkpoint
+(`{"phase", "position"}`) together, so a run that crashes is resumed at the last committed
+chunk (by the runner's sweep, or `resume_import`) and nobody is written twice.
 
 Modes:
 - dry_run: every row is checked (schema, worker source, duplicates in the file, emails already
@@ -15,6 +17,10 @@ Modes:
   its email meanwhile, is reported and skipped).
 - skip_bad_rows: good rows are written, bad rows reported.
 
+The import's status is read from its job (see rules.import_status): queued, running and
+interrupted as the job is; a job that succeeded shows the result its last step recorded on the
+import (completed, or rejected).
+
 A person is matched by email within the CBO: an existing job seeker is updated with the row's
 non-empty cells or skipped (`on_existing`), and the report says which. New people get invited
 accounts (no password, so no argon2 per row) through core bulk inserts and one invitation each.
@@ -23,25 +29,29 @@ accounts (no password, so no argon2 per row) through core bulk inserts and one i
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import timedelta
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from chassis import jobs
 from chassis.audit import audit
 from chassis.context import JOBSEEKER, Caller
-from chassis.csv_import import Chunk, CsvTable, RowResult, decode_csv, process, read_csv_upload
+from chassis.csv_import import CsvTable, RowResult, decode_csv, read_csv_upload
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
+from chassis.jobs import Job, JobKind, StepResult
+from chassis.tables import background_jobs
 from services.identity.accounts import invitations
 from services.identity.accounts.models import Account
 from services.identity.base import new_id
+from services.identity.jobseeker_imports import rules
 from services.identity.jobseeker_imports.models import JobseekerImport, JobseekerImportRow
+from services.identity.jobseeker_imports.rules import COMPLETED, REJECTED, VALIDATING, WRITING
 from services.identity.jobseeker_imports.schemas import CSV_ALIASES, CsvRowSchema
 from services.identity.jobseekers.domain import JOBSEEKER_ROLE
 from services.identity.jobseekers.models import JobseekerProfile, empty_availability
@@ -49,31 +59,20 @@ from services.identity.jobseekers.rules import PENDING
 from services.identity.tenants import domain as tenants
 from services.identity.tenants.models import SourceRef
 
-log = logging.getLogger(__name__)
-
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 2000  # records per step: about a second, well inside the lease
 MAX_ROWS = 100_000
-LEASE = timedelta(seconds=60)  # renewed by every chunk (about a second each)
 FAILED_ROWS_SHOWN = 1000
-
-QUEUED = "queued"
-RUNNING = "running"
-INTERRUPTED = "interrupted"  # an error stopped it; resumable
-COMPLETED = "completed"
-REJECTED = "rejected"  # all_or_nothing found bad rows: nobody was written
-FINISHED = (COMPLETED, REJECTED)
-
-VALIDATING = "validating"
-WRITING = "writing"
 
 # A CSV row's fields that land on the profile (the account keeps email and name).
 _PROFILE_COLUMNS = ("phone", "preferred_language", "languages", "home_area", "skills")
 
 _ROW_SCHEMA = CsvRowSchema()
 # Core tables for the bulk statements: SQLAlchemy's ORM bulk path costs more per row.
-_PROFILES = JobseekerProfile.__table__
-_ACCOUNTS = Account.__table__
-_REPORT_ROWS = JobseekerImportRow.__table__
+_PROFILES = cast(Table, JobseekerProfile.__table__)
+_ACCOUNTS = cast(Table, Account.__table__)
+_IMPORTS = cast(Table, JobseekerImport.__table__)
+_REPORT_ROWS = cast(Table, JobseekerImportRow.__table__)
+_JOBS = background_jobs.c
 
 
 class Invitee(NamedTuple):
@@ -92,7 +91,7 @@ def open_table(data: bytes) -> CsvTable:
     )
 
 
-# -- starting and reading --------------------------------------------------------------------
+# -- starting, reading, resuming -------------------------------------------------------------
 
 
 def create_import(
@@ -104,61 +103,80 @@ def create_import(
     mode: str,
     on_existing: str,
 ) -> JobseekerImport:
-    """Check the upload and record the import job (queued); run_import does the work."""
+    """Check the upload, record the import and queue its job; the caller starts the job
+    (`job_id`) once this transaction has committed."""
     filename, data = read_csv_upload(upload)
     table = open_table(data)
-    job = JobseekerImport(
-        id=new_id(),
+    import_id = new_id()
+    job_id = jobs.enqueue(
+        uow,
+        IMPORT_JOB,
+        tenant_id=tenant_id,
+        params={"import_id": import_id},
+        created_by=caller.user_id,
+        total=table.total,
+    )
+    imported = JobseekerImport(
+        id=import_id,
         tenant_id=tenant_id,
         created_by=caller.user_id,
+        job_id=job_id,
         filename=filename,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         content=data,
         mode=mode,
         on_existing=on_existing,
-        status=QUEUED,
-        phase=QUEUED,
+        result=None,
         rows_total=table.total,
-        rows_done=0,
-        position=0,
         created=0,
         updated=0,
         skipped=0,
         failed=0,
         ignored_columns=list(table.ignored_columns),
-        attempts=0,
     )
-    uow.session.add(job)
+    uow.session.add(imported)
     uow.session.flush()
-    uow.session.refresh(job, ["created_at"])
     audit(
         uow,
         caller,
         action="jobseekers.import_started",
         entity_type="jobseeker_import",
-        entity_id=job.id,
+        entity_id=import_id,
         after={
             "filename": filename,
             "rows": table.total,
             "mode": mode,
             "on_existing": on_existing,
-            "sha256": job.sha256,
+            "sha256": imported.sha256,
         },
         tenant_id=tenant_id,
     )
-    return job
+    return imported
 
 
-def get_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> JobseekerImport:
-    job = uow.session.execute(
+def _find(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> JobseekerImport:
+    imported = uow.session.execute(
         select(JobseekerImport).where(
             JobseekerImport.id == import_id, JobseekerImport.tenant_id == tenant_id
         )
     ).scalar_one_or_none()
-    if job is None:
+    if imported is None:
         raise NotFound("There is no such import in this CBO.")
-    return job
+    return imported
+
+
+def _with_jobs() -> Select[Any]:
+    """Imports with what their jobs say of them."""
+    return select(
+        JobseekerImport,
+        _JOBS.status,
+        _JOBS.checkpoint,
+        _JOBS.done,
+        _JOBS.error,
+        _JOBS.started_at,
+        _JOBS.finished_at,
+    ).join(background_jobs, _JOBS.id == JobseekerImport.job_id)
 
 
 def _row_view(row: JobseekerImportRow) -> dict[str, Any]:
@@ -171,51 +189,69 @@ def _row_view(row: JobseekerImportRow) -> dict[str, Any]:
     }
 
 
-def import_view(uow: UnitOfWork, job: JobseekerImport, *, with_rows: bool = True) -> dict:
+def _view(found: Any) -> dict[str, Any]:
+    """An import as ImportSummarySchema shows it, from a row of `_with_jobs()`."""
+    imported: JobseekerImport = found.JobseekerImport
     view: dict[str, Any] = {
-        name: getattr(job, name)
+        name: getattr(imported, name)
         for name in (
             "id",
             "filename",
             "size_bytes",
             "mode",
             "on_existing",
-            "status",
-            "phase",
             "rows_total",
-            "rows_done",
             "created",
             "updated",
             "skipped",
             "failed",
-            "error",
             "created_at",
-            "started_at",
-            "finished_at",
         )
     }
-    view["ignored_columns"] = list(job.ignored_columns or [])
-    if with_rows:
-        rows = uow.session.execute(
-            select(JobseekerImportRow)
-            .where(JobseekerImportRow.import_id == job.id, JobseekerImportRow.outcome == "failed")
-            .order_by(JobseekerImportRow.row)
-            .limit(FAILED_ROWS_SHOWN)
-        ).scalars()
-        view["failed_rows"] = [_row_view(r) for r in rows]
+    view.update(
+        status=rules.import_status(found.status, imported.result),
+        phase=rules.import_phase(imported.mode, found.status, found.checkpoint),
+        rows_done=found.done,
+        error=found.error,
+        started_at=found.started_at,
+        finished_at=found.finished_at,
+        ignored_columns=list(imported.ignored_columns or []),
+    )
+    return view
+
+
+def get_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> dict[str, Any]:
+    """An import's progress (as its last committed step left it), counts and first bad rows."""
+    found = uow.session.execute(
+        _with_jobs().where(JobseekerImport.id == import_id, JobseekerImport.tenant_id == tenant_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFound("There is no such import in this CBO.")
+    view = _view(found)
+    rows = uow.session.execute(
+        select(JobseekerImportRow)
+        .where(JobseekerImportRow.import_id == import_id, JobseekerImportRow.outcome == "failed")
+        .order_by(JobseekerImportRow.row)
+        .limit(FAILED_ROWS_SHOWN)
+    ).scalars()
+    view["failed_rows"] = [_row_view(r) for r in rows]
     return view
 
 
 def list_imports(uow: UnitOfWork, *, tenant_id: str, page: int, per_page: int) -> dict:
-    base = select(JobseekerImport).where(JobseekerImport.tenant_id == tenant_id)
-    total = uow.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    jobs = uow.session.execute(
-        base.order_by(JobseekerImport.created_at.desc(), JobseekerImport.id)
+    mine = JobseekerImport.tenant_id == tenant_id
+    total = uow.session.execute(
+        select(func.count()).select_from(JobseekerImport).where(mine)
+    ).scalar_one()
+    found = uow.session.execute(
+        _with_jobs()
+        .where(mine)
+        .order_by(JobseekerImport.created_at.desc(), JobseekerImport.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
-    ).scalars()
+    )
     return {
-        "items": [import_view(uow, job, with_rows=False) for job in jobs],
+        "items": [_view(row) for row in found],
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -232,7 +268,7 @@ def import_rows(
     per_page: int = 100,
 ) -> dict:
     """The import's report, row by row: bad rows with reasons, people updated or skipped."""
-    get_import(uow, tenant_id=tenant_id, import_id=import_id)
+    _find(uow, tenant_id=tenant_id, import_id=import_id)
     base = select(JobseekerImportRow).where(JobseekerImportRow.import_id == import_id)
     if outcome:
         base = base.where(JobseekerImportRow.outcome == outcome)
@@ -248,17 +284,159 @@ def import_rows(
     }
 
 
-def prepare_resume(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> JobseekerImport:
-    """Check that an import may be started again (interrupted, or its run's lease lapsed)."""
-    job = get_import(uow, tenant_id=tenant_id, import_id=import_id)
-    if job.status in FINISHED:
-        raise Conflict(f"This import is already {job.status}.")
-    if job.status == RUNNING and job.lease_until and job.lease_until > datetime.now(UTC):
-        raise Conflict("This import is running; follow its progress instead.")
-    return job
+def resume_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> str:
+    """Queue an interrupted import's job again (or one whose run died, before a sweep found
+    it); returns the job's id for the caller to start once this transaction has committed. It
+    continues after its last committed chunk. 409 if it has finished or is running."""
+    imported = _find(uow, tenant_id=tenant_id, import_id=import_id)
+    if imported.result is not None:
+        raise Conflict(f"This import is already {imported.result}.")
+    jobs.resume(uow, job_id=imported.job_id, tenant_id=tenant_id)
+    return imported.job_id
 
 
-# -- running ---------------------------------------------------------------------------------
+# -- the job's step --------------------------------------------------------------------------
+
+
+def import_chunk(
+    uow: UnitOfWork, job: Job, *, import_id: str, chunk_size: int = CHUNK_SIZE
+) -> StepResult:
+    """One step of an import's job: the next `chunk_size` records of the phase its checkpoint
+    names (checked, or checked and written), with the import's counts and report. The step that
+    ends a check goes on to write (or ends a dry run, or rejects a bad all-or-nothing file);
+    the step that ends the writing records the result. The runner commits it all together
+    with the new checkpoint, or nothing."""
+    reading = _reading(uow, job, import_id)
+    mode, total = reading.mode, reading.table.total
+    phase = job.checkpoint["phase"] if job.checkpoint else rules.first_phase(mode)
+    position = job.checkpoint["position"] if job.checkpoint else 0
+    rows = reading.take(phase, position, chunk_size)
+    outcomes = _classify(uow, reading.ctx, rows)
+    if phase == WRITING:
+        _create_people(uow, reading.ctx, [o for o in outcomes if o.kind == "create"])
+        if reading.ctx.on_existing == "update":
+            _update_people(uow, [o for o in outcomes if o.kind == "existing"])
+    report = _report_rows(import_id, reading.ctx, outcomes)
+    if report:
+        uow.session.execute(insert(_REPORT_ROWS), report)
+    counts = _add_counts(uow, import_id, _count(reading.ctx, outcomes))
+    end = position + len(rows)
+    if end < total:
+        return StepResult(end, total, {"phase": phase, "position": end})
+    if phase == VALIDATING:
+        result = rules.after_validation(mode, failed=counts.failed)
+        if result is None:
+            # The check passed: its report and "would create / update" counts give way to
+            # the writing's, from the first record.
+            uow.session.execute(
+                delete(JobseekerImportRow).where(JobseekerImportRow.import_id == import_id)
+            )
+            _set_counts(uow, import_id, _Counts())
+            return StepResult(0, total, {"phase": WRITING, "position": 0})
+        if result == REJECTED:
+            # Nobody was written: the check's "would create / update" counts do not stand.
+            counts = _set_counts(uow, import_id, _Counts(failed=counts.failed))
+    else:
+        result = COMPLETED
+    _finish(uow, import_id, result, counts, rows=total)
+    return StepResult(end, total, {"phase": phase, "position": end}, finished=True)
+
+
+# The kind of job that runs an import (the runner on IdentityService runs it). A step is a
+# chunk of about a second, so a run that stops renewing its lease for a minute has died.
+IMPORT_JOB = JobKind("jobseekers.import", import_chunk, lease=timedelta(seconds=60))
+
+
+@dataclass
+class _Reading:
+    """What a run keeps between its steps (in `job.cache`): the file read once, the CBO's
+    worker sources, and the file's records being read from where the last step stopped."""
+
+    mode: str
+    table: CsvTable
+    ctx: _Context
+    records: Iterator[RowResult] | None = None
+    # The (phase, position) `records` stands at; a step starting elsewhere reads afresh.
+    at: tuple[str, int] | None = None
+
+    def take(self, phase: str, position: int, size: int) -> list[RowResult]:
+        if self.records is None or self.at != (phase, position):
+            self.records = self.table.rows(position)
+        rows = list(itertools.islice(self.records, size))
+        self.at = (phase, position + len(rows))
+        return rows
+
+
+def _reading(uow: UnitOfWork, job: Job, import_id: str) -> _Reading:
+    """The run's reading of the file: the import's stored file, read once per run."""
+    reading = job.cache.get("reading")
+    if reading is None:
+        imported = uow.session.get(JobseekerImport, import_id)
+        if imported is None:
+            raise jobs.JobFailed("The import's record is gone.")
+        reading = _Reading(imported.mode, open_table(imported.content), _context(uow, imported))
+        job.cache["reading"] = reading
+    return cast(_Reading, reading)
+
+
+def _add_counts(uow: UnitOfWork, import_id: str, counts: _Counts) -> _Counts:
+    """Add a chunk's counts to the import's; returns the import's new counts."""
+    added = uow.session.execute(
+        update(_IMPORTS)
+        .where(_IMPORTS.c.id == import_id)
+        .values(
+            created=_IMPORTS.c.created + counts.created,
+            updated=_IMPORTS.c.updated + counts.updated,
+            skipped=_IMPORTS.c.skipped + counts.skipped,
+            failed=_IMPORTS.c.failed + counts.failed,
+        )
+        .returning(_IMPORTS.c.created, _IMPORTS.c.updated, _IMPORTS.c.skipped, _IMPORTS.c.failed)
+    ).one()
+    return _Counts(*added)
+
+
+def _set_counts(uow: UnitOfWork, import_id: str, counts: _Counts) -> _Counts:
+    uow.session.execute(
+        update(_IMPORTS)
+        .where(_IMPORTS.c.id == import_id)
+        .values(
+            created=counts.created,
+            updated=counts.updated,
+            skipped=counts.skipped,
+            failed=counts.failed,
+        )
+    )
+    return counts
+
+
+def _finish(uow: UnitOfWork, import_id: str, result: str, counts: _Counts, *, rows: int) -> None:
+    """Record what the import came to, and audit it in its creator's name."""
+    imported = uow.session.execute(
+        update(_IMPORTS)
+        .where(_IMPORTS.c.id == import_id)
+        .values(result=result)
+        .returning(_IMPORTS.c.tenant_id, _IMPORTS.c.created_by, _IMPORTS.c.mode)
+    ).one()
+    creator = Caller(kind="staff", user_id=imported.created_by, tenant_id=imported.tenant_id)
+    audit(
+        uow,
+        creator,
+        action=f"jobseekers.import_{result}",
+        entity_type="jobseeker_import",
+        entity_id=import_id,
+        after={
+            "mode": imported.mode,
+            "rows": rows,
+            "created": counts.created,
+            "updated": counts.updated,
+            "skipped": counts.skipped,
+            "failed": counts.failed,
+        },
+        tenant_id=imported.tenant_id,
+    )
+
+
+# -- the rows of a chunk ---------------------------------------------------------------------
 
 
 @dataclass
@@ -266,8 +444,6 @@ class _Context:
     tenant_id: str
     tenant_name: str | None
     on_existing: str
-    # The job's `attempts` when this run claimed it: the run owns the job while it still is.
-    attempt: int = 0
     # A worker source by id, or by its name without case.
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -280,6 +456,11 @@ class _Outcome:
     account_id: str | None = None
     source_id: str | None = None
 
+    @property
+    def data(self) -> dict[str, Any]:
+        """The row's loaded data ({} for a row that failed its schema)."""
+        return self.result.data or {}
+
 
 @dataclass
 class _Counts:
@@ -289,11 +470,11 @@ class _Counts:
     failed: int = 0
 
 
-def _context(uow: UnitOfWork, job: JobseekerImport) -> _Context:
-    tenant = tenants.tenant_by_id(uow, job.tenant_id)
-    ctx = _Context(job.tenant_id, tenant.name if tenant else None, job.on_existing, job.attempts)
+def _context(uow: UnitOfWork, imported: JobseekerImport) -> _Context:
+    tenant = tenants.tenant_by_id(uow, imported.tenant_id)
+    ctx = _Context(imported.tenant_id, tenant.name if tenant else None, imported.on_existing)
     for source_id, name in uow.session.execute(
-        select(SourceRef.source_id, SourceRef.name).where(SourceRef.tenant_id == job.tenant_id)
+        select(SourceRef.source_id, SourceRef.name).where(SourceRef.tenant_id == imported.tenant_id)
     ):
         ctx.sources.setdefault(name.strip().casefold(), source_id)
         ctx.sources[source_id.casefold()] = source_id
@@ -321,7 +502,7 @@ def _classify(uow: UnitOfWork, ctx: _Context, rows: Sequence[RowResult]) -> list
                 )
                 continue
         outcomes.append(_Outcome(result, "create", source_id=source_id))
-    emails = {o.result.data["email"].lower(): o for o in outcomes if o.kind == "create"}
+    emails = {o.data["email"].lower(): o for o in outcomes if o.kind == "create"}
     if emails:
         # One query per chunk, on the (tenant, lower(email)) unique index.
         found = uow.session.execute(
@@ -341,15 +522,15 @@ def _classify(uow: UnitOfWork, ctx: _Context, rows: Sequence[RowResult]) -> list
     return outcomes
 
 
-def _report_rows(job_id: str, ctx: _Context, outcomes: list[_Outcome]) -> list[dict]:
+def _report_rows(import_id: str, ctx: _Context, outcomes: list[_Outcome]) -> list[dict]:
     rows = []
     for o in outcomes:
         if o.kind == "create":
             continue
-        email = (o.result.data or {}).get("email") or o.result.raw.get("email")
+        email = o.data.get("email") or o.result.raw.get("email")
         rows.append(
             {
-                "import_id": job_id,
+                "import_id": import_id,
                 "row": o.result.row,
                 "outcome": _existing_outcome(ctx) if o.kind == "existing" else o.kind,
                 "email": email[:254] if email else None,
@@ -396,8 +577,8 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
                 {
                     "id": o.account_id,
                     "tenant_id": ctx.tenant_id,
-                    "email": o.result.data["email"],
-                    "display_name": o.result.data["name"].strip(),
+                    "email": o.data["email"],
+                    "display_name": o.data["name"].strip(),
                     "kind": JOBSEEKER,
                     "roles": [JOBSEEKER_ROLE],
                     "status": "invited",
@@ -417,7 +598,7 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
             {
                 "account_id": o.account_id,
                 "tenant_id": ctx.tenant_id,
-                **{name: o.result.data[name] for name in _PROFILE_COLUMNS},
+                **{name: o.data[name] for name in _PROFILE_COLUMNS},
                 "source_id": o.source_id,
                 "availability": empty_availability(),
                 "status": PENDING,
@@ -448,7 +629,7 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
     )
     invitations.invite_many(
         uow,
-        [Invitee(o.account_id, ctx.tenant_id) for o in created],  # type: ignore[arg-type]
+        [Invitee(cast(str, o.account_id), ctx.tenant_id) for o in created],
         tenant_name=ctx.tenant_name,
     )
     for o in lost:
@@ -462,7 +643,7 @@ def _update_people(uow: UnitOfWork, outcomes: list[_Outcome]) -> None:
     groups: dict[tuple[str, ...], list[dict]] = {}
     names: list[dict] = []
     for o in outcomes:
-        data, raw = o.result.data or {}, o.result.raw
+        data, raw = o.data, o.result.raw
         columns = [c for c in _PROFILE_COLUMNS if c in raw]
         if "preferred_language" in raw and "languages" not in raw:
             columns.append("languages")
@@ -474,12 +655,12 @@ def _update_people(uow: UnitOfWork, outcomes: list[_Outcome]) -> None:
                 {"_id": o.account_id, **{f"_{k}": v for k, v in values.items()}}
             )
         names.append({"_id": o.account_id, "_name": data["name"].strip()})
-    for columns, params in groups.items():
+    for changed, params in groups.items():
         uow.session.execute(
             # Core (not ORM) update: an executemany keyed on the WHERE's bound id.
             update(_PROFILES)
             .where(_PROFILES.c.account_id == bindparam("_id"))
-            .values({c: bindparam(f"_{c}") for c in columns}),
+            .values({c: bindparam(f"_{c}") for c in changed}),
             params,
         )
     if names:
@@ -489,232 +670,3 @@ def _update_people(uow: UnitOfWork, outcomes: list[_Outcome]) -> None:
             .values(display_name=bindparam("_name")),
             names,
         )
-
-
-def _claim(uow: UnitOfWork, import_id: str, now: datetime) -> JobseekerImport | None:
-    """Take the job for this run, unless it is finished or another run holds its lease."""
-    job = uow.session.execute(
-        select(JobseekerImport).where(JobseekerImport.id == import_id).with_for_update()
-    ).scalar_one_or_none()
-    if job is None or job.status in FINISHED:
-        return None
-    if job.status == RUNNING and job.lease_until and job.lease_until > now:
-        return None
-    job.status = RUNNING
-    job.error = None
-    job.lease_until = now + LEASE
-    job.attempts += 1
-    job.started_at = job.started_at or now
-    if job.phase == QUEUED:
-        job.phase = VALIDATING if job.mode in ("dry_run", "all_or_nothing") else WRITING
-    return job
-
-
-class _LostClaim(Exception):
-    """Another run claimed the job (this one's lease lapsed): this run must write nothing more."""
-
-
-def _check_claim(job: JobseekerImport, ctx: _Context) -> None:
-    if job.attempts != ctx.attempt or job.status != RUNNING:
-        raise _LostClaim(job.id)
-
-
-def _save_chunk(
-    uow: UnitOfWork, job_id: str, ctx: _Context, chunk: Chunk, counts: _Counts, report: list
-) -> None:
-    if report:
-        uow.session.execute(insert(_REPORT_ROWS), report)
-    # The update locks the job's row: a run that has lost its claim matches nothing, and the
-    # chunk's people, events and report roll back with it.
-    saved = uow.session.execute(
-        update(JobseekerImport)
-        .where(
-            JobseekerImport.id == job_id,
-            JobseekerImport.attempts == ctx.attempt,
-            JobseekerImport.status == RUNNING,
-            JobseekerImport.position == chunk.start,
-        )
-        .values(
-            position=chunk.end,
-            rows_done=chunk.end,
-            created=JobseekerImport.created + counts.created,
-            updated=JobseekerImport.updated + counts.updated,
-            skipped=JobseekerImport.skipped + counts.skipped,
-            failed=JobseekerImport.failed + counts.failed,
-            lease_until=datetime.now(UTC) + LEASE,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if saved.rowcount != 1:
-        raise _LostClaim(job_id)
-
-
-def run_import(
-    new_unit: Callable[[], UnitOfWork],
-    import_id: str,
-    *,
-    chunk_size: int = CHUNK_SIZE,
-    before_commit: Callable[[Chunk], None] | None = None,
-) -> str | None:
-    """Run (or resume) an import to its end; returns its final status, or None if it was not
-    this run's to do (finished, or running elsewhere). `before_commit` is called with each
-    chunk just before it commits (progress hooks; tests raise from it to simulate a crash).
-
-    An exception leaves the job `interrupted` at its last committed chunk and is re-raised."""
-    with _unit(new_unit) as uow:
-        job = _claim(uow, import_id, datetime.now(UTC))
-        if job is None:
-            return None
-        data = job.content
-        ctx = _context(uow, job)
-        phase, position, mode = job.phase, job.position, job.mode
-        uow.commit()
-    try:
-        table = open_table(data)
-        if phase == VALIDATING:
-            _run_phase(new_unit, import_id, ctx, table, position, chunk_size, False, before_commit)
-            status = _after_validation(new_unit, import_id, ctx, mode)
-            if status is not None:
-                return status
-            position = 0
-        _run_phase(new_unit, import_id, ctx, table, position, chunk_size, True, before_commit)
-        return _finish(new_unit, import_id, ctx, COMPLETED)
-    except _LostClaim:
-        log.warning("import %s was taken over by another run; this one stops", import_id)
-        return None
-    except Exception as exc:
-        log.exception("import %s stopped; it can be resumed", import_id)
-        with _unit(new_unit) as uow:
-            uow.session.execute(
-                update(JobseekerImport)
-                .where(JobseekerImport.id == import_id, JobseekerImport.attempts == ctx.attempt)
-                .values(status=INTERRUPTED, lease_until=None, error=_describe(exc))
-            )
-            uow.commit()
-        raise
-
-
-def _describe(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return f"Stopped by an error ({message[:500]}); start it again to continue."
-
-
-def _run_phase(
-    new_unit: Callable[[], UnitOfWork],
-    import_id: str,
-    ctx: _Context,
-    table: CsvTable,
-    start: int,
-    chunk_size: int,
-    write: bool,
-    before_commit: Callable[[Chunk], None] | None,
-) -> None:
-    def handle(chunk: Chunk) -> None:
-        with _unit(new_unit) as uow:
-            outcomes = _classify(uow, ctx, chunk.rows)
-            if write:
-                creating = [o for o in outcomes if o.kind == "create"]
-                _create_people(uow, ctx, creating)
-                if ctx.on_existing == "update":
-                    _update_people(uow, [o for o in outcomes if o.kind == "existing"])
-            _save_chunk(
-                uow,
-                import_id,
-                ctx,
-                chunk,
-                _count(ctx, outcomes),
-                _report_rows(import_id, ctx, outcomes),
-            )
-            if before_commit is not None:
-                before_commit(chunk)
-            uow.commit()
-
-    process(table, handle, chunk_size=chunk_size, start=start)
-
-
-def _after_validation(
-    new_unit: Callable[[], UnitOfWork], import_id: str, ctx: _Context, mode: str
-) -> str | None:
-    """End a dry run, reject a bad all-or-nothing file, or clear the check's report and
-    counters and go on to write."""
-    with _unit(new_unit) as uow:
-        job = uow.session.get(JobseekerImport, import_id, with_for_update=True)
-        assert job is not None
-        _check_claim(job, ctx)
-        if mode == "dry_run":
-            status = COMPLETED
-        elif job.failed:
-            # Nobody was written: the check's "would create / update" counts do not stand.
-            status = REJECTED
-            job.created = job.updated = job.skipped = 0
-            uow.commit()
-        else:
-            uow.session.execute(
-                delete(JobseekerImportRow).where(JobseekerImportRow.import_id == import_id)
-            )
-            job.phase = WRITING
-            job.position = job.rows_done = 0
-            job.created = job.updated = job.skipped = job.failed = 0
-            uow.commit()
-            return None
-    return _finish(new_unit, import_id, ctx, status)
-
-
-def _finish(new_unit: Callable[[], UnitOfWork], import_id: str, ctx: _Context, status: str) -> str:
-    with _unit(new_unit) as uow:
-        job = uow.session.get(JobseekerImport, import_id, with_for_update=True)
-        assert job is not None
-        _check_claim(job, ctx)
-        job.status = status
-        job.lease_until = None
-        job.finished_at = datetime.now(UTC)
-        creator = Caller(kind="staff", user_id=job.created_by, tenant_id=job.tenant_id)
-        audit(
-            uow,
-            creator,
-            action=f"jobseekers.import_{status}",
-            entity_type="jobseeker_import",
-            entity_id=job.id,
-            after={
-                "mode": job.mode,
-                "rows": job.rows_total,
-                "created": job.created,
-                "updated": job.updated,
-                "skipped": job.skipped,
-                "failed": job.failed,
-            },
-            tenant_id=job.tenant_id,
-        )
-        uow.commit()
-    return status
-
-
-@contextmanager
-def _unit(new_unit: Callable[[], UnitOfWork]) -> Iterator[UnitOfWork]:
-    """A unit of work that is always closed (rolled back unless committed)."""
-    uow = new_unit()
-    try:
-        yield uow
-    finally:
-        uow.close()
-
-
-def interrupted_imports(uow: UnitOfWork, now: datetime | None = None) -> list[str]:
-    """Imports that a crashed process left behind: queued, or running with a lapsed lease."""
-    now = now or datetime.now(UTC)
-    return list(
-        uow.session.execute(
-            select(JobseekerImport.id)
-            .where(
-                (JobseekerImport.status == QUEUED)
-                | (
-                    (JobseekerImport.status == RUNNING)
-                    & (
-                        (JobseekerImport.lease_until.is_(None))
-                        | (JobseekerImport.lease_until < now)
-                    )
-                )
-            )
-            .order_by(JobseekerImport.created_at)
-        ).scalars()
-    )

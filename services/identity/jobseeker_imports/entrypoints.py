@@ -1,13 +1,12 @@
-"""The job-seeker import's entrypoints: start an import (it runs after the call answers), follow
-it, read its report, resume it."""
+"""The job-seeker import's entrypoints: start an import (its background job runs after the call
+answers), follow it, read its report, resume it."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from chassis.context import Caller, requires
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
+from chassis.jobs import JobStarter
 from services.identity.jobseeker_imports import domain
 from services.identity.jobseeker_imports.schemas import (
     ImportListQuerySchema,
@@ -20,26 +19,29 @@ from services.identity.jobseeker_imports.schemas import (
 
 
 class JobseekerImportsEntrypoints:
-    """A mixin of IdentityService (which provides db, caller and the import runner)."""
+    """A mixin of IdentityService (which provides db, caller and `imports`, the JobRunner of
+    domain.IMPORT_JOB)."""
 
     db: UnitOfWork
     caller: Caller
-    imports: Callable[[str], None]  # the ImportRunner: launch an import once the call commits
+    imports: JobStarter  # starts an import's job once the call has committed
 
     @rpc
     @requires("jobseekers.manage")
     def start_import(self, body: dict) -> dict:
         """Check and keep a CSV of job seekers; the import runs after this call answers."""
         options = ImportStartSchema().load(body)
-        job = domain.create_import(
+        tenant_id = self.caller.require_tenant()
+        imported = domain.create_import(
             self.db,
             self.caller,
-            tenant_id=self.caller.require_tenant(),
+            tenant_id=tenant_id,
             upload=options.pop("file", None),
             **options,
         )
-        self.imports(job.id)  # type: ignore[operator]
-        return ImportSchema().dump(domain.import_view(self.db, job))
+        self.imports.start(imported.job_id)
+        view = domain.get_import(self.db, tenant_id=tenant_id, import_id=imported.id)
+        return ImportSchema().dump(view)
 
     @rpc
     @requires("jobseekers.manage")
@@ -51,10 +53,10 @@ class JobseekerImportsEntrypoints:
     @rpc
     @requires("jobseekers.manage")
     def get_import(self, import_id: str) -> dict:
-        job = domain.get_import(
+        view = domain.get_import(
             self.db, tenant_id=self.caller.require_tenant(), import_id=import_id
         )
-        return ImportSchema().dump(domain.import_view(self.db, job))
+        return ImportSchema().dump(view)
 
     @rpc
     @requires("jobseekers.manage")
@@ -69,8 +71,8 @@ class JobseekerImportsEntrypoints:
     @requires("jobseekers.manage")
     def resume_import(self, import_id: str) -> dict:
         """Start an interrupted import again; it continues after its last committed chunk."""
-        job = domain.prepare_resume(
-            self.db, tenant_id=self.caller.require_tenant(), import_id=import_id
-        )
-        self.imports(job.id)  # type: ignore[operator]
-        return ImportSchema().dump(domain.import_view(self.db, job))
+        tenant_id = self.caller.require_tenant()
+        job_id = domain.resume_import(self.db, tenant_id=tenant_id, import_id=import_id)
+        self.imports.start(job_id)
+        view = domain.get_import(self.db, tenant_id=tenant_id, import_id=import_id)
+        return ImportSchema().dump(view)
