@@ -320,11 +320,13 @@ def _run(platform: Platform) -> int:
         print(f"\nCannot start WorkLB: {exc}", file=sys.stderr)
         return 1
     url = platform.url
+    ops = platform.settings.ops_address("gateway")
     print(
         f"""
 WorkLB is running: open {url}
   API docs      {url}/api/docs
   Health        {url}/health
+  Metrics       http://{ops}/metrics   (the gateway's; each service on its own ops port)
   Operator      {email} / password in var/operator.txt
   Logs          {platform.var / "log"}/<service>.log
   Email         {platform.var / "mail"}/*.eml   (what the platform sends)
