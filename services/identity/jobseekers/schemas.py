@@ -17,7 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from chassis.paging import PageQuerySchema, page_of
+from chassis.paging import PageQuerySchema, page_of, sort_field
 from services.identity.jobseekers.rules import STATUSES, minutes, slot_overlaps, sorted_slots
 
 # The languages the branded app speaks; a job seeker picks one of them.
@@ -31,6 +31,7 @@ LANGUAGE_NAMES = {
     "cambodian": "km",
 }
 DOCUMENT_TYPES = ("photo_id", "work_authorization", "proof_of_address", "other")
+DOCUMENT_STATUSES = ("pending", "verified", "rejected")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 PASSWORD_MIN = 12
@@ -322,6 +323,12 @@ class DocumentUploadSchema(Schema):
     document_type = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))
 
 
+class DocumentQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(DOCUMENT_STATUSES))
+    document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES))
+    sort = sort_field(("created_at", "document_type", "status"), "created_at")
+
+
 class JobTypeApprovalSchema(Schema):
     job_type = fields.String(
         required=True,
@@ -410,12 +417,15 @@ class DocumentSchema(Schema):
     content_type = fields.String(required=True)
     size_bytes = fields.Integer(required=True)
     sha256 = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["pending", "verified", "rejected"]})
+    status = fields.String(required=True, metadata={"enum": list(DOCUMENT_STATUSES)})
     reason = fields.String(allow_none=True)
     uploaded_by = fields.String(allow_none=True)
     reviewed_by = fields.String(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
+
+
+DocumentPageSchema = page_of(DocumentSchema, "DocumentPage")
 
 
 class DownloadSchema(Schema):

@@ -94,6 +94,15 @@ class RoleViewSchema(Schema):
     builtin = fields.Boolean(required=True)
 
 
+RolePageSchema = page_of(RoleViewSchema, "RolePage")
+
+
+class RoleQuerySchema(PageQuerySchema):
+    builtin = fields.Boolean(
+        metadata={"description": "true: only the built-in roles; false: only the CBO's own."}
+    )
+
+
 class ClientUserCreateSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
