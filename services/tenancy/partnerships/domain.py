@@ -164,13 +164,14 @@ def answer(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str, accept: bool
 ) -> dict[str, Any]:
     """The invited CBO accepts (the partnership forms) or declines a proposal."""
+    active_tenant(uow, tenant_id=tenant_id)
     partnership = _partnership(uow, tenant_id, partnership_id)
     if partnership.partner_id != tenant_id:
         raise Conflict("Only the invited CBO can answer a proposal.")
     if partnership.status != "proposed":
         raise Conflict(f"The partnership is {partnership.status}; it is not waiting for an answer.")
     if accept:
-        active_tenant(uow, tenant_id=tenant_id)
+        # Declining needs only the answering CBO approved; forming needs both.
         active_tenant(uow, tenant_id=partnership.proposer_id)
         return _move(
             uow,
@@ -194,6 +195,7 @@ def answer(
 
 def end(uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str) -> dict[str, Any]:
     """Either side ends a formed partnership; the proposer may withdraw an open proposal."""
+    active_tenant(uow, tenant_id=tenant_id)
     partnership = _partnership(uow, tenant_id, partnership_id)
     if partnership.status == "formed":
         return _move(
