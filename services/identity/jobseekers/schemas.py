@@ -40,13 +40,14 @@ MAX_SLOTS_PER_DAY = 8
 MAX_EXCEPTIONS = 366
 
 POSTAL_CODE = validate.Regexp(
-    r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789)."
+    r"^\d{5}(-\d{4})?\Z", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789)."
 )
 _JOB_TYPE = validate.Regexp(
-    r"^[a-z0-9][a-z0-9_.\-]{0,63}$",
+    r"^[a-z0-9][a-z0-9_.\-]{0,63}\Z",
     error="Lower-case letters, digits, '_', '.', '-'; at most 64 characters.",
 )
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Patterns end in \Z, not $: `$` also matches before a final newline ("09:00\n").
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
 _SPACES = re.compile(r"\s+")
 
 
@@ -124,7 +125,7 @@ class SlotSchema(Schema):
     end = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time as HH:MM, 00:01 to 24:00."
+            r"^(([01]\d|2[0-3]):[0-5]\d|24:00)\Z", error="A time as HH:MM, 00:01 to 24:00."
         ),
     )
 

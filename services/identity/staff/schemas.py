@@ -8,7 +8,7 @@ from chassis.contracts.permissions import CBO_PERMISSIONS
 from chassis.paging import PageQuerySchema, page_of, sort_field
 
 ROLE_NAME = validate.Regexp(
-    r"^[a-z][a-z0-9_-]{1,49}$",
+    r"^[a-z][a-z0-9_-]{1,49}\Z",
     error="2 to 50 lower-case letters, digits, '-' or '_', starting with a letter.",
 )
 

@@ -25,7 +25,7 @@ class ClientInputSchema(Schema):
     billing_phone = fields.String(
         load_default="",
         validate=validate.Regexp(
-            r"^$|^[0-9+()\-. ]{7,25}$", error="Use digits, spaces and + ( ) - . only."
+            r"^(?:[0-9+()\-. ]{7,25})?\Z", error="Use digits, spaces and + ( ) - . only."
         ),
     )
     address_line1 = fields.String(required=True, validate=NAME)
@@ -36,7 +36,7 @@ class ClientInputSchema(Schema):
     )
     postal_code = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{5}(-\d{4})?$", error="Use a ZIP code like 90802."),
+        validate=validate.Regexp(r"^\d{5}(-\d{4})?\Z", error="Use a ZIP code like 90802."),
     )
     payment_terms_days = fields.Integer(
         load_default=30,
