@@ -18,6 +18,7 @@ from marshmallow import (
 )
 
 from chassis.paging import PageQuerySchema, page_of, sort_field
+from chassis.schemas import Pattern
 from services.identity.jobseekers.rules import STATUSES, minutes, slot_overlaps, sorted_slots
 
 # The languages the branded app speaks; a job seeker picks one of them.
@@ -39,15 +40,12 @@ MAX_SKILLS = 30
 MAX_SLOTS_PER_DAY = 8
 MAX_EXCEPTIONS = 366
 
-POSTAL_CODE = validate.Regexp(
-    r"^\d{5}(-\d{4})?\Z", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789)."
-)
-_JOB_TYPE = validate.Regexp(
-    r"^[a-z0-9][a-z0-9_.\-]{0,63}\Z",
+POSTAL_CODE = Pattern(r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789).")
+_JOB_TYPE = Pattern(
+    r"^[a-z0-9][a-z0-9_.\-]{0,63}$",
     error="Lower-case letters, digits, '_', '.', '-'; at most 64 characters.",
 )
-# Patterns end in \Z, not $: `$` also matches before a final newline ("09:00\n").
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
+_TIME = Pattern(r"^([01]\d|2[0-3]):[0-5]\d$", error="A time as HH:MM, 00:00 to 23:59.")
 _SPACES = re.compile(r"\s+")
 
 
@@ -119,13 +117,11 @@ class SlotSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.String(
-        required=True, validate=validate.Regexp(_TIME, error="A time as HH:MM, 00:00 to 23:59.")
-    )
+    start = fields.String(required=True, validate=_TIME)
     end = fields.String(
         required=True,
-        validate=validate.Regexp(
-            r"^(([01]\d|2[0-3]):[0-5]\d|24:00)\Z", error="A time as HH:MM, 00:01 to 24:00."
+        validate=Pattern(
+            r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time as HH:MM, 00:01 to 24:00."
         ),
     )
 

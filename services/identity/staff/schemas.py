@@ -6,9 +6,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from chassis.contracts.permissions import CBO_PERMISSIONS
 from chassis.paging import PageQuerySchema, page_of, sort_field
+from chassis.schemas import Pattern
 
-ROLE_NAME = validate.Regexp(
-    r"^[a-z][a-z0-9_-]{1,49}\Z",
+ROLE_NAME = Pattern(
+    r"^[a-z][a-z0-9_-]{1,49}$",
     error="2 to 50 lower-case letters, digits, '-' or '_', starting with a letter.",
 )
 
