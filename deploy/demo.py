@@ -612,7 +612,8 @@ class Demo:
 
     def record_mou(self, spec: dict[str, Any], tenant_id: str) -> None:
         base = f"/api/v1/platform/cbos/{tenant_id}/mous"
-        mous = self.call("GET", base, self.operator)
+        newest = {"sort": "-starts_on", "per_page": 1}
+        mous = self.call("GET", base, self.operator, params=newest)["items"]
         if mous:
             mou = mous[0]
         else:
@@ -662,7 +663,7 @@ class Demo:
         base = f"/api/v1/platform/cbos/{tenant_id}/licences"
         held = {
             licence["feature"]
-            for licence in self.call("GET", base, self.operator)
+            for licence in self.call("GET", base, self.operator, params={"per_page": 200})["items"]
             if licence["state"] in ("active", "scheduled")
         }
         for feature in ("evv", "rebooking"):
@@ -707,7 +708,8 @@ class Demo:
             )
             step(f"{slug}: logo uploaded")
 
-        sources = {s["name"]: s["id"] for s in self.call("GET", "/api/v1/worker-sources", owner)}
+        listed = self.call("GET", "/api/v1/worker-sources", owner, params={"per_page": 200})
+        sources = {s["name"]: s["id"] for s in listed["items"]}
         for source in spec["sources"]:
             if source["name"] in sources:
                 continue
@@ -738,7 +740,10 @@ class Demo:
             step(f"{slug}: client '{client['name']}' ({client['kind']})")
 
         role = spec["role"]
-        if not any(r["name"] == role["name"] for r in self.call("GET", "/api/v1/roles", owner)):
+        own_roles = self.call(
+            "GET", "/api/v1/roles", owner, params={"builtin": "false", "per_page": 200}
+        )["items"]
+        if not any(r["name"] == role["name"] for r in own_roles):
             self.call("POST", "/api/v1/roles", owner, json=role)
             step(f"{slug}: custom role '{role['name']}': {', '.join(role['permissions'])}")
 
@@ -851,7 +856,8 @@ class Demo:
         own (signed in only if something is left to upload); staff upload for the others."""
         slug, staff = cbo["slug"], cbo["staff"]
         base = f"/api/v1/jobseekers/{jobseeker_id}/documents"
-        held = {d["document_type"]: d for d in self.call("GET", base, staff)}
+        listed = self.call("GET", base, staff, params={"per_page": 200})["items"]
+        held = {d["document_type"]: d for d in listed}
         shade = 60 + (sum(map(ord, plan["name"])) % 120)
         valid_through = date(self.today.year + 2, 12, 31).isoformat()
         files = {
@@ -910,7 +916,9 @@ class Demo:
         partner = self.cbos[PARTNERSHIP["partner"]]
         between = [
             p
-            for p in self.call("GET", "/api/v1/partnerships", proposer["owner"])
+            for p in self.call(
+                "GET", "/api/v1/partnerships", proposer["owner"], params={"per_page": 200}
+            )["items"]
             if {p["proposer"]["slug"], p["partner"]["slug"]} == {proposer["slug"], partner["slug"]}
             and p["status"] in ("proposed", "formed")
         ]

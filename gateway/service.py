@@ -27,7 +27,8 @@ from gateway.web import PublicWebServer, liveness_response, metrics_response, op
 
 log = logging.getLogger(__name__)
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# \Z, not $: `$` would also take an id with a newline after it.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}\Z")
 
 
 def caller_from_request(request, secret: str, correlation_id: str) -> Caller:

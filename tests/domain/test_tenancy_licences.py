@@ -27,6 +27,13 @@ def licensed(uow, tenant, feature: str, on: str | date | None) -> bool:
     return domain.is_licensed(uow, tenant_id=tenant.id, feature=feature, on_date=on_date)
 
 
+def listed(uow, tenant, **options) -> list[tuple[str, str]]:
+    """(id, state) of a page of the CBO's licences (newest start first unless `sort`)."""
+    options = {"page": 1, "per_page": 50, "sort": "-starts_on", **options}
+    found = domain.list_licences(uow, tenant_id=tenant.id, **options)
+    return [(licence["id"], licence["state"]) for licence in found["items"]]
+
+
 def revoke(uow, tenant, licence: dict, *, ends_on: date | None = None, reason: str = "") -> dict:
     return domain.revoke(
         uow,
@@ -219,10 +226,10 @@ def test_a_licence_is_ended_only_under_its_own_cbo(uow):
     for owner, licence_id in ((other, licence["id"]), (tenant, str(uuid.uuid4()))):
         with pytest.raises(NotFound):
             revoke(uow, owner, {"id": licence_id})
-    assert domain.list_licences(uow, tenant_id=other.id) == []
+    assert listed(uow, other) == []
 
 
-def test_a_cbos_licences_by_feature_with_their_states_today(uow):
+def test_a_cbos_licences_newest_first_with_their_states_today_by_feature_and_paged(uow):
     tenant = a_cbo(uow)
     today = today_in(TIMEZONE)
     ended = a_licence(uow, tenant_id=tenant.id, starts_on="2020-01-01", ends_on="2020-12-31")
@@ -232,12 +239,17 @@ def test_a_cbos_licences_by_feature_with_their_states_today(uow):
         uow, tenant_id=tenant.id, feature="rebooking", starts_on="2021-01-01", ends_on="2021-12-31"
     )
     revoke(uow, tenant, revoked, ends_on=day("2021-06-30"))
-    listed = domain.list_licences(uow, tenant_id=tenant.id)
-    assert [(lic["id"], lic["state"]) for lic in listed] == [
-        (active["id"], "active"),
-        (ended["id"], "ended"),
+    assert listed(uow, tenant) == [
         (scheduled["id"], "scheduled"),
+        (active["id"], "active"),
         (revoked["id"], "revoked"),
+        (ended["id"], "ended"),
     ]
+    assert listed(uow, tenant, feature="evv", sort="starts_on") == [
+        (ended["id"], "ended"),
+        (active["id"], "active"),
+    ]
+    page = domain.list_licences(uow, tenant_id=tenant.id, page=2, per_page=3, sort="-starts_on")
+    assert [lic["id"] for lic in page["items"]] == [ended["id"]] and page["total"] == 4
     with pytest.raises(NotFound):
-        domain.list_licences(uow, tenant_id=str(uuid.uuid4()))
+        domain.list_licences(uow, tenant_id=str(uuid.uuid4()), page=1, per_page=50, sort="feature")

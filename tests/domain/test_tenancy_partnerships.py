@@ -41,6 +41,12 @@ def end(uow, tenant, partnership: dict) -> dict:
     )
 
 
+def listed(uow, tenant, **options) -> list[dict]:
+    """A page of the partnerships `tenant` is party to (newest first unless `sort`)."""
+    options = {"page": 1, "per_page": 50, "sort": "-created_at", **options}
+    return domain.list_partnerships(uow, tenant_id=tenant.id, **options)["items"]
+
+
 def suspend(uow, tenant) -> None:
     decide(uow, caller=operator_caller(), tenant_id=tenant.id, action="suspend", reason="Audit")
 
@@ -110,7 +116,7 @@ def test_after_a_partnership_is_over_a_new_one_may_be_proposed(uow, cbos, status
     a, b, _ = cbos
     a_partnership(uow, proposer_id=a.id, partner_id=b.id, status=status)
     assert propose(uow, b, "cbo-a")["status"] == "proposed"
-    statuses = sorted(p["status"] for p in domain.list_partnerships(uow, tenant_id=a.id))
+    statuses = sorted(p["status"] for p in listed(uow, a))
     assert statuses == sorted(["proposed", status])
 
 
@@ -170,6 +176,25 @@ def test_a_partnership_does_not_form_while_either_cbo_is_suspended(uow, cbos, su
     assert unanswered["status"] == "proposed"
 
 
+def test_a_suspended_cbo_neither_declines_nor_ends_but_its_partners_still_may(uow, cbos):
+    a, b, c = cbos
+    proposal = a_partnership(uow, proposer_id=b.id, partner_id=a.id, status="proposed")
+    formed = a_partnership(uow, proposer_id=a.id, partner_id=c.id)
+    d = a_cbo(uow)
+    withdrawn = a_partnership(uow, proposer_id=d.id, partner_id=a.id, status="proposed")
+    suspend(uow, a)
+    sent = Outbox(uow)
+    for refused in (
+        lambda: answer(uow, a, proposal, accept=False),
+        lambda: end(uow, a, formed),
+    ):
+        with pytest.raises(Forbidden, match="Your CBO is suspended"):
+            refused()
+    assert sent.events() == []
+    assert end(uow, c, formed)["status"] == "ended"
+    assert end(uow, d, withdrawn)["status"] == "cancelled"
+
+
 def test_the_proposer_withdraws_an_open_proposal_and_the_partner_must_decline_instead(uow, cbos):
     a, b, _ = cbos
     proposal = a_partnership(uow, proposer_id=a.id, partner_id=b.id, status="proposed")
@@ -180,9 +205,7 @@ def test_the_proposer_withdraws_an_open_proposal_and_the_partner_must_decline_in
     assert cancelled["status"] == "cancelled" and cancelled["ended_at"] is not None
     assert sent.types() == ["partnership.cancelled", "audit.recorded"]
     assert sent.audit()[0]["action"] == "partnership.cancel"
-    assert [p["id"] for p in domain.list_partnerships(uow, tenant_id=a.id, status="cancelled")] == [
-        proposal["id"]
-    ]
+    assert [p["id"] for p in listed(uow, a, status="cancelled")] == [proposal["id"]]
 
 
 @pytest.mark.parametrize("side", ["proposer", "partner"])
@@ -201,10 +224,22 @@ def test_either_side_ends_a_formed_partnership_once(uow, cbos, side):
         end(uow, b, formed)
 
 
+def test_partnerships_filter_by_status_and_direction_sort_and_page(uow, cbos):
+    a, b, c = cbos
+    outgoing = a_partnership(uow, proposer_id=a.id, partner_id=b.id, status="proposed")
+    incoming = a_partnership(uow, proposer_id=c.id, partner_id=a.id)
+    assert [p["id"] for p in listed(uow, a, direction="outgoing")] == [outgoing["id"]]
+    assert [p["id"] for p in listed(uow, a, direction="incoming")] == [incoming["id"]]
+    assert [p["id"] for p in listed(uow, a, status="formed")] == [incoming["id"]]
+    assert [p["status"] for p in listed(uow, a, sort="status")] == ["formed", "proposed"]
+    second = domain.list_partnerships(uow, tenant_id=a.id, page=2, per_page=1, sort="-status")
+    assert [p["id"] for p in second["items"]] == [incoming["id"]] and second["total"] == 2
+
+
 def test_only_the_two_parties_see_or_touch_a_partnership(uow, cbos):
     a, b, c = cbos
     partnership = a_partnership(uow, proposer_id=a.id, partner_id=b.id, status="proposed")
-    assert domain.list_partnerships(uow, tenant_id=c.id) == []
+    assert listed(uow, c) == []
     sent = Outbox(uow)
     for attempt in (
         lambda: domain.get_partnership(uow, tenant_id=c.id, partnership_id=partnership["id"]),
@@ -216,9 +251,9 @@ def test_only_the_two_parties_see_or_touch_a_partnership(uow, cbos):
         with pytest.raises(NotFound):
             attempt()
     assert sent.events() == []
-    assert [p["direction"] for p in domain.list_partnerships(uow, tenant_id=a.id)] == ["outgoing"]
-    assert [p["direction"] for p in domain.list_partnerships(uow, tenant_id=b.id)] == ["incoming"]
-    assert domain.list_partnerships(uow, tenant_id=a.id, status="formed") == []
+    assert [p["direction"] for p in listed(uow, a)] == ["outgoing"]
+    assert [p["direction"] for p in listed(uow, b)] == ["incoming"]
+    assert listed(uow, a, status="formed") == []
 
 
 def test_other_services_are_told_the_formed_partners_from_either_side_and_by_share(uow, cbos):

@@ -185,27 +185,39 @@ def test_rules_are_scoped_to_the_callers_cbo_unless_it_acts_across_cbos(uow):
         domain.source_rules(uow, scope=None, source_id=str(uuid.uuid4()), on_date=None)
 
 
-def test_sources_sort_by_the_one_sort_parameter(uow):
+def source_page(uow, tenant, **options) -> dict:
+    """A page of the CBO's worker sources (by name unless `sort`)."""
+    options = {"page": 1, "per_page": 50, "sort": "name", **options}
+    return domain.list_sources(uow, tenant_id=tenant.id, **options)
+
+
+def test_sources_sort_by_the_one_sort_parameter_filter_and_page(uow):
     tenant = a_cbo(uow)
     for hours_ago, name in ((3, "Youth"), (2, "college"), (1, "Walk-ins")):
-        source = a_worker_source(uow, tenant_id=tenant.id, name=name)
+        source = a_worker_source(uow, tenant_id=tenant.id, name=name, active=name != "Youth")
         source.created_at = datetime.now(UTC) - timedelta(hours=hours_ago)
     uow.session.flush()
 
-    def names(sort: str) -> list[str]:
-        return [s.name for s in domain.list_sources(uow, tenant_id=tenant.id, sort=sort)]
+    def names(sort: str = "name", **options) -> list[str]:
+        return [s.name for s in source_page(uow, tenant, sort=sort, **options)["items"]]
 
     assert names("name") == ["college", "Walk-ins", "Youth"]  # any case
     assert names("-name") == ["Youth", "Walk-ins", "college"]
     assert names("-created_at") == ["Walk-ins", "college", "Youth"]
     assert names("created_at") == ["Youth", "college", "Walk-ins"]
+    assert names(active=False) == ["Youth"]
+    assert names(active=True) == ["college", "Walk-ins"]
+    assert names(q="COLL") == ["college"]
+    assert names(q="%") == []  # LIKE's wildcards are taken literally
+    second = source_page(uow, tenant, page=2, per_page=2)
+    assert [s.name for s in second["items"]] == ["Youth"] and second["total"] == 3
 
 
 def test_a_cbo_sees_and_changes_only_its_own_sources(uow):
     tenant, other = a_cbo(uow), a_cbo(uow)
     source = a_worker_source(uow, tenant_id=tenant.id)
     assert domain.get_source(uow, tenant_id=tenant.id, source_id=source.id) is source
-    assert domain.list_sources(uow, tenant_id=other.id, sort="name") == []
+    assert source_page(uow, other)["total"] == 0
     sent = Outbox(uow)
     with pytest.raises(NotFound):
         domain.get_source(uow, tenant_id=other.id, source_id=source.id)

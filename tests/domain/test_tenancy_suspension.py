@@ -102,6 +102,19 @@ WRITES: dict[str, Callable] = {
         partnership_id=had["proposal"]["id"],
         accept=True,
     ),
+    "decline_partnership": lambda uow, cbo, had: partnerships.answer(
+        uow,
+        caller=had["owner"],
+        tenant_id=cbo.id,
+        partnership_id=had["another_proposal"]["id"],
+        accept=False,
+    ),
+    "withdraw_proposal": lambda uow, cbo, had: partnerships.end(
+        uow, caller=had["owner"], tenant_id=cbo.id, partnership_id=had["own_proposal"]["id"]
+    ),
+    "end_partnership": lambda uow, cbo, had: partnerships.end(
+        uow, caller=had["owner"], tenant_id=cbo.id, partnership_id=had["partnership"]["id"]
+    ),
 }
 
 
@@ -116,7 +129,7 @@ def row_counts(uow) -> dict[str, int]:
 def suspended(uow) -> tuple:
     """A CBO with a bit of everything, suspended after, and what it had."""
     cbo = a_cbo(uow)
-    partner, proposer = a_cbo(uow), a_cbo(uow)
+    partner, proposer, another, invited, formed = (a_cbo(uow) for _ in range(5))
     owner = staff_caller(cbo.id)
     had: dict[str, Any] = {
         "owner": owner,
@@ -126,6 +139,13 @@ def suspended(uow) -> tuple:
         "proposal": a_partnership(
             uow, proposer_id=proposer.id, partner_id=cbo.id, status="proposed"
         ),
+        "another_proposal": a_partnership(
+            uow, proposer_id=another.id, partner_id=cbo.id, status="proposed"
+        ),
+        "own_proposal": a_partnership(
+            uow, proposer_id=cbo.id, partner_id=invited.id, status="proposed"
+        ),
+        "partnership": a_partnership(uow, proposer_id=formed.id, partner_id=cbo.id),
     }
     branding.set_logo(uow, caller=owner, tenant_id=cbo.id, file=uploaded(PNG, "logo.png"))
     decide(uow, caller=operator_caller(), tenant_id=cbo.id, action="suspend", reason="Audit")

@@ -32,6 +32,12 @@ def tenant_page(uow, **options) -> list[str]:
     return [t.slug for t in domain.list_tenants(uow, **options)["items"]]
 
 
+def mou_page(uow, tenant_id: str, **options) -> dict:
+    """A page of a CBO's MOUs (newest start first unless `sort`)."""
+    options = {"page": 1, "per_page": 50, "sort": "-starts_on", **options}
+    return domain.list_mous(uow, tenant_id=tenant_id, **options)
+
+
 # -- Applying ----------------------------------------------------------------------------------
 
 
@@ -227,7 +233,7 @@ def test_a_rejected_cbo_has_no_mou_to_record(uow):
     sent = Outbox(uow)
     with pytest.raises(Conflict, match="rejected"):
         an_mou(uow, tenant_id=tenant.id)
-    assert domain.list_mous(uow, tenant_id=tenant.id) == [] and sent.events() == []
+    assert mou_page(uow, tenant.id)["total"] == 0 and sent.events() == []
 
 
 def test_the_signed_pdf_is_checked_from_its_bytes_and_a_new_one_replaces_it(uow):
@@ -274,11 +280,11 @@ def test_mous_are_listed_newest_first_and_only_under_their_own_cbo(uow):
     tenant, other = a_cbo(uow), a_cbo(uow)
     first = an_mou(uow, tenant_id=tenant.id, starts_on="2025-12-01", ends_on="2026-11-30")
     second = an_mou(uow, tenant_id=tenant.id)
-    assert [m.id for m in domain.list_mous(uow, tenant_id=tenant.id)] == [second.id, first.id]
+    assert [m.id for m in mou_page(uow, tenant.id)["items"]] == [second.id, first.id]
     with pytest.raises(NotFound, match="No document"):
         domain.mou_document(uow, tenant_id=tenant.id, mou_id=first.id)
 
-    assert domain.list_mous(uow, tenant_id=other.id) == []
+    assert mou_page(uow, other.id)["items"] == []
     with pytest.raises(NotFound):  # the MOU under another CBO's id
         domain.mou_document(uow, tenant_id=other.id, mou_id=first.id)
     with pytest.raises(NotFound):
@@ -290,4 +296,21 @@ def test_mous_are_listed_newest_first_and_only_under_their_own_cbo(uow):
             file=uploaded(PDF, "signed.pdf"),
         )
     with pytest.raises(NotFound):
-        domain.list_mous(uow, tenant_id=str(uuid.uuid4()))
+        mou_page(uow, str(uuid.uuid4()))
+
+
+def test_mous_page_and_sort_by_the_one_sort_parameter(uow):
+    tenant = a_cbo(uow)
+    old = an_mou(
+        uow,
+        tenant_id=tenant.id,
+        signed_on="2026-01-05",
+        starts_on="2025-12-01",
+        ends_on="2026-11-30",
+    )
+    new = an_mou(uow, tenant_id=tenant.id, signed_on="2025-11-01", starts_on="2026-12-01")
+    second_page = mou_page(uow, tenant.id, page=2, per_page=1)
+    assert [m.id for m in second_page["items"]] == [old.id]
+    assert (second_page["total"], second_page["page"], second_page["per_page"]) == (2, 2, 1)
+    assert [m.id for m in mou_page(uow, tenant.id, sort="starts_on")["items"]] == [old.id, new.id]
+    assert [m.id for m in mou_page(uow, tenant.id, sort="-signed_on")["items"]] == [old.id, new.id]

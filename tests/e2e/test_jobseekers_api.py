@@ -188,7 +188,10 @@ def test_a_jobseeker_registers_uploads_is_verified_approved_and_suspended(
     assert too_early.status_code == 409
     assert "photo_id" in too_early.json()["error"]["message"]
     documents = api("GET", f"{base}/documents", approver).json()
-    assert {d["document_type"] for d in documents} == {"photo_id", "work_authorization"}
+    assert documents["total"] == 2
+    assert {d["document_type"] for d in documents["items"]} == {"photo_id", "work_authorization"}
+    permits = api("GET", f"{base}/documents?document_type=work_authorization", approver).json()
+    assert [d["id"] for d in permits["items"]] == [permit.json()["id"]]
     permit_file = api("GET", f"{base}/documents/{permit.json()['id']}/file", approver)
     assert permit_file.content == PDF and permit_file.headers["Content-Type"] == "application/pdf"
     assert "attachment" in permit_file.headers["Content-Disposition"]
@@ -330,7 +333,10 @@ def test_bad_input_gets_a_reason_per_field_and_changes_nothing(api, platform, ha
     assert no_type.status_code == 422 and "document_type" in no_type.json()["error"]["fields"]
     as_json = api("POST", "/api/v1/me/documents", me, json={"document_type": "photo_id"})
     assert as_json.status_code == 415
-    assert api("GET", "/api/v1/me/documents", me).json() == []
+    assert api("GET", "/api/v1/me/documents", me).json()["items"] == []
+    bad_query = api("GET", "/api/v1/me/documents?sort=size&status=lost", me)
+    assert bad_query.status_code == 422
+    assert set(bad_query.json()["error"]["fields"]) == {"sort", "status"}
 
     manager = staff_token(platform, harbor["id"], ["admin"])
     imports = "/api/v1/jobseeker-imports"

@@ -216,7 +216,7 @@ def test_the_whole_onboarding_journey(api, smtp, operator_token):
     # The restricted staff member reviews both documents and approves.
     listed = api("GET", f"{base}/documents", ivy)
     assert listed.status_code == 200, listed.text
-    assert {d["id"] for d in listed.json()} == set(documents.values())
+    assert {d["id"] for d in listed.json()["items"]} == set(documents.values())
     photo = api("GET", f"{base}/documents/{documents['photo_id']}/file", ivy)
     assert photo.status_code == 200 and photo.content == PNG
     for document_id in documents.values():

@@ -141,7 +141,7 @@ def test_a_suspended_cbos_staff_can_read_but_not_write_until_it_is_reinstated(
     staff = api("GET", "/api/v1/staff", owner)
     assert staff.status_code == 200
     assert staff_email not in [m["email"] for m in staff.json()["items"]]
-    assert "late" not in [r["name"] for r in api("GET", "/api/v1/roles", owner).json()]
+    assert "late" not in [r["name"] for r in api("GET", "/api/v1/roles", owner).json()["items"]]
 
     reinstated = api(
         "POST",

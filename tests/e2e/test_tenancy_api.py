@@ -133,7 +133,7 @@ def test_application_approval_and_mou(api, platform, operator_token):
 
     owner = staff_token(platform, tenant_id, ["owner"])
     mine = api("GET", "/api/v1/cbo/mous", owner)
-    assert [m["id"] for m in mine.json()] == [mou_id]
+    assert [m["id"] for m in mine.json()["items"]] == [mou_id]
     assert api("GET", f"/api/v1/cbo/mous/{mou_id}/document", owner).content == PDF
     admin = staff_token(platform, tenant_id, ["admin"])
     assert api("GET", f"/api/v1/cbo/mous/{mou_id}/document", admin).status_code == 200
@@ -273,7 +273,8 @@ def test_sources_partnerships_and_licences(
         },
     )
     assert source.status_code == 201, source.text
-    assert api("GET", "/api/v1/worker-sources", owner_a).json()[0]["weekly_hour_cap"] == 14
+    listed = api("GET", "/api/v1/worker-sources?q=city+college&active=true", owner_a).json()
+    assert [s["weekly_hour_cap"] for s in listed["items"]] == [14] and listed["total"] == 1
 
     proposed = api(
         "POST",
@@ -285,6 +286,8 @@ def test_sources_partnerships_and_licences(
     partnership_id = proposed.json()["id"]
     accepted = api("POST", f"/api/v1/partnerships/{partnership_id}/accept", owner_b)
     assert accepted.status_code == 200 and accepted.json()["status"] == "formed"
+    formed = api("GET", "/api/v1/partnerships?status=formed&direction=incoming", owner_b).json()
+    assert [p["id"] for p in formed["items"]] == [partnership_id]
     ended = api("POST", f"/api/v1/partnerships/{partnership_id}/end", owner_a)
     assert ended.json()["status"] == "ended"
 
@@ -297,7 +300,7 @@ def test_sources_partnerships_and_licences(
     assert granted.status_code == 201, granted.text
     any_staff = staff_token(platform, cbo_a["id"], ["viewer"])
     mine = api("GET", "/api/v1/cbo/licences", any_staff).json()
-    assert [(lic["feature"], lic["state"]) for lic in mine] == [("evv", "active")]
+    assert [(lic["feature"], lic["state"]) for lic in mine["items"]] == [("evv", "active")]
     revoked = api(
         "POST",
         f"/api/v1/platform/cbos/{cbo_a['id']}/licences/{granted.json()['id']}/revoke",
@@ -305,7 +308,7 @@ def test_sources_partnerships_and_licences(
         json={"reason": "Trial over"},
     )
     assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
-    assert api("GET", "/api/v1/cbo/licences", owner_b).json() == []
+    assert api("GET", "/api/v1/cbo/licences", owner_b).json()["total"] == 0
 
 
 # -- isolation, permissions, bad input -------------------------------------------------------
@@ -495,7 +498,7 @@ def test_bad_input_is_refused_with_field_messages_and_changes_nothing(
         json={**MOU, "signatories": MOU["signatories"][:1]},
     )
     assert wrong_mou.status_code == 422 and "signatories" in wrong_mou.json()["error"]["fields"]
-    mous = api("GET", f"/api/v1/platform/cbos/{cbo_a['id']}/mous", operator_token).json()
+    mous = api("GET", f"/api/v1/platform/cbos/{cbo_a['id']}/mous", operator_token).json()["items"]
     if mous:
         wrong_document = api(
             "PUT",

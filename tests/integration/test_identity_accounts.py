@@ -404,7 +404,7 @@ def test_owner_registers_staff_gives_custom_roles_and_deactivates(identity):
         },
     )
     assert role["builtin"] is False and role["permissions"] == ["payroll.run", "reports.read"]
-    listed = {r["name"]: r for r in identity.call("list_roles", owner)}
+    listed = {r["name"]: r for r in identity.call("list_roles", owner)["items"]}
     assert listed["owner"]["builtin"] and "payroller" in listed
 
     changed = identity.call(
@@ -699,7 +699,7 @@ def test_one_cbo_sees_and_touches_nothing_of_another(identity):
     assert [s["email"] for s in identity.call("list_staff", b_owner, query={})["items"]] == [
         "owner@beta.example.org"
     ]
-    assert "alpharole" not in {r["name"] for r in identity.call("list_roles", b_owner)}
+    assert "alpharole" not in {r["name"] for r in identity.call("list_roles", b_owner)["items"]}
     assert identity.audit(b_owner)["total"] == 0
     for method, kwargs in [
         ("get_staff", {"account_id": a_staff}),

@@ -409,7 +409,7 @@ def test_documents_upload_type_and_size_checks_and_private_download(identity, db
 
     mine = identity.call(me, "download_own_document", document["id"])
     assert base64.b64decode(mine["data"]) == PNG and mine["content_type"] == "image/png"
-    assert [d["id"] for d in identity.call(me, "list_own_documents")] == [document["id"]]
+    assert [d["id"] for d in identity.call(me, "list_own_documents")["items"]] == [document["id"]]
     for reader in (staff(roles=("viewer",)), staff(roles=("approver",))):
         got = identity.call(reader, "download_document", maria, document["id"])
         assert base64.b64decode(got["data"]) == PNG

@@ -153,7 +153,7 @@ def test_bad_input_crosses_rpc_as_validation_failed_naming_each_field_and_writes
             assert raised.value.fields == {
                 "terms": {"0": {"starts_on": ["Missing data for required field."]}}
             }
-        assert [s["name"] for s in owner.list_sources()] == ["LB City College"]
+        assert [s["name"] for s in owner.list_sources()["items"]] == ["LB City College"]
     assert count(engine, "tenants") == 1 and count(engine, "outbox") == before
 
 
@@ -206,7 +206,7 @@ def test_each_cbo_entrypoint_checks_its_permission_and_takes_the_cbo_from_the_ca
         rpc.list_clients({})
     # Any staff member may see the CBO's licences (a @public entrypoint, staff only).
     with as_caller(staff_caller(tenant_id, role="viewer", permissions=())) as anyone_on_staff:
-        assert anyone_on_staff.own_licences() == []
+        assert anyone_on_staff.own_licences()["items"] == []
     with as_caller(jobseeker) as rpc, pytest.raises(Forbidden):
         rpc.own_licences()
 
@@ -240,12 +240,12 @@ def test_files_cross_rpc_intact_both_ways(as_caller, approved):
         operator.attach_mou_document(tenant_id, mou["id"], {"file": uploaded(PDF, "signed.pdf")})
         assert base64.b64decode(operator.tenant_mou_document(tenant_id, mou["id"])["data"]) == PDF
     with as_caller(staff_caller(tenant_id)) as owner:
-        assert [m["id"] for m in owner.list_own_mous()] == [mou["id"]]
+        assert [m["id"] for m in owner.list_own_mous()["items"]] == [mou["id"]]
         assert base64.b64decode(owner.own_mou_document(mou["id"])["data"]) == PDF
     with as_caller(staff_caller(tenant_id, role="approver")) as approver, pytest.raises(Forbidden):
         approver.own_mou_document(mou["id"])
     with as_caller(staff_caller(other_id)) as stranger:
-        assert stranger.list_own_mous() == []
+        assert stranger.list_own_mous()["total"] == 0
         with pytest.raises(NotFound):
             stranger.own_mou_document(mou["id"])
 

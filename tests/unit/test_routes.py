@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from chassis.paging import PageQuerySchema
 from deploy.catalogue import SERVICE_CLASSES, load_class
 from gateway.routes import ROUTES
 
@@ -46,3 +47,15 @@ def test_the_entrypoint_states_its_permission_and_open_routes_reach_only_public_
 def test_no_two_routes_share_a_method_and_path():
     seen = [(r.method, _PARAM.sub("<>", r.path)) for r in ROUTES]
     assert len(seen) == len(set(seen))
+
+
+def test_every_list_pages():
+    """No route answers a bare JSON array: a list is a page, {items, total, page, per_page},
+    and takes the paging query (chassis.paging.PageQuerySchema) to choose which page."""
+    assert [_id(r) for r in ROUTES if r.many] == []
+    envelope = {"items", "total", "page", "per_page"}
+    for route in ROUTES:
+        if route.response is None or not envelope <= set(route.response().fields):
+            continue
+        assert route.method == "GET", _id(route)
+        assert route.query is not None and issubclass(route.query, PageQuerySchema), _id(route)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from chassis.schemas import Pattern
+
 PASSWORD_MIN = 12
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$", error="Lower-case letters, digits, dashes.")
+SLUG = Pattern(r"^[a-z0-9][a-z0-9-]{0,99}$", error="Lower-case letters, digits, dashes.")
 
 
 def _new_password() -> fields.String:

@@ -21,7 +21,7 @@ from chassis.audit import audit
 from chassis.context import JOBSEEKER, Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
-from chassis.paging import like_pattern
+from chassis.paging import like_pattern, order_by, page_rows
 from chassis.uploads import Upload
 from services.identity.accounts import domain as accounts
 from services.identity.accounts import invitations
@@ -443,17 +443,35 @@ def add_document(
     return document
 
 
-def list_documents(uow: UnitOfWork, *, tenant_id: str, jobseeker_id: str) -> list[dict[str, Any]]:
+def list_documents(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    jobseeker_id: str,
+    page: int,
+    per_page: int,
+    sort: str,
+    status: str | None = None,
+    document_type: str | None = None,
+) -> dict[str, Any]:
+    """A page of a job seeker's ID documents ({items, total, page, per_page})."""
     get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id)
-    documents = uow.session.execute(
-        select(JobseekerDocument)
-        .where(
-            JobseekerDocument.tenant_id == tenant_id,
-            JobseekerDocument.jobseeker_id == jobseeker_id,
-        )
-        .order_by(JobseekerDocument.created_at, JobseekerDocument.id)
-    ).scalars()
-    return [document_view(d) for d in documents]
+    query = select(JobseekerDocument).where(
+        JobseekerDocument.tenant_id == tenant_id,
+        JobseekerDocument.jobseeker_id == jobseeker_id,
+    )
+    if status:
+        query = query.where(JobseekerDocument.status == status)
+    if document_type:
+        query = query.where(JobseekerDocument.document_type == document_type)
+    columns = {
+        "created_at": JobseekerDocument.created_at,
+        "document_type": JobseekerDocument.document_type,
+        "status": JobseekerDocument.status,
+    }
+    query = order_by(query, sort, columns, JobseekerDocument.id)
+    found = page_rows(uow.session, query, page=page, per_page=per_page)
+    return {**found, "items": [document_view(d) for d in found["items"]]}
 
 
 def _document(

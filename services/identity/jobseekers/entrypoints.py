@@ -21,6 +21,8 @@ from chassis.uploads import read_upload
 from services.identity.accounts.schemas import AcceptedSchema
 from services.identity.jobseekers import domain
 from services.identity.jobseekers.schemas import (
+    DocumentPageSchema,
+    DocumentQuerySchema,
     DocumentSchema,
     DocumentUploadSchema,
     DownloadSchema,
@@ -166,12 +168,13 @@ class JobseekersEntrypoints:
 
     @rpc
     @requires("self.profile")
-    def list_own_documents(self) -> list[dict]:
+    def list_own_documents(self, query: dict | None = None) -> dict:
         me = domain.own(self.db, self.caller)
+        options = DocumentQuerySchema().load(query or {})
         documents = domain.list_documents(
-            self.db, tenant_id=me.profile.tenant_id, jobseeker_id=me.id
+            self.db, tenant_id=me.profile.tenant_id, jobseeker_id=me.id, **options
         )
-        return DocumentSchema(many=True).dump(documents)
+        return DocumentPageSchema().dump(documents)
 
     @rpc
     @requires("self.profile")
@@ -185,11 +188,12 @@ class JobseekersEntrypoints:
 
     @rpc
     @requires_any(*READ_DOCUMENTS)
-    def list_documents(self, jobseeker_id: str) -> list[dict]:
+    def list_documents(self, jobseeker_id: str, query: dict | None = None) -> dict:
+        options = DocumentQuerySchema().load(query or {})
         documents = domain.list_documents(
-            self.db, tenant_id=self._tenant(), jobseeker_id=jobseeker_id
+            self.db, tenant_id=self._tenant(), jobseeker_id=jobseeker_id, **options
         )
-        return DocumentSchema(many=True).dump(documents)
+        return DocumentPageSchema().dump(documents)
 
     @rpc
     @requires_any(*READ_DOCUMENTS)

@@ -75,8 +75,8 @@ ROUTES: tuple[Route, ...] = (
         JobseekersEntrypoints.list_own_documents,
         "My ID documents and their review",
         TAG,
-        response=js.DocumentSchema,
-        many=True,
+        query=js.DocumentQuerySchema,
+        response=js.DocumentPageSchema,
         errors=(404,),
     ),
     Route(
@@ -139,8 +139,8 @@ ROUTES: tuple[Route, ...] = (
         JobseekersEntrypoints.list_documents,
         "A job seeker's ID documents",
         TAG,
-        response=js.DocumentSchema,
-        many=True,
+        query=js.DocumentQuerySchema,
+        response=js.DocumentPageSchema,
         description="Needs jobseekers.read or jobseekers.approve.",
     ),
     Route(

@@ -17,7 +17,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from chassis.paging import PageQuerySchema, page_of
+from chassis.paging import PageQuerySchema, page_of, sort_field
+from chassis.schemas import Pattern
 from services.identity.jobseekers.rules import STATUSES, minutes, slot_overlaps, sorted_slots
 
 # The languages the branded app speaks; a job seeker picks one of them.
@@ -31,6 +32,7 @@ LANGUAGE_NAMES = {
     "cambodian": "km",
 }
 DOCUMENT_TYPES = ("photo_id", "work_authorization", "proof_of_address", "other")
+DOCUMENT_STATUSES = ("pending", "verified", "rejected")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 PASSWORD_MIN = 12
@@ -38,14 +40,12 @@ MAX_SKILLS = 30
 MAX_SLOTS_PER_DAY = 8
 MAX_EXCEPTIONS = 366
 
-POSTAL_CODE = validate.Regexp(
-    r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789)."
-)
-_JOB_TYPE = validate.Regexp(
+POSTAL_CODE = Pattern(r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789).")
+_JOB_TYPE = Pattern(
     r"^[a-z0-9][a-z0-9_.\-]{0,63}$",
     error="Lower-case letters, digits, '_', '.', '-'; at most 64 characters.",
 )
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIME = Pattern(r"^([01]\d|2[0-3]):[0-5]\d$", error="A time as HH:MM, 00:00 to 23:59.")
 _SPACES = re.compile(r"\s+")
 
 
@@ -117,12 +117,10 @@ class SlotSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.String(
-        required=True, validate=validate.Regexp(_TIME, error="A time as HH:MM, 00:00 to 23:59.")
-    )
+    start = fields.String(required=True, validate=_TIME)
     end = fields.String(
         required=True,
-        validate=validate.Regexp(
+        validate=Pattern(
             r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time as HH:MM, 00:01 to 24:00."
         ),
     )
@@ -322,6 +320,12 @@ class DocumentUploadSchema(Schema):
     document_type = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))
 
 
+class DocumentQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(DOCUMENT_STATUSES))
+    document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES))
+    sort = sort_field(("created_at", "document_type", "status"), "created_at")
+
+
 class JobTypeApprovalSchema(Schema):
     job_type = fields.String(
         required=True,
@@ -410,12 +414,15 @@ class DocumentSchema(Schema):
     content_type = fields.String(required=True)
     size_bytes = fields.Integer(required=True)
     sha256 = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["pending", "verified", "rejected"]})
+    status = fields.String(required=True, metadata={"enum": list(DOCUMENT_STATUSES)})
     reason = fields.String(allow_none=True)
     uploaded_by = fields.String(allow_none=True)
     reviewed_by = fields.String(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
+
+
+DocumentPageSchema = page_of(DocumentSchema, "DocumentPage")
 
 
 class DownloadSchema(Schema):

@@ -16,6 +16,8 @@ from services.identity.staff.schemas import (
     ClientUserCreateSchema,
     ClientUserQuerySchema,
     RoleCreateSchema,
+    RolePageSchema,
+    RoleQuerySchema,
     RoleUpdateSchema,
     RoleViewSchema,
     StaffCreateSchema,
@@ -106,9 +108,10 @@ class StaffEntrypoints:
 
     @rpc
     @requires(MANAGE_STAFF)
-    def list_roles(self) -> list[dict]:
-        found = roles.list_roles(self.db, tenant_id=self.caller.require_tenant())
-        return RoleViewSchema(many=True).dump(found)
+    def list_roles(self, query: dict | None = None) -> dict:
+        options = RoleQuerySchema().load(query or {})
+        found = roles.list_roles(self.db, tenant_id=self.caller.require_tenant(), **options)
+        return RolePageSchema().dump(found)
 
     @rpc
     @requires(MANAGE_STAFF)

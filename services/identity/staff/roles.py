@@ -4,6 +4,7 @@ permissions). Nobody grants a permission they lack; the operator's powers never 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -61,12 +62,39 @@ def _view(role: CustomRole | None, name: str, permissions: Iterable[str], descri
     }
 
 
-def list_roles(uow: UnitOfWork, *, tenant_id: str) -> list[dict]:
-    builtin = [_view(None, name, BUILTIN_ROLES[name], "Built-in role.") for name in STAFF_ROLES]
-    custom = uow.session.execute(
-        select(CustomRole).where(CustomRole.tenant_id == tenant_id).order_by(CustomRole.name)
-    ).scalars()
-    return builtin + [_view(r, r.name, r.permissions, r.description) for r in custom]
+def list_roles(
+    uow: UnitOfWork, *, tenant_id: str, page: int, per_page: int, builtin: bool | None = None
+) -> dict[str, Any]:
+    """A page of the roles staff can be given ({items, total, page, per_page}): the built-in
+    roles first, in their fixed order, then the CBO's own by name; `builtin` keeps one kind."""
+    builtins = [] if builtin is False else list(STAFF_ROLES)
+    custom = select(CustomRole).where(CustomRole.tenant_id == tenant_id)
+    custom_total = (
+        0
+        if builtin
+        else uow.session.execute(select(func.count()).select_from(custom.subquery())).scalar_one()
+    )
+    # The built-in roles are not rows: a page takes what it can from them, then goes on into
+    # the custom roles from where the built-in ones end.
+    start = (page - 1) * per_page
+    items = [
+        _view(None, name, BUILTIN_ROLES[name], "Built-in role.")
+        for name in builtins[start : start + per_page]
+    ]
+    room = per_page - len(items)
+    if room and custom_total:
+        rows = uow.session.execute(
+            custom.order_by(CustomRole.name, CustomRole.id)
+            .offset(max(0, start - len(builtins)))
+            .limit(room)
+        ).scalars()
+        items += [_view(r, r.name, r.permissions, r.description) for r in rows]
+    return {
+        "items": items,
+        "total": len(builtins) + custom_total,
+        "page": page,
+        "per_page": per_page,
+    }
 
 
 def _custom_role(uow: UnitOfWork, tenant_id: str, name: str) -> CustomRole:

@@ -85,8 +85,8 @@ ROUTES: tuple[Route, ...] = (
         StaffEntrypoints.list_roles,
         "The roles staff can be given: built-in and the CBO's own",
         STAFF,
-        response=schemas.RoleViewSchema,
-        many=True,
+        query=schemas.RoleQuerySchema,
+        response=schemas.RolePageSchema,
     ),
     Route(
         "POST",

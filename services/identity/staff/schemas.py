@@ -6,8 +6,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from chassis.contracts.permissions import CBO_PERMISSIONS
 from chassis.paging import PageQuerySchema, page_of, sort_field
+from chassis.schemas import Pattern
 
-ROLE_NAME = validate.Regexp(
+ROLE_NAME = Pattern(
     r"^[a-z][a-z0-9_-]{1,49}$",
     error="2 to 50 lower-case letters, digits, '-' or '_', starting with a letter.",
 )
@@ -92,6 +93,15 @@ class RoleViewSchema(Schema):
     description = fields.String(required=True)
     permissions = fields.List(fields.String(), required=True)
     builtin = fields.Boolean(required=True)
+
+
+RolePageSchema = page_of(RoleViewSchema, "RolePage")
+
+
+class RoleQuerySchema(PageQuerySchema):
+    builtin = fields.Boolean(
+        metadata={"description": "true: only the built-in roles; false: only the CBO's own."}
+    )
 
 
 class ClientUserCreateSchema(Schema):

@@ -54,6 +54,8 @@ def normalise_origin(value: str) -> str:
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a web address.") from exc
+    if port is not None and not 1 <= port <= 65535:  # urlsplit takes port 0
+        raise ValueError(f"{text!r}: a port is a number from 1 to 65535.")
     if parts.scheme.lower() != "https":
         raise ValueError(f"{text!r} must start with https://.")
     if parts.path not in ("", "/") or parts.query or parts.fragment:

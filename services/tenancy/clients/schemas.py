@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from chassis.csv_import import ImportOptionsSchema
 from chassis.paging import PageQuerySchema, page_of, sort_field
+from chassis.schemas import Pattern
 from services.tenancy.common import NAME, PartialUpdate
 
 CLIENT_KINDS: tuple[str, ...] = ("city", "business", "family")
@@ -24,8 +25,8 @@ class ClientInputSchema(Schema):
     billing_email = fields.Email(required=True, validate=validate.Length(max=254))
     billing_phone = fields.String(
         load_default="",
-        validate=validate.Regexp(
-            r"^$|^[0-9+()\-. ]{7,25}$", error="Use digits, spaces and + ( ) - . only."
+        validate=Pattern(
+            r"^([0-9+()\-. ]{7,25})?$", error="Use digits, spaces and + ( ) - . only."
         ),
     )
     address_line1 = fields.String(required=True, validate=NAME)
@@ -36,7 +37,7 @@ class ClientInputSchema(Schema):
     )
     postal_code = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{5}(-\d{4})?$", error="Use a ZIP code like 90802."),
+        validate=Pattern(r"^\d{5}(-\d{4})?$", error="Use a ZIP code like 90802."),
     )
     payment_terms_days = fields.Integer(
         load_default=30,

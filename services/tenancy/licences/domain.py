@@ -14,6 +14,7 @@ from chassis.context import Caller
 from chassis.contracts.tenancy_rpc import FEATURES
 from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, ValidationFailed
+from chassis.paging import order_by, page_rows
 from services.tenancy.branding.rules import today_in
 from services.tenancy.common import jsonable, snapshot, tenant_by_id
 from services.tenancy.licences import rules
@@ -135,15 +136,30 @@ def revoke(
     return seen
 
 
-def list_licences(uow: UnitOfWork, *, tenant_id: str) -> list[dict[str, Any]]:
+def list_licences(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    page: int,
+    per_page: int,
+    sort: str,
+    feature: str | None = None,
+) -> dict[str, Any]:
+    """A page of the CBO's licences ({items, total, page, per_page}), each with its state as
+    seen today in the CBO's time zone (404 for an unknown CBO)."""
     tenant = tenant_by_id(uow, tenant_id=tenant_id)
     today = today_in(tenant.timezone)
-    licences = uow.session.execute(
-        select(Licence)
-        .where(Licence.tenant_id == tenant_id)
-        .order_by(Licence.feature, Licence.starts_on.desc())
-    ).scalars()
-    return [_as_seen(licence, today) for licence in licences]
+    statement = select(Licence).where(Licence.tenant_id == tenant_id)
+    if feature:
+        statement = statement.where(Licence.feature == feature)
+    columns = {
+        "starts_on": Licence.starts_on,
+        "feature": Licence.feature,
+        "created_at": Licence.created_at,
+    }
+    statement = order_by(statement, sort, columns, Licence.id)
+    found = page_rows(uow.session, statement, page=page, per_page=per_page)
+    return {**found, "items": [_as_seen(licence, today) for licence in found["items"]]}
 
 
 def is_licensed(uow: UnitOfWork, *, tenant_id: str, feature: str, on_date: date | None) -> bool:

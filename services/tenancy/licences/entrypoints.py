@@ -12,6 +12,8 @@ from services.tenancy.common import service_scope, staff_tenant
 from services.tenancy.licences import domain
 from services.tenancy.licences.schemas import (
     LicenceGrantSchema,
+    LicencePageSchema,
+    LicenceQuerySchema,
     LicenceRevokeSchema,
     LicenceSchema,
 )
@@ -41,15 +43,19 @@ class LicencesEntrypoints:
 
     @rpc
     @requires(LICENCES)
-    def list_tenant_licences(self, tenant_id: str) -> list[dict]:
-        return LicenceSchema(many=True).dump(domain.list_licences(self.db, tenant_id=tenant_id))
+    def list_tenant_licences(self, tenant_id: str, query: dict | None = None) -> dict:
+        options = LicenceQuerySchema().load(query or {})
+        licences = domain.list_licences(self.db, tenant_id=tenant_id, **options)
+        return LicencePageSchema().dump(licences)
 
     @rpc
     @public
-    def own_licences(self) -> list[dict]:
+    def own_licences(self, query: dict | None = None) -> dict:
         """Any of the CBO's staff may see which features their CBO is licensed for."""
-        licences = domain.list_licences(self.db, tenant_id=staff_tenant(self.caller))
-        return LicenceSchema(many=True).dump(licences)
+        tenant_id = staff_tenant(self.caller)
+        options = LicenceQuerySchema().load(query or {})
+        licences = domain.list_licences(self.db, tenant_id=tenant_id, **options)
+        return LicencePageSchema().dump(licences)
 
     @rpc
     @public

@@ -14,8 +14,8 @@ ROUTES: tuple[Route, ...] = (
         Licences.list_tenant_licences,
         "A CBO's feature licences",
         PLATFORM_TAG,
-        response=schemas.LicenceSchema,
-        many=True,
+        query=schemas.LicenceQuerySchema,
+        response=schemas.LicencePageSchema,
     ),
     Route(
         "POST",
@@ -44,8 +44,8 @@ ROUTES: tuple[Route, ...] = (
         Licences.own_licences,
         "The features your CBO is licensed for",
         SETTINGS_TAG,
-        response=schemas.LicenceSchema,
-        many=True,
+        query=schemas.LicenceQuerySchema,
+        response=schemas.LicencePageSchema,
         errors=(403,),
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from chassis.contracts.tenancy_rpc import FEATURES
+from chassis.paging import PageQuerySchema, page_of, sort_field
 
 
 class LicenceGrantSchema(Schema):
@@ -39,3 +40,11 @@ class LicenceSchema(Schema):
     revoked_at = fields.DateTime(allow_none=True)
     revoke_reason = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
+
+
+LicencePageSchema = page_of(LicenceSchema, "LicencePage")
+
+
+class LicenceQuerySchema(PageQuerySchema):
+    feature = fields.String(validate=validate.OneOf(FEATURES))
+    sort = sort_field(("starts_on", "feature", "created_at"), "-starts_on")

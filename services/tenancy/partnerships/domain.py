@@ -14,6 +14,7 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
+from chassis.paging import order_by, page_rows
 from services.tenancy.common import active_tenant, approved_tenant_by_slug
 from services.tenancy.partnerships.models import Partnership
 from services.tenancy.tenants.models import Tenant
@@ -163,13 +164,14 @@ def answer(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str, accept: bool
 ) -> dict[str, Any]:
     """The invited CBO accepts (the partnership forms) or declines a proposal."""
+    active_tenant(uow, tenant_id=tenant_id)
     partnership = _partnership(uow, tenant_id, partnership_id)
     if partnership.partner_id != tenant_id:
         raise Conflict("Only the invited CBO can answer a proposal.")
     if partnership.status != "proposed":
         raise Conflict(f"The partnership is {partnership.status}; it is not waiting for an answer.")
     if accept:
-        active_tenant(uow, tenant_id=tenant_id)
+        # Declining needs only the answering CBO approved; forming needs both.
         active_tenant(uow, tenant_id=partnership.proposer_id)
         return _move(
             uow,
@@ -193,6 +195,7 @@ def answer(
 
 def end(uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str) -> dict[str, Any]:
     """Either side ends a formed partnership; the proposer may withdraw an open proposal."""
+    active_tenant(uow, tenant_id=tenant_id)
     partnership = _partnership(uow, tenant_id, partnership_id)
     if partnership.status == "formed":
         return _move(
@@ -229,16 +232,27 @@ def get_partnership(uow: UnitOfWork, *, tenant_id: str, partnership_id: str) -> 
 
 
 def list_partnerships(
-    uow: UnitOfWork, *, tenant_id: str, status: str | None = None
-) -> list[dict[str, Any]]:
-    query = (
-        select(Partnership)
-        .where(_party_filter(tenant_id))
-        .order_by(Partnership.created_at.desc(), Partnership.id)
-    )
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    page: int,
+    per_page: int,
+    sort: str,
+    status: str | None = None,
+    direction: str | None = None,
+) -> dict[str, Any]:
+    """A page of the partnerships the CBO is party to ({items, total, page, per_page})."""
+    statement = select(Partnership).where(_party_filter(tenant_id))
     if status:
-        query = query.where(Partnership.status == status)
-    return [_seen_by(uow, p, tenant_id) for p in uow.session.execute(query).scalars()]
+        statement = statement.where(Partnership.status == status)
+    if direction == "outgoing":
+        statement = statement.where(Partnership.proposer_id == tenant_id)
+    elif direction == "incoming":
+        statement = statement.where(Partnership.partner_id == tenant_id)
+    columns = {"created_at": Partnership.created_at, "status": Partnership.status}
+    statement = order_by(statement, sort, columns, Partnership.id)
+    found = page_rows(uow.session, statement, page=page, per_page=per_page)
+    return {**found, "items": [_seen_by(uow, p, tenant_id) for p in found["items"]]}
 
 
 def partners(uow: UnitOfWork, *, tenant_id: str, share: str | None) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from chassis.errors import NotFound
 from services.tenancy.common import service_scope, staff_tenant
 from services.tenancy.partnerships import domain
 from services.tenancy.partnerships.schemas import (
+    PartnershipPageSchema,
     PartnershipProposalSchema,
     PartnershipQuerySchema,
     PartnershipSchema,
@@ -24,12 +25,11 @@ class PartnershipsEntrypoints:
 
     @rpc
     @requires(PARTNERSHIPS)
-    def list_partnerships(self, query: dict | None = None) -> list[dict]:
-        status = PartnershipQuerySchema().load(query or {}).get("status")
-        found = domain.list_partnerships(
-            self.db, tenant_id=staff_tenant(self.caller), status=status
-        )
-        return PartnershipSchema(many=True).dump(found)
+    def list_partnerships(self, query: dict | None = None) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        options = PartnershipQuerySchema().load(query or {})
+        found = domain.list_partnerships(self.db, tenant_id=tenant_id, **options)
+        return PartnershipPageSchema().dump(found)
 
     @rpc
     @requires(PARTNERSHIPS)

@@ -16,8 +16,7 @@ ROUTES: tuple[Route, ...] = (
         "Partnerships your CBO is party to",
         _TAG,
         query=schemas.PartnershipQuerySchema,
-        response=schemas.PartnershipSchema,
-        many=True,
+        response=schemas.PartnershipPageSchema,
     ),
     Route(
         "POST",

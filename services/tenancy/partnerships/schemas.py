@@ -6,8 +6,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 # What partners may share: one vocabulary with tenancy's callers.
 from chassis.contracts.tenancy_rpc import SHARES
+from chassis.paging import PageQuerySchema, page_of, sort_field
 
 STATUSES: tuple[str, ...] = ("proposed", "formed", "declined", "cancelled", "ended")
+# Who proposed, as seen by the CBO looking.
+DIRECTIONS: tuple[str, ...] = ("outgoing", "incoming")
 
 
 class PartnershipProposalSchema(Schema):
@@ -37,7 +40,7 @@ class PartnershipSchema(Schema):
     partner = fields.Nested(PartnerSchema, required=True)
     direction = fields.String(
         required=True,
-        metadata={"enum": ["outgoing", "incoming"], "description": "Who proposed, seen by you."},
+        metadata={"enum": list(DIRECTIONS), "description": "Who proposed, seen by you."},
     )
     shares = fields.List(fields.String(), required=True)
     message = fields.String(required=True)
@@ -47,5 +50,13 @@ class PartnershipSchema(Schema):
     ended_at = fields.DateTime(allow_none=True)
 
 
-class PartnershipQuerySchema(Schema):
+PartnershipPageSchema = page_of(PartnershipSchema, "PartnershipPage")
+
+
+class PartnershipQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
+    direction = fields.String(
+        validate=validate.OneOf(DIRECTIONS),
+        metadata={"description": "outgoing: proposed by your CBO; incoming: proposed to it."},
+    )
+    sort = sort_field(("created_at", "status"), "-created_at")

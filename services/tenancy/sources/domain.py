@@ -12,7 +12,7 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
-from chassis.paging import order_by
+from chassis.paging import like_pattern, order_by, page_rows
 from services.tenancy.branding.rules import today_in
 from services.tenancy.common import active_tenant, tenant_by_id
 from services.tenancy.sources import rules
@@ -142,19 +142,30 @@ def update_source(
     return source
 
 
-def list_sources(uow: UnitOfWork, *, tenant_id: str, sort: str) -> list[WorkerSource]:
+def list_sources(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    page: int,
+    per_page: int,
+    sort: str,
+    q: str | None = None,
+    active: bool | None = None,
+) -> dict[str, Any]:
+    """A page of the CBO's worker sources ({items, total, page, per_page}); `q` searches
+    their names."""
+    statement = select(WorkerSource).where(WorkerSource.tenant_id == tenant_id)
+    if q:
+        statement = statement.where(WorkerSource.name.ilike(like_pattern(q), escape="\\"))
+    if active is not None:
+        statement = statement.where(WorkerSource.active.is_(active))
     columns = {
         "name": func.lower(WorkerSource.name),
         "created_at": WorkerSource.created_at,
         "updated_at": WorkerSource.updated_at,
     }
-    statement = order_by(
-        select(WorkerSource).where(WorkerSource.tenant_id == tenant_id),
-        sort,
-        columns,
-        WorkerSource.id,
-    )
-    return list(uow.session.execute(statement).scalars())
+    statement = order_by(statement, sort, columns, WorkerSource.id)
+    return page_rows(uow.session, statement, page=page, per_page=per_page)
 
 
 def source_rules(

@@ -10,6 +10,7 @@ from services.tenancy.common import service_scope, staff_tenant
 from services.tenancy.sources import domain
 from services.tenancy.sources.schemas import (
     SourceInputSchema,
+    SourcePageSchema,
     SourceQuerySchema,
     SourceSchema,
     SourceUpdateSchema,
@@ -24,11 +25,11 @@ class SourcesEntrypoints:
 
     @rpc
     @requires(SOURCES)
-    def list_sources(self, query: dict | None = None) -> list[dict]:
+    def list_sources(self, query: dict | None = None) -> dict:
         tenant_id = staff_tenant(self.caller)
         options = SourceQuerySchema().load(query or {})
         sources = domain.list_sources(self.db, tenant_id=tenant_id, **options)
-        return SourceSchema(many=True).dump(sources)
+        return SourcePageSchema().dump(sources)
 
     @rpc
     @requires(SOURCES)

@@ -16,8 +16,7 @@ ROUTES: tuple[Route, ...] = (
         "List worker sources",
         _TAG,
         query=schemas.SourceQuerySchema,
-        response=schemas.SourceSchema,
-        many=True,
+        response=schemas.SourcePageSchema,
     ),
     Route(
         "POST",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from chassis.paging import sort_field
+from chassis.paging import PageQuerySchema, page_of, sort_field
 from services.tenancy.common import NAME, PartialUpdate
 from services.tenancy.sources.rules import parse_terms
 
@@ -46,7 +46,11 @@ class SourceUpdateSchema(PartialUpdate, SourceInputSchema):
     pass
 
 
-class SourceQuerySchema(Schema):
+class SourceQuerySchema(PageQuerySchema):
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Part of the name."}
+    )
+    active = fields.Boolean()
     sort = sort_field(("name", "created_at", "updated_at"), "name")
 
 
@@ -58,3 +62,6 @@ class SourceSchema(Schema):
     active = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+
+
+SourcePageSchema = page_of(SourceSchema, "SourcePage")

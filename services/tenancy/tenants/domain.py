@@ -220,16 +220,18 @@ def attach_mou_document(
     return mou
 
 
-def list_mous(uow: UnitOfWork, *, tenant_id: str) -> list[Mou]:
-    """A CBO's MOUs, newest first (404 for an unknown CBO)."""
+def list_mous(
+    uow: UnitOfWork, *, tenant_id: str, page: int, per_page: int, sort: str
+) -> dict[str, Any]:
+    """A page of a CBO's MOUs ({items, total, page, per_page}; 404 for an unknown CBO)."""
     tenant_by_id(uow, tenant_id=tenant_id)
-    return list(
-        uow.session.execute(
-            select(Mou)
-            .where(Mou.tenant_id == tenant_id)
-            .order_by(Mou.starts_on.desc(), Mou.created_at.desc())
-        ).scalars()
-    )
+    columns = {
+        "starts_on": Mou.starts_on,
+        "signed_on": Mou.signed_on,
+        "created_at": Mou.created_at,
+    }
+    statement = order_by(select(Mou).where(Mou.tenant_id == tenant_id), sort, columns, Mou.id)
+    return page_rows(uow.session, statement, page=page, per_page=per_page)
 
 
 def mou_document(uow: UnitOfWork, *, tenant_id: str, mou_id: str) -> dict[str, str]:

@@ -12,6 +12,8 @@ from services.tenancy.tenants.schemas import (
     ApplicationReceiptSchema,
     ApplicationSchema,
     MouInputSchema,
+    MouPageSchema,
+    MouQuerySchema,
     MouSchema,
     TenantPageSchema,
     TenantQuerySchema,
@@ -88,8 +90,9 @@ class TenantsEntrypoints:
 
     @rpc
     @requires(APPROVE)
-    def list_tenant_mous(self, tenant_id: str) -> list[dict]:
-        return MouSchema(many=True).dump(domain.list_mous(self.db, tenant_id=tenant_id))
+    def list_tenant_mous(self, tenant_id: str, query: dict | None = None) -> dict:
+        options = MouQuerySchema().load(query or {})
+        return MouPageSchema().dump(domain.list_mous(self.db, tenant_id=tenant_id, **options))
 
     @rpc
     @requires(APPROVE)
@@ -98,9 +101,10 @@ class TenantsEntrypoints:
 
     @rpc
     @requires(SETTINGS)
-    def list_own_mous(self) -> list[dict]:
-        mous = domain.list_mous(self.db, tenant_id=staff_tenant(self.caller))
-        return MouSchema(many=True).dump(mous)
+    def list_own_mous(self, query: dict | None = None) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        options = MouQuerySchema().load(query or {})
+        return MouPageSchema().dump(domain.list_mous(self.db, tenant_id=tenant_id, **options))
 
     @rpc
     @requires(SETTINGS)

@@ -86,8 +86,8 @@ ROUTES: tuple[Route, ...] = (
         Tenants.list_tenant_mous,
         "A CBO's MOUs, newest first",
         PLATFORM_TAG,
-        response=schemas.MouSchema,
-        many=True,
+        query=schemas.MouQuerySchema,
+        response=schemas.MouPageSchema,
     ),
     Route(
         "POST",
@@ -124,8 +124,8 @@ ROUTES: tuple[Route, ...] = (
         Tenants.list_own_mous,
         "Your CBO's MOUs",
         SETTINGS_TAG,
-        response=schemas.MouSchema,
-        many=True,
+        query=schemas.MouQuerySchema,
+        response=schemas.MouPageSchema,
     ),
     Route(
         "GET",

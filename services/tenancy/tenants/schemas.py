@@ -110,3 +110,10 @@ class MouSchema(Schema):
     notes = fields.String(required=True)
     document = fields.Nested(DocumentInfoSchema, allow_none=True, attribute="document_info")
     created_at = fields.DateTime(required=True)
+
+
+MouPageSchema = page_of(MouSchema, "MouPage")
+
+
+class MouQuerySchema(PageQuerySchema):
+    sort = sort_field(("starts_on", "signed_on", "created_at"), "-starts_on")
