@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import time
 
+import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from chassis.config import Settings
-from chassis.tables import dead_letters
+from chassis.db import UnitOfWork
+from chassis.jobs import JobRunner, enqueue
+from chassis.outbox import OutboxRelay
+from chassis.tables import background_jobs, dead_letters, outbox
 from tests.integration.sample_services import (
     BEFORE_FAILING,
+    COUNT,
     ConsumerService,
+    JobsService,
     PublisherService,
     failures,
     received,
+    record_note,
 )
 from tests.integration.test_events_delivery import count
 from tests.tcp_proxy import TcpProxy
@@ -142,3 +150,102 @@ def test_a_dead_letter_the_database_refuses_waits_and_is_written_once_it_is_back
     assert remaining_failures(databases) == 100 - (last_attempt + 2)
     assert count(databases["it_consumer"], received) == 0
     assert health(consumer_config) == "up"
+
+
+# -- the outbox relay and the job runner ---------------------------------------------------------
+
+
+def failures_logged(caplog, message: str) -> int:
+    return sum(1 for record in caplog.records if record.getMessage() == message)
+
+
+def record_directly(engine, note: str) -> None:
+    """A note and its event, committed as if by another instance of it_publisher."""
+    with Session(engine) as session:
+        unit = UnitOfWork(session, source="it_publisher")
+        record_note(unit, note, tenant_id=None)
+        unit.commit()
+
+
+def test_the_outbox_relay_waits_out_a_database_outage(
+    container_factory, service_config, settings, databases, database_proxy, caplog
+):
+    config = service_config()
+    publisher_config = service_config(database_url_template=through(database_proxy, settings))
+    consumer = container_factory(ConsumerService, config)
+    consumer.start()
+    database_proxy.cut()
+    container_factory(PublisherService, publisher_config).start()
+    record_directly(databases["it_publisher"], "committed before the outage")
+
+    wait_for(
+        lambda: failures_logged(caplog, "outbox relay failed; will try again") >= 2,
+        what="the relay to fail twice",
+    )
+    with ServiceRpcProxy("it_publisher", config, timeout=RPC_TIMEOUT) as rpc:
+        assert rpc.health()["status"] == "down"
+    assert count(databases["it_consumer"], received) == 0
+
+    database_proxy.restore()
+    wait_for(
+        lambda: count(databases["it_consumer"], received) == 1,
+        what="the relay to publish once the database is back",
+    )
+    assert count(databases["it_publisher"], outbox, outbox.c.published_at.is_(None)) == 0
+
+
+class PatientRelay(OutboxRelay):
+    FIRST_RETRY_PAUSE = 60.0
+
+
+class PatientPublisher(PublisherService):
+    outbox = PatientRelay()
+
+
+def test_a_service_stops_at_once_while_its_relay_waits_after_a_failure(
+    container_factory, service_config, settings, database_proxy, caplog
+):
+    database_proxy.cut()
+    publisher = container_factory(
+        PatientPublisher, service_config(database_url_template=through(database_proxy, settings))
+    )
+    publisher.start()
+    wait_for(
+        lambda: failures_logged(caplog, "outbox relay failed; will try again") >= 1,
+        what="the relay to fail",
+    )
+    with eventlet.Timeout(10):  # well within the relay's pause of a minute
+        publisher.stop()
+
+
+class QuickSweepJobs(JobsService):
+    jobs = JobRunner(COUNT, sweep_seconds=0.1)
+
+
+def test_the_job_runner_keeps_sweeping_through_a_database_outage(
+    container_factory, service_config, settings, databases, database_proxy, caplog
+):
+    database_proxy.cut()
+    container_factory(
+        QuickSweepJobs, service_config(database_url_template=through(database_proxy, settings))
+    ).start()
+    with Session(databases["it_jobs"]) as session:
+        unit = UnitOfWork(session, source="it_jobs")
+        job_id = enqueue(unit, COUNT, tenant_id=None, params={"label": "outage", "upto": 20})
+        unit.commit()
+    wait_for(
+        lambda: failures_logged(caplog, "could not look for background jobs to run") >= 2,
+        what="two sweeps to fail",
+    )
+
+    database_proxy.restore()
+
+    def status() -> str:
+        with databases["it_jobs"].connect() as conn:
+            return conn.execute(
+                select(background_jobs.c.status).where(background_jobs.c.id == job_id)
+            ).scalar_one()
+
+    wait_for(
+        lambda: status() == "succeeded", what="a sweep to run the job once the database is back"
+    )
