@@ -114,7 +114,16 @@ class Rpc(nameko.rpc.Rpc):
         exc_info = finish_worker(self.container, worker_ctx, translate_error(exc_info))
         if exc_info is not None:
             result = None
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except Exception:
+            # The broker would not take the reply (it has been down for a while): the caller
+            # times out. Escaping, this would kill the whole service. The work is committed,
+            # so the request is not given back to be done again.
+            log.exception("could not send an RPC's reply; the caller will time out")
+            with contextlib.suppress(Exception):
+                self.rpc_consumer.queue_consumer.ack_message(message)
+            return result, exc_info
 
 
 rpc = Rpc.decorator

@@ -28,6 +28,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self._listener_closed = threading.Event()
         self.port: int = 0
         # Connections forwarded since the proxy was made (a test can check it was used).
         self.accepted = 0
@@ -48,21 +49,24 @@ class TcpProxy:
         with self._lock:
             listener, self._listener = self._listener, None
             connections = list(self._connections)
-        if listener is not None:
+        # Shut down, not closed: the thread waiting on each socket wakes and closes it itself.
+        # A socket closed under a waiting green thread leaves eventlet listening on its file
+        # descriptor, and the next connection that gets the number (psycopg2's) fails.
+        for sock in [listener, *connections] if listener is not None else connections:
             with contextlib.suppress(OSError):
-                listener.close()
-        for sock in connections:
-            self._close(sock)
+                sock.shutdown(socket.SHUT_RDWR)
 
     def restore(self) -> None:
         """Accept connections again, on the same port."""
         if self.is_cut:
+            self._listener_closed.wait(timeout=5)
             self._listen()
 
     def _listen(self) -> None:
         # create_server sets SO_REUSEADDR: the port is free again as soon as it was closed.
         listener = socket.create_server((self.host, self.port))
         self.port = listener.getsockname()[1]
+        self._listener_closed.clear()
         with self._lock:
             self._listener = listener
         threading.Thread(
@@ -70,41 +74,44 @@ class TcpProxy:
         ).start()
 
     def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except (OSError, EOFError):
-                return  # the listener was closed: cut
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                if self._listener is not listener:  # cut meanwhile
+        try:
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except (OSError, EOFError):
+                    return  # shut down: cut
+                try:
+                    upstream = socket.create_connection(self.target, timeout=5)
+                except OSError:
                     client.close()
-                    upstream.close()
-                    return
-                self._connections |= {client, upstream}
-                self.accepted += 1
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                    continue
+                upstream.settimeout(None)
+                with self._lock:
+                    if self._listener is not listener:  # cut meanwhile
+                        client.close()
+                        upstream.close()
+                        return
+                    self._connections |= {client, upstream}
+                    self.accepted += 1
+                for source, sink in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+        finally:
+            listener.close()
+            self._listener_closed.set()
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
                 sink.sendall(data)
-        except (OSError, EOFError):  # eventlet raises EOFError for a socket closed by cut()
+        except (OSError, EOFError):
             pass
         finally:
-            self._close(source)
-            self._close(sink)
-
-    def _close(self, sock: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(OSError):
-            sock.close()
-        with self._lock:
-            self._connections.discard(sock)
+            # Tell the other side, and wake the pump reading `sink`; close only what this
+            # pump reads.
+            for sock in (sink, source):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                source.close()
+            with self._lock:
+                self._connections.discard(source)
