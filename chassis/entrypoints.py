@@ -5,6 +5,9 @@
 - `event_handler` is idempotent (processed event ids), commits before it acks, retries a failed
   event with backoff through per-attempt delay queues, then dead-letters it into the service's
   `dead_letters` table, where an operator can list and replay it. Nothing is acked and dropped.
+  A failure that is not the handler's (the database down for the duplicate check or the dead
+  letter) spends no attempt: the event comes back later through the same delay queues, and
+  the service keeps running (see `redelivery`).
   It subscribes only at the service that publishes the event (chassis.contracts): a service
   with a handler for an unregistered event, or at the wrong source, does not start. The
   handler runs as its own service's system caller, within the event's tenant.
@@ -12,13 +15,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import sys
 import traceback
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import partial
+from typing import Any
 
+import eventlet
 import nameko.events
 import nameko.messaging
 import nameko.rpc
@@ -31,7 +39,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import exists, insert, select
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from chassis.config import settings_from
 from chassis.context import Caller, context_data_for
@@ -44,6 +52,12 @@ from chassis.tables import dead_letters, processed_events
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-worklb-attempt"
+# How many times in a row the message was put off because something other than the handler
+# failed (see `redelivery`).
+DEFERRALS_HEADER = "x-worklb-deferrals"
+# When even the broker refuses a retry, the message is held this long (at most) before it is
+# given back unacked, so that a broken broker does not make it spin.
+REQUEUE_PAUSE_SECONDS = 5.0
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
 
@@ -100,7 +114,16 @@ class Rpc(nameko.rpc.Rpc):
         exc_info = finish_worker(self.container, worker_ctx, translate_error(exc_info))
         if exc_info is not None:
             result = None
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except Exception:
+            # The broker would not take the reply (it has been down for a while): the caller
+            # times out. Escaping, this would kill the whole service. The work is committed,
+            # so the request is not given back to be done again.
+            log.exception("could not send an RPC's reply; the caller will time out")
+            with contextlib.suppress(Exception):
+                self.rpc_consumer.queue_consumer.ack_message(message)
+            return result, exc_info
 
 
 rpc = Rpc.decorator
@@ -168,6 +191,67 @@ def declare_topology(service_cls, config: dict) -> list[str]:
     return [queue.name for queue in queues]
 
 
+class Failed(Enum):
+    """Which step of receiving an event failed, which decides what happens to its message."""
+
+    # The handler raised, or its transaction did not commit: one attempt spent.
+    HANDLER = "handler"
+    # Something around the handler (the duplicate check could not reach the database, say, or
+    # the chassis itself failed): the handler did not really get its chance, no attempt spent.
+    DELIVERY = "delivery"
+    # The attempts are spent but the dead letter could not be written (the database is down).
+    DEAD_LETTER = "dead_letter"
+
+
+@dataclass(frozen=True)
+class Redelivery:
+    """Publish the message to the handler's retry queue number `queue`, whose messages wait
+    `seconds` before they go back to the handler's queue, carrying these header values."""
+
+    queue: int
+    seconds: float
+    attempt: int
+    deferrals: int
+
+
+# How long a message waits after an infrastructure failure when no retry delays are set.
+DEFER_SECONDS = 5.0
+
+
+def redelivery(
+    failed: Failed, *, attempt: int, deferrals: int, retry_delays: Sequence[float]
+) -> Redelivery | None:
+    """When an event whose receiving failed comes back; None: dead-letter it now.
+
+    A handler's failure spends an attempt: retry queue N waits the Nth retry delay, and after
+    the last one the event is dead-lettered. Any other failure (the infrastructure's) leaves
+    the attempt as it was and puts the event off, longer each time in a row (`deferrals`), up
+    to the last delay: a database that is down for an hour neither uses up the handler's
+    attempts nor makes the message spin. A dead letter that could not be written waits the
+    longest delay."""
+    if failed is Failed.HANDLER:
+        if attempt >= len(retry_delays):
+            return None
+        return Redelivery(attempt + 1, retry_delays[attempt], attempt=attempt + 1, deferrals=0)
+    if not retry_delays:
+        return Redelivery(1, DEFER_SECONDS, attempt=attempt, deferrals=deferrals + 1)
+    last = len(retry_delays) - 1
+    index = last if failed is Failed.DEAD_LETTER else min(deferrals, last)
+    return Redelivery(index + 1, retry_delays[index], attempt=attempt, deferrals=deferrals + 1)
+
+
+def header_count(headers: Mapping[str, Any] | None, name: str) -> int:
+    """A non-negative count from a message header; 0 if it is missing or not a count."""
+    try:
+        return max(0, int((headers or {}).get(name) or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
 class EventHandler(nameko.events.EventHandler):
     """A durable, per-service queue for one event type; see the module docstring."""
 
@@ -206,13 +290,24 @@ class EventHandler(nameko.events.EventHandler):
         nameko.messaging.Consumer.setup(self)
 
     # -- receiving ---------------------------------------------------------------------------
+    # handle_message runs in a thread of the container's own, and handle_event_result in the
+    # worker's after the handler: an exception escaping either kills the whole service. So
+    # every failure ends with the message acked (handled, dead-lettered, or published to a
+    # retry queue) or, only if even the broker refuses that, requeued after a pause.
 
     def handle_message(self, body, message) -> None:
-        attempt = int(message.headers.get(ATTEMPT_HEADER, 0) or 0)
+        try:
+            self._receive(body, message)
+        except Exception as exc:
+            if not isinstance(exc, DBAPIError):  # a database error says enough in one line
+                log.exception("could not receive an event")
+            self._fail(message, None, Failed.DELIVERY, _describe(exc))
+
+    def _receive(self, body, message) -> None:
         try:
             event = parse_envelope(body)
         except ValidationError as exc:
-            self._dead_letter(message, None, f"not a valid event envelope: {exc.messages}", attempt)
+            self._dead_letter(message, None, f"not a valid event envelope: {exc.messages}")
             return
         if self._already_processed(event.event_id):
             EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "duplicate").inc()
@@ -229,7 +324,7 @@ class EventHandler(nameko.events.EventHandler):
                 (event,),
                 {},
                 context_data=context_data_for(caller, self.context_secret),
-                handle_result=partial(self.handle_event_result, message, event, attempt),
+                handle_result=partial(self.handle_event_result, message, event),
             )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
@@ -244,7 +339,16 @@ class EventHandler(nameko.events.EventHandler):
         with self.database.engine.connect() as conn:
             return bool(conn.execute(query).scalar())
 
-    def handle_event_result(self, message, event, attempt, worker_ctx, result=None, exc_info=None):
+    def handle_event_result(self, message, event, worker_ctx, result=None, exc_info=None):
+        try:
+            exc_info = self._settle(message, event, worker_ctx, exc_info)
+        except Exception as exc:
+            log.exception("could not settle an event after its handler ran")
+            self._fail(message, event, Failed.DELIVERY, _describe(exc))
+        return result, exc_info
+
+    def _settle(self, message, event, worker_ctx, exc_info):
+        """Commit the handler's work with its processed_events row and ack, or fail it."""
         duplicate = False
         unit = self.database.units.get(worker_ctx)
         if exc_info is None and unit is not None:
@@ -258,34 +362,38 @@ class EventHandler(nameko.events.EventHandler):
                 # Another worker handled the same event meanwhile: keep its effects, drop ours.
                 duplicate = True
                 exc_info = sys.exc_info()
+            except Exception:
+                # The database went away before the handler's work was done: an attempt.
+                exc_info = sys.exc_info()
         exc_info = finish_worker(self.container, worker_ctx, exc_info)
         service = self.container.service_name
-        try:
-            if duplicate:
-                EVENTS_HANDLED.labels(service, self.method_name, "duplicate").inc()
-                self.queue_consumer.ack_message(message)
-                return result, None
-            if exc_info is None:
-                EVENTS_HANDLED.labels(service, self.method_name, "ok").inc()
-                self.queue_consumer.ack_message(message)
-                return result, None
-            error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-            if attempt < len(self.retry_delays):
-                self._retry_later(message, attempt, error)
-            else:
-                self._dead_letter(message, event, error, attempt)
-        except Exception:
-            # The broker or database is not there to take the message: give it back unacked.
-            log.exception("could not retry or dead-letter an event; requeueing it")
-            self.queue_consumer.requeue_message(message)
-        return result, exc_info
+        if duplicate or exc_info is None:
+            outcome = "duplicate" if duplicate else "ok"
+            EVENTS_HANDLED.labels(service, self.method_name, outcome).inc()
+            self.queue_consumer.ack_message(message)
+            return None
+        self._fail(message, event, Failed.HANDLER, _describe(exc_info[1]))
+        return exc_info
 
     # -- failing -----------------------------------------------------------------------------
 
-    def _retry_later(self, message, attempt: int, error: str) -> None:
-        delay_ms = max(1, int(self.retry_delays[attempt] * 1000))
+    def _fail(self, message, event, failed: Failed, error: str) -> None:
+        """Retry the message later, or dead-letter it; never raises."""
+        plan = redelivery(
+            failed,
+            attempt=header_count(message.headers, ATTEMPT_HEADER),
+            deferrals=header_count(message.headers, DEFERRALS_HEADER),
+            retry_delays=self.retry_delays,
+        )
+        if plan is None:
+            self._dead_letter(message, event, error)
+        else:
+            self._retry_later(message, plan, failed, error)
+
+    def _retry_later(self, message, plan: Redelivery, failed: Failed, error: str) -> None:
+        delay_ms = max(1, int(plan.seconds * 1000))
         retry_queue = Queue(
-            f"{self.queue.name}.retry.{attempt + 1}",
+            f"{self.queue.name}.retry.{plan.queue}",
             exchange=DEFAULT_EXCHANGE,
             durable=True,
             queue_arguments={
@@ -294,54 +402,82 @@ class EventHandler(nameko.events.EventHandler):
                 "x-dead-letter-routing-key": self.queue.name,
             },
         )
-        with get_producer(self.amqp_uri) as producer:
-            producer.publish(
-                message.body,
-                exchange=DEFAULT_EXCHANGE,
-                routing_key=retry_queue.name,
-                declare=[retry_queue],
-                headers={**(message.headers or {}), ATTEMPT_HEADER: attempt + 1},
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
-                delivery_mode=PERSISTENT,
+        fields = {
+            "handler": self.handler_key,
+            "failed": failed.value,
+            "attempt": plan.attempt,
+            "deferrals": plan.deferrals,
+            "delay_ms": delay_ms,
+            "error": error,
+        }
+        try:
+            with get_producer(self.amqp_uri) as producer:
+                producer.publish(
+                    message.body,
+                    exchange=DEFAULT_EXCHANGE,
+                    routing_key=retry_queue.name,
+                    declare=[retry_queue],
+                    headers={
+                        **(message.headers or {}),
+                        ATTEMPT_HEADER: plan.attempt,
+                        DEFERRALS_HEADER: plan.deferrals,
+                    },
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
+                    delivery_mode=PERSISTENT,
+                )
+        except Exception:
+            # The broker will not take it: hold the message a while, then give it back unacked
+            # (if the connection is gone, the broker has taken it back already).
+            log.exception(
+                "could not publish an event for a retry; requeueing it", extra={"fields": fields}
             )
-        EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "retried").inc()
+            eventlet.sleep(min(plan.seconds, REQUEUE_PAUSE_SECONDS))
+            with contextlib.suppress(Exception):
+                self.queue_consumer.requeue_message(message)
+            return
+        outcome = "retried" if failed is Failed.HANDLER else "deferred"
+        EVENTS_HANDLED.labels(self.container.service_name, self.method_name, outcome).inc()
         log.warning(
-            "event handler failed; retrying",
-            extra={
-                "fields": {
-                    "handler": self.handler_key,
-                    "attempt": attempt + 1,
-                    "delay_ms": delay_ms,
-                    "error": error,
-                }
-            },
+            "event handler failed; retrying"
+            if failed is Failed.HANDLER
+            else "could not deliver an event; retrying",
+            extra={"fields": fields},
         )
         self.queue_consumer.ack_message(message)
 
-    def _dead_letter(self, message, event, error: str, attempts: int) -> None:
+    def _dead_letter(self, message, event, error: str) -> None:
+        """Keep the message in the dead_letters table and ack it; if the database will not
+        take it, it waits in the last retry queue and comes back (never raises)."""
+        attempts = header_count(message.headers, ATTEMPT_HEADER) + 1
         body = message.body
-        with self.database.transaction() as unit:
-            unit.session.execute(
-                insert(dead_letters).values(
-                    queue=self.queue.name,
-                    handler=self.handler_key,
-                    event_id=event.event_id if event else None,
-                    event_type=event.event_type if event else self.event_type,
-                    body=body.decode(message.content_encoding or "utf-8", "replace")
-                    if isinstance(body, bytes)
-                    else str(body),
-                    content_type=message.content_type or "application/json",
-                    error=error,
-                    attempts=attempts + 1,
+        try:
+            with self.database.transaction() as unit:
+                unit.session.execute(
+                    insert(dead_letters).values(
+                        queue=self.queue.name,
+                        handler=self.handler_key,
+                        event_id=event.event_id if event else None,
+                        event_type=event.event_type if event else self.event_type,
+                        body=body.decode(message.content_encoding or "utf-8", "replace")
+                        if isinstance(body, bytes)
+                        else str(body),
+                        content_type=message.content_type or "application/json",
+                        error=error,
+                        attempts=attempts,
+                    )
                 )
+        except Exception as exc:
+            if not isinstance(exc, DBAPIError):
+                log.exception("could not dead-letter an event")
+            self._fail(
+                message, event, Failed.DEAD_LETTER, f"{error}; not dead-lettered: {_describe(exc)}"
             )
+            return
         EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "dead_lettered").inc()
         log.error(
             "event dead-lettered",
-            extra={
-                "fields": {"handler": self.handler_key, "attempts": attempts + 1, "error": error}
-            },
+            extra={"fields": {"handler": self.handler_key, "attempts": attempts, "error": error}},
         )
         self.queue_consumer.ack_message(message)
 

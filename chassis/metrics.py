@@ -20,7 +20,7 @@ LATENCY = Histogram(
 )
 EVENTS_HANDLED = Counter(
     "worklb_events_handled_total",
-    "Events handled, by outcome (ok, duplicate, retried, dead_lettered).",
+    "Events handled, by outcome (ok, duplicate, retried, deferred, dead_lettered).",
     ["service", "handler", "outcome"],
 )
 EVENTS_PUBLISHED = Counter(

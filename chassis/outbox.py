@@ -32,6 +32,12 @@ STATUS_EVERY = 1.0  # seconds between outbox gauge refreshes while a backlog dra
 KEEP_PUBLISHED = timedelta(days=7)
 
 
+def retry_pause(failures: int, *, first: float = 1.0, longest: float = 30.0) -> float:
+    """Seconds to wait after `failures` relay failures in a row: doubling from `first`, at
+    most `longest`, however long the outage lasts."""
+    return min(longest, first * 2.0 ** min(max(failures, 1) - 1, 32))
+
+
 def outbox_status(conn) -> tuple[int, float]:
     """(events waiting, age in seconds of the oldest one)."""
     pending, oldest = conn.execute(
@@ -42,6 +48,11 @@ def outbox_status(conn) -> tuple[int, float]:
 
 
 class OutboxRelay(DependencyProvider):
+    # The pause after a failure (the database or the broker is away): doubling from the first,
+    # up to the longest; stop() cuts it short.
+    FIRST_RETRY_PAUSE = 1.0
+    LONGEST_RETRY_PAUSE = 30.0
+
     def setup(self) -> None:
         settings = settings_from(self.container.config)
         self.service_name = self.container.service_name
@@ -92,13 +103,25 @@ class OutboxRelay(DependencyProvider):
                 published = self.relay_once()
                 failures = 0
             except Exception:
+                # Whatever fails (the database, the broker), the relay lives on and tries again.
                 failures += 1
-                log.exception("outbox relay failed; will try again")
-                published = 0
-                eventlet.sleep(min(30.0, 0.5 * 2**failures))
-            if published < BATCH_SIZE and self._running:
-                with eventlet.Timeout(self.poll_seconds, False):
-                    self._wake.wait()
+                pause = retry_pause(
+                    failures, first=self.FIRST_RETRY_PAUSE, longest=self.LONGEST_RETRY_PAUSE
+                )
+                log.exception(
+                    "outbox relay failed; will try again",
+                    extra={"fields": {"failures": failures, "pause_seconds": pause}},
+                )
+                self._pause(pause)
+                continue
+            if published < BATCH_SIZE:
+                self._pause(self.poll_seconds)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait until woken (a commit with events, or stop) or `seconds` have passed."""
+        if self._running:
+            with eventlet.Timeout(seconds, False):
+                self._wake.wait()
 
     def relay_once(self) -> int:
         """Publish one batch of waiting events; returns how many were published."""

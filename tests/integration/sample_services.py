@@ -1,7 +1,8 @@
 """Small services built on the chassis, used to prove what the chassis guarantees.
 
 `it_publisher` records notes and emits `note.recorded`; `it_consumer` keeps what it receives
-and can be told to fail, to exercise retries and dead letters. A note `ask:<method>` makes the
+and can be told to fail, to exercise retries and dead letters (and to do something of the
+test's just before it fails: BEFORE_FAILING). A note `ask:<method>` makes the
 consumer's handler call that it_publisher RPC as its system caller and keep the answer (or the
 refusal) as the note, to show what a system caller may do in another service. `it_jobs` runs a
 background job (chassis.jobs) that counts items into a table, one chunk per step, which a test
@@ -9,6 +10,8 @@ can hold at a step or make fail there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from eventlet.event import Event
 from marshmallow import Schema, fields
@@ -65,6 +68,11 @@ failures = Table(
     Column("id", Integer, primary_key=True),
     Column("remaining", Integer, nullable=False),
 )
+
+
+# What the consumer's handler does, keyed by the failures it has left, after it has counted one
+# down and just before it fails (a test cuts the database away there); each is done once.
+BEFORE_FAILING: dict[int, Callable[[], None]] = {}
 
 
 def record_note(unit, note: str, tenant_id: str | None) -> None:
@@ -127,6 +135,7 @@ class ConsumerService(ServiceBase):
         if remaining:
             session.execute(failures.update().values(remaining=remaining - 1))
             session.commit()  # the countdown survives the failure below
+            BEFORE_FAILING.pop(remaining, lambda: None)()
             raise RuntimeError(f"told to fail ({remaining} more)")
         note = event.data["note"]
         if note.startswith("ask:"):
