@@ -770,7 +770,7 @@ class Demo:
         slug, staff = cbo["slug"], cbo["staff"]
         for plan in cbo["spec"]["jobseekers"]:
             done: list[str] = []
-            found = self.call("GET", "/api/v1/jobseekers", staff, params={"search": plan["email"]})
+            found = self.call("GET", "/api/v1/jobseekers", staff, params={"q": plan["email"]})
             match = next((j for j in found["items"] if j["email"].lower() == plan["email"]), None)
             own_token = None
             if match is None:

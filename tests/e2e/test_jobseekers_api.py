@@ -269,9 +269,9 @@ def test_a_csv_of_1000_with_20_bad_rows_imports_980_and_reports_the_20(api, plat
 
     dry = run("dry_run")
     assert (dry["status"], dry["created"], dry["failed"]) == ("completed", 980, 20)
-    assert api("GET", f"/api/v1/jobseekers?search={domain}", manager).json()["total"] == 0
+    assert api("GET", f"/api/v1/jobseekers?q={domain}", manager).json()["total"] == 0
     assert run("all_or_nothing")["status"] == "rejected"
-    assert api("GET", f"/api/v1/jobseekers?search={domain}", manager).json()["total"] == 0
+    assert api("GET", f"/api/v1/jobseekers?q={domain}", manager).json()["total"] == 0
 
     done = run("skip_bad_rows")
     assert (done["created"], done["failed"], done["rows_done"]) == (980, 20, 1000)
@@ -279,11 +279,11 @@ def test_a_csv_of_1000_with_20_bad_rows_imports_980_and_reports_the_20(api, plat
     assert reported.keys() == bad.keys()
     for index, (_, column) in bad.items():
         assert column in reported[index], (index, reported[index])
-    assert api("GET", f"/api/v1/jobseekers?search={domain}", manager).json()["total"] == 980
+    assert api("GET", f"/api/v1/jobseekers?q={domain}", manager).json()["total"] == 980
 
     again = run("skip_bad_rows")  # the same file again: nobody twice
     assert (again["created"], again["skipped"], again["failed"]) == (0, 980, 20)
-    assert api("GET", f"/api/v1/jobseekers?search={domain}", manager).json()["total"] == 980
+    assert api("GET", f"/api/v1/jobseekers?q={domain}", manager).json()["total"] == 980
     rows = api(
         "GET", f"/api/v1/jobseeker-imports/{again['id']}/rows?outcome=skipped&per_page=5", manager
     )

@@ -367,7 +367,7 @@ def test_staff_list_jobseekers_with_filters_and_paging(identity, db):
     assert {p["id"] for p in driving["items"]} == {ids[0], ids[2]}
     students = identity.call(viewer, "list_jobseekers", {"source_id": COLLEGE})
     assert [p["name"] for p in students["items"]] == ["Student"]
-    assert identity.call(viewer, "list_jobseekers", {"search": "person 1"})["total"] == 1
+    assert identity.call(viewer, "list_jobseekers", {"q": "person 1"})["total"] == 1
     assert identity.call(viewer, "list_jobseekers", {"status": "approved"})["total"] == 0
     page = identity.call(viewer, "list_jobseekers", {"page": "2", "per_page": "3"})
     assert page["total"] == 4 and len(page["items"]) == 1
@@ -839,7 +839,7 @@ def test_a_thousand_rows_with_twenty_bad_imports_980_and_invites_them(identity, 
         manager, "list_import_rows", job["id"], {"outcome": "failed", "per_page": "5"}
     )
     assert rows["total"] == 20 and len(rows["items"]) == 5
-    listed = identity.call(manager, "list_jobseekers", {"search": "person 42"})
+    listed = identity.call(manager, "list_jobseekers", {"q": "person 42"})
     assert listed["items"][0]["account_status"] == "invited"
     (summary,) = identity.call(manager, "list_imports", {})["items"]
     assert (summary["id"], summary["status"], summary["rows_done"]) == (

@@ -161,6 +161,14 @@ def _snapshot(jobseeker: Jobseeker) -> dict[str, Any]:
     }
 
 
+# What `sort` may name in the list of job seekers.
+LIST_ORDERS = {
+    "created_at": JobseekerProfile.created_at,
+    "name": Account.display_name,
+    "email": Account.email,
+}
+
+
 def list_jobseekers(
     uow: UnitOfWork,
     *,
@@ -170,6 +178,7 @@ def list_jobseekers(
     source_id: str | None = None,
     job_type: str | None = None,
     search: str | None = None,
+    sort: str = "-created_at",
     page: int = 1,
     per_page: int = 50,
 ) -> dict[str, Any]:
@@ -204,9 +213,7 @@ def list_jobseekers(
         )
     total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = uow.session.execute(
-        query.order_by(JobseekerProfile.created_at.desc(), Account.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        order_by(query, sort, LIST_ORDERS, Account.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     items = [
         {

@@ -305,10 +305,13 @@ class JobseekerListQuerySchema(PageQuerySchema):
     skill = Skill()
     source_id = fields.String(validate=validate.Length(max=36))
     job_type = fields.String(validate=_JOB_TYPE)
+    # `q`, as every list's free-text search; the domain calls it `search`.
     search = fields.String(
+        data_key="q",
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Part of a name, email or phone number."},
     )
+    sort = sort_field(("created_at", "name", "email"), "-created_at")
 
 
 class DocumentUploadSchema(Schema):
