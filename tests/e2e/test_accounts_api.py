@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.e2e.addresses import another_address, session_from
+from tests.e2e.cbos import apply_and_approve
 from tests.smtp import body_of, link_token
 from tests.waiting import wait_for
 
@@ -50,22 +51,9 @@ def approved_cbo(api, smtp, operator_token: str, label: str) -> Cbo:
     """A CBO through tenancy's API: application, the city's approval, the owner's invitation."""
     slug = unique(label)
     owner_email = f"owner@{slug}.e2e.example.org"
-    applied = api(
-        "POST",
-        "/api/v1/cbo-applications",
-        json={
-            "name": f"CBO {slug}",
-            "slug": slug,
-            "contact_name": "Carla Contact",
-            "contact_email": f"contact@{slug}.e2e.example.org",
-            "owner_name": "Olga Owner",
-            "owner_email": owner_email,
-        },
+    tenant_id = apply_and_approve(
+        api, operator_token, slug, name=f"CBO {slug}", domain="e2e.example.org"
     )
-    assert applied.status_code == 201, applied.text
-    tenant_id = applied.json()["id"]
-    approved = api("POST", f"/api/v1/platform/cbos/{tenant_id}/approve", operator_token)
-    assert approved.status_code == 200, approved.text
     tokens = accept_invitation(api, smtp, owner_email)
     return Cbo(slug, tenant_id, owner_email, tokens["access_token"])
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from tests.e2e.cbos import apply_and_approve
 from tests.e2e.tokens import staff_token
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
@@ -20,22 +21,7 @@ KHMER_NAME = "ឡូហ្គោ.png"
 def cbo(api, operator_token, platform) -> dict:
     """An approved CBO and an owner's token."""
     slug = f"door-{uuid.uuid4().hex[:8]}"
-    applied = api(
-        "POST",
-        "/api/v1/cbo-applications",
-        json={
-            "name": f"Community {slug}",
-            "slug": slug,
-            "contact_name": "Carla Contact",
-            "contact_email": f"contact@{slug}.example.org",
-            "owner_name": "Olga Owner",
-            "owner_email": f"owner@{slug}.example.org",
-        },
-    )
-    assert applied.status_code == 201, applied.text
-    tenant_id = applied.json()["id"]
-    approved = api("POST", f"/api/v1/platform/cbos/{tenant_id}/approve", operator_token)
-    assert approved.status_code == 200, approved.text
+    tenant_id = apply_and_approve(api, operator_token, slug)
     return {"id": tenant_id, "slug": slug, "owner": staff_token(platform, tenant_id, ["owner"])}
 
 

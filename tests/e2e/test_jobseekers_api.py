@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from services.identity.jobseekers.routes import ROUTES
+from tests.e2e.cbos import apply_and_approve
 from tests.e2e.registration import confirm_registration
 from tests.e2e.tokens import mint_token, staff_token
 from tests.jobseeker_csv import bad_rows, people_csv
@@ -35,22 +36,7 @@ def new_cbo(api, operator_token, platform, smtp):
 
     def make(prefix: str) -> dict:
         slug = unique_slug(prefix)
-        applied = api(
-            "POST",
-            "/api/v1/cbo-applications",
-            json={
-                "name": f"Community {slug}",
-                "slug": slug,
-                "contact_name": "Carla Contact",
-                "contact_email": f"contact@{slug}.example.org",
-                "owner_name": "Olga Owner",
-                "owner_email": f"owner@{slug}.example.org",
-            },
-        )
-        assert applied.status_code == 201, applied.text
-        tenant_id = applied.json()["id"]
-        approved = api("POST", f"/api/v1/platform/cbos/{tenant_id}/approve", operator_token)
-        assert approved.status_code == 200, approved.text
+        tenant_id = apply_and_approve(api, operator_token, slug)
         # Identity invites the owner when it learns of the approval: then it knows the CBO.
         smtp.wait_for(f"owner@{slug}.example.org")
         owner = staff_token(platform, tenant_id, ["owner"])

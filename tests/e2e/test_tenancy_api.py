@@ -10,6 +10,7 @@ import pytest
 
 from gateway.routes import ROUTES
 from services.tenancy.service import TenancyService
+from tests.e2e.cbos import application
 from tests.e2e.tokens import staff_token
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
@@ -30,18 +31,6 @@ MOU = {
 
 def unique_slug(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def application(slug: str, **overrides) -> dict:
-    return {
-        "name": f"Community {slug}",
-        "slug": slug,
-        "contact_name": "Carla Contact",
-        "contact_email": f"contact@{slug}.example.org",
-        "owner_name": "Olga Owner",
-        "owner_email": f"owner@{slug}.example.org",
-        **overrides,
-    }
 
 
 def client_body(name: str = "Harbor Cafe", **overrides) -> dict:
