@@ -221,6 +221,37 @@ def test_thousands_are_invited_in_bulk_with_one_event_each_and_no_audit_entry(uo
     assert invitations.invite_many(uow, []) == 0
 
 
+def test_a_link_whose_account_has_moved_on_does_nothing(uow):
+    cbo = a_projected_cbo(uow)
+    owner = staff_caller(cbo.tenant_id)
+    gone = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited", caller=owner)
+    gone_link = link_token(uow, gone.id)
+    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=gone.id)
+    # An invitation sent again as she was accepting the first.
+    active = a_staff_member(uow, tenant_id=cbo.tenant_id)
+    invitations.invite(uow, account=active, tenant_name=None)
+    # An email confirmation, for an account that has no password to confirm.
+    no_password = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited")
+    invitations.ask_to_confirm_email(uow, account=no_password, tenant_name=None)
+
+    def confirm(uow, token: str) -> dict:
+        return invitations.confirm_email(uow, token=token, settings=TOKEN_SETTINGS)
+
+    for use, token in (
+        (accept, gone_link),
+        (accept, link_token(uow, active.id)),
+        (confirm, link_token(uow, no_password.id, invitations.EMAIL_CONFIRMATION)),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            use(uow, token)
+        assert refused.value.fields == {"token": [invitations.BAD_LINK]}
+    assert (gone.status, active.status, no_password.status) == (
+        "deactivated",
+        "active",
+        "invited",
+    )
+
+
 # -- password resets -----------------------------------------------------------------------------
 
 
