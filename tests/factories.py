@@ -471,7 +471,7 @@ def a_projected_source(
     return found
 
 
-# -- Identity: accounts, their emailed links, and callers ---------------------------------------
+# -- Identity: accounts, their emailed links, and callers --------------------------------------
 
 PASSWORD = "a long enough password"
 # Tokens issued by domain tests (the integration tests' service signs with its own secret).
@@ -598,7 +598,7 @@ def caller_of(uow: UnitOfWork, account: Account) -> Caller:
     )
 
 
-# -- Identity: staff, custom roles and client users ---------------------------------------------
+# -- Identity: staff, custom roles and client users --------------------------------------------
 
 
 def _invited_then(

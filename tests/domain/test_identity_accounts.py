@@ -62,7 +62,7 @@ def answers(uow, attempts: int, email: str, password: str, **where) -> list[tupl
     return found
 
 
-# -- accounts ------------------------------------------------------------------------------------
+# -- accounts ----------------------------------------------------------------------------------
 
 
 def test_an_account_is_created_with_its_event_and_an_email_once_per_cbo_in_any_case(uow):
@@ -111,7 +111,7 @@ def test_the_operator_is_made_once(uow):
     assert accounts.password_matches(first.password_hash, PASSWORD)
 
 
-# -- signing in -----------------------------------------------------------------------------------
+# -- signing in --------------------------------------------------------------------------------
 
 
 def test_staff_sign_in_to_their_own_cbo_by_slug_or_id_with_their_roles_permissions(uow):
@@ -140,6 +140,7 @@ def test_a_cbos_people_sign_in_to_their_own_cbo_only_and_the_operator_to_none(uo
         ("ana@x.org", {"slug": other.slug}),  # another CBO's site
         ("ana@x.org", {}),  # the city's own sign-in
         ("ana@x.org", {"slug": "no-such-cbo"}),
+        ("ana@x.org", {"tenant_id": other.tenant_id}),
         ("op@city.example.org", {"slug": cbo.slug}),
     ):
         with pytest.raises(Unauthenticated) as refused:
@@ -272,7 +273,7 @@ def test_a_suspended_cbos_people_cannot_sign_in_or_refresh_until_it_is_reinstate
     assert sign_in(uow, "ana@x.org", slug=cbo.slug)["access_token"]
 
 
-# -- tokens ----------------------------------------------------------------------------------------
+# -- tokens ------------------------------------------------------------------------------------
 
 
 def test_a_refresh_token_is_used_once_and_signing_out_ends_it(uow):

@@ -85,7 +85,7 @@ def test_identitys_own_actions_reach_the_trail_from_its_outbox(uow):
     trail = search(uow, cbo.tenant_id, entity_id=ana.id)
     assert actions(trail) == ["staff.deactivated", "staff.registered"]  # newest first
     assert {e["source"] for e in trail["items"]} == {"identity"}
-    assert {e["actor_id"] for e in trail["items"]} == {owner.user_id}
+    assert {(e["actor_id"], e["actor_kind"]) for e in trail["items"]} == {(owner.user_id, "staff")}
 
 
 def test_the_trail_filters_by_actor_entity_action_and_time(uow):

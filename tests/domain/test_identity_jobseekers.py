@@ -488,7 +488,7 @@ def test_a_suspended_pending_jobseeker_is_reinstated_as_pending(uow, cbo):
     assert back.profile.status == "pending"
 
 
-# -- eligibility ---------------------------------------------------------------------------------
+# -- eligibility -------------------------------------------------------------------------------
 
 
 def test_only_an_approved_jobseeker_approved_for_the_job_type_and_not_suspended_is_eligible(
@@ -531,7 +531,7 @@ def test_only_an_approved_jobseeker_approved_for_the_job_type_and_not_suspended_
     assert listed == sorted([eligible.id, suspended.id])
 
 
-# -- whose profile -------------------------------------------------------------------------------
+# -- whose profile -----------------------------------------------------------------------------
 
 
 def test_only_a_jobseeker_has_their_own_profile_and_only_in_their_cbo(uow, cbo):

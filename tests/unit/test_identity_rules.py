@@ -20,7 +20,7 @@ from services.identity.staff import rules as staff
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-# -- accounts: what an account may do ------------------------------------------------------------
+# -- accounts: what an account may do ----------------------------------------------------------
 
 PAYROLL = {"payroller": frozenset({"payroll.run", "platform.operate"})}
 
@@ -45,7 +45,7 @@ def test_an_accounts_permissions(kind, roles, custom, expected):
     assert accounts.account_permissions(kind, roles, custom) == frozenset(expected)
 
 
-# -- accounts: failed sign-ins --------------------------------------------------------------------
+# -- accounts: failed sign-ins -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_the_lock_is_five_failures_in_fifteen_minutes():
     assert (5, timedelta(minutes=15)) == (accounts.MAX_FAILED_SIGN_INS, accounts.LOCK_WINDOW)
 
 
-# -- accounts: emailed links --------------------------------------------------------------------
+# -- accounts: emailed links -------------------------------------------------------------------
 
 # purpose: (the links it closes when used or sent again, how long it lasts, the page it opens)
 LINKS = {
@@ -110,7 +110,7 @@ def test_links_that_activate_and_links_that_reset_are_apart():
     assert not set(accounts.ACTIVATION_LINKS) & set(accounts.RESET_LINKS)
 
 
-# -- staff: holding what one gives --------------------------------------------------------------
+# -- staff: holding what one gives -------------------------------------------------------------
 
 AVAILABLE = {
     "viewer": frozenset({"jobseekers.read", "reports.read"}),
@@ -159,7 +159,7 @@ def test_nobody_gives_or_touches_what_they_do_not_hold(caller, permissions, miss
         assert refused.value.message == f"No: {missing}."
 
 
-# -- job seekers: approval, reinstatement, eligibility ------------------------------------------
+# -- job seekers: approval, reinstatement, eligibility -----------------------------------------
 
 PENDING, APPROVED, SUSPENDED = jobseekers.PENDING, jobseekers.APPROVED, jobseekers.SUSPENDED
 
@@ -236,7 +236,7 @@ def test_only_an_approved_jobseeker_approved_for_the_job_type_is_eligible(
     assert reasons == ELIGIBILITY[(status, approved_for_job_type)]
 
 
-# -- job seekers: availability slots ------------------------------------------------------------
+# -- job seekers: availability slots -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,7 @@ def test_slots_are_kept_in_time_order_with_only_their_times(given, ordered):
     assert jobseekers.sorted_slots(extra) == slots(*ordered)
 
 
-# -- sessions -----------------------------------------------------------------------------------
+# -- sessions ----------------------------------------------------------------------------------
 
 STANDS = {
     "account_found": True,
