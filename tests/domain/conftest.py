@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from chassis.config import SERVICE_NAMES, Settings
 from chassis.db import UnitOfWork, make_engine
 from chassis.migrations import upgrade
+from services.identity.accounts import domain as accounts
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +99,19 @@ def uow(request, uow_for) -> UnitOfWork:
     if service is None:
         pytest.fail(f"{request.module.__name__} must name its service (SERVICE = ...) to use uow")
     return uow_for(service)
+
+
+# Argon2 at the strength of a test: the same algorithm and checks, a thousandth of the work.
+_QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request, monkeypatch) -> None:
+    """In identity's domain tests, passwords are hashed and checked with cheap argon2
+    parameters (a production hash takes about 0.1 s, and the builders make many accounts).
+    What is tested stays the same: every password check, the one against the dummy hash for
+    an unknown email included."""
+    if getattr(request.module, "SERVICE", None) != "identity":
+        return
+    monkeypatch.setattr(accounts, "_hasher", _QUICK_HASHER)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", _QUICK_HASHER.hash("not a real password"))

@@ -1,6 +1,6 @@
-"""The session check on its own: identity's rules without a database, and the gateway's check
-(cache, 401 for an ended session, 403 for a suspended CBO's writes, 503 when identity is
-silent) with identity replaced by a fake."""
+"""The gateway's session check on its own (cache, 401 for an ended session, 403 for a suspended
+CBO's writes, 503 when identity is silent), with identity replaced by a fake. Identity's own
+session rules are in test_identity_rules.py."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from chassis.tokens import ACCESS, issue
 from gateway.http import Api
 from gateway.service import caller_from_request
 from gateway.sessions import GENERATION_KEY, SessionCheck
-from services.identity.sessions import rules
 
 SECRET = "s" * 48
 STANDS = {"valid": True, "message": None, "cbo_status": "approved"}
@@ -63,35 +62,6 @@ def signed_in_request(method: str = "GET", path: str = "/api/v1/me", generation:
 
 
 STAFF = Caller(kind="staff", user_id="u1", tenant_id="t1", correlation_id="corr-1234")
-
-
-# -- identity's rules -----------------------------------------------------------------------
-
-
-def test_a_session_stands_only_for_an_active_account_at_its_current_generation():
-    def verdict(**overrides):
-        given = {
-            "account_found": True,
-            "account_active": True,
-            "current": 2,
-            "presented": 2,
-            "ended_because": "roles_changed",
-        }
-        return rules.void_because(**{**given, **overrides})
-
-    assert verdict() is None
-    assert verdict(account_found=False) == rules.NO_ACCOUNT
-    assert verdict(account_active=False) == rules.INACTIVE
-    assert verdict(presented=1) == rules.ENDED_BECAUSE["roles_changed"]
-    assert verdict(presented=1, ended_because="password_reset").startswith("Your password")
-    assert verdict(presented=1, ended_because="") == rules.ENDED
-
-
-def test_a_cbo_status_comes_from_identitys_projection():
-    assert rules.cbo_status(tenant_id=None, projected=None) is None  # the operator
-    assert rules.cbo_status(tenant_id="t1", projected="active") == "approved"
-    assert rules.cbo_status(tenant_id="t1", projected="suspended") == "suspended"
-    assert rules.cbo_status(tenant_id="t1", projected=None) == "unknown"
 
 
 # -- the gateway's check ----------------------------------------------------------------------
