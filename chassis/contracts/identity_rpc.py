@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from marshmallow import Schema, fields, post_load
 
 from chassis.contracts.rpc import ServiceClient, rpc_contract
+from chassis.schemas import Pattern
 
 SERVICE = "identity"
+
+# A job type's key, as booking names job types and identity approves people for them.
+JOB_TYPE_KEY = Pattern(
+    r"^[a-z0-9][a-z0-9_.\-]{0,63}$",
+    error="Lower-case letters, digits, '_', '.', '-'; at most 64 characters.",
+)
 
 
 # -- is_eligible ---------------------------------------------------------------------------
@@ -32,7 +39,7 @@ class Eligibility:
 
 class IsEligibleRequest(Schema):
     jobseeker_id = fields.String(required=True)
-    job_type = fields.String(required=True)
+    job_type = fields.String(required=True, validate=JOB_TYPE_KEY)
     tenant_id = fields.String(load_default=None, allow_none=True)
 
 
@@ -63,7 +70,7 @@ IS_ELIGIBLE = rpc_contract(
 
 
 class EligibleJobseekersRequest(Schema):
-    job_type = fields.String(required=True)
+    job_type = fields.String(required=True, validate=JOB_TYPE_KEY)
     # Only among these candidates; every job seeker of the CBO when absent.
     jobseeker_ids = fields.List(fields.String(), load_default=None, allow_none=True)
     tenant_id = fields.String(load_default=None, allow_none=True)

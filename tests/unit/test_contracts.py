@@ -310,3 +310,16 @@ def test_a_timeout_is_passed_on_only_when_given():
     IdentityClient(services).eligible_jobseekers(job_type="x", jobseeker_ids=["j1"])
     assert services.calls[0][2]["timeout"] == 2.5
     assert "timeout" not in services.calls[1][2]
+
+
+@pytest.mark.parametrize("job_type", ["Home Care!", "", "home care", "x" * 65, "forklift\n"])
+def test_a_job_type_outside_the_key_format_is_refused_before_sending(job_type):
+    from chassis.contracts.identity_rpc import IdentityClient
+
+    class NeverCalled:
+        def call(self, *args, **kwargs):
+            raise AssertionError("a bad request must not be sent")
+
+    with pytest.raises(ValidationFailed) as refused:
+        IdentityClient(NeverCalled()).is_eligible(jobseeker_id="j", job_type=job_type)
+    assert "job_type" in refused.value.fields

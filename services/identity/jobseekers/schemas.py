@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from chassis.contracts.identity_rpc import JOB_TYPE_KEY
 from chassis.paging import PageQuerySchema, page_of, sort_field
 from chassis.schemas import Pattern
 from services.identity.jobseekers.rules import STATUSES, minutes, slot_overlaps, sorted_slots
@@ -41,10 +42,6 @@ MAX_SLOTS_PER_DAY = 8
 MAX_EXCEPTIONS = 366
 
 POSTAL_CODE = Pattern(r"^\d{5}(-\d{4})?$", error="Give a 5-digit ZIP code (or ZIP+4, 12345-6789).")
-_JOB_TYPE = Pattern(
-    r"^[a-z0-9][a-z0-9_.\-]{0,63}$",
-    error="Lower-case letters, digits, '_', '.', '-'; at most 64 characters.",
-)
 _TIME = Pattern(r"^([01]\d|2[0-3]):[0-5]\d$", error="A time as HH:MM, 00:00 to 23:59.")
 _SPACES = re.compile(r"\s+")
 
@@ -304,7 +301,7 @@ class JobseekerListQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     skill = Skill()
     source_id = fields.String(validate=validate.Length(max=36))
-    job_type = fields.String(validate=_JOB_TYPE)
+    job_type = fields.String(validate=JOB_TYPE_KEY)
     # `q`, as every list's free-text search; the domain calls it `search`.
     search = fields.String(
         data_key="q",
@@ -332,7 +329,7 @@ class DocumentQuerySchema(PageQuerySchema):
 class JobTypeApprovalSchema(Schema):
     job_type = fields.String(
         required=True,
-        validate=_JOB_TYPE,
+        validate=JOB_TYPE_KEY,
         metadata={"description": "The job type's key (booking owns job types)."},
     )
 
