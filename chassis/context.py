@@ -21,7 +21,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from chassis.config import settings_from
-from chassis.errors import Forbidden, Unauthenticated
+from chassis.errors import Forbidden, Unauthenticated, ValidationFailed
 from chassis.logs import correlation_id_var
 
 CALLER_KEY = "worklb.caller"
@@ -114,6 +114,29 @@ class Caller:
         if not self.tenant_id:
             raise Forbidden("This action belongs to a CBO; sign in with a CBO account.")
         return self.tenant_id
+
+    def service_scope(self) -> str | None:
+        """For RPCs other services call: the CBO this caller is bound to, or None for one
+        that acts across CBOs (a system caller without a tenant, the platform operator)."""
+        if not self.authenticated:
+            raise Unauthenticated("Sign in first.")
+        if self.tenant_id:
+            return self.tenant_id
+        if self.is_system or self.kind == OPERATOR:
+            return None
+        raise Forbidden("This needs a CBO or the platform.")
+
+    def tenant_asked_about(self, tenant_id: str | None) -> str:
+        """The CBO an RPC from another service asks about: a caller bound to a CBO may ask only
+        of its own (and need not name it); one acting across CBOs must name it."""
+        scope = self.service_scope()
+        if scope is None:
+            if not tenant_id:
+                raise ValidationFailed(fields={"tenant_id": ["Name the CBO to ask about."]})
+            return tenant_id
+        if tenant_id is not None and tenant_id != scope:
+            raise Forbidden("You may ask only about your own CBO.")
+        return scope
 
     def to_json(self) -> str:
         data = asdict(self)

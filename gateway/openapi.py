@@ -62,6 +62,9 @@ def error_statuses(route) -> set[int]:
     statuses = {401, 503}  # 401 also for a bad token sent to a public route
     if route.auth and route.permission:
         statuses.add(403)
+    if route.method in ("POST", "PUT", "PATCH", "DELETE"):
+        # The session check refuses any write with a token of a CBO that is not approved.
+        statuses.add(403)
     if _PARAM.search(route.path):
         statuses |= {404, 422}  # no such thing; a NUL character in a path parameter
     if route.origin_checked:

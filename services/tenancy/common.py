@@ -11,9 +11,9 @@ from typing import Any
 from marshmallow import Schema, validate
 from sqlalchemy import select
 
-from chassis.context import OPERATOR, STAFF, Caller
+from chassis.context import STAFF, Caller
 from chassis.db import UnitOfWork
-from chassis.errors import Forbidden, NotFound, Unauthenticated
+from chassis.errors import Forbidden, NotFound
 from services.tenancy.tenants.models import Tenant
 from services.tenancy.tenants.rules import APPROVED
 
@@ -26,18 +26,6 @@ def staff_tenant(caller: Caller) -> str:
     if caller.kind != STAFF and not caller.is_system:
         raise Forbidden("Only the CBO's staff can do this.")
     return tenant_id
-
-
-def service_scope(caller: Caller) -> str | None:
-    """For RPCs other services call: the tenant the caller is bound to, or None for callers
-    that act across CBOs (the system without a tenant, the platform operator)."""
-    if not caller.authenticated:
-        raise Unauthenticated("Sign in first.")
-    if caller.tenant_id:
-        return caller.tenant_id
-    if caller.is_system or caller.kind == OPERATOR:
-        return None
-    raise Forbidden("This needs a CBO or the platform.")
 
 
 # -- Finding a CBO -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from chassis.context import (
     requires,
     requires_any,
 )
-from chassis.errors import Forbidden, Unauthenticated
+from chassis.errors import Forbidden, Unauthenticated, ValidationFailed
 from deploy.catalogue import SERVICE_CLASSES, load_class
 
 SECRET = "s" * 48
@@ -158,3 +158,21 @@ def test_entrypoints_open_only_to_other_known_services_and_beside_a_permission(s
             f"{service}.{name}: @for_services belongs beside @requires or @requires_any"
         )
         assert open_to <= set(SERVICE_NAMES) - {service}, f"{service}.{name}: {sorted(open_to)}"
+
+
+def test_a_callers_scope_for_other_services_rpcs():
+    cbo = Caller(kind="staff", user_id="u", tenant_id="t")
+    assert cbo.service_scope() == "t"
+    assert cbo.tenant_asked_about(None) == "t" and cbo.tenant_asked_about("t") == "t"
+    with pytest.raises(Forbidden):
+        cbo.tenant_asked_about("another")
+    platform_job = Caller.system(service="booking")
+    assert platform_job.service_scope() is None
+    assert platform_job.tenant_asked_about("t") == "t"
+    with pytest.raises(ValidationFailed) as unnamed:
+        platform_job.tenant_asked_about(None)
+    assert "tenant_id" in unnamed.value.fields
+    with pytest.raises(Unauthenticated):
+        Caller().service_scope()
+    with pytest.raises(Forbidden):  # a job seeker of no CBO acts for nobody
+        Caller(kind="jobseeker", user_id="u").service_scope()

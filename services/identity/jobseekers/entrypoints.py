@@ -15,7 +15,6 @@ from chassis.context import Caller, public, requires, requires_any
 from chassis.contracts import identity_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from chassis.errors import Forbidden, Unauthenticated
 from chassis.schemas import ReasonSchema
 from chassis.uploads import read_upload
 from services.identity.accounts.schemas import AcceptedSchema
@@ -283,17 +282,6 @@ class JobseekersEntrypoints:
 
     # -- eligibility, for other services (no gateway route) ----------------------------------
 
-    def _eligibility_tenant(self, tenant_id: str | None) -> str:
-        """The caller's tenant; a tenant-less system caller (a platform-wide job) names one."""
-        if not self.caller.authenticated:
-            raise Unauthenticated("Sign in first.")
-        if self.caller.tenant_id is None and self.caller.is_system and tenant_id:
-            return tenant_id
-        own = self.caller.require_tenant()
-        if tenant_id is not None and tenant_id != own:
-            raise Forbidden("You may ask only about your own CBO's job seekers.")
-        return own
-
     @rpc
     @public
     def is_eligible(self, jobseeker_id: str, job_type: str, tenant_id: str | None = None) -> dict:
@@ -304,7 +292,7 @@ class JobseekersEntrypoints:
         )
         result = domain.eligibility(
             self.db,
-            tenant_id=self._eligibility_tenant(request["tenant_id"]),
+            tenant_id=self.caller.tenant_asked_about(request["tenant_id"]),
             jobseeker_id=request["jobseeker_id"],
             job_type=request["job_type"],
         )
@@ -325,7 +313,7 @@ class JobseekersEntrypoints:
         )
         return domain.eligible_jobseekers(
             self.db,
-            tenant_id=self._eligibility_tenant(request["tenant_id"]),
+            tenant_id=self.caller.tenant_asked_about(request["tenant_id"]),
             job_type=request["job_type"],
             among=request["jobseeker_ids"],
         )

@@ -8,7 +8,7 @@ from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.errors import NotFound
-from services.tenancy.common import service_scope, staff_tenant
+from services.tenancy.common import staff_tenant
 from services.tenancy.licences import domain
 from services.tenancy.licences.schemas import (
     LicenceGrantSchema,
@@ -65,7 +65,7 @@ class LicencesEntrypoints:
         request = tenancy_rpc.IsLicensedRequest().load(
             {"tenant_id": tenant_id, "feature": feature, "on_date": on_date}
         )
-        scope = service_scope(self.caller)
+        scope = self.caller.service_scope()
         if scope is not None and scope != request["tenant_id"]:
             raise NotFound("There is no such CBO.")
         return domain.is_licensed(self.db, **request)

@@ -7,7 +7,7 @@ from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.errors import NotFound
-from services.tenancy.common import service_scope, staff_tenant
+from services.tenancy.common import staff_tenant
 from services.tenancy.partnerships import domain
 from services.tenancy.partnerships.schemas import (
     PartnershipPageSchema,
@@ -82,7 +82,7 @@ class PartnershipsEntrypoints:
     @public
     def partners(self, share: str | None = None) -> list[dict]:
         """For other services: the caller's CBO's current partners (sharing `share`)."""
-        tenant_id = service_scope(self.caller)
+        tenant_id = self.caller.service_scope()
         if tenant_id is None:
             raise NotFound("Partners belong to a CBO; call within one.")
         request = tenancy_rpc.PartnersRequest().load({"share": share})

@@ -6,7 +6,7 @@ from chassis.context import Caller, public, requires
 from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from services.tenancy.common import service_scope, staff_tenant
+from services.tenancy.common import staff_tenant
 from services.tenancy.sources import domain
 from services.tenancy.sources.schemas import (
     SourceInputSchema,
@@ -65,7 +65,7 @@ class SourcesEntrypoints:
         request = tenancy_rpc.SourceRulesRequest().load(
             {"source_id": source_id, "on_date": on_date}
         )
-        found = domain.source_rules(self.db, scope=service_scope(self.caller), **request)
+        found = domain.source_rules(self.db, scope=self.caller.service_scope(), **request)
         return tenancy_rpc.SourceRulesSchema().dump(found)
 
     @rpc
