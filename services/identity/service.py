@@ -1,7 +1,7 @@
 """The identity service: its area mixins composed into one nameko service, and its dependencies.
 
 The entrypoints live in each area's entrypoints.py (accounts, staff, jobseekers,
-jobseeker_imports, audit, tenants); nothing is defined here but what they need.
+jobseeker_imports, audit, tenants, sessions); nothing is defined here but what they need.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The tenancy service: one class composed of its areas' entrypoint mixins.
 
 Each area (tenants, branding, clients, sources, partnerships, licences) is a sub-package with
-the same files: entrypoints.py, domain.py, rules.py, models.py, schemas.py, routes.py.
+the same files: entrypoints.py, domain.py, models.py, schemas.py, routes.py, and rules.py where
+it has pure rules.
 """
 
 from __future__ import annotations

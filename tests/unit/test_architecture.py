@@ -100,7 +100,6 @@ SERVICE_FILES = {"__init__.py", "service.py", "base.py", "common.py"}
 AREA_FILES = ("entrypoints.py", "domain.py", "schemas.py", "routes.py")
 
 
-# Services still being moved into the layout: the lead removes an entry once its move is merged.
 def area_packages(service: str) -> list[Path]:
     package = ROOT / "services" / service
     return sorted(
