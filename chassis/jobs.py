@@ -6,11 +6,12 @@ A job is a row of the service's `background_jobs` table (chassis.tables): its ki
 status, progress (`done` of `total`), the checkpoint its last step left, its lease, attempts
 and error. A kind of job is a `JobKind`: a name and a step function,
 
-    def import_chunk(uow: UnitOfWork, job: Job, *, import_id: str) -> StepResult: ...
+    def import_chunk(uow: UnitOfWork, *, job: Job, import_id: str) -> StepResult: ...
     IMPORT = JobKind("jobseekers.import", import_chunk, lease=timedelta(seconds=60))
 
-called again and again with `job.checkpoint` (None the first time) and the keyword arguments
-the job was queued with (`job.params`), until it answers `StepResult(..., finished=True)`.
+called again and again, keyword-only like every domain function, with `job=` (its
+`job.checkpoint` None the first time) and the keyword arguments the job was queued with
+(`job.params`), until it answers `StepResult(..., finished=True)`.
 Each step's changes commit in one transaction together with its new checkpoint and progress,
 so a run that dies is resumed at the last committed step and no step's work is done twice.
 
@@ -143,7 +144,7 @@ class JobKind:
         """Refuse, when the job is queued rather than when it runs, parameters the step does
         not take or that JSON cannot hold (a programming error: ValueError)."""
         try:
-            inspect.signature(self.step).bind(None, None, **params)
+            inspect.signature(self.step).bind(None, job=None, **params)
         except TypeError as exc:
             raise ValueError(f"{self.name}: these parameters do not fit its step: {exc}") from exc
         try:
@@ -456,7 +457,7 @@ def run_job(
             if stopping():
                 return QUEUED if _leave(new_unit, job, status=QUEUED) else None
             with _unit(new_unit) as uow:
-                result = kind.step(uow, job, **job.params)
+                result = kind.step(uow, job=job, **job.params)
                 _save_step(uow, job, kind, result)
                 uow.commit()
             if result.finished:

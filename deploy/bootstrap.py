@@ -29,7 +29,7 @@ def ensure_operator(settings: Settings, *, email: str, password: str) -> bool:
                 )
             elif not domain.password_matches(existing.password_hash, password):
                 existing.password_hash = domain.hash_password(password)
-                domain.clear_sign_in_failures(unit, existing)
+                domain.clear_sign_in_failures(unit, account=existing)
                 sessions.end_sessions(unit, account_ids=[existing.id], because="password_reset")
             unit.commit()
             return existing is None

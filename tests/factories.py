@@ -407,7 +407,7 @@ def a_projected_cbo(
             occurred_at=at,
         )
     uow.session.flush()
-    found = projections.tenant_by_id(uow, tenant_id)
+    found = projections.tenant_by_id(uow, tenant_id=tenant_id)
     assert found is not None
     return found
 
@@ -556,7 +556,7 @@ def emailed_link(
     mailbox = mailbox or Mailbox()
     invitation = open_link(uow, account_id, purpose)
     sent = invitations.send_link(
-        uow, mailbox, invitation_id=invitation.id, tenant_name=None, public_url=PUBLIC_URL
+        uow, mailer=mailbox, invitation_id=invitation.id, tenant_name=None, public_url=PUBLIC_URL
     )
     assert sent, f"the {invitation.purpose} link of {account_id} was not sent"
     return mailbox.sent[-1]
@@ -593,7 +593,7 @@ def caller_of(uow: UnitOfWork, account: Account) -> Caller:
         user_id=account.id,
         tenant_id=account.tenant_id,
         roles=tuple(account.roles),
-        permissions=accounts.permissions_of(uow, account),
+        permissions=accounts.permissions_of(uow, account=account),
         client_id=account.client_id,
     )
 
@@ -613,7 +613,11 @@ def _invited_then(
     if status == "deactivated":
         assert account.tenant_id is not None
         staff.deactivate(
-            uow, caller, tenant_id=account.tenant_id, account_id=account.id, kind=account.kind
+            uow,
+            caller=caller,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
+            kind=account.kind,
         )
     return account
 
@@ -638,7 +642,7 @@ def a_staff_member(
     )
     member = staff.register_staff(
         uow,
-        caller,
+        caller=caller,
         tenant_id=tenant_id,
         email=data["email"],
         display_name=data["display_name"],
@@ -667,7 +671,9 @@ def a_client_user(
     data = ClientUserCreateSchema().load(
         {"email": email or an_email("client"), "display_name": display_name}
     )
-    user = staff.create_client_user(uow, caller, tenant_id=tenant_id, client_id=client_id, **data)
+    user = staff.create_client_user(
+        uow, caller=caller, tenant_id=tenant_id, client_id=client_id, **data
+    )
     account = uow.session.get(Account, user["id"])
     assert account is not None
     return _invited_then(uow, caller, account, status, password)
@@ -691,7 +697,7 @@ def a_custom_role(
         }
     )
     return custom_roles.create_role(
-        uow, caller or staff_caller(tenant_id), tenant_id=tenant_id, **data
+        uow, caller=caller or staff_caller(tenant_id), tenant_id=tenant_id, **data
     )
 
 
@@ -734,7 +740,7 @@ def a_document(
     )
     document = jobseekers.add_document(
         uow,
-        caller or staff_caller(tenant_id, role="admin"),
+        caller=caller or staff_caller(tenant_id, role="admin"),
         tenant_id=tenant_id,
         jobseeker_id=jobseeker_id,
         document_type=fields["document_type"],
@@ -743,7 +749,7 @@ def a_document(
     if status != "pending":
         jobseekers.review_document(
             uow,
-            staff_caller(tenant_id, role="approver"),
+            caller=staff_caller(tenant_id, role="approver"),
             tenant_id=tenant_id,
             jobseeker_id=jobseeker_id,
             document_id=document.id,
@@ -779,12 +785,14 @@ def a_jobseeker(
         raise ValueError("only an approved job seeker is approved for job types")
     caller = caller or staff_caller(tenant_id)
     data = StaffRegistrationSchema().load(jobseeker_details(**details))
-    jobseeker = jobseekers.register(uow, caller, tenant_id=tenant_id, data=data, channel="staff")
+    jobseeker = jobseekers.register(
+        uow, caller=caller, tenant_id=tenant_id, data=data, channel="staff"
+    )
     if signed_up:
         accepted(uow, jobseeker.account)
     to_verify = list(verified)
     if status != jobseekers.PENDING:
-        required = jobseekers.required_documents(uow, tenant_id)
+        required = jobseekers.required_documents(uow, tenant_id=tenant_id)
         to_verify += [t for t in required if t not in to_verify]
     for document_type in to_verify:
         a_document(
@@ -797,9 +805,9 @@ def a_jobseeker(
     approver = staff_caller(tenant_id, role="approver")
     ids = {"tenant_id": tenant_id, "jobseeker_id": jobseeker.id}
     if status != jobseekers.PENDING:
-        jobseekers.approve(uow, approver, **ids)
+        jobseekers.approve(uow, caller=approver, **ids)
         for job_type in job_types:
-            jobseekers.approve_job_type(uow, approver, **ids, job_type=job_type)
+            jobseekers.approve_job_type(uow, caller=approver, **ids, job_type=job_type)
     if status == jobseekers.SUSPENDED:
-        jobseekers.suspend(uow, approver, **ids, reason="A test's suspension")
+        jobseekers.suspend(uow, caller=approver, **ids, reason="A test's suspension")
     return jobseekers.get(uow, **ids)

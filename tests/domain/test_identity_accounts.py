@@ -335,7 +335,7 @@ def test_a_token_carries_custom_roles_and_a_client_users_client(uow):
 def test_who_am_i_describes_the_callers_account(uow):
     cbo = a_projected_cbo(uow)
     kim = a_client_user(uow, tenant_id=cbo.tenant_id, email="Kim@x.org")
-    me = accounts.describe(uow, caller_of(uow, kim))
+    me = accounts.describe(uow, caller=caller_of(uow, kim))
     assert me == {
         "user_id": kim.id,
         "email": "Kim@x.org",
@@ -347,7 +347,7 @@ def test_who_am_i_describes_the_callers_account(uow):
         "permissions": sorted(caller_of(uow, kim).permissions),
     }
     with pytest.raises(NotFound):
-        accounts.describe(uow, Caller(kind="staff", user_id="gone", tenant_id=cbo.tenant_id))
+        accounts.describe(uow, caller=Caller(kind="staff", user_id="gone", tenant_id=cbo.tenant_id))
 
 
 def test_one_cbo_finds_no_account_of_another(uow):

@@ -56,8 +56,8 @@ def actions(page: dict) -> list[str]:
 def test_an_event_is_kept_once_with_who_what_before_and_after(uow):
     cbo = a_projected_cbo(uow)
     event = recorded(tenant_id=cbo.tenant_id, at=START)
-    audit.record(uow, event)
-    audit.record(uow, event)  # delivered again, or replayed from a dead letter
+    audit.record(uow, event=event)
+    audit.record(uow, event=event)  # delivered again, or replayed from a dead letter
     page = search(uow, cbo.tenant_id)
     assert page["total"] == 1
     [entry] = page["items"]
@@ -81,7 +81,7 @@ def test_identitys_own_actions_reach_the_trail_from_its_outbox(uow):
     sent = Outbox(uow)
     ana = a_staff_member(uow, tenant_id=cbo.tenant_id, caller=owner, status="deactivated")
     for envelope in sent.events("audit.recorded"):
-        audit.record(uow, parse_envelope(envelope))
+        audit.record(uow, event=parse_envelope(envelope))
     trail = search(uow, cbo.tenant_id, entity_id=ana.id)
     assert actions(trail) == ["staff.deactivated", "staff.registered"]  # newest first
     assert {e["source"] for e in trail["items"]} == {"identity"}
@@ -98,7 +98,7 @@ def test_the_trail_filters_by_actor_entity_action_and_time(uow):
     ):
         audit.record(
             uow,
-            recorded(
+            event=recorded(
                 tenant_id=cbo.tenant_id,
                 action=action,
                 actor_id=actor,
@@ -127,7 +127,7 @@ def test_the_trail_pages_newest_first_or_oldest_first_in_the_order_it_was_record
     for n in range(5):
         # Two entries of each moment, kept in the order they were recorded.
         at = START + timedelta(minutes=n // 2)
-        audit.record(uow, recorded(tenant_id=cbo.tenant_id, entity_id=f"e-{n}", at=at))
+        audit.record(uow, event=recorded(tenant_id=cbo.tenant_id, entity_id=f"e-{n}", at=at))
 
     def entities(**paging) -> list[str]:
         return [e["entity_id"] for e in search(uow, cbo.tenant_id, **paging)["items"]]
@@ -142,7 +142,7 @@ def test_the_trail_pages_newest_first_or_oldest_first_in_the_order_it_was_record
 
 def test_a_cbo_reads_only_its_own_trail(uow):
     cbo, other = a_projected_cbo(uow), a_projected_cbo(uow)
-    audit.record(uow, recorded(tenant_id=cbo.tenant_id))
-    audit.record(uow, recorded(tenant_id=None, action="tenant.approved"))  # the city's own
+    audit.record(uow, event=recorded(tenant_id=cbo.tenant_id))
+    audit.record(uow, event=recorded(tenant_id=None, action="tenant.approved"))  # the city's own
     assert search(uow, other.tenant_id) == {"items": [], "total": 0, "page": 1, "per_page": 50}
     assert search(uow, cbo.tenant_id)["total"] == 1

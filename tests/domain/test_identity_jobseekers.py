@@ -53,7 +53,7 @@ def cbo(uow):
 
 def register_self(uow, slug: str, email: str, **details) -> None:
     data = SelfRegistrationSchema().load(jobseeker_details(email, password=PASSWORD, **details))
-    jobseekers.register_self(uow, Caller(), slug=slug, data=data)
+    jobseekers.register_self(uow, caller=Caller(), slug=slug, data=data)
 
 
 def account_by_email(uow, tenant_id: str, email: str) -> Account:
@@ -69,7 +69,7 @@ def sign_in(uow, email: str, slug: str) -> dict:
 def update(uow, caller, jobseeker, **changes) -> jobseekers.Jobseeker:
     return jobseekers.update_profile(
         uow,
-        caller,
+        caller=caller,
         tenant_id=jobseeker.profile.tenant_id,
         jobseeker_id=jobseeker.id,
         changes=ProfileUpdateSchema().load(changes),
@@ -98,7 +98,7 @@ def test_staff_register_a_pending_jobseeker_who_is_invited_and_audited(uow, cbo)
         email="Maria@example.org",
         source_id=source.source_id,
     )
-    view = jobseekers.view(uow, maria)
+    view = jobseekers.view(uow, jobseeker=maria)
     assert (view["status"], view["account_status"], view["channel"]) == (
         "pending",
         "invited",
@@ -219,7 +219,7 @@ def test_self_registration_needs_an_active_cbo_and_one_of_its_worker_sources(uow
 def test_a_jobseekers_own_edits_are_kept_without_an_audit_entry(uow, cbo):
     maria = a_jobseeker(uow, tenant_id=cbo.tenant_id, signed_up=True)
     me = caller_of(uow, maria.account)
-    assert jobseekers.own(uow, me).id == maria.id
+    assert jobseekers.own(uow, caller=me).id == maria.id
     sent = Outbox(uow)
     week = {
         "weekly": {
@@ -230,7 +230,7 @@ def test_a_jobseekers_own_edits_are_kept_without_an_audit_entry(uow, cbo):
     update(
         uow, me, maria, availability=week, skills=["Driving", "driving"], preferred_language="km"
     )
-    view = jobseekers.view(uow, jobseekers.own(uow, me))
+    view = jobseekers.view(uow, jobseeker=jobseekers.own(uow, caller=me))
     assert view["availability"] == {
         "weekly": {
             "tuesday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
@@ -336,7 +336,7 @@ def test_a_document_is_kept_privately_with_its_event_and_an_audit_entry_for_staf
     sent = Outbox(uow)
     own = jobseekers.add_document(
         uow,
-        caller_of(uow, maria.account),
+        caller=caller_of(uow, maria.account),
         **ids(maria),
         document_type="photo_id",
         upload=Upload(filename="me.png", content_type="image/png", data=PNG),
@@ -371,7 +371,12 @@ def test_staff_verify_or_reject_a_document_with_a_reason_and_may_change_their_mi
 
     def review(verified: bool, reason: str | None = None):
         return jobseekers.review_document(
-            uow, checker, **ids(maria), document_id=photo.id, verified=verified, reason=reason
+            uow,
+            caller=checker,
+            **ids(maria),
+            document_id=photo.id,
+            verified=verified,
+            reason=reason,
         )
 
     sent = Outbox(uow)
@@ -408,32 +413,34 @@ def test_approval_needs_every_required_document_verified(uow, cbo):
     a_document(uow, **ids(maria), document_type="work_authorization", status="rejected")
     sent = Outbox(uow)
     with pytest.raises(Conflict) as refused:
-        jobseekers.approve(uow, approver(maria), **ids(maria))
+        jobseekers.approve(uow, caller=approver(maria), **ids(maria))
     assert "work_authorization" in refused.value.message
     assert refused.value.fields == {"documents": ["work_authorization is not verified."]}
     assert sent.events() == []
 
     a_document(uow, **ids(maria), document_type="work_authorization", status="verified")
     sent = Outbox(uow)
-    approved = jobseekers.approve(uow, approver(maria), **ids(maria))
-    view = jobseekers.view(uow, approved)
+    approved = jobseekers.approve(uow, caller=approver(maria), **ids(maria))
+    view = jobseekers.view(uow, jobseeker=approved)
     assert (view["status"], view["missing_documents"]) == ("approved", [])
     assert view["approved_at"] and approved.profile.approved_by
     assert sent.types() == ["jobseeker.approved", "audit.recorded"]
     assert sent.one("jobseeker.approved")["data"] == {"jobseeker_id": maria.id}
     with pytest.raises(Conflict, match="already approved"):
-        jobseekers.approve(uow, approver(maria), **ids(maria))
+        jobseekers.approve(uow, caller=approver(maria), **ids(maria))
 
 
 def test_a_job_type_is_approved_once_and_only_for_an_approved_jobseeker(uow, cbo):
     pending = a_jobseeker(uow, tenant_id=cbo.tenant_id)
     with pytest.raises(Conflict, match="Approve the job seeker first"):
-        jobseekers.approve_job_type(uow, approver(pending), **ids(pending), job_type="home_care")
+        jobseekers.approve_job_type(
+            uow, caller=approver(pending), **ids(pending), job_type="home_care"
+        )
     maria = a_jobseeker(uow, tenant_id=cbo.tenant_id, status="approved")
     sent = Outbox(uow)
-    jobseekers.approve_job_type(uow, approver(maria), **ids(maria), job_type="home_care")
-    jobseekers.approve_job_type(uow, approver(maria), **ids(maria), job_type="cleaning")
-    assert jobseekers.view(uow, maria)["job_types"] == ["cleaning", "home_care"]
+    jobseekers.approve_job_type(uow, caller=approver(maria), **ids(maria), job_type="home_care")
+    jobseekers.approve_job_type(uow, caller=approver(maria), **ids(maria), job_type="cleaning")
+    assert jobseekers.view(uow, jobseeker=maria)["job_types"] == ["cleaning", "home_care"]
     assert sent.events("jobseeker.jobtype_approved")[0]["data"] == {
         "jobseeker_id": maria.id,
         "job_type": "home_care",
@@ -443,15 +450,15 @@ def test_a_job_type_is_approved_once_and_only_for_an_approved_jobseeker(uow, cbo
         {"job_type": "cleaning"},
     ]
     with pytest.raises(Conflict, match="already approved for home_care"):
-        jobseekers.approve_job_type(uow, approver(maria), **ids(maria), job_type="home_care")
+        jobseekers.approve_job_type(uow, caller=approver(maria), **ids(maria), job_type="home_care")
 
 
 def test_suspension_keeps_the_approval_that_reinstatement_restores(uow, cbo):
     maria = a_jobseeker(uow, tenant_id=cbo.tenant_id, status="approved", job_types=["home_care"])
     approved_at = maria.profile.approved_at
     sent = Outbox(uow)
-    suspended = jobseekers.suspend(uow, approver(maria), **ids(maria), reason="No-shows")
-    view = jobseekers.view(uow, suspended)
+    suspended = jobseekers.suspend(uow, caller=approver(maria), **ids(maria), reason="No-shows")
+    view = jobseekers.view(uow, jobseeker=suspended)
     assert (view["status"], view["suspension_reason"]) == ("suspended", "No-shows")
     assert view["suspended_at"] and view["job_types"] == ["home_care"]
     assert sent.one("jobseeker.suspended")["data"] == {
@@ -459,14 +466,14 @@ def test_suspension_keeps_the_approval_that_reinstatement_restores(uow, cbo):
         "reason": "No-shows",
     }
     with pytest.raises(Conflict, match="already suspended"):
-        jobseekers.suspend(uow, approver(maria), **ids(maria), reason="Again")
+        jobseekers.suspend(uow, caller=approver(maria), **ids(maria), reason="Again")
     with pytest.raises(Conflict, match="reinstate them instead"):
-        jobseekers.approve(uow, approver(maria), **ids(maria))
+        jobseekers.approve(uow, caller=approver(maria), **ids(maria))
     with pytest.raises(Conflict, match="they are suspended"):
-        jobseekers.approve_job_type(uow, approver(maria), **ids(maria), job_type="cleaning")
+        jobseekers.approve_job_type(uow, caller=approver(maria), **ids(maria), job_type="cleaning")
 
-    back = jobseekers.reinstate(uow, approver(maria), **ids(maria), reason="Talked it over")
-    view = jobseekers.view(uow, back)
+    back = jobseekers.reinstate(uow, caller=approver(maria), **ids(maria), reason="Talked it over")
+    view = jobseekers.view(uow, jobseeker=back)
     assert (view["status"], view["suspension_reason"], view["suspended_at"]) == (
         "approved",
         None,
@@ -479,15 +486,15 @@ def test_suspension_keeps_the_approval_that_reinstatement_restores(uow, cbo):
     }
     assert [t["action"] for t in sent.audit()] == ["jobseeker.suspended", "jobseeker.reinstated"]
     with pytest.raises(Conflict, match="not suspended"):
-        jobseekers.reinstate(uow, approver(maria), **ids(maria), reason="Again")
+        jobseekers.reinstate(uow, caller=approver(maria), **ids(maria), reason="Again")
 
 
 def test_a_suspended_pending_jobseeker_is_reinstated_as_pending(uow, cbo):
     maria = a_jobseeker(uow, tenant_id=cbo.tenant_id, verified=REQUIRED)
-    jobseekers.suspend(uow, approver(maria), **ids(maria), reason="Fake documents")
+    jobseekers.suspend(uow, caller=approver(maria), **ids(maria), reason="Fake documents")
     with pytest.raises(Conflict):
-        jobseekers.approve(uow, approver(maria), **ids(maria))
-    back = jobseekers.reinstate(uow, approver(maria), **ids(maria), reason="Cleared")
+        jobseekers.approve(uow, caller=approver(maria), **ids(maria))
+    back = jobseekers.reinstate(uow, caller=approver(maria), **ids(maria), reason="Cleared")
     assert back.profile.status == "pending"
 
 
@@ -529,7 +536,7 @@ def test_only_an_approved_jobseeker_approved_for_the_job_type_and_not_suspended_
         uow, tenant_id=cbo.tenant_id, job_type="home_care", among=everyone[1:]
     )
     assert among == []
-    jobseekers.reinstate(uow, approver(suspended), **ids(suspended), reason="Back")
+    jobseekers.reinstate(uow, caller=approver(suspended), **ids(suspended), reason="Back")
     listed = jobseekers.eligible_jobseekers(uow, tenant_id=cbo.tenant_id, job_type="home_care")
     assert listed == sorted([eligible.id, suspended.id])
 
@@ -540,7 +547,7 @@ def test_only_an_approved_jobseeker_approved_for_the_job_type_and_not_suspended_
 def test_only_a_jobseeker_has_their_own_profile_and_only_in_their_cbo(uow, cbo):
     maria = a_jobseeker(uow, tenant_id=cbo.tenant_id)
     me = caller_of(uow, maria.account)
-    assert jobseekers.own(uow, me).id == maria.id
+    assert jobseekers.own(uow, caller=me).id == maria.id
     other = a_projected_cbo(uow)
     client = Caller(
         kind="client",
@@ -550,7 +557,7 @@ def test_only_a_jobseeker_has_their_own_profile_and_only_in_their_cbo(uow, cbo):
     )
     for caller in (client, Caller(kind="jobseeker", user_id=maria.id, tenant_id=other.tenant_id)):
         with pytest.raises(NotFound):
-            jobseekers.own(uow, caller)
+            jobseekers.own(uow, caller=caller)
 
 
 def test_another_cbo_sees_and_touches_none_of_a_cbos_jobseekers(uow, cbo):
@@ -570,19 +577,21 @@ def test_another_cbo_sees_and_touches_none_of_a_cbos_jobseekers(uow, cbo):
     sent = Outbox(uow)
     for reach in (
         lambda: jobseekers.get(uow, **elsewhere),
-        lambda: jobseekers.update_profile(uow, theirs, **elsewhere, changes={"name": "Stolen"}),
+        lambda: jobseekers.update_profile(
+            uow, caller=theirs, **elsewhere, changes={"name": "Stolen"}
+        ),
         lambda: jobseekers.list_documents(uow, **elsewhere, **FIRST_PAGE),
         lambda: jobseekers.document_file(uow, **elsewhere, document_id=photo["id"]),
         lambda: jobseekers.add_document(
-            uow, theirs, **elsewhere, document_type="other", upload=upload
+            uow, caller=theirs, **elsewhere, document_type="other", upload=upload
         ),
         lambda: jobseekers.review_document(
-            uow, theirs, **elsewhere, document_id=photo["id"], verified=False, reason="x"
+            uow, caller=theirs, **elsewhere, document_id=photo["id"], verified=False, reason="x"
         ),
-        lambda: jobseekers.approve(uow, theirs, **elsewhere),
-        lambda: jobseekers.approve_job_type(uow, theirs, **elsewhere, job_type="cleaning"),
-        lambda: jobseekers.suspend(uow, theirs, **elsewhere, reason="x"),
-        lambda: jobseekers.reinstate(uow, theirs, **elsewhere, reason="x"),
+        lambda: jobseekers.approve(uow, caller=theirs, **elsewhere),
+        lambda: jobseekers.approve_job_type(uow, caller=theirs, **elsewhere, job_type="cleaning"),
+        lambda: jobseekers.suspend(uow, caller=theirs, **elsewhere, reason="x"),
+        lambda: jobseekers.reinstate(uow, caller=theirs, **elsewhere, reason="x"),
     ):
         with pytest.raises(NotFound):
             reach()

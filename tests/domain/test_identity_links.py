@@ -131,7 +131,7 @@ def test_an_invitation_sent_again_leaves_only_the_newest_link_working(uow):
     ivy = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited", caller=owner)
     first = link_token(uow, ivy.id)
     sent = Outbox(uow)
-    staff.resend_invitation(uow, owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
+    staff.resend_invitation(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
     assert sent.types() == ["invitation.created", "audit.recorded"]
     assert sent.audit()[0]["action"] == "staff.invited_again"
     second = link_token(uow, ivy.id)
@@ -140,7 +140,7 @@ def test_an_invitation_sent_again_leaves_only_the_newest_link_working(uow):
     assert "token" in old.value.fields
     assert accept(uow, second)["access_token"]
     with pytest.raises(Conflict, match="still invited"):  # nobody is invited twice over
-        staff.resend_invitation(uow, owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
+        staff.resend_invitation(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
 
 
 def test_a_link_is_not_emailed_when_it_could_no_longer_be_used(uow):
@@ -151,7 +151,7 @@ def test_a_link_is_not_emailed_when_it_could_no_longer_be_used(uow):
     def send(invitation_id: str, **kwargs) -> bool:
         return invitations.send_link(
             uow,
-            mailbox,
+            mailer=mailbox,
             invitation_id=invitation_id,
             tenant_name=None,
             public_url=PUBLIC_URL,
@@ -161,7 +161,7 @@ def test_a_link_is_not_emailed_when_it_could_no_longer_be_used(uow):
     expired = open_link(uow, a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited").id)
     assert not send(expired.id, now=datetime.now(UTC) + timedelta(days=8))
     gone = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited")
-    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=gone.id)
+    staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=gone.id)
     assert not send(open_link(uow, gone.id).id)
     used = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited")
     link = open_link(uow, used.id)
@@ -204,7 +204,7 @@ def test_thousands_are_invited_in_bulk_with_one_event_each_and_no_audit_entry(uo
     ).all()
     sent = Outbox(uow)
     started = time.monotonic()
-    assert invitations.invite_many(uow, people) == count
+    assert invitations.invite_many(uow, invitees=people) == count
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"{count} invitations took {elapsed:.1f} s"
     rows = select(func.count()).select_from(Invitation).where(Invitation.tenant_id == cbo.tenant_id)
@@ -215,10 +215,10 @@ def test_thousands_are_invited_in_bulk_with_one_event_each_and_no_audit_entry(uo
     assert {e["tenant_id"] for e in events} == {cbo.tenant_id}
     assert uow.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == 0
     # Invited again, each keeps only the newest link open.
-    assert invitations.invite_many(uow, people[:10]) == 10
+    assert invitations.invite_many(uow, invitees=people[:10]) == 10
     open_links = rows.where(Invitation.used_at.is_(None))
     assert uow.session.execute(open_links).scalar_one() == count
-    assert invitations.invite_many(uow, []) == 0
+    assert invitations.invite_many(uow, invitees=[]) == 0
 
 
 def test_a_link_whose_account_has_moved_on_does_nothing(uow):
@@ -226,7 +226,7 @@ def test_a_link_whose_account_has_moved_on_does_nothing(uow):
     owner = staff_caller(cbo.tenant_id)
     gone = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited", caller=owner)
     gone_link = link_token(uow, gone.id)
-    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=gone.id)
+    staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=gone.id)
     # An invitation sent again as she was accepting the first.
     active = a_staff_member(uow, tenant_id=cbo.tenant_id)
     invitations.invite(uow, account=active, tenant_name=None)

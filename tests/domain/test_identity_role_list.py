@@ -21,7 +21,7 @@ def test_pages_run_from_the_built_in_roles_into_the_cbos_own_by_name(uow):
     tenant_id = str(uuid.uuid4())
     for name in ("zeta", "alpha", "mid"):
         roles.create_role(
-            uow, staff_caller(tenant_id), tenant_id=tenant_id, name=name, permissions=[]
+            uow, caller=staff_caller(tenant_id), tenant_id=tenant_id, name=name, permissions=[]
         )
     everything = [*STAFF_ROLES, "alpha", "mid", "zeta"]
     assert names(uow, tenant_id) == (everything, 9)
@@ -36,7 +36,7 @@ def test_pages_run_from_the_built_in_roles_into_the_cbos_own_by_name(uow):
 def test_another_cbo_sees_only_the_built_in_roles(uow):
     tenant_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
     roles.create_role(
-        uow, staff_caller(tenant_id), tenant_id=tenant_id, name="mine", permissions=[]
+        uow, caller=staff_caller(tenant_id), tenant_id=tenant_id, name="mine", permissions=[]
     )
     assert names(uow, other_id) == (list(STAFF_ROLES), 6)
     assert names(uow, other_id, builtin=False) == ([], 0)

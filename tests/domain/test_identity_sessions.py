@@ -55,12 +55,12 @@ def test_an_account_starts_at_generation_zero_and_each_ending_raises_it(uow):
     ana = a_staff_member(uow, tenant_id=cbo.tenant_id)
     bo = a_staff_member(uow, tenant_id=cbo.tenant_id)
     first = sign_in(uow, ana)
-    assert sessions.generation_of(uow, ana.id) == generation_in(first) == 0
+    assert sessions.generation_of(uow, account_id=ana.id) == generation_in(first) == 0
     assert status(uow, ana) == VALID
     sessions.end_sessions(uow, account_ids=[ana.id], because="password_reset")
     sessions.end_sessions(uow, account_ids=[ana.id], because="roles_changed")
-    assert sessions.generation_of(uow, ana.id) == 2
-    assert sessions.generation_of(uow, bo.id) == 0
+    assert sessions.generation_of(uow, account_id=ana.id) == 2
+    assert sessions.generation_of(uow, account_id=bo.id) == 0
     # The refresh token is revoked now; the access token is void at the gateway's next check.
     stored = uow.session.get(
         RefreshToken,
@@ -105,13 +105,13 @@ def test_a_deactivated_account_is_void_whatever_its_generation(uow):
     cbo = a_projected_cbo(uow)
     ana = a_staff_member(uow, tenant_id=cbo.tenant_id)
     owner = staff_caller(cbo.tenant_id)
-    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id)
+    staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ana.id)
     assert status(uow, ana, 1) == {
         "valid": False,
         "message": rules.INACTIVE,
         "cbo_status": "approved",
     }
-    staff.reactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id)
+    staff.reactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ana.id)
     assert status(uow, ana, 0)["message"] == rules.ENDED_BECAUSE["deactivated"]
     assert status(uow, ana, 1) == VALID
     gone = sessions.session_status(uow, account_id="no-such-account", generation=0)
@@ -128,8 +128,12 @@ def test_a_roles_new_permissions_end_the_sessions_of_its_holders_in_its_cbo_only
     sessions.end_sessions_of_role(
         uow, tenant_id=cbo.tenant_id, role="intake", because="role_updated"
     )
-    assert sessions.generation_of(uow, ours.id) == 1
-    assert sessions.generation_of(uow, theirs.id) == sessions.generation_of(uow, bystander.id) == 0
+    assert sessions.generation_of(uow, account_id=ours.id) == 1
+    assert (
+        sessions.generation_of(uow, account_id=theirs.id)
+        == sessions.generation_of(uow, account_id=bystander.id)
+        == 0
+    )
 
 
 def test_the_status_tells_the_cbos_status_as_identity_knows_it(uow):

@@ -91,7 +91,7 @@ def test_staff_are_registered_invited_and_audited(uow, cbo, owner):
     sent = Outbox(uow)
     member = staff.register_staff(
         uow,
-        owner,
+        caller=owner,
         tenant_id=cbo.tenant_id,
         email="ana@harbor.example.org",
         display_name="Ana",
@@ -117,7 +117,7 @@ def test_a_registration_names_what_is_wrong_and_records_nothing(uow, cbo, owner)
     def register(email: str, roles_given: list[str]) -> None:
         staff.register_staff(
             uow,
-            owner,
+            caller=owner,
             tenant_id=cbo.tenant_id,
             email=email,
             display_name="X",
@@ -172,7 +172,11 @@ def test_changing_roles_is_recorded_and_ends_the_members_sessions(uow, cbo, owne
     tokens = sign_in(uow, ana)
     sent = Outbox(uow)
     changed = staff.change_roles(
-        uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id, roles_given=["viewer", "finance"]
+        uow,
+        caller=owner,
+        tenant_id=cbo.tenant_id,
+        account_id=ana.id,
+        roles_given=["viewer", "finance"],
     )
     assert changed["roles"] == ["finance", "viewer"]
     assert sent.one("account.roles_changed")["data"] == {
@@ -185,14 +189,18 @@ def test_changing_roles_is_recorded_and_ends_the_members_sessions(uow, cbo, owne
         ["approver"],
         ["finance", "viewer"],
     )
-    assert sessions.generation_of(uow, ana.id) == 1
+    assert sessions.generation_of(uow, account_id=ana.id) == 1
     with pytest.raises(Unauthenticated):
         accounts.refresh(uow, refresh_token=tokens["refresh_token"], settings=TOKEN_SETTINGS)
     # The same roles again end nothing (the event and entry still say who did it).
     staff.change_roles(
-        uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id, roles_given=["finance", "viewer"]
+        uow,
+        caller=owner,
+        tenant_id=cbo.tenant_id,
+        account_id=ana.id,
+        roles_given=["finance", "viewer"],
     )
-    assert sessions.generation_of(uow, ana.id) == 1
+    assert sessions.generation_of(uow, account_id=ana.id) == 1
 
 
 def test_nobody_gives_or_touches_permissions_they_do_not_hold(uow, cbo, owner):
@@ -210,27 +218,27 @@ def test_nobody_gives_or_touches_permissions_they_do_not_hold(uow, cbo, owner):
     refusals = {
         "give finance": lambda: staff.register_staff(
             uow,
-            hr,
+            caller=hr,
             tenant_id=cbo.tenant_id,
             email="fin@harbor.example.org",
             display_name="Fin",
             roles_given=["finance"],
         ),
         "a role with payroll": lambda: roles.create_role(
-            uow, hr, tenant_id=cbo.tenant_id, name="pay", permissions=["payroll.run"]
+            uow, caller=hr, tenant_id=cbo.tenant_id, name="pay", permissions=["payroll.run"]
         ),
         # The owner and the viewer hold permissions HR does not.
         "change the owner": lambda: staff.change_roles(
-            uow, hr, tenant_id=cbo.tenant_id, account_id=owner.user_id, roles_given=["hr"]
+            uow, caller=hr, tenant_id=cbo.tenant_id, account_id=owner.user_id, roles_given=["hr"]
         ),
         "deactivate the owner": lambda: staff.deactivate(
-            uow, hr, tenant_id=cbo.tenant_id, account_id=owner.user_id
+            uow, caller=hr, tenant_id=cbo.tenant_id, account_id=owner.user_id
         ),
         "promote the viewer": lambda: staff.change_roles(
-            uow, hr, tenant_id=cbo.tenant_id, account_id=viewer.id, roles_given=["hr"]
+            uow, caller=hr, tenant_id=cbo.tenant_id, account_id=viewer.id, roles_given=["hr"]
         ),
         "reactivate the viewer": lambda: staff.reactivate(
-            uow, hr, tenant_id=cbo.tenant_id, account_id=viewer.id
+            uow, caller=hr, tenant_id=cbo.tenant_id, account_id=viewer.id
         ),
     }
     for what, refused in refusals.items():
@@ -240,28 +248,34 @@ def test_nobody_gives_or_touches_permissions_they_do_not_hold(uow, cbo, owner):
     assert sent.events() == []
     # What they hold they may give, to somebody who holds no more than they do.
     promoted = staff.change_roles(
-        uow, hr, tenant_id=cbo.tenant_id, account_id=rita.id, roles_given=["hr"]
+        uow, caller=hr, tenant_id=cbo.tenant_id, account_id=rita.id, roles_given=["hr"]
     )
     assert promoted["roles"] == ["hr"]
     # Identity's own system (a handler, the import) is bound by nothing.
     system = Caller.system(service="identity", tenant_id=cbo.tenant_id).received_by("identity")
     staff.change_roles(
-        uow, system, tenant_id=cbo.tenant_id, account_id=viewer.id, roles_given=["owner"]
+        uow, caller=system, tenant_id=cbo.tenant_id, account_id=viewer.id, roles_given=["owner"]
     )
     # Another service's system is no exception.
     booking = Caller.system(service="booking", tenant_id=cbo.tenant_id).received_by("identity")
     with pytest.raises(Forbidden):
         staff.change_roles(
-            uow, booking, tenant_id=cbo.tenant_id, account_id=rita.id, roles_given=["admin"]
+            uow, caller=booking, tenant_id=cbo.tenant_id, account_id=rita.id, roles_given=["admin"]
         )
 
 
 def test_a_cbo_keeps_an_active_owner(uow, cbo, owner):
     for change in (
         lambda: staff.change_roles(
-            uow, owner, tenant_id=cbo.tenant_id, account_id=owner.user_id, roles_given=["admin"]
+            uow,
+            caller=owner,
+            tenant_id=cbo.tenant_id,
+            account_id=owner.user_id,
+            roles_given=["admin"],
         ),
-        lambda: staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=owner.user_id),
+        lambda: staff.deactivate(
+            uow, caller=owner, tenant_id=cbo.tenant_id, account_id=owner.user_id
+        ),
     ):
         with pytest.raises(Conflict):
             change()
@@ -269,23 +283,27 @@ def test_a_cbo_keeps_an_active_owner(uow, cbo, owner):
     second = a_staff_member(uow, tenant_id=cbo.tenant_id, roles=["owner"])
     invited = a_staff_member(uow, tenant_id=cbo.tenant_id, roles=["owner"], status="invited")
     staff.change_roles(
-        uow, owner, tenant_id=cbo.tenant_id, account_id=owner.user_id, roles_given=["admin"]
+        uow, caller=owner, tenant_id=cbo.tenant_id, account_id=owner.user_id, roles_given=["admin"]
     )
     as_second = caller_of(uow, second)
     with pytest.raises(Conflict, match="active owner"):  # an invited owner is no owner yet
         staff.change_roles(
-            uow, as_second, tenant_id=cbo.tenant_id, account_id=second.id, roles_given=["viewer"]
+            uow,
+            caller=as_second,
+            tenant_id=cbo.tenant_id,
+            account_id=second.id,
+            roles_given=["viewer"],
         )
     assert invited.status == "invited"
     with pytest.raises(Conflict, match="your own account"):
-        staff.deactivate(uow, as_second, tenant_id=cbo.tenant_id, account_id=second.id)
+        staff.deactivate(uow, caller=as_second, tenant_id=cbo.tenant_id, account_id=second.id)
 
 
 def test_deactivation_ends_the_sessions_and_reactivation_does_not_bring_them_back(uow, cbo, owner):
     ana = a_staff_member(uow, tenant_id=cbo.tenant_id, roles=["approver"])
     tokens = sign_in(uow, ana)
     sent = Outbox(uow)
-    gone = staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id)
+    gone = staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ana.id)
     assert gone["status"] == "deactivated"
     assert sent.one("account.deactivated")["data"] == {"account_id": ana.id, "kind": "staff"}
     assert sent.audit()[0]["action"] == "staff.deactivated"
@@ -296,25 +314,27 @@ def test_deactivation_ends_the_sessions_and_reactivation_does_not_bring_them_bac
     with pytest.raises(Unauthenticated):
         accounts.refresh(uow, refresh_token=tokens["refresh_token"], settings=TOKEN_SETTINGS)
     # Deactivating again changes nothing and records nothing.
-    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id)
+    staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ana.id)
     assert len(sent.events()) == 2
 
-    back = staff.reactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id)
+    back = staff.reactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ana.id)
     assert back["status"] == "active"
     assert sent.events()[-2]["event_type"] == "account.reactivated"
     assert sent.audit()[-1]["action"] == "staff.reactivated"
     assert not sessions.session_status(uow, account_id=ana.id, generation=0)["valid"]
     assert sign_in(uow, ana)["access_token"]
-    staff.reactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ana.id)  # already active
+    staff.reactivate(
+        uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ana.id
+    )  # already active
     assert len(sent.events()) == 4
 
 
 def test_a_never_activated_account_is_reactivated_as_invited(uow, cbo, owner):
     ivy = a_staff_member(uow, tenant_id=cbo.tenant_id, status="invited")
-    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
-    back = staff.reactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
+    staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
+    back = staff.reactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
     assert back["status"] == "invited"
-    staff.resend_invitation(uow, owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
+    staff.resend_invitation(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=ivy.id)
     assert link_token(uow, ivy.id)
 
 
@@ -325,7 +345,7 @@ def test_custom_roles_are_made_changed_and_deleted_with_events_and_audit_entries
     sent = Outbox(uow)
     role = roles.create_role(
         uow,
-        owner,
+        caller=owner,
         tenant_id=cbo.tenant_id,
         name="payroller",
         permissions=["reports.read", "payroll.run", "reports.read"],
@@ -352,11 +372,13 @@ def test_custom_roles_are_made_changed_and_deleted_with_events_and_audit_entries
     ]
 
     updated = roles.update_role(
-        uow, owner, tenant_id=cbo.tenant_id, name="payroller", permissions=["payroll.run"]
+        uow, caller=owner, tenant_id=cbo.tenant_id, name="payroller", permissions=["payroll.run"]
     )
     assert updated["permissions"] == ["payroll.run"] and updated["description"] == "Runs payroll"
-    roles.update_role(uow, owner, tenant_id=cbo.tenant_id, name="payroller", description="Pay")
-    roles.delete_role(uow, owner, tenant_id=cbo.tenant_id, name="payroller")
+    roles.update_role(
+        uow, caller=owner, tenant_id=cbo.tenant_id, name="payroller", description="Pay"
+    )
+    roles.delete_role(uow, caller=owner, tenant_id=cbo.tenant_id, name="payroller")
     assert sent.types() == [
         "role.created",
         "audit.recorded",
@@ -392,13 +414,13 @@ def test_a_role_name_is_the_cbos_once_and_never_a_built_in_one(uow, cbo, owner):
     assert twin.value.fields == {"name": ["Already exists."]}
     with pytest.raises(ValidationFailed) as builtin:
         roles.create_role(
-            uow, owner, tenant_id=cbo.tenant_id, name="admin", permissions=["reports.read"]
+            uow, caller=owner, tenant_id=cbo.tenant_id, name="admin", permissions=["reports.read"]
         )
     assert set(builtin.value.fields) == {"name"}
     with pytest.raises(Conflict, match="built-in"):
-        roles.update_role(uow, owner, tenant_id=cbo.tenant_id, name="admin", description="x")
+        roles.update_role(uow, caller=owner, tenant_id=cbo.tenant_id, name="admin", description="x")
     with pytest.raises(NotFound):
-        roles.delete_role(uow, owner, tenant_id=cbo.tenant_id, name="nobody")
+        roles.delete_role(uow, caller=owner, tenant_id=cbo.tenant_id, name="nobody")
     # Another CBO may have a twin of its own.
     other = a_projected_cbo(uow)
     assert a_custom_role(uow, tenant_id=other.tenant_id, name="twin")["builtin"] is False
@@ -408,7 +430,7 @@ def test_a_role_somebody_holds_cannot_be_deleted(uow, cbo, owner):
     a_custom_role(uow, tenant_id=cbo.tenant_id, name="intake")
     a_staff_member(uow, tenant_id=cbo.tenant_id, roles=["intake"])
     with pytest.raises(Conflict) as held:
-        roles.delete_role(uow, owner, tenant_id=cbo.tenant_id, name="intake")
+        roles.delete_role(uow, caller=owner, tenant_id=cbo.tenant_id, name="intake")
     assert held.value.fields == {"name": ["In use."]}
 
 
@@ -418,18 +440,24 @@ def test_changing_a_roles_permissions_ends_its_holders_sessions_only(uow, cbo, o
     ana = a_staff_member(uow, tenant_id=cbo.tenant_id, roles=["intake"])
     bo = a_staff_member(uow, tenant_id=cbo.tenant_id, roles=["viewer"])
     roles.update_role(
-        uow, owner, tenant_id=cbo.tenant_id, name="unused", permissions=["clients.read"]
+        uow, caller=owner, tenant_id=cbo.tenant_id, name="unused", permissions=["clients.read"]
     )
-    roles.update_role(uow, owner, tenant_id=cbo.tenant_id, name="intake", description="Words")
     roles.update_role(
-        uow, owner, tenant_id=cbo.tenant_id, name="intake", permissions=["jobseekers.read"]
+        uow, caller=owner, tenant_id=cbo.tenant_id, name="intake", description="Words"
+    )
+    roles.update_role(
+        uow, caller=owner, tenant_id=cbo.tenant_id, name="intake", permissions=["jobseekers.read"]
     )  # the permissions it had
-    assert sessions.generation_of(uow, ana.id) == 0
+    assert sessions.generation_of(uow, account_id=ana.id) == 0
     roles.update_role(
-        uow, owner, tenant_id=cbo.tenant_id, name="intake", permissions=["clients.read"]
+        uow, caller=owner, tenant_id=cbo.tenant_id, name="intake", permissions=["clients.read"]
     )
-    assert sessions.generation_of(uow, ana.id) == 1
-    assert sessions.generation_of(uow, bo.id) == sessions.generation_of(uow, owner.user_id) == 0
+    assert sessions.generation_of(uow, account_id=ana.id) == 1
+    assert (
+        sessions.generation_of(uow, account_id=bo.id)
+        == sessions.generation_of(uow, account_id=owner.user_id)
+        == 0
+    )
     status = sessions.session_status(uow, account_id=ana.id, generation=0)
     assert "role you hold" in status["message"]
     # Tokens issued from now on carry the role's new permissions.
@@ -440,13 +468,15 @@ def test_a_role_holding_more_than_the_caller_is_theirs_neither_to_change_nor_del
     a_custom_role(uow, tenant_id=cbo.tenant_id, name="payroller", permissions=["payroll.run"])
     hr = staff_caller(cbo.tenant_id, permissions=["tenant.staff.manage", "reports.read"])
     with pytest.raises(Forbidden):
-        roles.update_role(uow, hr, tenant_id=cbo.tenant_id, name="payroller", description="x")
+        roles.update_role(
+            uow, caller=hr, tenant_id=cbo.tenant_id, name="payroller", description="x"
+        )
     with pytest.raises(Forbidden):
-        roles.delete_role(uow, hr, tenant_id=cbo.tenant_id, name="payroller")
+        roles.delete_role(uow, caller=hr, tenant_id=cbo.tenant_id, name="payroller")
     a_custom_role(uow, tenant_id=cbo.tenant_id, name="reports", permissions=["reports.read"])
     with pytest.raises(Forbidden):  # nor may they widen one they could change
         roles.update_role(
-            uow, hr, tenant_id=cbo.tenant_id, name="reports", permissions=["payroll.run"]
+            uow, caller=hr, tenant_id=cbo.tenant_id, name="reports", permissions=["payroll.run"]
         )
 
 
@@ -458,7 +488,7 @@ def test_client_users_belong_to_one_active_client_of_the_cbo(uow, cbo, owner):
     sent = Outbox(uow)
     kim = staff.create_client_user(
         uow,
-        owner,
+        caller=owner,
         tenant_id=cbo.tenant_id,
         client_id=client.client_id,
         email="kim@city.example.org",
@@ -495,15 +525,15 @@ def test_client_users_are_listed_per_client_and_deactivated_like_staff(uow, cbo,
     )
     assert found is kim
     sent = Outbox(uow)
-    staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=kim.id, kind="client")
+    staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=kim.id, kind="client")
     assert sent.audit()[0]["action"] == "client_user.deactivated"
     with pytest.raises(Unauthenticated):
         sign_in(uow, kim)
-    staff.reactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=kim.id, kind="client")
+    staff.reactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=kim.id, kind="client")
     assert sent.audit()[-1]["action"] == "client_user.reactivated"
     # A client user is no staff member, and staff no client user.
     with pytest.raises(NotFound):
-        staff.deactivate(uow, owner, tenant_id=cbo.tenant_id, account_id=kim.id)
+        staff.deactivate(uow, caller=owner, tenant_id=cbo.tenant_id, account_id=kim.id)
     with pytest.raises(NotFound):
         staff.client_user(
             uow, tenant_id=cbo.tenant_id, client_id=client.client_id, account_id=owner.user_id
@@ -529,18 +559,20 @@ def test_one_cbo_sees_and_touches_nothing_of_another(uow, cbo, owner):
     for reach in (
         lambda: staff.get_member(uow, **elsewhere, account_id=sam.id),
         lambda: staff.change_roles(
-            uow, theirs, **elsewhere, account_id=sam.id, roles_given=["owner"]
+            uow, caller=theirs, **elsewhere, account_id=sam.id, roles_given=["owner"]
         ),
-        lambda: staff.deactivate(uow, theirs, **elsewhere, account_id=sam.id),
-        lambda: staff.reactivate(uow, theirs, **elsewhere, account_id=sam.id),
-        lambda: staff.resend_invitation(uow, theirs, **elsewhere, account_id=sam.id),
-        lambda: roles.update_role(uow, theirs, **elsewhere, name="ours", description="Mine now"),
-        lambda: roles.delete_role(uow, theirs, **elsewhere, name="ours"),
+        lambda: staff.deactivate(uow, caller=theirs, **elsewhere, account_id=sam.id),
+        lambda: staff.reactivate(uow, caller=theirs, **elsewhere, account_id=sam.id),
+        lambda: staff.resend_invitation(uow, caller=theirs, **elsewhere, account_id=sam.id),
+        lambda: roles.update_role(
+            uow, caller=theirs, **elsewhere, name="ours", description="Mine now"
+        ),
+        lambda: roles.delete_role(uow, caller=theirs, **elsewhere, name="ours"),
         lambda: staff.list_client_users(uow, **elsewhere, client_id=client.client_id),
         lambda: staff.client_user(uow, **elsewhere, client_id=client.client_id, account_id=kim.id),
         lambda: staff.create_client_user(
             uow,
-            theirs,
+            caller=theirs,
             **elsewhere,
             client_id=client.client_id,
             email="z@z.org",

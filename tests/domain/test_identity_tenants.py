@@ -47,27 +47,27 @@ def test_a_cbo_is_kept_from_tenancys_events_and_an_older_one_changes_nothing(uow
     tenant_id = str(uuid.uuid4())
     fact = {"tenant_id": tenant_id, "slug": "Harbor", "name": "Harbor CBO"}
     assert projections.apply_tenant(uow, **fact, status=projections.ACTIVE, occurred_at=NOW)
-    assert projections.tenant_by_slug(uow, " HARBOR ").tenant_id == tenant_id
-    assert projections.is_active(uow, tenant_id)
+    assert projections.tenant_by_slug(uow, slug=" HARBOR ").tenant_id == tenant_id
+    assert projections.is_active(uow, tenant_id=tenant_id)
     later = NOW + timedelta(minutes=5)
     renamed = {**fact, "name": "Harbor Works"}
     assert projections.apply_tenant(uow, **renamed, status=projections.SUSPENDED, occurred_at=later)
-    assert not projections.is_active(uow, tenant_id)
+    assert not projections.is_active(uow, tenant_id=tenant_id)
     # The approval, delivered again late (a retry, a replay), does not undo the suspension.
     assert not projections.apply_tenant(uow, **fact, status=projections.ACTIVE, occurred_at=NOW)
-    kept = projections.tenant_by_id(uow, tenant_id)
+    kept = projections.tenant_by_id(uow, tenant_id=tenant_id)
     assert (kept.status, kept.name, kept.changed_at) == ("suspended", "Harbor Works", later)
     # An event of the same moment applies (the same fact again changes nothing new).
     assert projections.apply_tenant(uow, **renamed, status=projections.ACTIVE, occurred_at=later)
-    assert projections.is_active(uow, tenant_id)
+    assert projections.is_active(uow, tenant_id=tenant_id)
 
 
 def test_only_a_known_active_cbos_people_may_sign_in_and_the_operator_always(uow):
     paused = a_projected_cbo(uow, status=projections.SUSPENDED)
-    assert not projections.is_active(uow, paused.tenant_id)
-    assert not projections.is_active(uow, str(uuid.uuid4()))  # never heard of
-    assert projections.is_active(uow, None)
-    assert projections.tenant_by_slug(uow, "no-such-cbo") is None
+    assert not projections.is_active(uow, tenant_id=paused.tenant_id)
+    assert not projections.is_active(uow, tenant_id=str(uuid.uuid4()))  # never heard of
+    assert projections.is_active(uow, tenant_id=None)
+    assert projections.tenant_by_slug(uow, slug="no-such-cbo") is None
 
 
 # -- clients and worker sources ----------------------------------------------------------------

@@ -42,7 +42,7 @@ def items_table(uow):
     uow.commit()
 
 
-def count_items(uow: UnitOfWork, job: Job, *, upto: int) -> StepResult:
+def count_items(uow: UnitOfWork, *, job: Job, upto: int) -> StepResult:
     position = job.checkpoint["next"] if job.checkpoint else 0
     calls.append((job.attempt, job.checkpoint))
     uow.session.execute(

@@ -220,7 +220,7 @@ class StepControl:
 STEPS = StepControl()
 
 
-def count_items(uow: UnitOfWork, job: Job, *, label: str, upto: int, chunk: int = 10) -> StepResult:
+def count_items(uow: UnitOfWork, *, job: Job, label: str, upto: int, chunk: int = 10) -> StepResult:
     """Count the next `chunk` items of `upto` into `counted`."""
     start = job.checkpoint["next"] if job.checkpoint else 0
     STEPS.before_step(label, start)

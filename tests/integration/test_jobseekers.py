@@ -542,7 +542,7 @@ def start(
         uow = UnitOfWork(session, source="identity")
         imported = jobseeker_import.create_import(
             uow,
-            caller or staff(roles=("admin",)),
+            caller=caller or staff(roles=("admin",)),
             tenant_id=HARBOR,
             upload=as_file(data, "people.csv"),
             mode=mode,
@@ -570,8 +570,8 @@ def run(
     `chunk_size`. `before_commit` sees each step's result just before the runner commits it;
     raising from it is a crash in that step."""
 
-    def step(uow: UnitOfWork, job: Job, **params) -> StepResult:
-        result = jobseeker_import.import_chunk(uow, job, chunk_size=chunk_size, **params)
+    def step(uow: UnitOfWork, *, job: Job, **params) -> StepResult:
+        result = jobseeker_import.import_chunk(uow, job=job, chunk_size=chunk_size, **params)
         if before_commit is not None:
             before_commit(job, result)
         return result

@@ -1,5 +1,5 @@
-"""The shape of the code base: services import only the chassis and themselves, and every RPC
-entrypoint declares the permission it needs."""
+"""The shape of the code base: services import only the chassis and themselves, every RPC
+entrypoint declares the permission it needs, and domain functions take keywords after `uow`."""
 
 import ast
 import importlib
@@ -168,4 +168,46 @@ def test_the_service_class_only_composes_mixins_and_declares_dependencies(servic
     assert not own, (
         f"{cls.__name__} defines {', '.join(own)}: entrypoints and helpers belong in an area's "
         "entrypoints.py mixin"
+    )
+
+
+# Modules of an area whose functions are not domain functions: the nameko mixin, pure rules
+# (plain positional arguments are fine there), tables, marshmallow schemas and route tables.
+NOT_DOMAIN_MODULES = {"entrypoints.py", "rules.py", "models.py", "schemas.py", "routes.py"}
+KEYWORD_KINDS = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)
+
+
+def domain_modules(service: str) -> list[str]:
+    """The dotted names of an area's domain modules: domain.py and the like (invitations.py,
+    roles.py, imports.py)."""
+    return [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for area in area_packages(service)
+        for path in sorted(area.rglob("*.py"))
+        if path.name not in NOT_DOMAIN_MODULES and path.name != "__init__.py"
+    ]
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_domain_functions_take_the_unit_of_work_then_keywords_only(service):
+    """`def approve(uow, *, caller, tenant_id, jobseeker_id)`: a call names every argument, so
+    no two of the same type (two ids) can be swapped by mistake."""
+    positional = []
+    for name in domain_modules(service):
+        module = importlib.import_module(name)
+        for function_name, function in vars(module).items():
+            if (
+                function_name.startswith("_")
+                or not inspect.isfunction(function)
+                or function.__module__ != module.__name__
+            ):
+                continue
+            parameters = list(inspect.signature(function).parameters.values())
+            if not parameters or parameters[0].name != "uow":
+                continue
+            if any(parameter.kind not in KEYWORD_KINDS for parameter in parameters[1:]):
+                positional.append(f"{name}.{function_name}")
+    assert not positional, (
+        "these take arguments after `uow` positionally; put `*,` right after `uow`: "
+        + ", ".join(positional)
     )

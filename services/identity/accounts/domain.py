@@ -125,20 +125,24 @@ def ensure_operator(uow: UnitOfWork, *, email: str, password: str, display_name:
     )
 
 
-def permissions_of(uow: UnitOfWork, account: Account) -> frozenset[str]:
+def permissions_of(uow: UnitOfWork, *, account: Account) -> frozenset[str]:
     """What an account may do: its built-in roles plus its CBO's custom roles."""
-    custom = custom_roles.custom_roles_of(uow, account.tenant_id) if account.tenant_id else {}
+    custom = (
+        custom_roles.custom_roles_of(uow, tenant_id=account.tenant_id) if account.tenant_id else {}
+    )
     return rules.account_permissions(account.kind, account.roles, custom)
 
 
-def issue_tokens(uow: UnitOfWork, account: Account, settings: TokenSettings, now: datetime) -> dict:
-    generation = sessions.generation_of(uow, account.id)
+def issue_tokens(
+    uow: UnitOfWork, *, account: Account, settings: TokenSettings, now: datetime
+) -> dict:
+    generation = sessions.generation_of(uow, account_id=account.id)
     claims: dict = {
         SESSION_CLAIM: generation,
         "tid": account.tenant_id,
         "kind": account.kind,
         "roles": list(account.roles),
-        "perms": sorted(permissions_of(uow, account)),
+        "perms": sorted(permissions_of(uow, account=account)),
     }
     if account.client_id:
         claims["cid"] = account.client_id
@@ -193,36 +197,38 @@ def sign_in(
     if slug is not None and tenant_id is not None:
         raise ValidationFailed(fields={"slug": ["Give either slug or tenant_id, not both."]})
     if slug is not None:
-        tenant = tenants.tenant_by_slug(uow, slug)
+        tenant = tenants.tenant_by_slug(uow, slug=slug)
         if tenant is None:
             password_matches(None, password)  # the same time as a wrong password
             raise Unauthenticated(WRONG_CREDENTIALS)
         tenant_id = tenant.tenant_id
     key = rules.sign_in_key(tenant_id, email)
-    if rules.locked_until(recent_attempts(uow, SIGN_IN_FAILURE, key, now=now), now):
+    if rules.locked_until(recent_attempts(uow, action=SIGN_IN_FAILURE, key=key, now=now), now):
         raise Locked(LOCKED)
     account = find_account(uow, email=email, tenant_id=tenant_id)
     matches = password_matches(account.password_hash if account else None, password)
     if account is None or not matches or account.status != ACTIVE:
-        record_attempt(uow, SIGN_IN_FAILURE, key, now=now)
+        record_attempt(uow, action=SIGN_IN_FAILURE, key=key, now=now)
         # The failure must count although the call fails (and so would roll back).
         uow.commit()
         raise Unauthenticated(WRONG_CREDENTIALS)
-    if not tenants.is_active(uow, account.tenant_id):
+    if not tenants.is_active(uow, tenant_id=account.tenant_id):
         raise Forbidden(SUSPENDED_CBO)
-    clear_attempts(uow, SIGN_IN_FAILURE, key)
-    return issue_tokens(uow, account, settings, now)
+    clear_attempts(uow, action=SIGN_IN_FAILURE, key=key)
+    return issue_tokens(uow, account=account, settings=settings, now=now)
 
 
-def clear_sign_in_failures(uow: UnitOfWork, account: Account) -> None:
+def clear_sign_in_failures(uow: UnitOfWork, *, account: Account) -> None:
     """Unlock an account's email (a new password was set, or its owner signed in)."""
-    clear_attempts(uow, SIGN_IN_FAILURE, rules.sign_in_key(account.tenant_id, account.email))
+    clear_attempts(
+        uow, action=SIGN_IN_FAILURE, key=rules.sign_in_key(account.tenant_id, account.email)
+    )
 
 
 # -- attempts that count toward limits -----------------------------------------------------
 
 
-def record_attempt(uow: UnitOfWork, action: str, key: str, *, now: datetime) -> None:
+def record_attempt(uow: UnitOfWork, *, action: str, key: str, now: datetime) -> None:
     uow.session.add(Attempt(action=action, key=key, at=now))
     # Old attempts count toward nothing: forget them as new ones come (an index on `at`).
     uow.session.execute(delete(Attempt).where(Attempt.at < now - KEEP_ATTEMPTS))
@@ -230,7 +236,7 @@ def record_attempt(uow: UnitOfWork, action: str, key: str, *, now: datetime) -> 
 
 
 def recent_attempts(
-    uow: UnitOfWork, action: str, key: str, *, now: datetime, within: timedelta = rules.LOCK_WINDOW
+    uow: UnitOfWork, *, action: str, key: str, now: datetime, within: timedelta = rules.LOCK_WINDOW
 ) -> list[datetime]:
     """When `key` made `action` attempts within the last `within`."""
     return list(
@@ -242,7 +248,7 @@ def recent_attempts(
     )
 
 
-def clear_attempts(uow: UnitOfWork, action: str, key: str) -> None:
+def clear_attempts(uow: UnitOfWork, *, action: str, key: str) -> None:
     uow.session.execute(delete(Attempt).where(Attempt.action == action, Attempt.key == key))
 
 
@@ -258,11 +264,11 @@ def refresh(
     account = uow.session.get(Account, stored.account_id)
     if account is None or account.status != ACTIVE:
         raise Unauthenticated("This account is not active.")
-    if not tenants.is_active(uow, account.tenant_id):
+    if not tenants.is_active(uow, tenant_id=account.tenant_id):
         raise Unauthenticated(SUSPENDED_CBO)
     sessions.require_current(uow, account_id=account.id, generation=claims.get(SESSION_CLAIM, 0))
     stored.revoked_at = now
-    return issue_tokens(uow, account, settings, now)
+    return issue_tokens(uow, account=account, settings=settings, now=now)
 
 
 def sign_out(uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings) -> None:
@@ -288,7 +294,7 @@ def end_sessions(
     )
 
 
-def describe(uow: UnitOfWork, caller: Caller) -> dict:
+def describe(uow: UnitOfWork, *, caller: Caller) -> dict:
     account = uow.session.get(Account, caller.user_id) if caller.user_id else None
     if account is None:
         raise NotFound("Your account no longer exists.")

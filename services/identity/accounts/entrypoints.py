@@ -83,7 +83,7 @@ class AccountsEntrypoints:
     def whoami(self) -> dict:
         if not self.caller.authenticated:
             raise Unauthenticated("Sign in first.")
-        return MeSchema().dump(domain.describe(self.db, self.caller))
+        return MeSchema().dump(domain.describe(self.db, caller=self.caller))
 
     # -- invitations and password resets ----------------------------------------------------
 
@@ -121,7 +121,7 @@ class AccountsEntrypoints:
     def _send_link(self, event: Event) -> None:
         invitations.send_link(
             self.db,
-            self.mail,
+            mailer=self.mail,
             invitation_id=event.data["invitation_id"],
             tenant_name=event.data.get("tenant_name"),
             public_url=self.settings.public_url,

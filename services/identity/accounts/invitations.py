@@ -64,11 +64,11 @@ def hash_token(token: str) -> str:
 
 def invite(uow: UnitOfWork, *, account: Invitee, tenant_name: str | None) -> None:
     """Invite one person to set their password (their account is `invited`)."""
-    invite_many(uow, [account], tenant_name=tenant_name)
+    invite_many(uow, invitees=[account], tenant_name=tenant_name)
 
 
 def invite_many(
-    uow: UnitOfWork, invitees: Iterable[Invitee], *, tenant_name: str | None = None
+    uow: UnitOfWork, *, invitees: Iterable[Invitee], tenant_name: str | None = None
 ) -> int:
     """Invite many people at once (a CSV import): bulk inserts, one event each so every email
     is retried on its own. Without `tenant_name`, each CBO's name comes from the projection.
@@ -203,14 +203,14 @@ def request_password_reset(
     now = now or datetime.now(UTC)
     if client_address:
         asked = accounts.recent_attempts(
-            uow, RESET_REQUEST, client_address, now=now, within=timedelta(hours=1)
+            uow, action=RESET_REQUEST, key=client_address, now=now, within=timedelta(hours=1)
         )
         if len(asked) >= MAX_RESET_REQUESTS_PER_ADDRESS:
             raise TooManyRequests(
                 "Too many password-reset requests from your address; try again in an hour."
             )
-        accounts.record_attempt(uow, RESET_REQUEST, client_address, now=now)
-    tenant = tenants.tenant_by_slug(uow, slug) if slug else None
+        accounts.record_attempt(uow, action=RESET_REQUEST, key=client_address, now=now)
+    tenant = tenants.tenant_by_slug(uow, slug=slug) if slug else None
     if slug and (tenant is None or tenant.status != tenants.ACTIVE):
         return
     account = accounts.find_account(
@@ -300,8 +300,8 @@ def _compose(invitation: Invitation, account: Account, link: str, tenant_name: s
 
 def send_link(
     uow: UnitOfWork,
-    mailer: Mailer,
     *,
+    mailer: Mailer,
     invitation_id: str,
     tenant_name: str | None,
     public_url: str,
@@ -317,7 +317,7 @@ def send_link(
     account = uow.session.get(Account, invitation.account_id)
     if account is None or account.status == accounts.DEACTIVATED:
         return False
-    if not tenants.is_active(uow, account.tenant_id):
+    if not tenants.is_active(uow, tenant_id=account.tenant_id):
         # The link could not be used; once reinstated, a reset request sends a fresh one.
         return False
     token = secrets.token_urlsafe(32)
@@ -325,7 +325,7 @@ def send_link(
     # The link must work the moment the email arrives: commit its token before sending. The
     # worker's transaction goes on (sent_at and the event's processed mark commit at its end).
     uow.session.commit()
-    tenant = tenants.tenant_by_id(uow, account.tenant_id) if account.tenant_id else None
+    tenant = tenants.tenant_by_id(uow, tenant_id=account.tenant_id) if account.tenant_id else None
     page = rules.link_page(invitation.purpose)
     link = _link(public_url, page, token, tenant.slug if tenant else None)
     mailer.send(
@@ -354,7 +354,7 @@ def _redeem(uow: UnitOfWork, token: str, purposes: tuple[str, ...], now: datetim
     account = uow.session.get(Account, invitation.account_id, with_for_update=True)
     if account is None or account.status == accounts.DEACTIVATED:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
-    if not tenants.is_active(uow, account.tenant_id):
+    if not tenants.is_active(uow, tenant_id=account.tenant_id):
         raise Forbidden(accounts.SUSPENDED_CBO)
     uow.session.execute(
         update(Invitation)
@@ -370,13 +370,13 @@ def _redeem(uow: UnitOfWork, token: str, purposes: tuple[str, ...], now: datetim
 
 def _activate(uow: UnitOfWork, account: Account, settings: accounts.TokenSettings, now: datetime):
     account.status = accounts.ACTIVE
-    accounts.clear_sign_in_failures(uow, account)
+    accounts.clear_sign_in_failures(uow, account=account)
     uow.emit(
         "account.activated",
         {"account_id": account.id, "kind": account.kind},
         tenant_id=account.tenant_id,
     )
-    return accounts.issue_tokens(uow, account, settings, now)
+    return accounts.issue_tokens(uow, account=account, settings=settings, now=now)
 
 
 def accept_invitation(
@@ -417,6 +417,6 @@ def confirm_password_reset(
     if account.status != accounts.ACTIVE:
         raise ValidationFailed(fields={"token": [BAD_LINK]})
     account.password_hash = accounts.hash_password(password)
-    accounts.clear_sign_in_failures(uow, account)
+    accounts.clear_sign_in_failures(uow, account=account)
     sessions.end_sessions(uow, account_ids=[account.id], because="password_reset")
     uow.emit("account.password_changed", {"account_id": account.id}, tenant_id=account.tenant_id)

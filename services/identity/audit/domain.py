@@ -15,7 +15,7 @@ from chassis.paging import order_by, page_rows
 from services.identity.audit.models import AuditEntry
 
 
-def record(uow: UnitOfWork, event: Event) -> None:
+def record(uow: UnitOfWork, *, event: Event) -> None:
     data = event.data
     # The event id is unique: a replayed event from a dead letter adds nothing.
     uow.session.execute(

@@ -27,9 +27,9 @@ class AuditEntrypoints:
     @event_handler("identity", "audit.recorded")
     def record_identity_audit(self, event: Event) -> None:
         """Keeps identity's own staff actions in the audit trail."""
-        domain.record(self.db, event)
+        domain.record(self.db, event=event)
 
     @event_handler("tenancy", "audit.recorded")
     def record_tenancy_audit(self, event: Event) -> None:
         """Keeps tenancy's staff and operator actions in the audit trail."""
-        domain.record(self.db, event)
+        domain.record(self.db, event=event)

@@ -96,8 +96,8 @@ def open_table(data: bytes) -> CsvTable:
 
 def create_import(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     upload: object,
     mode: str,
@@ -299,7 +299,7 @@ def resume_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> str:
 
 
 def import_chunk(
-    uow: UnitOfWork, job: Job, *, import_id: str, chunk_size: int = CHUNK_SIZE
+    uow: UnitOfWork, *, job: Job, import_id: str, chunk_size: int = CHUNK_SIZE
 ) -> StepResult:
     """One step of an import's job: the next `chunk_size` records of the phase its checkpoint
     names (checked, or checked and written), with the import's counts and report. The step that
@@ -471,7 +471,7 @@ class _Counts:
 
 
 def _context(uow: UnitOfWork, imported: JobseekerImport) -> _Context:
-    tenant = tenants.tenant_by_id(uow, imported.tenant_id)
+    tenant = tenants.tenant_by_id(uow, tenant_id=imported.tenant_id)
     ctx = _Context(imported.tenant_id, tenant.name if tenant else None, imported.on_existing)
     for source_id, name in uow.session.execute(
         select(SourceRef.source_id, SourceRef.name).where(SourceRef.tenant_id == imported.tenant_id)
@@ -629,7 +629,7 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
     )
     invitations.invite_many(
         uow,
-        [Invitee(cast(str, o.account_id), ctx.tenant_id) for o in created],
+        invitees=[Invitee(cast(str, o.account_id), ctx.tenant_id) for o in created],
         tenant_name=ctx.tenant_name,
     )
     for o in lost:

@@ -34,7 +34,7 @@ class JobseekerImportsEntrypoints:
         tenant_id = self.caller.require_tenant()
         imported = domain.create_import(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=tenant_id,
             upload=options.pop("file", None),
             **options,

@@ -65,7 +65,7 @@ class Jobseeker:
         return self.account.id
 
 
-def required_documents(uow: UnitOfWork, tenant_id: str) -> tuple[str, ...]:
+def required_documents(uow: UnitOfWork, *, tenant_id: str) -> tuple[str, ...]:
     """The document types a CBO requires verified before approval (the default for now;
     tenancy's rules may later make it a per-CBO setting)."""
     return rules.DEFAULT_REQUIRED_DOCUMENTS
@@ -89,7 +89,7 @@ def get(uow: UnitOfWork, *, tenant_id: str, jobseeker_id: str, lock: bool = Fals
     return Jobseeker(row[0], row[1])
 
 
-def own(uow: UnitOfWork, caller: Caller, *, lock: bool = False) -> Jobseeker:
+def own(uow: UnitOfWork, *, caller: Caller, lock: bool = False) -> Jobseeker:
     """The caller's own job-seeker record."""
     tenant_id = caller.require_tenant()
     if caller.kind != JOBSEEKER or not caller.user_id:
@@ -97,7 +97,7 @@ def own(uow: UnitOfWork, caller: Caller, *, lock: bool = False) -> Jobseeker:
     return get(uow, tenant_id=tenant_id, jobseeker_id=caller.user_id, lock=lock)
 
 
-def job_types_of(uow: UnitOfWork, jobseeker_id: str) -> list[str]:
+def job_types_of(uow: UnitOfWork, *, jobseeker_id: str) -> list[str]:
     return list(
         uow.session.execute(
             select(JobseekerJobType.job_type)
@@ -117,10 +117,10 @@ def missing_documents(uow: UnitOfWork, *, tenant_id: str, jobseeker_id: str) -> 
             )
         ).scalars()
     )
-    return [t for t in required_documents(uow, tenant_id) if t not in verified]
+    return [t for t in required_documents(uow, tenant_id=tenant_id) if t not in verified]
 
 
-def view(uow: UnitOfWork, jobseeker: Jobseeker) -> dict[str, Any]:
+def view(uow: UnitOfWork, *, jobseeker: Jobseeker) -> dict[str, Any]:
     """Everything JobseekerSchema shows."""
     account, profile = jobseeker.account, jobseeker.profile
     return {
@@ -138,7 +138,7 @@ def view(uow: UnitOfWork, jobseeker: Jobseeker) -> dict[str, Any]:
         "status": profile.status,
         "account_status": account.status,
         "channel": profile.channel,
-        "job_types": job_types_of(uow, account.id),
+        "job_types": job_types_of(uow, jobseeker_id=account.id),
         "missing_documents": missing_documents(
             uow, tenant_id=profile.tenant_id, jobseeker_id=account.id
         ),
@@ -242,7 +242,7 @@ def _check_source(uow: UnitOfWork, tenant_id: str, source_id: str | None) -> Non
 
 
 def _active_tenant(uow: UnitOfWork, slug: str) -> tenants.Tenant:
-    tenant = tenants.tenant_by_slug(uow, slug)
+    tenant = tenants.tenant_by_slug(uow, slug=slug)
     if tenant is None or tenant.status != tenants.ACTIVE:
         raise NotFound("There is no CBO at this address.")
     return tenant
@@ -250,8 +250,8 @@ def _active_tenant(uow: UnitOfWork, slug: str) -> tenants.Tenant:
 
 def register(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     data: dict[str, Any],
     channel: str,
@@ -294,7 +294,7 @@ def register(
         tenant_id=tenant_id,
     )
     jobseeker = Jobseeker(account, profile)
-    tenant = tenants.tenant_by_id(uow, tenant_id)
+    tenant = tenants.tenant_by_id(uow, tenant_id=tenant_id)
     tenant_name = tenant.name if tenant else None
     if password_hash is None:
         invitations.invite(uow, account=account, tenant_name=tenant_name)
@@ -313,7 +313,7 @@ def register(
     return jobseeker
 
 
-def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str, Any]) -> None:
+def register_self(uow: UnitOfWork, *, caller: Caller, slug: str, data: dict[str, Any]) -> None:
     """Self-registration on a CBO's site: the CBO comes from its slug, never from the body.
 
     It answers the same whether or not the email has an account in the CBO, and takes about
@@ -330,7 +330,7 @@ def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str,
     fields = {k: v for k, v in data.items() if k != "password"}
     register(
         uow,
-        caller,
+        caller=caller,
         tenant_id=tenant.tenant_id,
         data=fields,
         channel="self",
@@ -342,7 +342,7 @@ def register_self(uow: UnitOfWork, caller: Caller, *, slug: str, data: dict[str,
 
 
 def update_profile(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: str, changes: dict[str, Any]
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, jobseeker_id: str, changes: dict[str, Any]
 ) -> Jobseeker:
     """Change some of the profile (fields left out stay); staff edits go to the audit trail."""
     jobseeker = get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id, lock=True)
@@ -407,8 +407,8 @@ def document_view(document: JobseekerDocument) -> dict[str, Any]:
 
 def add_document(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     jobseeker_id: str,
     document_type: str,
@@ -509,8 +509,8 @@ def document_file(
 
 def review_document(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     jobseeker_id: str,
     document_id: str,
@@ -557,7 +557,7 @@ def review_document(
 # -- approval --------------------------------------------------------------------------------
 
 
-def approve(uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: str) -> Jobseeker:
+def approve(uow: UnitOfWork, *, caller: Caller, tenant_id: str, jobseeker_id: str) -> Jobseeker:
     """Approve a job seeker to work under the CBO's brand: only with every required document
     verified (else 409 naming what is missing). Emits jobseeker.approved."""
     jobseeker = get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id, lock=True)
@@ -585,7 +585,7 @@ def approve(uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: st
 
 
 def approve_job_type(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: str, job_type: str
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, jobseeker_id: str, job_type: str
 ) -> Jobseeker:
     """Approve a job seeker for one job type; only an approved job seeker can be (an approval
     per job type narrows the CBO's approval, it never replaces it)."""
@@ -623,7 +623,7 @@ def approve_job_type(
 
 
 def suspend(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: str, reason: str
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, jobseeker_id: str, reason: str
 ) -> Jobseeker:
     """No more offers until reinstated. Emits jobseeker.suspended."""
     jobseeker = get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id, lock=True)
@@ -651,7 +651,7 @@ def suspend(
 
 
 def reinstate(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, jobseeker_id: str, reason: str
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, jobseeker_id: str, reason: str
 ) -> Jobseeker:
     """Back to what the job seeker was before the suspension (approved, or still pending).
     Emits jobseeker.reinstated."""

@@ -55,7 +55,7 @@ class JobseekersEntrypoints:
         return self.caller.require_tenant()
 
     def _profile(self, jobseeker: domain.Jobseeker) -> dict:
-        return JobseekerSchema().dump(domain.view(self.db, jobseeker))
+        return JobseekerSchema().dump(domain.view(self.db, jobseeker=jobseeker))
 
     # -- registration ------------------------------------------------------------------------
 
@@ -65,7 +65,7 @@ class JobseekersEntrypoints:
         """Self-registration on a CBO's site (the gateway checks the site's origin). The same
         answer whether or not the email has an account (see domain.register_self)."""
         data = SelfRegistrationSchema().load(body)
-        domain.register_self(self.db, self.caller, slug=slug, data=data)
+        domain.register_self(self.db, caller=self.caller, slug=slug, data=data)
         return AcceptedSchema().dump(REGISTRATION_ACCEPTED)
 
     @rpc
@@ -75,7 +75,7 @@ class JobseekersEntrypoints:
         data = StaffRegistrationSchema().load(body)
         self._ensure_source(data.get("source_id"))
         jobseeker = domain.register(
-            self.db, self.caller, tenant_id=self._tenant(), data=data, channel="staff"
+            self.db, caller=self.caller, tenant_id=self._tenant(), data=data, channel="staff"
         )
         return self._profile(jobseeker)
 
@@ -84,17 +84,17 @@ class JobseekersEntrypoints:
     @rpc
     @requires("self.profile")
     def get_own_profile(self) -> dict:
-        return self._profile(domain.own(self.db, self.caller))
+        return self._profile(domain.own(self.db, caller=self.caller))
 
     @rpc
     @requires("self.profile")
     def update_own_profile(self, body: dict) -> dict:
         changes = ProfileUpdateSchema().load(body)
-        me = domain.own(self.db, self.caller)
+        me = domain.own(self.db, caller=self.caller)
         self._ensure_source(changes.get("source_id"))
         jobseeker = domain.update_profile(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=me.profile.tenant_id,
             jobseeker_id=me.id,
             changes=changes,
@@ -122,7 +122,7 @@ class JobseekersEntrypoints:
         self._ensure_source(changes.get("source_id"))
         jobseeker = domain.update_profile(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self._tenant(),
             jobseeker_id=jobseeker_id,
             changes=changes,
@@ -140,7 +140,7 @@ class JobseekersEntrypoints:
         )
         document = domain.add_document(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self._tenant(),
             jobseeker_id=jobseeker_id,
             document_type=fields["document_type"],
@@ -163,12 +163,12 @@ class JobseekersEntrypoints:
     @rpc
     @requires("self.profile")
     def upload_own_document(self, body: dict) -> dict:
-        return self._upload(domain.own(self.db, self.caller).id, body)
+        return self._upload(domain.own(self.db, caller=self.caller).id, body)
 
     @rpc
     @requires("self.profile")
     def list_own_documents(self, query: dict | None = None) -> dict:
-        me = domain.own(self.db, self.caller)
+        me = domain.own(self.db, caller=self.caller)
         options = DocumentQuerySchema().load(query or {})
         documents = domain.list_documents(
             self.db, tenant_id=me.profile.tenant_id, jobseeker_id=me.id, **options
@@ -178,7 +178,7 @@ class JobseekersEntrypoints:
     @rpc
     @requires("self.profile")
     def download_own_document(self, document_id: str) -> dict:
-        return self._download(domain.own(self.db, self.caller).id, document_id)
+        return self._download(domain.own(self.db, caller=self.caller).id, document_id)
 
     @rpc
     @requires("jobseekers.manage")
@@ -204,7 +204,7 @@ class JobseekersEntrypoints:
     def verify_document(self, jobseeker_id: str, document_id: str) -> dict:
         document = domain.review_document(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self._tenant(),
             jobseeker_id=jobseeker_id,
             document_id=document_id,
@@ -218,7 +218,7 @@ class JobseekersEntrypoints:
         data = ReasonSchema().load(body)
         document = domain.review_document(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self._tenant(),
             jobseeker_id=jobseeker_id,
             document_id=document_id,
@@ -234,7 +234,7 @@ class JobseekersEntrypoints:
     def approve_jobseeker(self, jobseeker_id: str) -> dict:
         return self._profile(
             domain.approve(
-                self.db, self.caller, tenant_id=self._tenant(), jobseeker_id=jobseeker_id
+                self.db, caller=self.caller, tenant_id=self._tenant(), jobseeker_id=jobseeker_id
             )
         )
 
@@ -245,7 +245,7 @@ class JobseekersEntrypoints:
         return self._profile(
             domain.approve_job_type(
                 self.db,
-                self.caller,
+                caller=self.caller,
                 tenant_id=self._tenant(),
                 jobseeker_id=jobseeker_id,
                 job_type=data["job_type"],
@@ -259,7 +259,7 @@ class JobseekersEntrypoints:
         return self._profile(
             domain.suspend(
                 self.db,
-                self.caller,
+                caller=self.caller,
                 tenant_id=self._tenant(),
                 jobseeker_id=jobseeker_id,
                 reason=data["reason"],
@@ -273,7 +273,7 @@ class JobseekersEntrypoints:
         return self._profile(
             domain.reinstate(
                 self.db,
-                self.caller,
+                caller=self.caller,
                 tenant_id=self._tenant(),
                 jobseeker_id=jobseeker_id,
                 reason=data["reason"],

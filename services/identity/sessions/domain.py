@@ -23,7 +23,7 @@ from services.identity.tenants.models import Tenant
 ACCOUNT_ACTIVE = "active"
 
 
-def generation_of(uow: UnitOfWork, account_id: str) -> int:
+def generation_of(uow: UnitOfWork, *, account_id: str) -> int:
     """The generation a token issued now carries."""
     return _current(uow, account_id)[0]
 

@@ -45,7 +45,7 @@ def _audit_view(account: Account) -> dict[str, Any]:
 
 
 def _tenant_name(uow: UnitOfWork, tenant_id: str) -> str | None:
-    tenant = tenants.tenant_by_id(uow, tenant_id)
+    tenant = tenants.tenant_by_id(uow, tenant_id=tenant_id)
     return tenant.name if tenant else None
 
 
@@ -64,7 +64,7 @@ def _member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str) -> A
 
 def _check_can_manage(uow: UnitOfWork, caller: Caller, account: Account) -> None:
     held = rules.permissions_of_roles(
-        account.roles, roles.staff_roles(uow, account.tenant_id or "")
+        account.roles, roles.staff_roles(uow, tenant_id=account.tenant_id or "")
     )
     rules.check_holds(
         caller, held, "You cannot change an account that holds permissions you do not hold"
@@ -131,14 +131,14 @@ def create_owner(
 
 def register_staff(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     email: str,
     display_name: str,
     roles_given: list[str],
 ) -> dict:
-    roles.check_roles(uow, caller, tenant_id, roles_given)
+    roles.check_roles(uow, caller=caller, tenant_id=tenant_id, roles=roles_given)
     account = accounts.create_account(
         uow,
         email=email,
@@ -189,11 +189,11 @@ def get_member(uow: UnitOfWork, *, tenant_id: str, account_id: str, kind: str = 
 
 
 def change_roles(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, roles_given: list[str]
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, account_id: str, roles_given: list[str]
 ) -> dict:
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=STAFF)
     _check_can_manage(uow, caller, account)
-    roles.check_roles(uow, caller, tenant_id, roles_given)
+    roles.check_roles(uow, caller=caller, tenant_id=tenant_id, roles=roles_given)
     if OWNER not in roles_given:
         _keep_an_owner(uow, account)
     before = _audit_view(account)
@@ -239,7 +239,7 @@ def _status_changed(
 
 
 def deactivate(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, account_id: str, kind: str = STAFF
 ) -> dict:
     """The account can no longer sign in; its sessions end now."""
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
@@ -256,7 +256,7 @@ def deactivate(
 
 
 def reactivate(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, account_id: str, kind: str = STAFF
 ) -> dict:
     """A deactivated account can sign in again (or, never activated, accept its invitation)."""
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
@@ -269,7 +269,7 @@ def reactivate(
 
 
 def resend_invitation(
-    uow: UnitOfWork, caller: Caller, *, tenant_id: str, account_id: str, kind: str = STAFF
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, account_id: str, kind: str = STAFF
 ) -> dict:
     account = _member(uow, tenant_id=tenant_id, account_id=account_id, kind=kind)
     if account.status != accounts.INVITED:
@@ -294,8 +294,8 @@ def _noun(kind: str) -> str:
 
 def create_client_user(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     client_id: str,
     email: str,

@@ -51,7 +51,7 @@ class StaffEntrypoints:
         data = StaffCreateSchema().load(body)
         member = domain.register_staff(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self.caller.require_tenant(),
             email=data["email"],
             display_name=data["display_name"],
@@ -73,7 +73,7 @@ class StaffEntrypoints:
         data = StaffRolesSchema().load(body)
         member = domain.change_roles(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self.caller.require_tenant(),
             account_id=account_id,
             roles_given=data["roles"],
@@ -84,7 +84,10 @@ class StaffEntrypoints:
     @requires(MANAGE_STAFF)
     def deactivate_staff(self, account_id: str) -> dict:
         member = domain.deactivate(
-            self.db, self.caller, tenant_id=self.caller.require_tenant(), account_id=account_id
+            self.db,
+            caller=self.caller,
+            tenant_id=self.caller.require_tenant(),
+            account_id=account_id,
         )
         return AccountViewSchema().dump(member)
 
@@ -92,7 +95,10 @@ class StaffEntrypoints:
     @requires(MANAGE_STAFF)
     def reactivate_staff(self, account_id: str) -> dict:
         member = domain.reactivate(
-            self.db, self.caller, tenant_id=self.caller.require_tenant(), account_id=account_id
+            self.db,
+            caller=self.caller,
+            tenant_id=self.caller.require_tenant(),
+            account_id=account_id,
         )
         return AccountViewSchema().dump(member)
 
@@ -100,7 +106,10 @@ class StaffEntrypoints:
     @requires(MANAGE_STAFF)
     def invite_staff_again(self, account_id: str) -> dict:
         member = domain.resend_invitation(
-            self.db, self.caller, tenant_id=self.caller.require_tenant(), account_id=account_id
+            self.db,
+            caller=self.caller,
+            tenant_id=self.caller.require_tenant(),
+            account_id=account_id,
         )
         return AccountViewSchema().dump(member)
 
@@ -118,7 +127,7 @@ class StaffEntrypoints:
     def create_role(self, body: dict) -> dict:
         data = RoleCreateSchema().load(body)
         role = roles.create_role(
-            self.db, self.caller, tenant_id=self.caller.require_tenant(), **data
+            self.db, caller=self.caller, tenant_id=self.caller.require_tenant(), **data
         )
         return RoleViewSchema().dump(role)
 
@@ -127,14 +136,16 @@ class StaffEntrypoints:
     def update_role(self, name: str, body: dict) -> dict:
         data = RoleUpdateSchema().load(body)
         role = roles.update_role(
-            self.db, self.caller, tenant_id=self.caller.require_tenant(), name=name, **data
+            self.db, caller=self.caller, tenant_id=self.caller.require_tenant(), name=name, **data
         )
         return RoleViewSchema().dump(role)
 
     @rpc
     @requires(MANAGE_STAFF)
     def delete_role(self, name: str) -> None:
-        roles.delete_role(self.db, self.caller, tenant_id=self.caller.require_tenant(), name=name)
+        roles.delete_role(
+            self.db, caller=self.caller, tenant_id=self.caller.require_tenant(), name=name
+        )
 
     # -- client users -----------------------------------------------------------------------
 
@@ -155,7 +166,7 @@ class StaffEntrypoints:
         self._ensure_client(client_id)
         user = domain.create_client_user(
             self.db,
-            self.caller,
+            caller=self.caller,
             tenant_id=self.caller.require_tenant(),
             client_id=client_id,
             **data,
@@ -168,7 +179,7 @@ class StaffEntrypoints:
         tenant_id = self.caller.require_tenant()
         domain.client_user(self.db, tenant_id=tenant_id, client_id=client_id, account_id=account_id)
         user = domain.deactivate(
-            self.db, self.caller, tenant_id=tenant_id, account_id=account_id, kind=CLIENT
+            self.db, caller=self.caller, tenant_id=tenant_id, account_id=account_id, kind=CLIENT
         )
         return AccountViewSchema().dump(user)
 
@@ -178,6 +189,6 @@ class StaffEntrypoints:
         tenant_id = self.caller.require_tenant()
         domain.client_user(self.db, tenant_id=tenant_id, client_id=client_id, account_id=account_id)
         user = domain.reactivate(
-            self.db, self.caller, tenant_id=tenant_id, account_id=account_id, kind=CLIENT
+            self.db, caller=self.caller, tenant_id=tenant_id, account_id=account_id, kind=CLIENT
         )
         return AccountViewSchema().dump(user)

@@ -19,26 +19,26 @@ from services.identity.staff import rules
 from services.identity.staff.models import CustomRole
 
 
-def custom_roles_of(uow: UnitOfWork, tenant_id: str) -> dict[str, frozenset[str]]:
+def custom_roles_of(uow: UnitOfWork, *, tenant_id: str) -> dict[str, frozenset[str]]:
     rows = uow.session.execute(
         select(CustomRole.name, CustomRole.permissions).where(CustomRole.tenant_id == tenant_id)
     )
     return {name: frozenset(perms) & CBO_PERMISSIONS for name, perms in rows}
 
 
-def staff_roles(uow: UnitOfWork, tenant_id: str) -> dict[str, frozenset[str]]:
+def staff_roles(uow: UnitOfWork, *, tenant_id: str) -> dict[str, frozenset[str]]:
     """Every role a CBO may give its staff, with its permissions."""
     return {
-        **custom_roles_of(uow, tenant_id),
+        **custom_roles_of(uow, tenant_id=tenant_id),
         **{name: BUILTIN_ROLES[name] for name in STAFF_ROLES},
     }
 
 
 def check_roles(
-    uow: UnitOfWork, caller: Caller, tenant_id: str, roles: list[str]
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, roles: list[str]
 ) -> dict[str, frozenset[str]]:
     """Validate roles a caller wants to give a staff member; returns the CBO's roles."""
-    available = staff_roles(uow, tenant_id)
+    available = staff_roles(uow, tenant_id=tenant_id)
     unknown = [role for role in roles if role not in available]
     if unknown:
         raise ValidationFailed(
@@ -116,8 +116,8 @@ def _role_event(role: CustomRole) -> dict:
 
 def create_role(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     name: str,
     permissions: list[str],
@@ -147,8 +147,8 @@ def create_role(
 
 def update_role(
     uow: UnitOfWork,
-    caller: Caller,
     *,
+    caller: Caller,
     tenant_id: str,
     name: str,
     permissions: list[str] | None = None,
@@ -183,7 +183,7 @@ def update_role(
     return after
 
 
-def delete_role(uow: UnitOfWork, caller: Caller, *, tenant_id: str, name: str) -> None:
+def delete_role(uow: UnitOfWork, *, caller: Caller, tenant_id: str, name: str) -> None:
     role = _custom_role(uow, tenant_id, name)
     rules.check_holds(caller, role.permissions, "This role holds permissions you do not hold")
     holders = uow.session.execute(

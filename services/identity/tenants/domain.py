@@ -21,21 +21,21 @@ ACTIVE = "active"
 SUSPENDED = "suspended"
 
 
-def tenant_by_slug(uow: UnitOfWork, slug: str) -> Tenant | None:
+def tenant_by_slug(uow: UnitOfWork, *, slug: str) -> Tenant | None:
     return uow.session.execute(
         select(Tenant).where(Tenant.slug == slug.strip().lower())
     ).scalar_one_or_none()
 
 
-def tenant_by_id(uow: UnitOfWork, tenant_id: str) -> Tenant | None:
+def tenant_by_id(uow: UnitOfWork, *, tenant_id: str) -> Tenant | None:
     return uow.session.get(Tenant, tenant_id)
 
 
-def is_active(uow: UnitOfWork, tenant_id: str | None) -> bool:
+def is_active(uow: UnitOfWork, *, tenant_id: str | None) -> bool:
     """Whether a CBO's users may sign in; the operator (no tenant) always may."""
     if tenant_id is None:
         return True
-    tenant = tenant_by_id(uow, tenant_id)
+    tenant = tenant_by_id(uow, tenant_id=tenant_id)
     return tenant is not None and tenant.status == ACTIVE
 
 
