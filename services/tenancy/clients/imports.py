@@ -39,6 +39,7 @@ from chassis.csv_import import (
 from chassis.db import UnitOfWork, owned_row
 from chassis.paging import page_rows
 from services.tenancy.base import new_id
+from services.tenancy.clients.domain import EDITABLE
 from services.tenancy.clients.models import Client, ClientImport
 from services.tenancy.clients.schemas import CLIENT_CSV_ALIASES, ClientCsvRowSchema
 from services.tenancy.common import active_tenant
@@ -48,21 +49,8 @@ MAX_ROWS = 20_000
 CHUNK_SIZE = 500
 
 _ROW_SCHEMA = ClientCsvRowSchema()
-_COLUMNS = (
-    "name",
-    "kind",
-    "billing_contact",
-    "billing_email",
-    "billing_phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "payment_terms_days",
-    "po_number",
-    "active",
-)
+# A client row holds what staff may edit, no more.
+_COLUMNS = EDITABLE
 
 
 @contextmanager
