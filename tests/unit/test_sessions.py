@@ -20,6 +20,7 @@ from chassis.tokens import ACCESS, issue
 from gateway.http import Api
 from gateway.service import caller_from_request
 from gateway.sessions import GENERATION_KEY, SessionCheck
+from tests.waiting import wait_for
 
 SECRET = "s" * 48
 STANDS = {"valid": True, "message": None, "cbo_status": "approved"}
@@ -43,10 +44,14 @@ class FakeIdentity:
 
 
 class Clock:
+    """A clock the test moves; it counts the checks that read it (one per request)."""
+
     def __init__(self) -> None:
         self.now = 1000.0
+        self.reads = 0
 
     def __call__(self) -> float:
+        self.reads += 1
         return self.now
 
 
@@ -92,9 +97,16 @@ def test_requests_that_miss_the_cache_together_share_one_call():
             return self.answer
 
     for error in (None, ServiceUnavailable("The identity service did not answer.")):
-        identity, check = SlowIdentity(error=error), SessionCheck(ttl=2.0)
+        clock, identity = Clock(), SlowIdentity(error=error)
+        check = SessionCheck(ttl=2.0, clock=clock)
         checks = [eventlet.spawn(check, signed_in_request(), STAFF, identity) for _ in range(5)]
-        eventlet.sleep(0)  # let every request reach the check
+
+        # Every request has read the clock (so is asking identity or waiting for the one that
+        # is) before identity answers.
+        def arrived(clock=clock, identity=identity) -> bool:
+            return clock.reads == 5 and bool(identity.calls)
+
+        wait_for(arrived, what="every request to arrive")
         release.send()
         outcomes = []
         for waiting in checks:
