@@ -3,10 +3,11 @@ the one way to search text in a list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 
@@ -29,19 +30,37 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
 
 
 def like_pattern(text: str) -> str:
-    """`text` as a case-insensitive substring pattern (use with `escape="\\\\"`), its own %
-    and _ taken literally."""
+    """`text` as a case-insensitive substring pattern (for `ilike(…, escape="\\\\")`; see
+    text_search), its own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.strip()}%"
 
 
-def page_rows(session: Session, query: Select, *, page: int, per_page: int) -> dict[str, Any]:
-    """One page of `query`'s rows with the total count: {items, total, page, per_page}."""
+def page_rows(
+    session: Session,
+    query: Select,
+    *,
+    page: int,
+    per_page: int,
+    view: Callable[[Any], Any] | None = None,
+) -> dict[str, Any]:
+    """One page of `query` with the total count: {items, total, page, per_page}. A query of one
+    entity pages its objects, one of several columns its rows; `view` turns each into what the
+    page holds."""
     total = session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars()
-    return {"items": list(rows), "total": total, "page": page, "per_page": per_page}
+    result = session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    found = result.scalars().all() if len(query.column_descriptions) == 1 else result.all()
+    items = [view(item) for item in found] if view is not None else list(found)
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def text_search(text: str, *columns: Any) -> ColumnElement[bool]:
+    """The one free-text filter (`q`): any of `columns` contains `text`, case aside, its LIKE
+    wildcards taken literally."""
+    pattern = like_pattern(text)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
 def sort_field(allowed: tuple[str, ...], default: str) -> fields.String:

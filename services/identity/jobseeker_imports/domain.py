@@ -45,6 +45,7 @@ from chassis.csv_import import CsvTable, RowResult, decode_csv, read_csv_upload
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound
 from chassis.jobs import Job, JobKind, StepResult
+from chassis.paging import page_rows
 from chassis.tables import background_jobs
 from services.identity.accounts import invitations
 from services.identity.accounts.models import Account
@@ -239,23 +240,12 @@ def get_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> dict[str, 
 
 
 def list_imports(uow: UnitOfWork, *, tenant_id: str, page: int, per_page: int) -> dict:
-    mine = JobseekerImport.tenant_id == tenant_id
-    total = uow.session.execute(
-        select(func.count()).select_from(JobseekerImport).where(mine)
-    ).scalar_one()
-    found = uow.session.execute(
+    query = (
         _with_jobs()
-        .where(mine)
+        .where(JobseekerImport.tenant_id == tenant_id)
         .order_by(JobseekerImport.created_at.desc(), JobseekerImport.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return {
-        "items": [_view(row) for row in found],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
+    return page_rows(uow.session, query, page=page, per_page=per_page, view=_view)
 
 
 def import_rows(
@@ -272,16 +262,8 @@ def import_rows(
     base = select(JobseekerImportRow).where(JobseekerImportRow.import_id == import_id)
     if outcome:
         base = base.where(JobseekerImportRow.outcome == outcome)
-    total = uow.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = uow.session.execute(
-        base.order_by(JobseekerImportRow.row).limit(per_page).offset((page - 1) * per_page)
-    ).scalars()
-    return {
-        "items": [_row_view(r) for r in rows],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
+    query = base.order_by(JobseekerImportRow.row)
+    return page_rows(uow.session, query, page=page, per_page=per_page, view=_row_view)
 
 
 def resume_import(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> str:

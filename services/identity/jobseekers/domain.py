@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from chassis.audit import audit
 from chassis.context import JOBSEEKER, Caller
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
-from chassis.paging import like_pattern, order_by, page_rows
+from chassis.paging import order_by, page_rows, text_search
 from chassis.uploads import Upload
 from services.identity.accounts import domain as accounts
 from services.identity.accounts import invitations
@@ -203,34 +203,33 @@ def list_jobseekers(
             .exists()
         )
     if search:
-        pattern = like_pattern(search)  # its LIKE wildcards are taken literally
         query = query.where(
-            or_(
-                Account.display_name.ilike(pattern, escape="\\"),
-                Account.email.ilike(pattern, escape="\\"),
-                JobseekerProfile.phone.ilike(pattern, escape="\\"),
-            )
+            text_search(search, Account.display_name, Account.email, JobseekerProfile.phone)
         )
-    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = uow.session.execute(
-        order_by(query, sort, LIST_ORDERS, Account.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    items = [
-        {
-            "id": account.id,
-            "email": account.email,
-            "name": account.display_name,
-            "phone": profile.phone,
-            "home_area": profile.home_area,
-            "skills": list(profile.skills or []),
-            "source_id": profile.source_id,
-            "status": profile.status,
-            "account_status": account.status,
-            "created_at": profile.created_at,
-        }
-        for account, profile in rows
-    ]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    return page_rows(
+        uow.session,
+        order_by(query, sort, LIST_ORDERS, Account.id),
+        page=page,
+        per_page=per_page,
+        view=_list_item,
+    )
+
+
+def _list_item(found: Any) -> dict[str, Any]:
+    """A job seeker as the list shows them, from an (account, profile) row."""
+    account, profile = found
+    return {
+        "id": account.id,
+        "email": account.email,
+        "name": account.display_name,
+        "phone": profile.phone,
+        "home_area": profile.home_area,
+        "skills": list(profile.skills or []),
+        "source_id": profile.source_id,
+        "status": profile.status,
+        "account_status": account.status,
+        "created_at": profile.created_at,
+    }
 
 
 # -- registration ----------------------------------------------------------------------------

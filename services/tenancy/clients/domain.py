@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict
-from chassis.paging import like_pattern, order_by, page_rows
+from chassis.paging import order_by, page_rows, text_search
 from services.tenancy.clients.models import Client
 from services.tenancy.common import active_tenant, snapshot
 
@@ -150,19 +150,14 @@ def list_clients(
     contacts, emails, cities and PO numbers."""
     statement = select(Client).where(Client.tenant_id == tenant_id)
     if q:
-        pattern = like_pattern(q)
         statement = statement.where(
-            or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Client.name,
-                        Client.billing_contact,
-                        Client.billing_email,
-                        Client.city,
-                        Client.po_number,
-                    )
-                )
+            text_search(
+                q,
+                Client.name,
+                Client.billing_contact,
+                Client.billing_email,
+                Client.city,
+                Client.po_number,
             )
         )
     if kind:

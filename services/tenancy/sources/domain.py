@@ -12,7 +12,7 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
-from chassis.paging import like_pattern, order_by, page_rows
+from chassis.paging import order_by, page_rows, text_search
 from services.tenancy.branding.rules import today_in
 from services.tenancy.common import active_tenant, tenant_by_id
 from services.tenancy.sources import rules
@@ -156,7 +156,7 @@ def list_sources(
     their names."""
     statement = select(WorkerSource).where(WorkerSource.tenant_id == tenant_id)
     if q:
-        statement = statement.where(WorkerSource.name.ilike(like_pattern(q), escape="\\"))
+        statement = statement.where(text_search(q, WorkerSource.name))
     if active is not None:
         statement = statement.where(WorkerSource.active.is_(active))
     columns = {

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
-from chassis.paging import like_pattern, order_by, page_rows
+from chassis.paging import order_by, page_rows, text_search
 from chassis.uploads import read_upload
 from services.tenancy.branding.rules import DEFAULT_COLOURS, SUPPORTED_LANGUAGES
 from services.tenancy.common import file_payload, snapshot, tenant_by_id, tenant_by_slug
@@ -88,10 +88,7 @@ def list_tenants(
     if status:
         statement = statement.where(Tenant.status == status)
     if q:
-        pattern = like_pattern(q)
-        statement = statement.where(
-            or_(Tenant.name.ilike(pattern, escape="\\"), Tenant.slug.ilike(pattern, escape="\\"))
-        )
+        statement = statement.where(text_search(q, Tenant.name, Tenant.slug))
     columns = {"created_at": Tenant.created_at, "name": Tenant.name, "slug": Tenant.slug}
     statement = order_by(statement, sort, columns, Tenant.id)
     return page_rows(uow.session, statement, page=page, per_page=per_page)
