@@ -61,23 +61,9 @@ class ServiceCaller:
         return self.wait(self.call_async(service, method, *args, **kwargs), service, timeout)
 
 
-class BoundService:
-    """`self.identity.whoami()` style access to one service."""
-
-    def __init__(self, caller: ServiceCaller, service: str) -> None:
-        self._caller = caller
-        self._service = service
-
-    def __getattr__(self, method: str):
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._caller.call(self._service, method, *args, **kwargs)
-
-        return call
-
-
-class _TimedRpc(DependencyProvider):
-    """What both RPC dependencies share: a reply listener and a timeout that defaults to
-    WORKLB_RPC_TIMEOUT."""
+class Services(DependencyProvider):
+    """Injects a ServiceCaller for any service (typed clients in chassis/contracts wrap it);
+    `timeout` defaults to WORKLB_RPC_TIMEOUT."""
 
     rpc_reply_listener = ReplyListener()
 
@@ -88,23 +74,5 @@ class _TimedRpc(DependencyProvider):
     def setup(self) -> None:
         self.timeout = self.requested_timeout or settings_from(self.container.config).rpc_timeout
 
-    def service_caller(self, worker_ctx) -> ServiceCaller:
-        return ServiceCaller(worker_ctx, self.rpc_reply_listener, self.timeout)
-
-
-class Services(_TimedRpc):
-    """Injects a ServiceCaller for any service."""
-
     def get_dependency(self, worker_ctx) -> ServiceCaller:
-        return self.service_caller(worker_ctx)
-
-
-class ServiceRpc(_TimedRpc):
-    """Injects one named service: `identity = ServiceRpc("identity")`."""
-
-    def __init__(self, target: str, timeout: float | None = None) -> None:
-        super().__init__(timeout)
-        self.target = target
-
-    def get_dependency(self, worker_ctx) -> BoundService:
-        return BoundService(self.service_caller(worker_ctx), self.target)
+        return ServiceCaller(worker_ctx, self.rpc_reply_listener, self.timeout)
