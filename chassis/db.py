@@ -247,3 +247,11 @@ def owned_row(
     if row is None:
         raise NotFound(f"There is no such {what}.")
     return row
+
+
+def database_of(container: Any) -> Database | None:
+    """The service's Database dependency, for extensions that work outside a worker."""
+    for dependency in container.dependencies:
+        if isinstance(dependency, Database):
+            return dependency
+    return None

@@ -44,7 +44,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from chassis.config import settings_from
 from chassis.context import Caller, context_data_for
 from chassis.contracts.events import check_publisher, parse_envelope
-from chassis.db import Database
+from chassis.db import Database, database_of
 from chassis.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from chassis.metrics import EVENTS_HANDLED
 from chassis.tables import dead_letters, processed_events
@@ -89,13 +89,6 @@ def translate_error(exc_info):
     if isinstance(exc, OperationalError):
         return _exc_info_of(ServiceUnavailable("The database is not available; try again."))
     return exc_info
-
-
-def database_of(container) -> Database | None:
-    for dependency in container.dependencies:
-        if isinstance(dependency, Database):
-            return dependency
-    return None
 
 
 def finish_worker(container, worker_ctx, exc_info):

@@ -78,7 +78,7 @@ from sqlalchemy import DateTime, and_, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Result, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
-from chassis.db import Database, UnitOfWork
+from chassis.db import Database, UnitOfWork, database_of
 from chassis.errors import Conflict, NotFound
 from chassis.tables import JOB_STATUSES, background_jobs
 
@@ -523,7 +523,7 @@ class JobRunner(DependencyProvider):
         self.max_running = self.MAX_RUNNING if max_running is None else max_running
 
     def setup(self) -> None:
-        database = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+        database = database_of(self.container)
         if database is None:
             raise TypeError("a JobRunner needs a Database dependency")
         self.database: Database = database

@@ -21,7 +21,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import delete, func, select, update
 
 from chassis.config import settings_from
-from chassis.db import Database
+from chassis.db import Database, database_of
 from chassis.metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING
 from chassis.tables import outbox
 
@@ -59,7 +59,7 @@ class OutboxRelay(DependencyProvider):
         self.amqp_uri = self.container.config["AMQP_URI"]
         self.poll_seconds = settings.outbox_poll_seconds
         self.exchange = get_event_exchange(self.service_name, self.container.config)
-        database = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+        database = database_of(self.container)
         if database is None:
             raise TypeError(f"{self.service_name}: the outbox relay needs a Database dependency")
         self.database: Database = database
