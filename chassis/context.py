@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -97,15 +97,20 @@ class Caller:
     def require(self, permission: str, *, open_to: Iterable[str] = ()) -> None:
         """Refuse unless the caller holds `permission`, is its service's own system, or is the
         system of a service in `open_to`."""
+        self.require_any((permission,), open_to=open_to)
+
+    def require_any(self, permissions: Sequence[str], *, open_to: Iterable[str] = ()) -> None:
+        """As `require`, for an action any one of several permissions allows."""
         if not self.authenticated:
             raise Unauthenticated("Sign in first.")
-        if self.can(permission) or self.is_service_in(open_to):
+        if any(self.can(p) for p in permissions) or self.is_service_in(open_to):
             return
         if self.is_system:
-            raise Forbidden(
-                f"The {self.service} service may not call this: it needs '{permission}'."
-            )
-        raise Forbidden(f"You do not have the '{permission}' permission.")
+            needs = " or ".join(f"'{p}'" for p in permissions)
+            raise Forbidden(f"The {self.service} service may not call this: it needs {needs}.")
+        if len(permissions) == 1:
+            raise Forbidden(f"You do not have the '{permissions[0]}' permission.")
+        raise Forbidden(f"You need one of these permissions: {', '.join(permissions)}.")
 
     def require_tenant(self) -> str:
         """The caller's tenant id; refuses callers that act for no tenant."""
@@ -258,21 +263,13 @@ def for_services(*services: str) -> Callable:
     return decorate
 
 
-def any_of(caller: Caller, permissions: Iterable[str]) -> bool:
-    return any(caller.can(p) for p in permissions)
-
-
 def requires_any(*permissions: str) -> Callable:
     """Like `requires`, for an action that any one of several permissions allows."""
 
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            caller = self.caller
-            if not caller.authenticated:
-                raise Unauthenticated("Sign in first.")
-            if not (any_of(caller, permissions) or caller.is_service_in(_open_to(wrapper))):
-                raise Forbidden(f"You need one of these permissions: {', '.join(permissions)}.")
+            self.caller.require_any(permissions, open_to=_open_to(wrapper))
             return method(self, *args, **kwargs)
 
         wrapper.required_permission = " | ".join(permissions)  # type: ignore[attr-defined]
