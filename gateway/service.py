@@ -76,7 +76,7 @@ class ApiEntrypoint(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.perf_counter()
-        response = secure(self._respond(request), request.path)
+        response = self._respond(request)
         log.info(
             "request",
             extra={
@@ -100,7 +100,8 @@ class ApiEntrypoint(HttpRequestHandler):
         except DomainError as error:
             response = error_response(error, correlation_id)
             response.headers["X-Request-ID"] = correlation_id
-            return response
+            # Answers the gateway makes before its worker (Api.handle secures those) runs.
+            return secure(response, request.path)
         event = Event()
         self.container.spawn_worker(
             self,
@@ -113,7 +114,7 @@ class ApiEntrypoint(HttpRequestHandler):
             return event.wait()
         except Exception:
             log.exception("the gateway failed to handle a request")
-            return json_response(
+            failed = json_response(
                 {
                     "error": {
                         "code": "internal_error",
@@ -123,6 +124,7 @@ class ApiEntrypoint(HttpRequestHandler):
                 },
                 500,
             )
+            return secure(failed, request.path)
 
 
 class RootEntrypoint(ApiEntrypoint):

@@ -119,7 +119,9 @@ def test_answers_carry_the_security_headers(api, platform):
     token = api("POST", "/api/v1/auth/token", json={"email": email, "password": password})
     assert token.status_code == 200
     assert token.headers["Cache-Control"] == "no-store"
-    for response in (token, api("GET", "/api/v1/nothing"), api("GET", "/health")):
+    bad_token = api("GET", "/api/v1/me", "not-a-token")  # refused before any worker runs
+    assert bad_token.status_code == 401
+    for response in (token, api("GET", "/api/v1/nothing"), api("GET", "/health"), bad_token):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["X-Frame-Options"] == "DENY"
