@@ -134,9 +134,17 @@ def permissions_of(uow: UnitOfWork, *, account: Account) -> frozenset[str]:
 
 
 def issue_tokens(
-    uow: UnitOfWork, *, account: Account, settings: TokenSettings, now: datetime
+    uow: UnitOfWork,
+    *,
+    account: Account,
+    settings: TokenSettings,
+    now: datetime,
+    generation: int | None = None,
 ) -> dict:
-    generation = sessions.generation_of(uow, account_id=account.id)
+    """An access and a refresh token for `account`, under its session generation (read here
+    unless the caller has just read it)."""
+    if generation is None:
+        generation = sessions.generation_of(uow, account_id=account.id)
     claims: dict = {
         SESSION_CLAIM: generation,
         "tid": account.tenant_id,
@@ -203,7 +211,8 @@ def sign_in(
             raise Unauthenticated(WRONG_CREDENTIALS)
         tenant_id = tenant.tenant_id
     key = rules.sign_in_key(tenant_id, email)
-    if rules.locked_until(recent_attempts(uow, action=SIGN_IN_FAILURE, key=key, now=now), now):
+    failures = recent_attempts(uow, action=SIGN_IN_FAILURE, key=key, now=now)
+    if rules.locked_until(failures, now):
         raise Locked(LOCKED)
     account = find_account(uow, email=email, tenant_id=tenant_id)
     matches = password_matches(account.password_hash if account else None, password)
@@ -214,7 +223,8 @@ def sign_in(
         raise Unauthenticated(WRONG_CREDENTIALS)
     if not tenants.is_active(uow, tenant_id=account.tenant_id):
         raise Forbidden(SUSPENDED_CBO)
-    clear_attempts(uow, action=SIGN_IN_FAILURE, key=key)
+    if failures:  # older failures than these count toward no lock any more
+        clear_attempts(uow, action=SIGN_IN_FAILURE, key=key)
     return issue_tokens(uow, account=account, settings=settings, now=now)
 
 
@@ -266,9 +276,11 @@ def refresh(
         raise Unauthenticated("This account is not active.")
     if not tenants.is_active(uow, tenant_id=account.tenant_id):
         raise Unauthenticated(SUSPENDED_CBO)
-    sessions.require_current(uow, account_id=account.id, generation=claims.get(SESSION_CLAIM, 0))
+    generation = sessions.require_current(
+        uow, account_id=account.id, generation=claims.get(SESSION_CLAIM, 0)
+    )
     stored.revoked_at = now
-    return issue_tokens(uow, account=account, settings=settings, now=now)
+    return issue_tokens(uow, account=account, settings=settings, now=now, generation=generation)
 
 
 def sign_out(uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings) -> None:

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, literal, select, update
+from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from chassis.db import UnitOfWork
 from chassis.errors import Unauthenticated
 from services.identity.accounts.models import Account, RefreshToken
+from services.identity.accounts.rules import ACTIVE
 from services.identity.sessions import rules
 from services.identity.sessions.models import SessionGeneration
 from services.identity.tenants.models import Tenant
-
-# An account's status while it may sign in (services.identity.accounts.rules.ACTIVE; not imported,
-# as that module issues tokens with generation_of below).
-ACCOUNT_ACTIVE = "active"
 
 
 def generation_of(uow: UnitOfWork, *, account_id: str) -> int:
@@ -79,28 +76,37 @@ def _end(uow: UnitOfWork, accounts: Select, because: str) -> None:
     )
 
 
-def require_current(uow: UnitOfWork, *, account_id: str, generation: int) -> None:
-    """Refuse a (refresh) token issued under an older generation than the account's."""
+def require_current(uow: UnitOfWork, *, account_id: str, generation: int) -> int:
+    """Refuse a (refresh) token issued under an older generation than the account's; returns
+    the generation (the one new tokens carry)."""
     current, because = _current(uow, account_id)
     if generation != current:
         raise Unauthenticated(rules.ENDED_BECAUSE.get(because, rules.ENDED))
+    return current
 
 
 def session_status(uow: UnitOfWork, *, account_id: str, generation: int) -> dict:
     """Whether a token of `account_id` issued under `generation` still speaks for it, and the
     status of its CBO (chassis.contracts.sessions.SessionStatusSchema)."""
+    # One query: the gateway asks this for every session it has not seen for a while.
     found = uow.session.execute(
-        select(Account.status, Account.tenant_id, Tenant.status.label("cbo"))
+        select(
+            Account.status,
+            Account.tenant_id,
+            Tenant.status.label("cbo"),
+            func.coalesce(SessionGeneration.generation, 0).label("generation"),
+            func.coalesce(SessionGeneration.ended_because, "").label("ended_because"),
+        )
         .outerjoin(Tenant, Tenant.tenant_id == Account.tenant_id)
+        .outerjoin(SessionGeneration, SessionGeneration.account_id == Account.id)
         .where(Account.id == account_id)
     ).first()
-    current, because = _current(uow, account_id)
     message = rules.void_because(
         account_found=found is not None,
-        account_active=found is not None and found.status == ACCOUNT_ACTIVE,
-        current=current,
+        account_active=found is not None and found.status == ACTIVE,
+        current=found.generation if found else 0,
         presented=generation,
-        ended_because=because,
+        ended_because=found.ended_because if found else "",
     )
     return {
         "valid": message is None,
