@@ -101,8 +101,7 @@ def update_branding(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Replace the branding fields sent; the default language must stay enabled."""
-    active_tenant(uow, tenant_id=tenant_id)
-    tenant = tenant_by_id(uow, tenant_id=tenant_id, lock=True)
+    tenant = active_tenant(uow, tenant_id=tenant_id, lock=True)
     languages = data.get("languages", tenant.languages)
     default_language = data.get("default_language", tenant.default_language)
     if default_language not in languages:
@@ -136,9 +135,8 @@ def update_branding(
 def set_logo(uow: UnitOfWork, *, caller: Caller, tenant_id: str, file: object) -> dict[str, Any]:
     """The CBO's logo (PNG, JPEG or WebP, at most 1 MB), replacing any earlier one; returns
     its name, type and size."""
-    active_tenant(uow, tenant_id=tenant_id)
+    tenant = active_tenant(uow, tenant_id=tenant_id, lock=True)
     upload = read_upload(file, allowed=LOGO_TYPES, max_bytes=LOGO_MAX_BYTES)
-    tenant = tenant_by_id(uow, tenant_id=tenant_id, lock=True)
     logo = _logo(uow, tenant.id)
     before = _logo_info(logo) if logo else None
     if logo is None:
@@ -224,8 +222,7 @@ def get_login_box(uow: UnitOfWork, *, tenant_id: str, public_url: str) -> dict[s
 def set_allowed_origins(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, origins: list[str], public_url: str
 ) -> dict[str, Any]:
-    active_tenant(uow, tenant_id=tenant_id)
-    tenant = tenant_by_id(uow, tenant_id=tenant_id, lock=True)
+    tenant = active_tenant(uow, tenant_id=tenant_id, lock=True)
     # Stored exactly as browsers send the Origin header, each once, in the order given.
     normalised = list(dict.fromkeys(rules.normalise_origin(o) for o in origins))
     if normalised != tenant.allowed_origins:

@@ -27,11 +27,16 @@ def _party_filter(tenant_id: str):
 
 
 def _seen_by(uow: UnitOfWork, partnership: Partnership, viewer: str) -> dict[str, Any]:
+    return _all_seen_by(uow, [partnership], viewer)[0]
+
+
+def _all_seen_by(
+    uow: UnitOfWork, partnerships: list[Partnership], viewer: str
+) -> list[dict[str, Any]]:
+    """The partnerships as `viewer` sees them, with both parties' names (one query for all)."""
+    ids = {p.proposer_id for p in partnerships} | {p.partner_id for p in partnerships}
     tenants = {
-        t.id: t
-        for t in uow.session.execute(
-            select(Tenant).where(Tenant.id.in_((partnership.proposer_id, partnership.partner_id)))
-        ).scalars()
+        t.id: t for t in uow.session.execute(select(Tenant).where(Tenant.id.in_(ids))).scalars()
     }
 
     def side(tenant_id: str) -> dict[str, str]:
@@ -42,18 +47,21 @@ def _seen_by(uow: UnitOfWork, partnership: Partnership, viewer: str) -> dict[str
             "name": tenant.display_name if tenant else "",
         }
 
-    return {
-        "id": partnership.id,
-        "proposer": side(partnership.proposer_id),
-        "partner": side(partnership.partner_id),
-        "direction": "outgoing" if partnership.proposer_id == viewer else "incoming",
-        "shares": partnership.shares,
-        "message": partnership.message,
-        "status": partnership.status,
-        "created_at": partnership.created_at,
-        "decided_at": partnership.decided_at,
-        "ended_at": partnership.ended_at,
-    }
+    return [
+        {
+            "id": partnership.id,
+            "proposer": side(partnership.proposer_id),
+            "partner": side(partnership.partner_id),
+            "direction": "outgoing" if partnership.proposer_id == viewer else "incoming",
+            "shares": partnership.shares,
+            "message": partnership.message,
+            "status": partnership.status,
+            "created_at": partnership.created_at,
+            "decided_at": partnership.decided_at,
+            "ended_at": partnership.ended_at,
+        }
+        for partnership in partnerships
+    ]
 
 
 def _event(partnership: Partnership) -> dict[str, Any]:
@@ -117,12 +125,13 @@ def propose(
     return view
 
 
-def _partnership(uow: UnitOfWork, tenant_id: str, partnership_id: str) -> Partnership:
-    partnership = uow.session.execute(
-        select(Partnership)
-        .where(Partnership.id == partnership_id, _party_filter(tenant_id))
-        .with_for_update()
-    ).scalar_one_or_none()
+def _partnership(
+    uow: UnitOfWork, tenant_id: str, partnership_id: str, *, lock: bool = True
+) -> Partnership:
+    query = select(Partnership).where(Partnership.id == partnership_id, _party_filter(tenant_id))
+    if lock:
+        query = query.with_for_update()
+    partnership = uow.session.execute(query).scalar_one_or_none()
     if partnership is None:
         raise NotFound("There is no such partnership.")
     return partnership
@@ -223,11 +232,7 @@ def end(uow: UnitOfWork, *, caller: Caller, tenant_id: str, partnership_id: str)
 
 
 def get_partnership(uow: UnitOfWork, *, tenant_id: str, partnership_id: str) -> dict[str, Any]:
-    partnership = uow.session.execute(
-        select(Partnership).where(Partnership.id == partnership_id, _party_filter(tenant_id))
-    ).scalar_one_or_none()
-    if partnership is None:
-        raise NotFound("There is no such partnership.")
+    partnership = _partnership(uow, tenant_id, partnership_id, lock=False)
     return _seen_by(uow, partnership, tenant_id)
 
 
@@ -252,7 +257,7 @@ def list_partnerships(
     columns = {"created_at": Partnership.created_at, "status": Partnership.status}
     statement = order_by(statement, sort, columns, Partnership.id)
     found = page_rows(uow.session, statement, page=page, per_page=per_page)
-    return {**found, "items": [_seen_by(uow, p, tenant_id) for p in found["items"]]}
+    return {**found, "items": _all_seen_by(uow, found["items"], tenant_id)}
 
 
 def partners(uow: UnitOfWork, *, tenant_id: str, share: str | None) -> list[dict[str, Any]]:
