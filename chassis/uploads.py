@@ -95,3 +95,12 @@ def read_upload(
     return Upload(
         filename=safe_filename(value.get("filename")), content_type=content_type, data=data
     )
+
+
+def file_payload(*, filename: str, content_type: str, data: bytes) -> dict[str, str]:
+    """A file as the gateway's download routes (Route(download=True)) expect it."""
+    return {
+        "filename": filename,
+        "content_type": content_type,
+        "data": base64.b64encode(data).decode("ascii"),
+    }

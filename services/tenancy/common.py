@@ -3,7 +3,6 @@ entries, and the pieces their schemas and routes have in common."""
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -60,15 +59,6 @@ def active_tenant(uow: UnitOfWork, *, tenant_id: str, lock: bool = False) -> Ten
 
 
 # -- Answers -----------------------------------------------------------------------------------
-
-
-def file_payload(*, filename: str, content_type: str, data: bytes) -> dict[str, str]:
-    """A file as the gateway's download routes expect it."""
-    return {
-        "filename": filename,
-        "content_type": content_type,
-        "data": base64.b64encode(data).decode("ascii"),
-    }
 
 
 def jsonable(value: Any) -> Any:

@@ -84,5 +84,4 @@ def search(
     # Entries of one moment keep the order they were recorded in, either way.
     tiebreak = AuditEntry.id.desc() if sort.startswith("-") else AuditEntry.id.asc()
     ordered = order_by(query, sort, {"occurred_at": AuditEntry.occurred_at}, tiebreak)
-    found = page_rows(uow.session, ordered, page=page, per_page=per_page)
-    return {**found, "items": [_view(e) for e in found["items"]]}
+    return page_rows(uow.session, ordered, page=page, per_page=per_page, view=_view)

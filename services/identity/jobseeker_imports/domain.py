@@ -42,7 +42,7 @@ from chassis import jobs
 from chassis.audit import audit
 from chassis.context import JOBSEEKER, Caller
 from chassis.csv_import import CsvTable, RowResult, decode_csv, read_csv_upload
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
 from chassis.jobs import Job, JobKind, StepResult
 from chassis.paging import page_rows
@@ -157,14 +157,9 @@ def create_import(
 
 
 def _find(uow: UnitOfWork, *, tenant_id: str, import_id: str) -> JobseekerImport:
-    imported = uow.session.execute(
-        select(JobseekerImport).where(
-            JobseekerImport.id == import_id, JobseekerImport.tenant_id == tenant_id
-        )
-    ).scalar_one_or_none()
-    if imported is None:
-        raise NotFound("There is no such import in this CBO.")
-    return imported
+    return owned_row(
+        uow, JobseekerImport, tenant_id=tenant_id, row_id=import_id, what="import in this CBO"
+    )
 
 
 def _with_jobs() -> Select[Any]:

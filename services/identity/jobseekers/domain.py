@@ -476,8 +476,7 @@ def list_documents(
         "status": JobseekerDocument.status,
     }
     query = order_by(query, sort, columns, JobseekerDocument.id)
-    found = page_rows(uow.session, query, page=page, per_page=per_page)
-    return {**found, "items": [document_view(d) for d in found["items"]]}
+    return page_rows(uow.session, query, page=page, per_page=per_page, view=document_view)
 
 
 def _document(

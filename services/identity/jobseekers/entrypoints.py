@@ -8,7 +8,6 @@ and calls its domain functions.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
 from chassis.context import Caller, public, requires, requires_any
@@ -16,7 +15,7 @@ from chassis.contracts import identity_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.schemas import ReasonSchema
-from chassis.uploads import read_upload
+from chassis.uploads import file_payload, read_upload
 from services.identity.accounts.schemas import AcceptedSchema
 from services.identity.jobseekers import domain
 from services.identity.jobseekers.schemas import (
@@ -153,11 +152,7 @@ class JobseekersEntrypoints:
             self.db, tenant_id=self._tenant(), jobseeker_id=jobseeker_id, document_id=document_id
         )
         return DownloadSchema().dump(
-            {
-                "filename": filename,
-                "content_type": content_type,
-                "data": base64.b64encode(content).decode("ascii"),
-            }
+            file_payload(filename=filename, content_type=content_type, data=content)
         )
 
     @rpc

@@ -100,8 +100,7 @@ _SORTABLE = {
 
 def _page(uow: UnitOfWork, query: Select, *, sort: str, page: int, per_page: int) -> dict:
     ordered = order_by(query, sort, _SORTABLE, Account.id)
-    found = page_rows(uow.session, ordered, page=page, per_page=per_page)
-    return {**found, "items": [view(a) for a in found["items"]]}
+    return page_rows(uow.session, ordered, page=page, per_page=per_page, view=view)
 
 
 # -- the owner --------------------------------------------------------------------------------

@@ -12,13 +12,12 @@ from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork
 from chassis.errors import NotFound, ValidationFailed
-from chassis.uploads import read_upload
+from chassis.uploads import file_payload, read_upload
 from services.tenancy.branding import rules
 from services.tenancy.branding.models import Logo
 from services.tenancy.common import (
     active_tenant,
     approved_tenant_by_slug,
-    file_payload,
     tenant_by_id,
     tenant_by_slug,
 )

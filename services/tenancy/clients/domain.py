@@ -33,7 +33,7 @@ EDITABLE = (
 _RECORDED = ("id", *EDITABLE, "created_at", "updated_at")
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def clean(data: dict[str, Any]) -> dict[str, Any]:
     """Trimmed text; emails compared and stored without surrounding spaces."""
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
@@ -63,7 +63,7 @@ def create_client(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[str, Any]
 ) -> Client:
     active_tenant(uow, tenant_id=tenant_id)
-    data = _clean(data)
+    data = clean(data)
     if find_duplicate(
         uow, tenant_id=tenant_id, name=data["name"], billing_email=data["billing_email"]
     ):
@@ -97,7 +97,7 @@ def update_client(
 ) -> Client:
     active_tenant(uow, tenant_id=tenant_id)
     client = get_client(uow, tenant_id=tenant_id, client_id=client_id, lock=True)
-    data = _clean(data)
+    data = clean(data)
     changed = [k for k in EDITABLE if k in data and data[k] != getattr(client, k)]
     if not changed:
         return client

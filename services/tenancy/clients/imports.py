@@ -39,7 +39,7 @@ from chassis.csv_import import (
 from chassis.db import UnitOfWork, owned_row
 from chassis.paging import page_rows
 from services.tenancy.base import new_id
-from services.tenancy.clients.domain import EDITABLE
+from services.tenancy.clients.domain import EDITABLE, clean
 from services.tenancy.clients.models import Client, ClientImport
 from services.tenancy.clients.schemas import CLIENT_CSV_ALIASES, ClientCsvRowSchema
 from services.tenancy.common import active_tenant
@@ -103,8 +103,7 @@ class _Run:
             if not result.ok:
                 self.bad_rows.append({"row": result.row, "errors": result.errors})
                 continue
-            loaded = result.data or {}  # an ok row always has its data
-            data = {k: v.strip() if isinstance(v, str) else v for k, v in loaded.items()}
+            data = clean(result.data or {})  # an ok row always has its data
             key = _key(data["name"], data["billing_email"])
             if key in self.first_row:
                 self.bad_rows.append(

@@ -158,8 +158,13 @@ def list_licences(
         "created_at": Licence.created_at,
     }
     statement = order_by(statement, sort, columns, Licence.id)
-    found = page_rows(uow.session, statement, page=page, per_page=per_page)
-    return {**found, "items": [_as_seen(licence, today) for licence in found["items"]]}
+    return page_rows(
+        uow.session,
+        statement,
+        page=page,
+        per_page=per_page,
+        view=lambda licence: _as_seen(licence, today),
+    )
 
 
 def is_licensed(uow: UnitOfWork, *, tenant_id: str, feature: str, on_date: date | None) -> bool:

@@ -78,12 +78,11 @@ class SourcesEntrypoints:
         source = domain.get_source(
             self.db, tenant_id=self.caller.require_tenant(), source_id=request["source_id"]
         )
-        cap = source.weekly_hour_cap
         return tenancy_rpc.SourceRecordSchema().dump(
             {
                 "source_id": source.id,
                 "name": source.name,
-                "weekly_hour_cap": float(cap) if cap is not None else None,
+                "weekly_hour_cap": source.cap,
                 "active": source.active,
             }
         )

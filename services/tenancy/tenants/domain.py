@@ -13,9 +13,9 @@ from chassis.context import Caller
 from chassis.db import UnitOfWork, owned_row
 from chassis.errors import Conflict, NotFound
 from chassis.paging import order_by, page_rows, text_search
-from chassis.uploads import read_upload
+from chassis.uploads import file_payload, read_upload
 from services.tenancy.branding.rules import DEFAULT_COLOURS, SUPPORTED_LANGUAGES
-from services.tenancy.common import file_payload, snapshot, tenant_by_id, tenant_by_slug
+from services.tenancy.common import snapshot, tenant_by_id, tenant_by_slug
 from services.tenancy.tenants import rules
 from services.tenancy.tenants.models import Mou, Tenant
 
