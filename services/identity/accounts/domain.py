@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from chassis.context import OPERATOR, Caller
@@ -288,22 +288,6 @@ def sign_out(uow: UnitOfWork, *, refresh_token: str, settings: TokenSettings) ->
     stored = uow.session.get(RefreshToken, claims["jti"])
     if stored is not None and stored.revoked_at is None:
         stored.revoked_at = datetime.now(UTC)
-
-
-def end_sessions(
-    uow: UnitOfWork, *, account_ids: list[str] | None = None, tenant_id: str | None = None
-) -> None:
-    """Revoke every live refresh token of some accounts, or of every account of a CBO."""
-    owners = select(Account.id)
-    if account_ids is not None:
-        owners = owners.where(Account.id.in_(account_ids))
-    if tenant_id is not None:
-        owners = owners.where(Account.tenant_id == tenant_id)
-    uow.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.account_id.in_(owners), RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
 
 
 def describe(uow: UnitOfWork, *, caller: Caller) -> dict:

@@ -69,6 +69,17 @@ def _end(uow: UnitOfWork, accounts: Select, because: str) -> None:
         )
     )
     # Refused anyway by require_current; revoked too, so the table says what is live.
+    _revoke_refresh_tokens(uow, accounts, now)
+
+
+def end_sessions_of_cbo(uow: UnitOfWork, *, tenant_id: str) -> None:
+    """A suspended CBO's people can refresh no session (their access tokens are refused by
+    the gateway's check of the CBO's status, so their generation stays)."""
+    owners = select(Account.id).where(Account.tenant_id == tenant_id)
+    _revoke_refresh_tokens(uow, owners, datetime.now(UTC))
+
+
+def _revoke_refresh_tokens(uow: UnitOfWork, accounts: Select, now: datetime) -> None:
     uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.account_id.in_(accounts), RefreshToken.revoked_at.is_(None))

@@ -15,7 +15,7 @@ from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler
 from chassis.errors import NotFound
 from chassis.rpc import ServiceCaller
-from services.identity.accounts import domain as accounts
+from services.identity.sessions import domain as sessions
 from services.identity.staff import domain as staff
 from services.identity.tenants import domain
 
@@ -86,7 +86,7 @@ class TenantsEntrypoints:
     def on_tenant_suspended(self, event: Event) -> None:
         """Projects the CBO as suspended and ends its people's refresh tokens."""
         if self._apply_tenant(event, domain.SUSPENDED):
-            accounts.end_sessions(self.db, tenant_id=event.data["tenant_id"])
+            sessions.end_sessions_of_cbo(self.db, tenant_id=event.data["tenant_id"])
 
     @event_handler("tenancy", "tenant.reinstated")
     def on_tenant_reinstated(self, event: Event) -> None:
