@@ -415,7 +415,7 @@ def a_projected_cbo(
 def later_cbo_status(uow: UnitOfWork, cbo: ProjectedCbo, status: str) -> ProjectedCbo:
     """The CBO's next fact as identity learns it, a minute after the last one it kept:
     tenant.suspended ("suspended") or tenant.reinstated ("active"). (Its handler of a
-    suspension also ends the CBO's refresh tokens: `accounts.end_sessions(tenant_id=...)`.)"""
+    suspension also ends the CBO's refresh tokens: `sessions.end_sessions_of_cbo`.)"""
     projections.apply_tenant(
         uow,
         tenant_id=cbo.tenant_id,

@@ -17,6 +17,7 @@ from chassis.tokens import ACCESS, REFRESH, verify
 from services.identity.accounts import domain as accounts
 from services.identity.accounts import rules
 from services.identity.accounts.models import Attempt, RefreshToken
+from services.identity.sessions import domain as sessions
 from services.identity.tenants import domain as projections
 from tests.domain.outbox import Outbox
 from tests.factories import (
@@ -312,7 +313,7 @@ def test_ending_the_sessions_of_a_cbo_revokes_only_its_peoples_refresh_tokens(uo
         sign_in(uow, "ana@x.org", slug=cbo.slug),
         sign_in(uow, "bo@x.org", slug=other.slug),
     )
-    accounts.end_sessions(uow, tenant_id=cbo.tenant_id)
+    sessions.end_sessions_of_cbo(uow, tenant_id=cbo.tenant_id)
     with pytest.raises(Unauthenticated, match="session has ended"):
         refresh(uow, ours)
     assert refresh(uow, theirs)["access_token"]
