@@ -1,0 +1,101 @@
+"""Offers of a shift to workers, and the assignments the confirmed ones become."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.booking.base import Base, created_column, new_id, updated_column
+
+# Offer states: sent, then exactly one of the others.
+SENT = "sent"
+CONFIRMED = "confirmed"
+DECLINED = "declined"
+EXPIRED = "expired"
+WITHDRAWN = "withdrawn"
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(36))  # the booking CBO's
+    shift_id: Mapped[str] = mapped_column(String(36), ForeignKey("shifts.id"))
+    worker_id: Mapped[str] = mapped_column(String(36))
+    # The worker's own CBO: a partner CBO's worker has another.
+    worker_tenant_id: Mapped[str] = mapped_column(String(36))
+    # Copied from the shift so overlap checks need no join.
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default=SENT)
+    # How it came: named | favourites | ranking | tier:<name> | rebooking
+    channel: Mapped[str] = mapped_column(String(30))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(500))
+    # A command's idempotency key (rebooking sends one with every offer it asks for).
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+    __table_args__ = (
+        Index("ix_offers_shift", "shift_id"),
+        Index("ix_offers_worker_pending", "worker_id", postgresql_where=text("status = 'sent'")),
+        # A worker holds at most one live offer per shift.
+        Index(
+            "uq_offers_live",
+            "shift_id",
+            "worker_id",
+            unique=True,
+            postgresql_where=text("status IN ('sent', 'confirmed')"),
+        ),
+    )
+
+
+# Assignment states.
+BOOKED = "booked"
+COMPLETED = "completed"
+NO_SHOW = "no_show"
+CANCELLED = "cancelled"
+
+
+class Assignment(Base):
+    """A worker holding one position of a shift."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    shift_id: Mapped[str] = mapped_column(String(36), ForeignKey("shifts.id"))
+    offer_id: Mapped[str | None] = mapped_column(String(36))
+    worker_id: Mapped[str] = mapped_column(String(36))
+    worker_tenant_id: Mapped[str] = mapped_column(String(36))
+    client_id: Mapped[str] = mapped_column(String(36))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default=BOOKED)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(String(36))
+    cancelled_by_kind: Mapped[str | None] = mapped_column(String(20))  # client|worker|staff
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    minutes_before_start: Mapped[int | None] = mapped_column(Integer)
+    late: Mapped[bool] = mapped_column(default=False)
+    outcome_by: Mapped[str | None] = mapped_column(String(36))
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+    __table_args__ = (
+        Index("ix_assignments_shift", "shift_id"),
+        Index("ix_assignments_worker_starts", "worker_id", "starts_at"),
+        Index(
+            "uq_assignments_live",
+            "shift_id",
+            "worker_id",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+    )
