@@ -1,0 +1,1 @@
+"""Builders of booking's rows for domain and integration tests of the market."""
