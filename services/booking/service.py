@@ -11,12 +11,14 @@ from chassis.service import ServiceBase
 from services.booking.attendance import models as _attendance  # noqa: F401
 from services.booking.bookings import models as _bookings  # noqa: F401
 from services.booking.jobtypes import models as _jobtypes  # noqa: F401
+from services.booking.jobtypes.entrypoints import JobTypesEntrypoints
 from services.booking.offers import models as _offers  # noqa: F401
 from services.booking.reliability import models as _reliability  # noqa: F401
 from services.booking.settings import models as _settings  # noqa: F401
 from services.booking.sites import models as _sites  # noqa: F401
+from services.booking.sites.entrypoints import SitesEntrypoints
 from services.booking.workers import models as _workers  # noqa: F401
 
 
-class BookingService(ServiceBase):
+class BookingService(JobTypesEntrypoints, SitesEntrypoints, ServiceBase):
     name = "booking"

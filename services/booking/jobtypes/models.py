@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.booking.base import Base, created_column, new_id, updated_column
+from services.booking.jobtypes.rules import pay_rate_is_fixed
 
 
 class JobType(Base):
@@ -38,3 +39,8 @@ class JobType(Base):
         Index("uq_job_types_tenant_key", "tenant_id", "key", unique=True),
         Index("uq_job_types_tenant_name", "tenant_id", text("lower(name)"), unique=True),
     )
+
+    @property
+    def fixed_pay_rate(self) -> bool:
+        """A client-exclusive job type's pay rate is fixed; a CBO-wide one's is a default."""
+        return pay_rate_is_fixed(self.client_id)

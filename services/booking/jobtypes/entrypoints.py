@@ -1,0 +1,75 @@
+"""Job types for the CBO's staff (who manage them) and its client users (who read the
+CBO-wide ones and their own client's exclusive ones)."""
+
+from __future__ import annotations
+
+from chassis.context import Caller, requires, requires_any
+from chassis.db import UnitOfWork
+from chassis.entrypoints import rpc
+from services.booking.common import market_tenant, staff_tenant
+from services.booking.jobtypes import domain
+from services.booking.jobtypes.schemas import (
+    JobTypeInputSchema,
+    JobTypePageSchema,
+    JobTypeQuerySchema,
+    JobTypeSchema,
+    JobTypeUpdateSchema,
+)
+
+READ = ("bookings.read", "self.book")
+MANAGE = "bookings.manage"
+
+
+class JobTypesEntrypoints:
+    db: UnitOfWork
+    caller: Caller
+
+    @rpc
+    @requires_any(*READ)
+    def list_job_types(self, query: dict | None = None) -> dict:
+        tenant_id = market_tenant(self.caller)
+        options = JobTypeQuerySchema().load(query or {})
+        found = domain.list_job_types(self.db, caller=self.caller, tenant_id=tenant_id, **options)
+        return JobTypePageSchema().dump(found)
+
+    @rpc
+    @requires_any(*READ)
+    def get_job_type(self, job_type_id: str) -> dict:
+        job_type = domain.read_job_type(
+            self.db,
+            caller=self.caller,
+            tenant_id=market_tenant(self.caller),
+            job_type_id=job_type_id,
+        )
+        return JobTypeSchema().dump(job_type)
+
+    @rpc
+    @requires(MANAGE)
+    def create_job_type(self, body: dict) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        data = JobTypeInputSchema().load(body)
+        job_type = domain.create_job_type(
+            self.db, caller=self.caller, tenant_id=tenant_id, data=data
+        )
+        return JobTypeSchema().dump(job_type)
+
+    @rpc
+    @requires(MANAGE)
+    def update_job_type(self, job_type_id: str, body: dict) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        data = JobTypeUpdateSchema().load(body)
+        job_type = domain.update_job_type(
+            self.db, caller=self.caller, tenant_id=tenant_id, job_type_id=job_type_id, data=data
+        )
+        return JobTypeSchema().dump(job_type)
+
+    @rpc
+    @requires(MANAGE)
+    def deactivate_job_type(self, job_type_id: str) -> dict:
+        job_type = domain.deactivate_job_type(
+            self.db,
+            caller=self.caller,
+            tenant_id=staff_tenant(self.caller),
+            job_type_id=job_type_id,
+        )
+        return JobTypeSchema().dump(job_type)
