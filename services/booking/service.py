@@ -11,7 +11,7 @@ from chassis.service import ServiceBase
 from services.booking.attendance import models as _attendance  # noqa: F401
 from services.booking.bookings import models as _bookings  # noqa: F401
 from services.booking.jobtypes import models as _jobtypes  # noqa: F401
-from services.booking.jobtypes.entrypoints import JobTypesEntrypoints
+from services.booking.jobtypes.entrypoints import JobtypesEntrypoints
 from services.booking.offers import models as _offers  # noqa: F401
 from services.booking.reliability import models as _reliability  # noqa: F401
 from services.booking.settings import models as _settings  # noqa: F401
@@ -20,5 +20,5 @@ from services.booking.sites.entrypoints import SitesEntrypoints
 from services.booking.workers import models as _workers  # noqa: F401
 
 
-class BookingService(JobTypesEntrypoints, SitesEntrypoints, ServiceBase):
+class BookingService(JobtypesEntrypoints, SitesEntrypoints, ServiceBase):
     name = "booking"

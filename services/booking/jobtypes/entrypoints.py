@@ -20,7 +20,7 @@ READ = ("bookings.read", "self.book")
 MANAGE = "bookings.manage"
 
 
-class JobTypesEntrypoints:
+class JobtypesEntrypoints:
     db: UnitOfWork
     caller: Caller
 

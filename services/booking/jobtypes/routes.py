@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chassis.routes import Route
 from services.booking.jobtypes import schemas
-from services.booking.jobtypes.entrypoints import JobTypesEntrypoints as JobTypes
+from services.booking.jobtypes.entrypoints import JobtypesEntrypoints as JobTypes
 
 _TAG = "Job types"
 
