@@ -188,14 +188,16 @@ def _event(job_type: JobType) -> dict[str, Any]:
     }
 
 
-def _taken(uow: UnitOfWork, tenant_id: str, column: Any, value: str, other_than: str | None):
+def _taken(
+    uow: UnitOfWork, tenant_id: str, column: Any, value: str, other_than: str | None
+) -> bool:
     query = select(JobType.id).where(JobType.tenant_id == tenant_id, column == value)
     if other_than is not None:
         query = query.where(JobType.id != other_than)
     return uow.session.execute(query).first() is not None
 
 
-def _name_taken(uow: UnitOfWork, tenant_id: str, name: str, other_than: str | None = None):
+def _name_taken(uow: UnitOfWork, tenant_id: str, name: str, other_than: str | None = None) -> bool:
     return _taken(uow, tenant_id, func.lower(JobType.name), name.lower(), other_than)
 
 
@@ -204,8 +206,8 @@ def _key_taken(uow: UnitOfWork, tenant_id: str, key: str) -> bool:
 
 
 def _conflict(field: str) -> Conflict:
-    what = {"key": "key", "name": "name"}[field]
-    return Conflict(f"A job type with that {what} exists.", {field: ["Already in use."]})
+    """409 naming the field taken: `key` or `name`."""
+    return Conflict(f"A job type with that {field} exists.", {field: ["Already in use."]})
 
 
 def _free_key(uow: UnitOfWork, tenant_id: str, name: str) -> str:
