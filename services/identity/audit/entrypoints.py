@@ -33,3 +33,9 @@ class AuditEntrypoints:
     def record_tenancy_audit(self, event: Event) -> None:
         """Keeps tenancy's staff and operator actions in the audit trail."""
         domain.record(self.db, event=event)
+
+    @event_handler("booking", "audit.recorded")
+    def record_booking_audit(self, event: Event) -> None:
+        """Keeps the market's staff and client actions (job types, sites, bookings, offers,
+        attendance, reliability) in the audit trail."""
+        domain.record(self.db, event=event)
