@@ -156,8 +156,10 @@ def test_a_client_user_cannot_book_for_another_client(uow, market):
 def test_a_client_exclusive_job_type_does_not_exist_for_other_clients(uow, market):
     with pytest.raises(NotFound):
         book(uow, market, market.pier_user, site=market.pier_site, job_type=market.exclusive)
-    with pytest.raises(NotFound):
+    # Staff see it (they act for its client) and are told why it cannot be booked for another.
+    with pytest.raises(ValidationFailed) as refused:
         book(uow, market, site=market.pier_site, job_type=market.exclusive)
+    assert "job_type_id" in refused.value.fields
     assert book(uow, market, job_type=market.exclusive).booking.job_type_id == market.exclusive.id
 
 

@@ -76,10 +76,21 @@ def bookable(
     client = uow.session.get(ClientRecord, client_id)
     if client is not None and client.tenant_id == tenant_id and not client.active:
         raise Conflict("This client is inactive: it cannot book.")
-    job_type = jobtypes.bookable_job_type(
-        uow, caller=caller, tenant_id=tenant_id, job_type_id=job_type_id, client_id=client_id
-    )
-    site = sites.site_for_client(uow, tenant_id=tenant_id, client_id=client_id, site_id=site_id)
+    # Both are checked before either is refused, so one answer names every field at fault.
+    problems: dict[str, Any] = {}
+    job_type = site = None
+    try:
+        job_type = jobtypes.bookable_job_type(
+            uow, caller=caller, tenant_id=tenant_id, job_type_id=job_type_id, client_id=client_id
+        )
+    except ValidationFailed as refused:
+        problems.update(refused.fields)
+    try:
+        site = sites.site_for_client(uow, tenant_id=tenant_id, client_id=client_id, site_id=site_id)
+    except ValidationFailed as refused:
+        problems.update(refused.fields)
+    if problems or job_type is None or site is None:
+        raise ValidationFailed(fields=problems)
     return job_type, site
 
 
