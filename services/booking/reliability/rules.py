@@ -265,13 +265,13 @@ def how_to_improve(entries: Iterable[Any], *, now: datetime, half_life_days: flo
         tips.append(Tip(kind, f"{advice} Yours weigh {weights[kind]:.2f} points now."))
     appealable = [e for e in entries if appeal_refusal(e, now=now) is None]
     if appealable:
-        last = min(appeal_deadline(e.occurred_at) for e in appealable)
+        soonest = min(appeal_deadline(e.occurred_at) for e in appealable)
         tips.append(
             Tip(
                 "appeal",
                 f"If an entry was not your fault, appeal it within 72 hours of it "
-                f"({len(appealable)} can still be appealed; the first until "
-                f"{last.isoformat()}).",
+                f"({len(appealable)} can still be appealed; the time for the first ends at "
+                f"{soonest.isoformat()}).",
             )
         )
     points = sum(weights.values())
