@@ -373,6 +373,19 @@ def get_entry(
     )
 
 
+def _entry_for_change(uow: UnitOfWork, *, tenant_id: str, entry_id: str) -> ReliabilityEntry:
+    """The entry, locked after its worker's score row: the order the event handlers lock in,
+    so a staff change and an event for the same worker wait for each other, never deadlock."""
+    entry = get_entry(uow, tenant_id=tenant_id, entry_id=entry_id)
+    _lock_worker(uow, tenant_id=entry.tenant_id, worker_id=entry.worker_id)
+    return uow.session.execute(
+        select(ReliabilityEntry)
+        .where(ReliabilityEntry.id == entry.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def _entry_record(entry: ReliabilityEntry) -> dict[str, Any]:
     """The entry as the audit trail records it."""
     return {
@@ -403,7 +416,7 @@ def excuse_entry(
     now: datetime,
 ) -> ReliabilityEntry:
     """Staff excuse an entry with a reason: it weighs nothing from now on (audited)."""
-    entry = get_entry(uow, tenant_id=tenant_id, entry_id=entry_id, lock=True)
+    entry = _entry_for_change(uow, tenant_id=tenant_id, entry_id=entry_id)
     refusal = rules.excuse_refusal(entry)
     if refusal:
         raise Conflict(refusal)
@@ -469,7 +482,7 @@ def decide_appeal(
     weighs nothing; the score is recomputed). Audited."""
     if outcome not in rules.DECISIONS:
         raise ValueError(f"no appeal decision {outcome!r}")
-    entry = get_entry(uow, tenant_id=tenant_id, entry_id=entry_id, lock=True)
+    entry = _entry_for_change(uow, tenant_id=tenant_id, entry_id=entry_id)
     if entry.appeal_status != rules.APPEAL_PENDING:
         if entry.appeal_status == rules.APPEAL_NONE:
             raise Conflict("This entry has not been appealed.")
