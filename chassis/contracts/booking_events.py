@@ -167,13 +167,15 @@ class BookingCancelled(_Cancellation):
 @event("assignment.cancelled")
 class AssignmentCancelled(_Cancellation):
     """One worker's place on a shift was cancelled (by the worker, staff or the client); the
-    position is open again."""
+    position is open again. A worker's own late cancellation counts against reliability."""
 
     assignment_id = fields.String(required=True)
     shift_id = fields.String(required=True)
     booking_id = fields.String(required=True)
     client_id = fields.String(required=True)
     worker_id = fields.String(required=True)
+    # The worker's own CBO (a partner CBO's worker has another than the booking's).
+    worker_tenant_id = fields.String(allow_none=True, load_default=None)
 
 
 class _Attendance(Schema):
@@ -185,6 +187,9 @@ class _Attendance(Schema):
     worker_tenant_id = fields.String(required=True)
     starts_at = fields.DateTime(required=True)
     ends_at = fields.DateTime(required=True)
+    # True when staff corrected an outcome marked before (completed <-> no-show), with why.
+    correction = fields.Boolean(load_default=False)
+    reason = fields.String(allow_none=True, load_default=None)
 
 
 @event("shift.completed")
@@ -196,7 +201,8 @@ class ShiftCompleted(_Attendance):
 
 @event("worker.no_show")
 class WorkerNoShow(_Attendance):
-    """A worker did not come to a shift they had confirmed."""
+    """A worker did not come to a shift they had confirmed (or staff corrected a completed
+    shift to a no-show: `correction`)."""
 
 
 @event("worker.rated")
@@ -207,16 +213,70 @@ class WorkerRated(Schema):
     worker_id = fields.String(required=True)
     rating = fields.String(required=True, metadata={"enum": ["favourite", "ok", "blocked"]})
     shift_id = fields.String(allow_none=True)
+    # Who rated: the client's own user, or staff for the client.
+    rated_by_kind = fields.String(
+        allow_none=True, load_default=None, metadata={"enum": ["client", "staff"]}
+    )
+
+
+@event("worker.unrated")
+class WorkerUnrated(Schema):
+    """A client removed its rating of a worker (no longer a favourite, nor blocked)."""
+
+    client_id = fields.String(required=True)
+    worker_id = fields.String(required=True)
+    rating = fields.String(required=True, metadata={"enum": ["favourite", "ok", "blocked"]})
 
 
 @event("reliability.changed")
 class ReliabilityChanged(Schema):
-    """A worker's reliability score moved (an entry counted, was excused, appealed or decayed)."""
+    """A worker's reliability score was recomputed: an entry counted, was excused, corrected or
+    overturned on appeal, or its points decayed."""
 
     worker_id = fields.String(required=True)
     score = fields.Float(required=True)
     active_points = fields.Float(required=True)
-    cause = fields.String(required=True)
+    cause = fields.String(
+        required=True,
+        metadata={
+            "enum": [
+                "no_show",
+                "missed_confirmation",
+                "late_cancellation",
+                "late_arrival",
+                "completed",
+                "correction",
+                "excused",
+                "appeal_overturned",
+                "decay",
+            ]
+        },
+    )
+    previous_score = fields.Float(allow_none=True, load_default=None)
+    completed_shifts = fields.Integer(load_default=0)
+    # The entry that moved it (none for decay).
+    entry_id = fields.String(allow_none=True, load_default=None)
+
+
+@event("reliability.appealed")
+class ReliabilityAppealed(Schema):
+    """A worker appealed an entry of their reliability history; staff decide (it still counts
+    meanwhile)."""
+
+    entry_id = fields.String(required=True)
+    worker_id = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+@event("reliability.appeal_decided")
+class ReliabilityAppealDecided(Schema):
+    """Staff decided a worker's appeal: upheld (the entry keeps counting) or overturned (it
+    weighs nothing)."""
+
+    entry_id = fields.String(required=True)
+    worker_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    outcome = fields.String(required=True, metadata={"enum": ["upheld", "overturned"]})
 
 
 @event("reliability.review_opened")
@@ -226,3 +286,12 @@ class ReliabilityReviewOpened(Schema):
     review_id = fields.String(required=True)
     worker_id = fields.String(required=True)
     active_points = fields.Float(required=True)
+
+
+@event("reliability.review_closed")
+class ReliabilityReviewClosed(Schema):
+    """Staff closed a reliability review with what they decided."""
+
+    review_id = fields.String(required=True)
+    worker_id = fields.String(required=True)
+    outcome = fields.String(required=True)

@@ -52,6 +52,13 @@ VALID_BODIES: dict[str, dict] = {
     "approve_job_type": {"job_type": "cleaning"},
     "suspend_jobseeker": {"reason": "Taken over"},
     "reinstate_jobseeker": {"reason": "Taken over"},
+    "mark_attendance": {"outcome": "no_show"},
+    "rate_worker": {"rating": "blocked"},
+    "set_client_preference": {"rating": "blocked", "note": "Taken over"},
+    "appeal_reliability_entry": {"text": "Taken over"},
+    "excuse_reliability_entry": {"reason": "Taken over"},
+    "decide_reliability_appeal": {"outcome": "overturned", "reason": "Taken over"},
+    "close_reliability_review": {"outcome": "Taken over"},
 }
 CLIENT_CSV_HEADER = "name,kind,billing_contact,billing_email,address_line1,city,state,postal_code\n"
 # Upload routes: (form fields, (filename, a small valid file, content type)).

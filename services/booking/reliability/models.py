@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String
+from sqlalchemy import DateTime, Float, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.booking.base import Base, created_column, new_id, updated_column
@@ -35,9 +35,21 @@ class ReliabilityEntry(Base):
     appeal_decided_by: Mapped[str | None] = mapped_column(String(36))
     appeal_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     appeal_decision_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set when staff corrected the attendance outcome the entry came from (a completed shift
+    # marked a no-show after all, or the reverse): it no longer counts.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    void_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_column()
 
-    __table_args__ = (Index("ix_reliability_entries_worker", "worker_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_reliability_entries_worker", "worker_id", "occurred_at"),
+        Index(
+            "ix_reliability_entries_pending_appeals",
+            "tenant_id",
+            "appealed_at",
+            postgresql_where=text("appeal_status = 'pending'"),
+        ),
+    )
 
 
 class ReliabilityScore(Base):
@@ -68,4 +80,13 @@ class ReviewItem(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_column()
 
-    __table_args__ = (Index("ix_reliability_reviews_tenant_status", "tenant_id", "status"),)
+    __table_args__ = (
+        Index("ix_reliability_reviews_tenant_status", "tenant_id", "status"),
+        # At most one open review per worker, however many entries arrive at once.
+        Index(
+            "uq_reliability_reviews_open",
+            "worker_id",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
