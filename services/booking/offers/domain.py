@@ -23,7 +23,7 @@ offer.withdrawn, shift.filled).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,8 +51,10 @@ from services.booking.offers.models import (
     OfferCommand,
 )
 from services.booking.search import domain as search
+from services.booking.search import rules as search_rules
 from services.booking.settings import domain as booking_settings
 from services.booking.settings import rules as settings_rules
+from services.booking.settings.models import BookingSettings
 from services.booking.sites.models import Site
 from services.booking.workers.models import ClientRecord, WorkerRecord
 
@@ -74,13 +76,9 @@ def _now(now: datetime | None) -> datetime:
 # -- what the search says ------------------------------------------------------------------------
 
 
-def reason_text(reason: Any) -> str:
+def reason_text(reason: search_rules.Reason) -> str:
     """A search Reason as the words a person reads."""
-    for name in ("message", "text", "why"):
-        value = getattr(reason, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return str(reason)
+    return reason.message
 
 
 def _local(moment: datetime, timezone: str) -> str:
@@ -146,7 +144,7 @@ def _send(
     channel: str,
     rank: int | None,
     now: datetime,
-    settings: Any,
+    settings: BookingSettings,
 ) -> Offer:
     computed = settings_rules.confirmation_deadline(
         sent_at=now, starts_at=shift.starts_at, settings=settings
@@ -239,11 +237,9 @@ def withdraw_live_offers(
 # -- the fill modes ------------------------------------------------------------------------------
 
 
-def _as_delay(value: Any) -> timedelta:
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
-
-
-def _release_next_tier(uow: UnitOfWork, *, shift: Shift, now: datetime, settings: Any) -> None:
+def _release_next_tier(
+    uow: UnitOfWork, *, shift: Shift, now: datetime, settings: BookingSettings
+) -> None:
     """Offer an open shift to every candidate of its next tier with anyone in it."""
     offered = _offered(uow, shift.id)
 
@@ -252,9 +248,7 @@ def _release_next_tier(uow: UnitOfWork, *, shift: Shift, now: datetime, settings
             uow, shift=shift, limit=rules.TIER_CAP, tier=tier, exclude=tuple(offered)
         )
 
-    delay = _as_delay(
-        settings_rules.tier_delay(now=now, starts_at=shift.starts_at, settings=settings)
-    )
+    delay = settings_rules.tier_delay(now=now, starts_at=shift.starts_at, settings=settings)
     release = rules.release_next_tier(
         released=shift.tier, candidates_in=candidates_in, now=now, delay=delay
     )
@@ -280,7 +274,9 @@ def _release_next_tier(uow: UnitOfWork, *, shift: Shift, now: datetime, settings
         )
 
 
-def _top_up(uow: UnitOfWork, *, shift: Shift, now: datetime, settings: Any) -> list[Offer]:
+def _top_up(
+    uow: UnitOfWork, *, shift: Shift, now: datetime, settings: BookingSettings
+) -> list[Offer]:
     """Favourites mode: one live offer per open position, down the client's favourites, then
     the ranking; never the same worker twice for one shift."""
     if shift.status != SHIFT_OPEN or shift.starts_at <= now:
@@ -340,7 +336,7 @@ def start_filling(
     now = _now(now)
     shifts = list(shifts)
     sent: list[Offer] = []
-    settings_of: dict[str, Any] = {}
+    settings_of: dict[str, BookingSettings] = {}
     named: list[tuple[Shift, WorkerRecord]] = []
     refusals: dict[str, list[str]] = {}
     worker_name = ""
