@@ -141,6 +141,13 @@ class _Cancellation(Schema):
     late = fields.Boolean(required=True)
 
 
+class _CancelledPlace(Schema):
+    assignment_id = fields.String(required=True)
+    shift_id = fields.String(required=True)
+    worker_id = fields.String(required=True)
+    worker_tenant_id = fields.String(required=True)
+
+
 @event("booking.cancelled")
 class BookingCancelled(_Cancellation):
     """A booking's shifts still to come were cancelled (all of them, or the ones named)."""
@@ -148,8 +155,13 @@ class BookingCancelled(_Cancellation):
     booking_id = fields.String(required=True)
     client_id = fields.String(required=True)
     shift_ids = fields.List(fields.String(), required=True)
+    # Those of `shift_ids` the client cancelled inside the late window (reporting-time pay);
+    # `late` is true when there is any, `minutes_before_start` is the nearest shift's.
+    late_shift_ids = fields.List(fields.String(), required=True)
     # The workers who had confirmed and lose the shift (they are told).
     worker_ids = fields.List(fields.String(), required=True)
+    # Their places, one per worker and shift.
+    assignments = fields.List(fields.Nested(_CancelledPlace), required=True)
 
 
 @event("assignment.cancelled")

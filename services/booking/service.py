@@ -10,14 +10,19 @@ from __future__ import annotations
 from chassis.service import ServiceBase
 from services.booking.attendance import models as _attendance  # noqa: F401
 from services.booking.bookings import models as _bookings  # noqa: F401
+from services.booking.bookings.entrypoints import BookingsEntrypoints
 from services.booking.jobtypes import models as _jobtypes  # noqa: F401
 from services.booking.offers import models as _offers  # noqa: F401
+from services.booking.offers.entrypoints import OffersEntrypoints
 from services.booking.reliability import models as _reliability  # noqa: F401
 from services.booking.search.entrypoints import SearchEntrypoints
 from services.booking.settings import models as _settings  # noqa: F401
+from services.booking.settings.entrypoints import SettingsEntrypoints
 from services.booking.sites import models as _sites  # noqa: F401
 from services.booking.workers import models as _workers  # noqa: F401
 
 
-class BookingService(SearchEntrypoints, ServiceBase):
+class BookingService(
+    OffersEntrypoints, SettingsEntrypoints, BookingsEntrypoints, SearchEntrypoints, ServiceBase
+):
     name = "booking"
