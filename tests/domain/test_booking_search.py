@@ -361,7 +361,7 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
         assert counts[code] == sum(1 for r in own_out.values() if code in {x.code for x in r}), code
     # The loader gives the rules the same facts the generator made.
     explained = domain.explain_workers(uow, context=context, worker_ids=list(population.facts))
-    for worker_id, facts in population.facts.items():
+    for worker_id in population.facts:
         loaded = domain._reasons(context, explained[worker_id])
         assert [r.code for r in loaded] == [r.code for r in by_rules[worker_id]], worker_id
 
