@@ -470,7 +470,7 @@ SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
   (SELECT coalesce(json_agg(e ORDER BY e.position), '[]'::json) FROM (
      SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes,
-            :offset + row_number() OVER (ORDER BY {ORDER}) AS position
+            row_number() OVER (ORDER BY {ORDER}) AS position
      FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,
   (SELECT json_build_object('total', count(*), {counts})
      FROM c WHERE c.tenant_id = :tenant AND ({flags})) AS excluded_counts,

@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.booking.reliability.rules import NEW_WORKER_SCORE, RELIABLE_SCORE
@@ -84,12 +85,25 @@ class Reason:
     message: str
 
 
+UTC = ZoneInfo("UTC")
+
+
+def _in_utc(row: Any) -> None:
+    """Keep a row's times in UTC: Python compares and subtracts two times of one zone by their
+    wall clocks, which is an hour off across a daylight-saving change."""
+    object.__setattr__(row, "starts_at", row.starts_at.astimezone(UTC))
+    object.__setattr__(row, "ends_at", row.ends_at.astimezone(UTC))
+
+
 @dataclass(frozen=True)
 class Window:
     """One occurrence of the work asked for, [starts_at, ends_at), as aware datetimes."""
 
     starts_at: datetime
     ends_at: datetime
+
+    def __post_init__(self) -> None:
+        _in_utc(self)
 
     @property
     def seconds(self) -> int:
@@ -108,6 +122,9 @@ class Commitment:
     shift_id: str | None = None
     # Where, as the reader may be told it: a site name of the reader's CBO, else None.
     where: str | None = None
+
+    def __post_init__(self) -> None:
+        _in_utc(self)
 
 
 @dataclass(frozen=True)
@@ -223,7 +240,7 @@ class Plan:
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The instant a local date starts (midnight exists in every zone this platform serves;
     a zone that skips it starts the day at the first instant after the gap)."""
-    return datetime.combine(day, time(0), tzinfo=zone)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def segments(windows: Iterable[Window], timezone: str) -> tuple[Segment, ...]:
@@ -251,7 +268,10 @@ def week_of(day: date) -> date:
 
 
 def overlap_seconds(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> int:
-    return max(0, int((min(a_end, b_end) - max(a_start, b_start)).total_seconds()))
+    """Seconds two spans share (elapsed time: the spans are compared in UTC)."""
+    start = max(a_start.astimezone(UTC), b_start.astimezone(UTC))
+    end = min(a_end.astimezone(UTC), b_end.astimezone(UTC))
+    return max(0, int((end - start).total_seconds()))
 
 
 def weeks(windows: Sequence[Window], timezone: str) -> tuple[Week, ...]:
@@ -406,7 +426,9 @@ def _availability(worker: WorkerFacts, request: Request) -> list[Reason]:
 
 def _overlaps(worker: WorkerFacts, request: Request, timezone: str) -> list[Reason]:
     found: list[Reason] = []
-    for commitment in sorted(worker.commitments, key=lambda c: c.starts_at):
+    for commitment in sorted(
+        worker.commitments, key=lambda c: (c.starts_at, c.kind != "assignment")
+    ):
         if request.shift_id is not None and commitment.shift_id == request.shift_id:
             continue
         if not overlaps_any(commitment, request.windows):
@@ -548,12 +570,12 @@ def to_utc(local: datetime, timezone: str) -> datetime:
     An hour that happens twice (autumn) is its first, daylight-time, occurrence."""
     zone = ZoneInfo(timezone)
     aware = local.replace(tzinfo=zone, fold=0)
-    back = aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+    back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     if back != local:
         raise ValueError(
             f"{local:%Y-%m-%d %H:%M} does not exist in {timezone}: the clocks go forward then."
         )
-    return aware.astimezone(ZoneInfo("UTC"))
+    return aware.astimezone(UTC)
 
 
 def local_span(on_date: date, start: time, end: time) -> tuple[datetime, datetime]:
