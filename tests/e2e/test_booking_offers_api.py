@@ -31,6 +31,7 @@ from services.booking.attendance.models import ClientPreference
 from services.booking.reliability.models import ReliabilityScore
 from services.booking.workers.models import ClientRecord, WorkerRecord
 from tests.e2e.cbos import apply_and_approve
+from tests.e2e.registration import register_and_confirm
 from tests.e2e.tokens import mint_token, staff_token
 from tests.waiting import wait_for
 
@@ -44,6 +45,7 @@ ALL_WEEK = {
     "exceptions": [],
 }
 TIER_DELAY_SECONDS = 2
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +100,7 @@ def cbo(api, operator_token, platform, smtp, booking_db):
     slug = f"offers-{uuid.uuid4().hex[:8]}"
     tenant_id = apply_and_approve(api, operator_token, slug)
     smtp.wait_for(f"owner@{slug}.example.org")  # identity knows the CBO
-    made = {"id": tenant_id, "owner": staff_token(platform, tenant_id, ["owner"])}
+    made = {"id": tenant_id, "slug": slug, "owner": staff_token(platform, tenant_id, ["owner"])}
     made["client"], made["site"] = a_client(api, made, "Harbor Cafe", booking_db)
     made["other_client"], made["other_site"] = a_client(api, made, "Bay Diner", booking_db)
     job_type = api(
@@ -126,21 +128,23 @@ def cbo(api, operator_token, platform, smtp, booking_db):
     return made
 
 
-def an_approved_worker(api, platform, cbo: dict, booking_db, name: str) -> dict:
-    """A job seeker registered, verified and approved by staff, available at all hours, whom
-    booking's read model knows as approved; with their token."""
+def an_approved_worker(api, smtp, cbo: dict, booking_db, name: str) -> dict:
+    """A job seeker who registered themself (and confirmed their email), whose documents staff
+    verified and whom staff approved, available at all hours; booking's read model knows them
+    as approved. With their own access token."""
     owner = cbo["owner"]
     body = {
         "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.org",
+        "password": PASSWORD,
         "name": name,
+        "phone": "(562) 555-0100",
         "preferred_language": "en",
         "home_area": "90802",
-        "availability": ALL_WEEK,
     }
-    created = api("POST", "/api/v1/jobseekers", owner, json=body)
-    assert created.status_code == 201, created.text
-    worker_id = created.json()["id"]
+    worker_id, token = register_and_confirm(api, smtp, cbo["slug"], body)
     base = f"/api/v1/jobseekers/{worker_id}"
+    available = api("PUT", base, owner, json={"availability": ALL_WEEK})
+    assert available.status_code == 200, available.text
     for document_type, content, filename in (
         ("photo_id", PNG, "face.png"),
         ("work_authorization", PDF, "permit.pdf"),
@@ -159,12 +163,9 @@ def an_approved_worker(api, platform, cbo: dict, booking_db, name: str) -> dict:
     assert approved.status_code == 200, approved.text
     wait_for(
         lambda: known(
-            booking_db, WorkerRecord, worker_id, lambda w: w.approved and w.weekly_minutes
+            booking_db, WorkerRecord, worker_id, lambda w: w.approved and bool(w.weekly_minutes)
         ),
         what=f"booking to know {name} as approved and available",
-    )
-    token = mint_token(
-        platform, tenant_id=cbo["id"], kind="jobseeker", roles=["jobseeker"], user_id=worker_id
     )
     return {"id": worker_id, "name": name, "token": token}
 
@@ -233,11 +234,11 @@ def at(text: str) -> datetime:
 
 
 def test_an_open_shift_goes_to_a_favourite_then_the_reliable_and_fills_with_two(
-    api, platform, operator_token, cbo, booking_db
+    api, platform, smtp, operator_token, cbo, booking_db
 ):
-    fay = an_approved_worker(api, platform, cbo, booking_db, "Fay")
-    rae = an_approved_worker(api, platform, cbo, booking_db, "Rae")
-    rex = an_approved_worker(api, platform, cbo, booking_db, "Rex")
+    fay = an_approved_worker(api, smtp, cbo, booking_db, "Fay")
+    rae = an_approved_worker(api, smtp, cbo, booking_db, "Rae")
+    rex = an_approved_worker(api, smtp, cbo, booking_db, "Rex")
     mark(booking_db, cbo, fay, favourite_of=cbo["client"], score=60)
     mark(booking_db, cbo, rae, score=95)
     mark(booking_db, cbo, rex, score=90)
@@ -315,11 +316,9 @@ def test_an_open_shift_goes_to_a_favourite_then_the_reliable_and_fills_with_two(
 
 
 def test_twenty_workers_confirm_the_last_position_at_once_and_one_wins(
-    api, platform, cbo, booking_db
+    api, platform, smtp, cbo, booking_db
 ):
-    workers = [
-        an_approved_worker(api, platform, cbo, booking_db, f"Worker{n:02d}") for n in range(20)
-    ]
+    workers = [an_approved_worker(api, smtp, cbo, booking_db, f"Worker{n:02d}") for n in range(20)]
     for worker in workers:
         mark(booking_db, cbo, worker, score=92)
     # The other client has no favourites: the reliable tier goes out at once.
