@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from chassis.errors import Conflict, NotFound, ValidationFailed
+from services.booking.bookings import cancellations
 from services.booking.bookings.models import Shift
 from services.booking.offers import domain as offers
 from services.booking.offers.models import Assignment, Offer
@@ -29,9 +30,11 @@ from tests.market.offers import (
     another_client,
     committed,
     in_days,
+    jobseeker,
     make_due,
     offered_to,
     offers_of,
+    set_settings,
 )
 from tests.market.search import an_assignment
 
@@ -258,6 +261,25 @@ def test_an_open_shift_goes_to_the_favourites_first_then_after_the_delay_to_the_
     assert fresh(uow, shift).tier == 2
 
 
+def test_the_cbos_tier_delay_sets_when_the_next_tier_is_due(uow, market):
+    set_settings(
+        uow, tenant_id=market.tenant_id, tier_delay_min_seconds=2, tier_delay_max_seconds=2
+    )
+    a_worker(uow, market, favourite=True)
+    shift = a_market_shift(uow, market, fill_mode="open")
+    start(uow, market, shift)
+    assert fresh(uow, shift).next_tier_at == NOW + timedelta(seconds=2)
+
+
+def test_an_offer_for_a_shift_starting_soon_must_be_answered_before_it_starts(uow, market):
+    set_settings(uow, tenant_id=market.tenant_id, confirm_before_start_minutes=0)
+    ana = a_worker(uow, market)
+    soon = NOW + timedelta(minutes=10)
+    shift = a_market_shift(uow, market, fill_mode="named", named_worker_id=ana.id, starts_at=soon)
+    (offer,) = start(uow, market, shift)
+    assert NOW < offer.deadline_at <= shift.starts_at
+
+
 def test_empty_tiers_are_skipped_at_once(uow, market):
     eli = a_worker(uow, market, score=50)
     eve = a_worker(uow, market)
@@ -288,6 +310,47 @@ def test_a_started_shift_gets_no_more_tiers(uow, market):
     shift = fresh(uow, shift)
     assert (shift.tier, shift.next_tier_at) == (0, None)
     assert len(offers_of(uow, shift)) == 1
+
+
+# -- a position open again -----------------------------------------------------------------------
+
+
+def cancel_place(uow, worker, assignment):
+    """The worker gives their place up (the bookings area's cancellation)."""
+    cancellations.cancel_assignment(
+        uow,
+        caller=jobseeker(worker),
+        tenant_id=worker.tenant_id,
+        assignment_id=assignment.id,
+        reason="my car broke down",
+    )
+
+
+def test_an_open_shift_open_again_goes_through_its_tiers_again_without_who_gave_it_up(uow, market):
+    ana, bo = a_worker(uow, market), a_worker(uow, market)
+    shift = a_market_shift(uow, market, fill_mode="open")
+    start(uow, market, shift)
+    place = confirm(uow, ana, offer_of(uow, shift, ana))
+    assert offered_to(uow, shift) == set()  # Bo's offer was withdrawn: the shift filled
+    cancel_place(uow, ana, place)
+    shift = fresh(uow, shift)
+    assert (shift.status, shift.filled) == ("open", 0)
+
+    sent = Outbox(uow)
+    offers.resume_filling(uow, shift=shift)
+    assert offered_to(uow, shift) == {bo.id}
+    assert sent.one("offer.sent")["data"]["worker_id"] == bo.id
+
+
+def test_a_favourites_shift_open_again_offers_the_next_favourite(uow, market):
+    fay = a_worker(uow, market, favourite=True, score=95)
+    fin = a_worker(uow, market, favourite=True, score=90)
+    shift = a_market_shift(uow, market, fill_mode="favourites")
+    (offer,) = start(uow, market, shift)
+    place = confirm(uow, fay, offer)
+    cancel_place(uow, fay, place)
+    offers.resume_filling(uow, shift=fresh(uow, shift))
+    assert offered_to(uow, shift) == {fin.id}
 
 
 # -- confirming ----------------------------------------------------------------------------------

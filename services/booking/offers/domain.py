@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
 from chassis.audit import audit
@@ -76,7 +76,7 @@ def _now(now: datetime | None) -> datetime:
 # -- what the search says ------------------------------------------------------------------------
 
 
-def reason_text(reason: search_rules.Reason) -> str:
+def _reason_text(reason: search_rules.Reason) -> str:
     """A search Reason as the words a person reads."""
     return reason.message
 
@@ -106,7 +106,7 @@ def _worker_for(
     if worker is None:
         raise ValidationFailed(fields={field: ["There is no such job seeker."]})
     reasons = [
-        reason_text(r) for r in search.reasons_against(uow, shift=shift, worker_id=worker_id)
+        _reason_text(r) for r in search.reasons_against(uow, shift=shift, worker_id=worker_id)
     ]
     if worker.tenant_id != shift.tenant_id and reasons:
         raise ValidationFailed(fields={field: ["There is no such job seeker."]})
@@ -200,8 +200,17 @@ def _live_offers(uow: UnitOfWork, shift_id: str) -> list[Offer]:
 
 
 def _offered(uow: UnitOfWork, shift_id: str) -> set[str]:
-    """Every worker this shift has offered (whatever became of the offer)."""
-    query = select(Offer.worker_id).where(Offer.shift_id == shift_id).distinct()
+    """The workers this shift is not offered again: every one it has offered, whatever became
+    of the offer, except those whose offer was withdrawn only because the shift filled (when
+    it opens again, they may have it)."""
+    query = (
+        select(Offer.worker_id)
+        .where(
+            Offer.shift_id == shift_id,
+            or_(Offer.status != WITHDRAWN, Offer.end_reason.is_distinct_from(SHIFT_FILLED_REASON)),
+        )
+        .distinct()
+    )
     return set(uow.session.execute(query).scalars())
 
 
@@ -467,7 +476,7 @@ def confirm_offer(
     if refusal:
         raise Conflict(refusal)
     reasons = [
-        reason_text(r)
+        _reason_text(r)
         for r in search.reasons_against(uow, shift=shift, worker_id=worker_id, now=now)
     ]
     if reasons:
@@ -681,7 +690,7 @@ def offer_shift(
         worker_id=worker.id,
         worker_tenant_id=worker.tenant_id,
         channel=rules.NAMED_CHANNEL,
-        rank=len(_offered(uow, shift.id)),
+        rank=len(_offered(uow, shift.id)) + 1,
         now=now,
         settings=settings,
     )
