@@ -360,3 +360,93 @@ def test_twenty_workers_confirm_the_last_position_at_once_and_one_wins(
     assert {o["status"] for w, o in after.items() if w != winner} == {"withdrawn"}
     shift = api("GET", f"/api/v1/shifts/{shift_id}", cbo["owner"]).json()
     assert (shift["status"], shift["filled"]) == ("filled", 1)
+
+
+def test_nobody_else_reads_or_changes_offers_and_odd_input_is_a_4xx(
+    api, platform, smtp, operator_token, cbo, booking_db
+):
+    ana = an_approved_worker(api, smtp, cbo, booking_db, "Ana")
+    bo = an_approved_worker(api, smtp, cbo, booking_db, "Bo")
+    shift_id = book(api, cbo, client=cbo["client"], site=cbo["site"], days_ahead=6, positions=1)
+    offer = wait_for(lambda: shift_offers(api, cbo["owner"], shift_id).get(ana["id"]))
+    offer_id = offer["id"]
+
+    other_cbo = apply_and_approve(api, operator_token, f"other-{uuid.uuid4().hex[:8]}")
+    stranger = staff_token(platform, other_cbo)
+    viewer = staff_token(platform, cbo["id"], ["viewer"])
+    reason = {"reason": "not yours"}
+    refused = [
+        # Another CBO's staff: the shift and the offer do not exist.
+        (stranger, "GET", f"/api/v1/shifts/{shift_id}/offers", None, 404),
+        (stranger, "POST", f"/api/v1/shifts/{shift_id}/offers", {"jobseeker_id": bo["id"]}, 404),
+        (stranger, "POST", f"/api/v1/offers/{offer_id}/withdraw", reason, 404),
+        # Another client's user of the same CBO: not their shift; no staff permission.
+        (cbo["other_user"], "GET", f"/api/v1/shifts/{shift_id}/offers", None, 404),
+        (cbo["other_user"], "POST", f"/api/v1/offers/{offer_id}/withdraw", reason, 403),
+        # The shift's own client user may read, not offer or withdraw.
+        (
+            cbo["client_user"],
+            "POST",
+            f"/api/v1/shifts/{shift_id}/offers",
+            {"jobseeker_id": bo["id"]},
+            403,
+        ),
+        (cbo["client_user"], "POST", f"/api/v1/offers/{offer_id}/withdraw", reason, 403),
+        # Staff who may only read; staff confirming for a worker.
+        (viewer, "POST", f"/api/v1/shifts/{shift_id}/offers", {"jobseeker_id": bo["id"]}, 403),
+        (viewer, "POST", f"/api/v1/offers/{offer_id}/withdraw", reason, 403),
+        (cbo["owner"], "POST", f"/api/v1/offers/{offer_id}/confirm", None, 403),
+        (cbo["owner"], "GET", "/api/v1/me/offers", None, 403),
+        # Another worker: Ana's offer is not theirs.
+        (bo["token"], "POST", f"/api/v1/offers/{offer_id}/confirm", None, 404),
+        (bo["token"], "POST", f"/api/v1/offers/{offer_id}/decline", {}, 404),
+        # A job seeker reads no shift's offers.
+        (ana["token"], "GET", f"/api/v1/shifts/{shift_id}/offers", None, 403),
+    ]
+    for token, method, path, body, status in refused:
+        answer = (
+            api(method, path, token, json=body) if body is not None else api(method, path, token)
+        )
+        assert answer.status_code == status, (method, path, answer.text)
+    assert api("GET", "/api/v1/me/offers", bo["token"]).json()["total"] == 0
+    assert shift_offers(api, cbo["owner"], shift_id)[ana["id"]]["status"] == "sent"
+
+    odd = [
+        ("POST", f"/api/v1/offers/{offer_id}/decline", {"reason": "x" * 501}, 422),
+        ("POST", f"/api/v1/offers/{offer_id}/decline", {"reason": 12}, 422),
+        ("POST", f"/api/v1/offers/{'9' * 400}/confirm", None, 404),
+        ("GET", "/api/v1/me/offers?status=lost", None, 422),
+        ("GET", "/api/v1/me/offers?per_page=100000", None, 422),
+        ("GET", "/api/v1/me/shifts?sort=salary", None, 422),
+        ("GET", "/api/v1/me/offers?page=99999999999999999999", None, 422),
+    ]
+    for method, path, body, status in odd:
+        answer = (
+            api(method, path, ana["token"], json=body)
+            if body is not None
+            else api(method, path, ana["token"])
+        )
+        assert answer.status_code == status, (method, path, answer.text)
+    staff_odd = [
+        (f"/api/v1/shifts/{shift_id}/offers", {"jobseeker_id": "y" * 37}, 422),
+        (f"/api/v1/shifts/{shift_id}/offers", {"jobseeker_id": ["a list"]}, 422),
+        (f"/api/v1/shifts/{shift_id}/offers", {"jobseeker_id": str(uuid.uuid4())}, 422),
+        (f"/api/v1/shifts/{shift_id}/offers", {"jobseeker_id": ana["id"]}, 409),
+        (f"/api/v1/offers/{offer_id}/withdraw", {}, 422),
+        (f"/api/v1/offers/{offer_id}/withdraw", {"reason": "   "}, 422),
+    ]
+    for path, body, status in staff_odd:
+        answer = api("POST", path, cbo["owner"], json=body)
+        assert answer.status_code == status, (path, body, answer.text)
+
+    # Ana declines with her reason; her offer is gone from what she can still answer.
+    declined = api(
+        "POST", f"/api/v1/offers/{offer_id}/decline", ana["token"], json={"reason": "Away"}
+    )
+    assert declined.status_code == 200, declined.text
+    assert (declined.json()["status"], declined.json()["end_reason"]) == ("declined", "Away")
+    again = api("POST", f"/api/v1/offers/{offer_id}/confirm", ana["token"])
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == (
+        "You declined this offer; it can no longer be confirmed."
+    )

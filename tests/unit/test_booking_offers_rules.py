@@ -233,3 +233,18 @@ def test_a_full_shift_cannot_be_confirmed():
 )
 def test_only_a_sent_offer_past_its_deadline_expires(status, deadline, outcome):
     assert rules.expiry(status=status, deadline_at=deadline, now=NOW) == outcome
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("confirmed", "You have already confirmed this offer."),
+        ("declined", "You declined this offer; it can no longer be declined."),
+        ("withdrawn", "This offer was withdrawn (shift filled); it can no longer be declined."),
+    ],
+)
+def test_a_decline_is_refused_in_its_own_words(status, message):
+    refusal = rules.answer_refusal(
+        **{**LIVE, "status": status, "end_reason": "shift filled"}, done="declined"
+    )
+    assert refusal == message

@@ -548,9 +548,10 @@ def decline_offer(
         now=now,
         shift_status=shift.status,
         starts_at=shift.starts_at,
+        done="declined",
     )
     if refusal:
-        raise Conflict(refusal.replace("confirmed", "answered"))
+        raise Conflict(refusal)
     _end(uow, offer=offer, shift=shift, status=DECLINED, reason=reason, now=now)
     _after_an_offer_ended(uow, shift=shift, now=now)
     return offer

@@ -109,17 +109,19 @@ def _at(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def ended_offer_message(status: str, *, deadline_at: datetime, end_reason: str | None) -> str:
-    """Why an offer that is no longer `sent` cannot be answered."""
+def ended_offer_message(
+    status: str, *, deadline_at: datetime, end_reason: str | None, done: str = "confirmed"
+) -> str:
+    """Why an offer that is no longer `sent` cannot be `done` (confirmed, or declined)."""
     if status == CONFIRMED:
         return "You have already confirmed this offer."
     if status == DECLINED:
-        return "You declined this offer; it can no longer be confirmed."
+        return f"You declined this offer; it can no longer be {done}."
     if status == EXPIRED:
-        return f"This offer expired at {_at(deadline_at)}; it can no longer be confirmed."
+        return f"This offer expired at {_at(deadline_at)}; it can no longer be {done}."
     if status == WITHDRAWN:
         why = f" ({end_reason})" if end_reason else ""
-        return f"This offer was withdrawn{why}; it can no longer be confirmed."
+        return f"This offer was withdrawn{why}; it can no longer be {done}."
     return f"This offer is {status}."
 
 
@@ -131,10 +133,14 @@ def answer_refusal(
     now: datetime,
     shift_status: str,
     starts_at: datetime,
+    done: str = "confirmed",
 ) -> str | None:
-    """Why a worker may not answer (confirm or decline) their offer now; None if they may."""
+    """Why a worker may not answer their offer now (`done`: confirmed, or declined); None if
+    they may."""
     if status != SENT:
-        return ended_offer_message(status, deadline_at=deadline_at, end_reason=end_reason)
+        return ended_offer_message(
+            status, deadline_at=deadline_at, end_reason=end_reason, done=done
+        )
     if now >= deadline_at:
         return f"The time to answer this offer ended at {_at(deadline_at)}."
     if shift_status == "cancelled":
