@@ -71,6 +71,10 @@ class Settings:
     outbox_poll_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_OUTBOX_POLL_SECONDS", "1"))
     )
+    # How often booking's timer releases the open-shift tiers that are due.
+    tier_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_TIER_SWEEP_SECONDS", "5"))
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))

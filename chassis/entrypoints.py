@@ -11,6 +11,10 @@
   It subscribes only at the service that publishes the event (chassis.contracts): a service
   with a handler for an unregistered event, or at the wrong source, does not start. The
   handler runs as its own service's system caller, within the event's tenant.
+- `timer` runs a method every few seconds (sweeps: due tiers, lapsed leases) as its own
+  service's system caller, with a correlation id of its own per tick, and commits its work
+  like `rpc`. A tick that fails (the database is down, the method raises) is logged and rolled
+  back, and the next tick comes as usual: nothing about it can stop the service.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import eventlet
 import nameko.events
 import nameko.messaging
 import nameko.rpc
+import nameko.timer
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.amqp.publish import get_connection, get_producer
@@ -120,6 +125,74 @@ class Rpc(nameko.rpc.Rpc):
 
 
 rpc = Rpc.decorator
+
+
+class Timer(nameko.timer.Timer):
+    """Calls its method every `seconds` (a number, or the name of a field of the service's
+    Settings, read when the service starts: `@timer("tier_sweep_seconds")`, so the environment
+    sets it) as the service's own system caller, without a tenant, with
+    a new correlation id each tick. The method's unit of work commits when it returns and
+    rolls back when it raises. A tick waits for the one before it to finish; each instance of
+    a service runs its own ticks, so a sweep must be safe to run twice at once (lock its rows
+    with `FOR UPDATE SKIP LOCKED`).
+
+    Outages: a tick that raises (or whose commit fails) is logged and rolled back, and the
+    next tick comes as usual; a database error is an expected one (a warning, no traceback
+    storm), and nothing a tick does can stop the timer or kill the service."""
+
+    def __init__(self, seconds: float | str, **kwargs) -> None:
+        self.seconds = seconds
+        kwargs.setdefault("expected_exceptions", (DomainError, DBAPIError))
+        super().__init__(interval=0, **kwargs)
+
+    def setup(self) -> None:
+        settings = settings_from(self.container.config)
+        seconds = getattr(settings, self.seconds) if isinstance(self.seconds, str) else self.seconds
+        if not isinstance(seconds, int | float) or seconds <= 0:
+            raise ValueError(f"{self.method_name}: a timer needs a positive interval")
+        self.interval = float(seconds)
+        self.context_secret = settings.context_secret
+
+    def handle_timer_tick(self) -> None:
+        caller = Caller.system(service=self.container.service_name)
+        try:
+            self.container.spawn_worker(
+                self,
+                (),
+                {},
+                context_data=context_data_for(caller, self.context_secret),
+                handle_result=self.handle_result,
+            )
+        except Exception as exc:
+            # The container is stopping (ContainerBeingKilled) or could not start a worker:
+            # this tick is skipped, and the loop must not wait for a worker that never ran.
+            if not isinstance(exc, ContainerBeingKilled):
+                log.exception("could not start a timer's worker")
+            self.worker_complete.send()
+
+    def handle_result(self, worker_ctx, result, exc_info):
+        # Nameko has logged what the method raised; what finishing raises is logged here.
+        raised = exc_info is not None
+        try:
+            exc_info = finish_worker(self.container, worker_ctx, exc_info)
+        except Exception:
+            exc_info = sys.exc_info()
+        finally:
+            self.worker_complete.send()
+        if exc_info is not None and not raised:
+            log.warning(
+                "a timer's work did not commit",
+                extra={
+                    "fields": {
+                        "timer": f"{self.container.service_name}.{self.method_name}",
+                        "error": _describe(exc_info[1]),
+                    }
+                },
+            )
+        return result, exc_info
+
+
+timer = Timer.decorator
 
 
 def handler_queue(

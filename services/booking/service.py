@@ -15,8 +15,10 @@ from services.booking.bookings.entrypoints import BookingsEntrypoints
 from services.booking.jobtypes import models as _jobtypes  # noqa: F401
 from services.booking.jobtypes.entrypoints import JobtypesEntrypoints
 from services.booking.offers import models as _offers  # noqa: F401
+from services.booking.offers.entrypoints import OffersEntrypoints
 from services.booking.reliability import models as _reliability  # noqa: F401
 from services.booking.reliability.entrypoints import ReliabilityEntrypoints
+from services.booking.search.entrypoints import SearchEntrypoints
 from services.booking.settings import models as _settings  # noqa: F401
 from services.booking.settings.entrypoints import SettingsEntrypoints
 from services.booking.sites import models as _sites  # noqa: F401
@@ -31,6 +33,8 @@ class BookingService(
     BookingsEntrypoints,
     AttendanceEntrypoints,
     ReliabilityEntrypoints,
+    SearchEntrypoints,
+    OffersEntrypoints,
     ServiceBase,
 ):
     name = "booking"

@@ -38,6 +38,8 @@ CBO_PEOPLE_PERMISSIONS = frozenset(PERMISSIONS) - PLATFORM_PERMISSIONS
 VALID_BODIES: dict[str, dict] = {
     "change_staff_roles": {"roles": ["viewer"]},
     "update_role": {"description": "Taken over"},
+    "withdraw_offer": {"reason": "Taken over"},
+    "create_shift_offer": {"jobseeker_id": "00000000-0000-4000-8000-000000000000"},
     "create_client_user": {"email": "intruder@example.org", "display_name": "Intruder"},
     "reject_tenant": {"reason": "Taken over"},
     "suspend_tenant": {"reason": "Taken over"},

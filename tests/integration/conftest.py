@@ -17,12 +17,14 @@ from tests.integration.sample_services import (
     consumer_metadata,
     jobs_metadata,
     publisher_metadata,
+    timer_metadata,
 )
 
 SAMPLE_DATABASES = {
     "it_publisher": publisher_metadata,
     "it_consumer": consumer_metadata,
     "it_jobs": jobs_metadata,
+    "it_timer": timer_metadata,
 }
 
 

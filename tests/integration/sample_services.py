@@ -6,7 +6,8 @@ test's just before it fails: BEFORE_FAILING). A note `ask:<method>` makes the
 consumer's handler call that it_publisher RPC as its system caller and keep the answer (or the
 refusal) as the note, to show what a system caller may do in another service. `it_jobs` runs a
 background job (chassis.jobs) that counts items into a table, one chunk per step, which a test
-can hold at a step or make fail there.
+can hold at a step or make fail there. `it_timer` keeps a row per tick of its timer (who it ran
+as), and fails the ticks a test asks it to, after writing the row.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from chassis.context import for_services, public, requires
 from chassis.contracts.events import event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc
+from chassis.entrypoints import event_handler, rpc, timer
 from chassis.errors import Conflict, DomainError
 from chassis.jobs import (
     Job,
@@ -271,3 +272,44 @@ class JobsService(ServiceBase):
         job = resume(self.db, job_id=job_id, tenant_id=None)
         self.jobs.start(job_id)
         return JobSchema().dump(job)
+
+
+# -- a service with a timer ------------------------------------------------------------------
+
+timer_metadata = MetaData()
+ticks = Table(
+    "ticks",
+    timer_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("service", String(50)),
+    Column("tenant_id", String(36)),
+    Column("correlation_id", String(64), nullable=False),
+)
+# How many of the coming ticks should fail after writing their row (a test sets it).
+FAILING_TICKS = {"remaining": 0}
+
+
+class TimerService(ServiceBase):
+    """Ticks every `tier_sweep_seconds` (the test's Settings), keeping who it ran as."""
+
+    name = "it_timer"
+
+    @timer("tier_sweep_seconds")
+    def tick(self) -> None:
+        self.db.session.execute(
+            insert(ticks).values(
+                kind=self.caller.kind,
+                service=self.caller.service,
+                tenant_id=self.caller.tenant_id,
+                correlation_id=self.caller.correlation_id,
+            )
+        )
+        if FAILING_TICKS["remaining"] > 0:
+            FAILING_TICKS["remaining"] -= 1
+            raise RuntimeError("told to fail this tick")
+
+    @rpc
+    @public
+    def tick_count(self) -> int:
+        return self.db.session.execute(select(func.count()).select_from(ticks)).scalar_one()

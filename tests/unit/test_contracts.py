@@ -16,6 +16,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from chassis.config import SERVICE_NAMES
 from chassis.contracts import import_contract_modules
+from chassis.contracts.booking_rpc import BookingClient
 from chassis.contracts.catalogue import between_markers, contract_events, describe_field
 from chassis.contracts.events import (
     ANY_SERVICE,
@@ -199,6 +200,7 @@ def entrypoint(service: str, method: str):
 
 def test_every_offered_rpc_has_a_contract():
     assert set(RPC_CONTRACTS) == {
+        ("booking", "expire_offer"),
         ("identity", "is_eligible"),
         ("identity", "eligible_jobseekers"),
         ("tenancy", "login_box"),
@@ -223,7 +225,8 @@ def test_each_rpc_contract_matches_its_entrypoints_parameters(key):
 
 
 @pytest.mark.parametrize(
-    ("client_cls", "service"), [(IdentityClient, "identity"), (TenancyClient, "tenancy")]
+    ("client_cls", "service"),
+    [(BookingClient, "booking"), (IdentityClient, "identity"), (TenancyClient, "tenancy")],
 )
 def test_each_client_offers_every_contract_of_its_service(client_cls, service):
     methods = {name for name, _ in inspect.getmembers(client_cls, inspect.isfunction)}

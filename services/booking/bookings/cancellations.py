@@ -32,48 +32,14 @@ from services.booking.bookings.domain import (
     worker_names,
 )
 from services.booking.bookings.models import Booking, Shift
-from services.booking.offers.models import BOOKED, CANCELLED, SENT, WITHDRAWN, Assignment, Offer
+from services.booking.offers import domain as offers
+from services.booking.offers.models import BOOKED, CANCELLED, Assignment
 from services.booking.settings import rules as setting_rules
 from services.booking.settings.domain import settings_for
 from services.booking.settings.models import BookingSettings
 
 # Why the offers of a cancelled shift ended (Offer.end_reason and offer.withdrawn's reason).
 SHIFT_CANCELLED = "shift_cancelled"
-
-
-def _withdraw_offers(uow: UnitOfWork, *, shift: Shift) -> list[Offer]:
-    """Withdraw every offer of the shift still waiting for an answer, each with its event."""
-    offers = list(
-        uow.session.execute(
-            select(Offer)
-            .where(
-                Offer.shift_id == shift.id,
-                Offer.tenant_id == shift.tenant_id,
-                Offer.status == SENT,
-            )
-            .order_by(Offer.id)
-            .with_for_update()
-        ).scalars()
-    )
-    for offer in offers:
-        offer.status = WITHDRAWN
-        offer.end_reason = SHIFT_CANCELLED
-        uow.emit(
-            "offer.withdrawn",
-            {
-                "offer_id": offer.id,
-                "shift_id": shift.id,
-                "booking_id": shift.booking_id,
-                "client_id": shift.client_id,
-                "worker_id": offer.worker_id,
-                "worker_tenant_id": offer.worker_tenant_id,
-                "starts_at": offer.starts_at,
-                "ends_at": offer.ends_at,
-                "reason": SHIFT_CANCELLED,
-            },
-            tenant_id=shift.tenant_id,
-        )
-    return offers
 
 
 def _end_assignment(
@@ -117,7 +83,7 @@ def _cancel_shift_row(
         cancelled_at=now, starts_at=shift.starts_at, settings=settings
     )
     shift.next_tier_at = None
-    _withdraw_offers(uow, shift=shift)
+    offers.withdraw_live_offers(uow, shift=shift, reason=SHIFT_CANCELLED, now=now)
     assignments = list(
         uow.session.execute(
             select(Assignment)
@@ -395,6 +361,9 @@ def cancel_assignment(
     if shift.status == rules.FILLED:
         shift.status = rules.OPEN
     uow.session.flush()
+    # The position is open again: the shift's fill mode goes on (favourites: the next one;
+    # open: the tiers again; named: staff decide).
+    offers.resume_filling(uow, shift=shift, now=now)
     uow.emit(
         "assignment.cancelled",
         {

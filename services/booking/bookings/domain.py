@@ -27,6 +27,7 @@ from services.booking.bookings.models import NAMED, Booking, Shift
 from services.booking.common import check_client, client_scope
 from services.booking.jobtypes import domain as jobtypes
 from services.booking.jobtypes.models import JobType
+from services.booking.offers import domain as offers
 from services.booking.offers.models import Assignment, Offer
 from services.booking.sites import domain as sites
 from services.booking.sites.models import Site
@@ -277,13 +278,9 @@ def create_booking(
 
 def start_filling(uow: UnitOfWork, *, caller: Caller, shifts: Sequence[Shift]) -> None:
     """Start filling a new booking's shifts through the offers area (named offer, favourites,
-    or the first open-shift tier), in the booking's transaction.
-
-    LEAD: the call site left for the offers branch. When it lands, make this
-        from services.booking.offers import domain as offers
-        offers.start_filling(uow, caller=caller, shifts=shifts)
-    Until then a new booking's shifts stay open, with no offers."""
-    return None
+    or the first open-shift tier), in the booking's transaction: a named worker who cannot
+    take the shifts fails the whole booking (409 with the reasons)."""
+    offers.start_filling(uow, caller=caller, shifts=shifts)
 
 
 # -- Reading -----------------------------------------------------------------------------------

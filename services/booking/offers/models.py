@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.booking.base import Base, created_column, new_id, updated_column
@@ -44,6 +45,8 @@ class Offer(Base):
     __table_args__ = (
         Index("ix_offers_shift", "shift_id"),
         Index("ix_offers_worker_pending", "worker_id", postgresql_where=text("status = 'sent'")),
+        # A job seeker's own offers, newest first (GET /me/offers).
+        Index("ix_offers_worker_created", "worker_id", "created_at"),
         # A worker holds at most one live offer per shift.
         Index(
             "uq_offers_live",
@@ -99,3 +102,18 @@ class Assignment(Base):
             postgresql_where=text("status <> 'cancelled'"),
         ),
     )
+
+
+class OfferCommand(Base):
+    """A command another service sent about an offer (rebooking's `expire_offer`) under its
+    idempotency key, and the answer it got: the same key again gets the same answer and
+    changes nothing, however many rebooking instances send it."""
+
+    __tablename__ = "offer_commands"
+
+    idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    command: Mapped[str] = mapped_column(String(30))
+    offer_id: Mapped[str] = mapped_column(String(36))
+    result: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = created_column()

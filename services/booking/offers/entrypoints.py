@@ -1,0 +1,140 @@
+"""Offers for job seekers (their own), staff and client users (a shift's), rebooking (expiry),
+and the timer that releases open shifts' tiers when they are due."""
+
+from __future__ import annotations
+
+from chassis.context import Caller, for_services, requires, requires_any
+from chassis.contracts import booking_rpc
+from chassis.db import UnitOfWork
+from chassis.entrypoints import rpc, timer
+from services.booking.common import client_scope, market_tenant, staff_tenant, worker_of
+from services.booking.offers import domain
+from services.booking.offers.schemas import (
+    DeclineSchema,
+    MyOfferPageSchema,
+    MyOfferQuerySchema,
+    MyOfferSchema,
+    MyShiftPageSchema,
+    MyShiftQuerySchema,
+    OfferCreateSchema,
+    ShiftOfferPageSchema,
+    ShiftOfferQuerySchema,
+    ShiftOfferSchema,
+    WithdrawSchema,
+)
+
+WORK = "self.work"
+MANAGE = "bookings.manage"
+
+
+class OffersEntrypoints:
+    db: UnitOfWork
+    caller: Caller
+
+    # -- the job seeker's own -------------------------------------------------------------------
+
+    @rpc
+    @requires(WORK)
+    def list_my_offers(self, query: dict | None = None) -> dict:
+        tenant_id, worker_id = worker_of(self.caller)
+        options = MyOfferQuerySchema().load(query or {})
+        found = domain.list_my_offers(self.db, tenant_id=tenant_id, worker_id=worker_id, **options)
+        return MyOfferPageSchema().dump(found)
+
+    @rpc
+    @requires(WORK)
+    def list_my_shifts(self, query: dict | None = None) -> dict:
+        tenant_id, worker_id = worker_of(self.caller)
+        options = MyShiftQuerySchema().load(query or {})
+        found = domain.list_my_shifts(self.db, tenant_id=tenant_id, worker_id=worker_id, **options)
+        return MyShiftPageSchema().dump(found)
+
+    @rpc
+    @requires(WORK)
+    def confirm_offer(self, offer_id: str) -> dict:
+        tenant_id, worker_id = worker_of(self.caller)
+        domain.confirm_offer(self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id)
+        found = domain.my_offer(
+            self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id
+        )
+        return MyOfferSchema().dump(found)
+
+    @rpc
+    @requires(WORK)
+    def decline_offer(self, offer_id: str, body: dict | None = None) -> dict:
+        tenant_id, worker_id = worker_of(self.caller)
+        data = DeclineSchema().load(body or {})
+        domain.decline_offer(
+            self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id, **data
+        )
+        found = domain.my_offer(
+            self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id
+        )
+        return MyOfferSchema().dump(found)
+
+    # -- staff and client users -----------------------------------------------------------------
+
+    @rpc
+    @requires_any("bookings.read", "self.book")
+    def list_shift_offers(self, shift_id: str, query: dict | None = None) -> dict:
+        tenant_id = market_tenant(self.caller)
+        options = ShiftOfferQuerySchema().load(query or {})
+        found = domain.list_shift_offers(
+            self.db,
+            tenant_id=tenant_id,
+            client_id=client_scope(self.caller),
+            shift_id=shift_id,
+            **options,
+        )
+        return ShiftOfferPageSchema().dump(found)
+
+    @rpc
+    @requires(MANAGE)
+    def create_shift_offer(self, shift_id: str, body: dict) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        data = OfferCreateSchema().load(body)
+        offer = domain.offer_shift(
+            self.db,
+            caller=self.caller,
+            tenant_id=tenant_id,
+            shift_id=shift_id,
+            worker_id=data["jobseeker_id"],
+        )
+        return ShiftOfferSchema().dump(
+            domain.shift_offer(self.db, tenant_id=tenant_id, offer_id=offer.id)
+        )
+
+    @rpc
+    @requires(MANAGE)
+    def withdraw_offer(self, offer_id: str, body: dict) -> dict:
+        tenant_id = staff_tenant(self.caller)
+        data = WithdrawSchema().load(body)
+        domain.withdraw_offer(
+            self.db, caller=self.caller, tenant_id=tenant_id, offer_id=offer_id, **data
+        )
+        return ShiftOfferSchema().dump(
+            domain.shift_offer(self.db, tenant_id=tenant_id, offer_id=offer_id)
+        )
+
+    # -- rebooking ------------------------------------------------------------------------------
+
+    @rpc
+    @requires(MANAGE)
+    @for_services("rebooking")
+    def expire_offer(self, offer_id: str, idempotency_key: str) -> dict:
+        """For rebooking (its deadline timers) and staff: end a sent offer whose deadline has
+        passed (chassis.contracts.booking_rpc)."""
+        request = booking_rpc.ExpireOfferRequest().load(
+            {"offer_id": offer_id, "idempotency_key": idempotency_key}
+        )
+        # Rebooking's system acts within its event's CBO (or across CBOs, without one).
+        scope = self.caller.service_scope() if self.caller.is_system else staff_tenant(self.caller)
+        result = domain.expire_offer(self.db, scope=scope, **request)
+        return booking_rpc.ExpiredOfferSchema().dump(result)
+
+    # -- the sweep ------------------------------------------------------------------------------
+
+    @timer("tier_sweep_seconds")
+    def release_due_tiers(self) -> None:
+        """Release the next tier of every open shift that is due (WORKLB_TIER_SWEEP_SECONDS)."""
+        domain.release_due_tiers(self.db)

@@ -1,0 +1,938 @@
+"""Search: the workers who may work a shift, ranked, and (for staff) those left out with why.
+
+The rules are those of rules.py, applied to a whole CBO by ONE SQL statement in booking's
+database (`_statement`): a materialised set of candidates with one flag per rule, from which
+the same statement takes the ranked page of eligible workers, their total, the count of
+left-out workers per reason and a page of them. The people on those pages are then loaded as
+rules.WorkerFacts and explained by rules.reasons, so every sentence a person reads comes from
+the pure module (a domain test proves SQL and rules agree on a generated population).
+
+Other areas call:
+- `reasons_against(uow, shift=, worker_id=, now=None)`: the re-check before an offer and at
+  its confirmation (empty: the worker may have it);
+- `ranked_workers(uow, shift=, limit=, tier=None, exclude=())`: who to offer a shift to next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import Boolean, Date, DateTime, Float, Integer, String
+
+from chassis.context import CLIENT, Caller
+from chassis.db import UnitOfWork
+from chassis.errors import NotFound, ValidationFailed
+from services.booking.attendance.models import BLOCKED, FAVOURITE, ClientPreference
+from services.booking.bookings.models import Shift
+from services.booking.common import check_client, market_tenant
+from services.booking.jobtypes.models import JobType
+from services.booking.offers.models import Assignment, Offer
+from services.booking.reliability.models import ReliabilityScore
+from services.booking.reliability.rules import NEW_WORKER_SCORE, RELIABLE_SCORE
+from services.booking.search import rules
+from services.booking.sites.models import Site
+from services.booking.workers.models import (
+    CboRecord,
+    ClientRecord,
+    PartnershipRecord,
+    SourceRecord,
+    WorkerDay,
+    WorkerRecord,
+)
+
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+TIERS = ("favourites", "reliable", "eligible", "partners")
+
+# The SQL flag of each reason code (rules.NOT_SHARED and rules.STARTED have none: partners
+# that do not share are never candidates, and a search has no "now").
+FLAGS: dict[str, str] = {
+    rules.NOT_APPROVED: "f_not_approved",
+    rules.INACTIVE: "f_inactive",
+    rules.SUSPENDED: "f_suspended",
+    rules.EXCLUSIVE: "f_exclusive",
+    rules.JOB_TYPE: "f_job_type",
+    rules.SKILLS: "f_skills",
+    rules.BLOCKED: "f_blocked",
+    rules.UNAVAILABLE: "f_unavailable",
+    rules.BOOKED: "f_booked",
+    rules.OFFERED: "f_offered",
+    rules.CAP: "f_cap",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A worker a shift may be offered to, in ranking order (position from 1)."""
+
+    worker_id: str
+    worker_tenant_id: str
+    favourite: bool
+    score: float
+    distance_km: float | None
+    booked_minutes: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Context:
+    """A request as the search runs it: the rules' request, and who and where it concerns."""
+
+    tenant_id: str
+    request: rules.Request
+    job_type: JobType
+    site: Site
+    # Every CBO partnered with this one now, and what it shares.
+    partners: dict[str, list[str]]
+    # The partners whose workers may take this job type.
+    sharing: tuple[str, ...]
+    timezones: dict[str, str]  # tenant id -> its time zone
+
+    def plan_for(self, timezone: str) -> rules.Plan:
+        return rules.plan(self.request.windows, timezone)
+
+
+# -- what the search reads ------------------------------------------------------------------
+
+
+def timezones_of(uow: UnitOfWork, *, tenant_ids: Iterable[str]) -> dict[str, str]:
+    """Each CBO's time zone (the default for one booking has not heard of yet)."""
+    ids = sorted(set(tenant_ids))
+    found: dict[str, str] = dict(
+        uow.session.execute(  # type: ignore[arg-type]
+            select(CboRecord.tenant_id, CboRecord.timezone).where(CboRecord.tenant_id.in_(ids))
+        ).all()
+    )
+    return {t: found.get(t) or DEFAULT_TIMEZONE for t in ids}
+
+
+def partners_of(uow: UnitOfWork, *, tenant_id: str) -> dict[str, list[str]]:
+    """The CBOs in a formed partnership with this one, and what each partnership shares."""
+    rows = uow.session.execute(
+        select(PartnershipRecord).where(
+            PartnershipRecord.active.is_(True),
+            or_(
+                PartnershipRecord.proposer_id == tenant_id,
+                PartnershipRecord.partner_id == tenant_id,
+            ),
+        )
+    ).scalars()
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        other = row.partner_id if row.proposer_id == tenant_id else row.proposer_id
+        found.setdefault(other, []).extend(row.shares or [])
+    return found
+
+
+def _context(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    job_type: JobType,
+    site: Site,
+    client_id: str,
+    windows: tuple[rules.Window, ...],
+    shift_id: str | None = None,
+) -> Context:
+    partners = partners_of(uow, tenant_id=tenant_id)
+    sharing = tuple(
+        sorted(t for t, shares in partners.items() if rules.shares_job_type(shares, job_type.key))
+    )
+    request = rules.Request(
+        tenant_id=tenant_id,
+        client_id=client_id,
+        job_type_key=job_type.key,
+        job_type_name=job_type.name,
+        windows=windows,
+        needs_approval=job_type.needs_approval,
+        required_skills=frozenset(job_type.required_skills or ()),
+        exclusive_client_id=job_type.client_id,
+        site_latitude=site.latitude,
+        site_longitude=site.longitude,
+        shift_id=shift_id,
+    )
+    return Context(
+        tenant_id=tenant_id,
+        request=request,
+        job_type=job_type,
+        site=site,
+        partners=partners,
+        sharing=sharing,
+        timezones=timezones_of(uow, tenant_ids=[tenant_id, *sharing]),
+    )
+
+
+def _shift_context(uow: UnitOfWork, shift: Shift) -> Context:
+    job_type = uow.session.get(JobType, shift.job_type_id)
+    site = uow.session.get(Site, shift.site_id)
+    if job_type is None or site is None:
+        raise NotFound("The shift's job type or site is gone.")
+    return _context(
+        uow,
+        tenant_id=shift.tenant_id,
+        job_type=job_type,
+        site=site,
+        client_id=shift.client_id,
+        windows=(rules.Window(shift.starts_at, shift.ends_at),),
+        shift_id=shift.id,
+    )
+
+
+# -- the one statement ----------------------------------------------------------------------
+
+
+def _multirange(ranges: Sequence[tuple[int, int]]) -> str:
+    return "{" + ",".join(f"[{a},{b})" for a, b in ranges) + "}"
+
+
+def _tstz_multirange(windows: Iterable[rules.Window]) -> str:
+    parts = ",".join(
+        f'["{w.starts_at.isoformat()}","{w.ends_at.isoformat()}")'
+        for w in sorted(windows, key=lambda w: w.starts_at)
+    )
+    return "{" + parts + "}"
+
+
+def _haversine(lat: str, lon: str) -> str:
+    """The SQL of rules.haversine_km from the worker's home to the site (:site_lat/lon)."""
+    return (
+        f"CASE WHEN {lat} IS NULL OR {lon} IS NULL OR CAST(:site_lat AS float8) IS NULL "
+        f"OR CAST(:site_lon AS float8) IS NULL THEN NULL ELSE "
+        f"2 * {rules.EARTH_RADIUS_KM} * asin(sqrt(least(1.0, "
+        f"power(sin(radians(CAST(:site_lat AS float8) - {lat}) / 2), 2) "
+        f"+ cos(radians({lat})) * cos(radians(CAST(:site_lat AS float8))) "
+        f"* power(sin(radians(CAST(:site_lon AS float8) - {lon}) / 2), 2)))) END"
+    )
+
+
+ORDER = "c.favourite DESC, c.score DESC, c.distance_km ASC NULLS LAST, c.booked_minutes ASC, c.id"
+
+
+def _statement(
+    context: Context,
+    *,
+    all_of_own: bool,
+    include_partners: bool,
+    tier: str | None,
+    exclude: Sequence[str],
+    limit: int,
+    offset: int,
+    excluded_limit: int,
+    excluded_offset: int,
+    only_worker: str | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """The search as one statement and its parameters.
+
+    `all_of_own`: every worker of the CBO is a candidate (staff see who is left out and why);
+    otherwise only its offerable ones (approved, active, not suspended). Partner CBOs that
+    share the job type add their offerable workers when `include_partners`."""
+    request = context.request
+    partners = list(context.sharing) if include_partners else []
+    tenants = [context.tenant_id, *partners]
+    zones = sorted({context.timezones[t] for t in tenants})
+    plans = [context.plan_for(z) for z in zones]
+    params: dict[str, Any] = {
+        "tenant": context.tenant_id,
+        "partners": partners,
+        "tz_tenants": tenants,
+        "tz_groups": [zones.index(context.timezones[t]) for t in tenants],
+        "key": request.job_type_key,
+        "needs_approval": request.needs_approval,
+        "skills": sorted(request.required_skills),
+        "exclusive": request.exclusive_client_id is not None
+        and request.exclusive_client_id != request.client_id,
+        "client": request.client_id,
+        "shift": request.shift_id,
+        "windows": _tstz_multirange(request.windows),
+        "first_start": min(w.starts_at for w in request.windows),
+        "last_end": max(w.ends_at for w in request.windows),
+        "site_lat": request.site_latitude,
+        "site_lon": request.site_longitude,
+        "new_score": NEW_WORKER_SCORE,
+        "reliable": RELIABLE_SCORE,
+        "exclude": list(exclude),
+        "limit": limit,
+        "offset": offset,
+        "x_limit": excluded_limit,
+        "x_offset": excluded_offset,
+        "only": only_worker,
+    }
+    types: dict[str, Any] = {
+        "partners": ARRAY(String),
+        "tz_tenants": ARRAY(String),
+        "tz_groups": ARRAY(Integer),
+        "skills": ARRAY(String),
+        "exclude": ARRAY(String),
+        "first_start": DateTime(timezone=True),
+        "last_end": DateTime(timezone=True),
+        "site_lat": Float,
+        "site_lon": Float,
+        "needs_approval": Boolean,
+        "exclusive": Boolean,
+    }
+
+    # Weeks of every time zone group, numbered across groups; each group's first week is the
+    # one "booked this week" means.
+    wk_g: list[int] = []
+    wk_s: list[datetime] = []
+    wk_e: list[datetime] = []
+    wk_mon: list[date] = []
+    wk_sun: list[date] = []
+    wk_secs: list[int] = []
+    first_week: list[int] = []
+    for g, p in enumerate(plans):
+        first_week.append(len(wk_g))
+        for week in p.weeks:
+            wk_g.append(g)
+            wk_s.append(week.starts_at)
+            wk_e.append(week.ends_at)
+            wk_mon.append(week.monday)
+            wk_sun.append(week.sunday)
+            wk_secs.append(week.request_seconds)
+    params.update(
+        wk_g=wk_g,
+        wk_s=wk_s,
+        wk_e=wk_e,
+        wk_mon=wk_mon,
+        wk_sun=wk_sun,
+        wk_secs=wk_secs,
+        tz_first=[first_week[zones.index(context.timezones[t])] for t in tenants],
+        weeks_start=min(wk_s),
+        weeks_end=max(wk_e),
+    )
+    types.update(
+        wk_g=ARRAY(Integer),
+        wk_s=ARRAY(DateTime(timezone=True)),
+        wk_e=ARRAY(DateTime(timezone=True)),
+        wk_mon=ARRAY(Date),
+        wk_sun=ARRAY(Date),
+        wk_secs=ARRAY(Integer),
+        tz_first=ARRAY(Integer),
+        weeks_start=DateTime(timezone=True),
+        weeks_end=DateTime(timezone=True),
+    )
+
+    # Availability: a worker without an exception on any date the request touches needs the
+    # group's week minutes (one multirange containment); one with exceptions is checked
+    # segment by segment, each date's exception first, else the weekly hours.
+    dates = sorted({s.on_date for p in plans for s in p.segments})
+    params["dates"] = dates
+    types["dates"] = ARRAY(Date)
+    day_columns = []
+    for i, on_date in enumerate(dates):
+        params[f"d{i}"] = on_date
+        types[f"d{i}"] = Date
+        day_columns.append(f"(array_agg(wd.minutes) FILTER (WHERE wd.on_date = :d{i}))[1] AS m{i}")
+    group_cases = []
+    for g, p in enumerate(plans):
+        params[f"need{g}"] = _multirange(p.week_ranges)
+        checks = []
+        for segment in p.segments:
+            k = dates.index(segment.on_date)
+            wa, wb = segment.week_range
+            checks.append(
+                f"coalesce(d.m{k} @> int4range({segment.start}, {segment.end}), "
+                f"coalesce(w.weekly_minutes @> int4range({wa}, {wb}), false))"
+            )
+        per_segment = " AND ".join(checks) or "true"
+        group_cases.append(
+            f"WHEN {g} THEN CASE WHEN d.worker_id IS NULL THEN "
+            f"coalesce(w.weekly_minutes @> CAST(:need{g} AS int4multirange), false) "
+            f"ELSE ({per_segment}) END"
+        )
+    available = f"CASE tz.g {' '.join(group_cases)} ELSE false END"
+
+    offerable = "(w.approved AND w.active AND NOT w.suspended)"
+    own = "w.tenant_id = :tenant" + ("" if all_of_own else f" AND {offerable}")
+    scope = f"(({own}) OR (w.tenant_id = ANY(:partners) AND {offerable}))"
+    if only_worker is not None:
+        scope += " AND w.id = :only"
+
+    flags = (
+        "c.f_not_approved OR c.f_inactive OR c.f_suspended OR c.f_exclusive OR c.f_job_type "
+        "OR c.f_skills OR c.f_blocked OR c.f_unavailable OR c.f_booked OR c.f_offered "
+        "OR c.f_cap"
+    )
+    tier_filter = {
+        None: "c.tenant_id = :tenant",
+        "favourites": "c.tenant_id = :tenant AND c.favourite",
+        "reliable": "c.tenant_id = :tenant AND c.score >= :reliable",
+        "eligible": "c.tenant_id = :tenant",
+        "partners": "c.tenant_id <> :tenant",
+        "all": "true",
+    }[tier]
+    counts = ", ".join(
+        f"'{code}', count(*) FILTER (WHERE c.{flag})" for code, flag in FLAGS.items()
+    )
+    day_select = ", ".join(["wd.worker_id", *day_columns])
+    sql = f"""
+WITH tz AS (
+  SELECT * FROM unnest(CAST(:tz_tenants AS varchar[]), CAST(:tz_groups AS int[]),
+                       CAST(:tz_first AS int[])) AS t(tenant_id, g, first_week)
+),
+weeks AS (
+  SELECT i - 1 AS i, g, s, e, monday, sunday, secs
+  FROM unnest(CAST(:wk_g AS int[]), CAST(:wk_s AS timestamptz[]),
+              CAST(:wk_e AS timestamptz[]), CAST(:wk_mon AS date[]),
+              CAST(:wk_sun AS date[]), CAST(:wk_secs AS bigint[]))
+       WITH ORDINALITY AS x(g, s, e, monday, sunday, secs, i)
+),
+days AS (
+  SELECT {day_select}
+  FROM worker_days wd
+  WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
+    AND wd.on_date = ANY(CAST(:dates AS date[]))
+  GROUP BY wd.worker_id
+),
+busy AS (
+  SELECT DISTINCT a.worker_id FROM assignments a
+  WHERE a.status = 'booked' AND a.starts_at < :last_end AND a.ends_at > :first_start
+    AND tstzrange(a.starts_at, a.ends_at) && CAST(:windows AS tstzmultirange)
+    AND a.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
+),
+offered AS (
+  SELECT DISTINCT o.worker_id FROM offers o
+  WHERE o.status = 'sent' AND o.starts_at < :last_end AND o.ends_at > :first_start
+    AND tstzrange(o.starts_at, o.ends_at) && CAST(:windows AS tstzmultirange)
+    AND o.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
+),
+booked AS (
+  SELECT a.worker_id, wk.i,
+         sum(floor(extract(epoch FROM least(a.ends_at, wk.e) - greatest(a.starts_at, wk.s))))
+           AS secs
+  FROM assignments a JOIN weeks wk ON a.starts_at < wk.e AND a.ends_at > wk.s
+  WHERE a.status IN ('booked', 'completed')
+    AND a.starts_at < :weeks_end AND a.ends_at > :weeks_start
+    AND a.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
+  GROUP BY a.worker_id, wk.i
+),
+capped AS (
+  SELECT s.id AS source_id, wk.i, wk.secs, s.weekly_cap_minutes AS cap
+  FROM source_records s
+  JOIN tz ON tz.tenant_id = s.tenant_id
+  JOIN weeks wk ON wk.g = tz.g
+  WHERE s.weekly_cap_minutes IS NOT NULL
+    AND (jsonb_array_length(coalesce(s.terms, '[]'::jsonb)) = 0 OR EXISTS (
+      SELECT 1 FROM jsonb_array_elements(coalesce(s.terms, '[]'::jsonb)) t
+      WHERE (t->>'starts_on')::date <= wk.sunday AND (t->>'ends_on')::date >= wk.monday))
+),
+cap_hit AS (
+  SELECT DISTINCT w.id AS worker_id
+  FROM workers w
+  JOIN capped cp ON cp.source_id = w.source_id
+  LEFT JOIN booked b ON b.worker_id = w.id AND b.i = cp.i
+  WHERE w.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
+    AND coalesce(b.secs, 0) + cp.secs > cp.cap * 60
+),
+prefs AS (
+  SELECT worker_id, rating FROM client_preferences WHERE client_id = :client
+),
+c AS MATERIALIZED (
+  SELECT w.id, w.tenant_id, w.name,
+    NOT coalesce(w.approved, false) AS f_not_approved,
+    NOT coalesce(w.active, false) AS f_inactive,
+    coalesce(w.suspended, false) AS f_suspended,
+    CAST(:exclusive AS boolean) AS f_exclusive,
+    (CAST(:needs_approval AS boolean)
+      AND NOT coalesce(CAST(:key AS varchar) = ANY(w.job_types), false)) AS f_job_type,
+    NOT coalesce(coalesce(w.skills, '{{}}') @> CAST(:skills AS varchar[]), false) AS f_skills,
+    coalesce(p.rating = '{BLOCKED}', false) AS f_blocked,
+    NOT ({available}) AS f_unavailable,
+    bz.worker_id IS NOT NULL AS f_booked,
+    ofr.worker_id IS NOT NULL AS f_offered,
+    ch.worker_id IS NOT NULL AS f_cap,
+    coalesce(p.rating = '{FAVOURITE}', false) AS favourite,
+    coalesce(rs.score, :new_score) AS score,
+    {_haversine("w.latitude", "w.longitude")} AS distance_km,
+    CAST(coalesce(bf.secs, 0) AS bigint) / 60 AS booked_minutes
+  FROM workers w
+  JOIN tz ON tz.tenant_id = w.tenant_id
+  LEFT JOIN days d ON d.worker_id = w.id
+  LEFT JOIN busy bz ON bz.worker_id = w.id
+  LEFT JOIN offered ofr ON ofr.worker_id = w.id
+  LEFT JOIN cap_hit ch ON ch.worker_id = w.id
+  LEFT JOIN prefs p ON p.worker_id = w.id
+  LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
+  LEFT JOIN booked bf ON bf.worker_id = w.id AND bf.i = tz.first_week
+  WHERE {scope}
+),
+eligible AS (
+  SELECT c.* FROM c
+  WHERE NOT ({flags}) AND {tier_filter}
+    AND NOT (c.id = ANY(CAST(:exclude AS varchar[])))
+)
+SELECT
+  (SELECT count(*) FROM eligible) AS eligible_total,
+  (SELECT coalesce(json_agg(e ORDER BY e.position), '[]'::json) FROM (
+     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes,
+            row_number() OVER (ORDER BY {ORDER}) AS position
+     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,
+  (SELECT json_build_object('total', count(*), {counts})
+     FROM c WHERE c.tenant_id = :tenant AND ({flags})) AS excluded_counts,
+  (SELECT coalesce(json_agg(x.id ORDER BY x.n, x.id), '[]'::json) FROM (
+     SELECT c.id, lower(c.name) AS n FROM c
+     WHERE c.tenant_id = :tenant AND ({flags})
+     ORDER BY lower(c.name), c.id LIMIT :x_limit OFFSET :x_offset) x) AS excluded_ids
+"""
+    statement = text(sql).bindparams(
+        *(bindparam(name, type_=kind) for name, kind in types.items() if name in params)
+    )
+    return statement, params
+
+
+def _run(uow: UnitOfWork, context: Context, **options: Any) -> dict[str, Any]:
+    statement, params = _statement(context, **options)
+    row = uow.session.execute(statement, params).one()
+    return {
+        "eligible_total": row.eligible_total,
+        "eligible": row.eligible,
+        "excluded_counts": row.excluded_counts,
+        "excluded_ids": row.excluded_ids,
+    }
+
+
+# -- explaining ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explained:
+    facts: rules.WorkerFacts
+    preference: rules.Preference
+    score: float | None
+
+
+def _terms(raw: Any) -> tuple[tuple[date, date], ...]:
+    return tuple(
+        (date.fromisoformat(str(t["starts_on"])), date.fromisoformat(str(t["ends_on"])))
+        for t in (raw or [])
+    )
+
+
+def explain_workers(
+    uow: UnitOfWork, *, context: Context, worker_ids: Sequence[str]
+) -> dict[str, Explained]:
+    """The facts the rules need about these workers, loaded in a few queries."""
+    ids = list(dict.fromkeys(worker_ids))
+    if not ids:
+        return {}
+    workers = uow.session.execute(select(WorkerRecord).where(WorkerRecord.id.in_(ids))).scalars()
+    found = {w.id: w for w in workers}
+    zones = timezones_of(uow, tenant_ids={w.tenant_id for w in found.values()})
+    dates = sorted({s.on_date for z in set(zones.values()) for s in context.plan_for(z).segments})
+    days: dict[str, dict[date, rules.Ranges]] = {}
+    for row in uow.session.execute(
+        select(WorkerDay).where(WorkerDay.worker_id.in_(ids), WorkerDay.on_date.in_(dates))
+    ).scalars():
+        days.setdefault(row.worker_id, {})[row.on_date] = list(row.minutes or [])
+    plans = [context.plan_for(z) for z in set(zones.values())]
+    starts = [w.starts_at for p in plans for w in p.weeks] + [
+        w.starts_at for w in context.request.windows
+    ]
+    ends = [w.ends_at for p in plans for w in p.weeks] + [
+        w.ends_at for w in context.request.windows
+    ]
+    first, last = min(starts), max(ends)
+    commitments: dict[str, list[rules.Commitment]] = {}
+    assignments = uow.session.execute(
+        select(Assignment, Site.name)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Site, Site.id == Shift.site_id)
+        .where(
+            Assignment.worker_id.in_(ids),
+            Assignment.starts_at < last,
+            Assignment.ends_at > first,
+        )
+    ).all()
+    for assignment, site_name in assignments:
+        where = None
+        if assignment.tenant_id == context.tenant_id:
+            where = "this site" if site_name == context.site.name else site_name
+        commitments.setdefault(assignment.worker_id, []).append(
+            rules.Commitment(
+                kind="assignment",
+                status=assignment.status,
+                starts_at=assignment.starts_at,
+                ends_at=assignment.ends_at,
+                shift_id=assignment.shift_id,
+                where=where,
+            )
+        )
+    for offer in uow.session.execute(
+        select(Offer).where(
+            Offer.worker_id.in_(ids),
+            Offer.status == rules.PENDING_OFFER,
+            Offer.starts_at < last,
+            Offer.ends_at > first,
+        )
+    ).scalars():
+        commitments.setdefault(offer.worker_id, []).append(
+            rules.Commitment(
+                kind="offer",
+                status=offer.status,
+                starts_at=offer.starts_at,
+                ends_at=offer.ends_at,
+                shift_id=offer.shift_id,
+            )
+        )
+    source_ids = {w.source_id for w in found.values() if w.source_id}
+    sources = {
+        s.id: rules.Source(s.weekly_cap_minutes, _terms(s.terms), s.name)
+        for s in uow.session.execute(
+            select(SourceRecord).where(SourceRecord.id.in_(source_ids))
+        ).scalars()
+    }
+    ratings: dict[str, str] = dict(
+        uow.session.execute(  # type: ignore[arg-type]
+            select(ClientPreference.worker_id, ClientPreference.rating).where(
+                ClientPreference.client_id == context.request.client_id,
+                ClientPreference.worker_id.in_(ids),
+            )
+        ).all()
+    )
+    scores: dict[str, float] = dict(
+        uow.session.execute(  # type: ignore[arg-type]
+            select(ReliabilityScore.worker_id, ReliabilityScore.score).where(
+                ReliabilityScore.worker_id.in_(ids)
+            )
+        ).all()
+    )
+    explained = {}
+    for worker_id in ids:
+        worker = found.get(worker_id)
+        if worker is None:
+            continue
+        facts = rules.WorkerFacts(
+            id=worker.id,
+            tenant_id=worker.tenant_id,
+            name=worker.name,
+            approved=bool(worker.approved),
+            suspended=bool(worker.suspended),
+            active=bool(worker.active),
+            job_types=frozenset(worker.job_types or ()),
+            skills=frozenset(worker.skills or ()),
+            weekly_minutes=list(worker.weekly_minutes or []),
+            days=days.get(worker.id, {}),
+            latitude=worker.latitude,
+            longitude=worker.longitude,
+            source=sources.get(worker.source_id) if worker.source_id else None,
+            commitments=tuple(commitments.get(worker.id, ())),
+            timezone=zones[worker.tenant_id],
+        )
+        rating = ratings.get(worker.id)
+        explained[worker.id] = Explained(
+            facts,
+            rules.Preference(favourite=rating == FAVOURITE, blocked=rating == BLOCKED),
+            scores.get(worker.id),
+        )
+    return explained
+
+
+def _reasons(context: Context, item: Explained, now: datetime | None = None) -> list[rules.Reason]:
+    return rules.reasons(
+        item.facts,
+        context.request,
+        preference=item.preference,
+        partners=context.partners,
+        now=now,
+        reader_timezone=context.timezones[context.tenant_id],
+    )
+
+
+# -- for other areas -------------------------------------------------------------------------
+
+
+def reasons_against(
+    uow: UnitOfWork, *, shift: Shift, worker_id: str, now: datetime | None = None
+) -> list[rules.Reason]:
+    """Why `worker_id` may not have `shift` now (empty: they may). The shift's own offers and
+    assignment do not count against it, so this serves before an offer and at its
+    confirmation. `now` (default: the current time) refuses a shift that has started. A worker
+    booking does not know is left out as not approved."""
+    context = _shift_context(uow, shift)
+    explained = explain_workers(uow, context=context, worker_ids=[worker_id]).get(worker_id)
+    if explained is None:
+        return [rules.Reason(rules.NOT_APPROVED, "not approved by the CBO")]
+    moment = now if now is not None else datetime.now(ZoneInfo("UTC"))
+    return _reasons(context, explained, moment)
+
+
+def ranked_workers(
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    limit: int,
+    tier: str | None = None,
+    exclude: Sequence[str] = (),
+) -> list[Candidate]:
+    """The eligible workers for `shift`, best first, at most `limit`, leaving out `exclude`.
+
+    tier None or "eligible": the CBO's own eligible workers; "favourites": those of them the
+    client marked favourite; "reliable": those with a score of at least RELIABLE_SCORE;
+    "partners": the eligible workers of partner CBOs whose formed partnership shares the job
+    type (none without one). Position counts from 1 within what is returned."""
+    if tier is not None and tier not in TIERS:
+        raise ValueError(f"tier must be one of {', '.join(TIERS)}")
+    context = _shift_context(uow, shift)
+    if context.request.exclusive_client_id not in (None, context.request.client_id):
+        return []
+    found = _run(
+        uow,
+        context,
+        all_of_own=False,
+        include_partners=tier == "partners",
+        tier=tier,
+        exclude=list(exclude),
+        limit=max(0, limit),
+        offset=0,
+        excluded_limit=0,
+        excluded_offset=0,
+    )
+    return [
+        Candidate(
+            worker_id=e["id"],
+            worker_tenant_id=e["tenant_id"],
+            favourite=e["favourite"],
+            score=float(e["score"]),
+            distance_km=None if e["distance_km"] is None else float(e["distance_km"]),
+            booked_minutes=int(e["booked_minutes"]),
+            position=int(e["position"]),
+        )
+        for e in found["eligible"]
+    ]
+
+
+# -- the route -------------------------------------------------------------------------------
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(fields={"site_id": ["The site's time zone is not known."]}) from exc
+    return name
+
+
+def request_windows(data: dict[str, Any], *, timezone: str) -> tuple[rules.Window, ...]:
+    """The windows a search body asks for: starts_at/ends_at (aware), or a local date with
+    start and end times (in the site's zone; an end at or before the start is the next day),
+    repeated by `recurrence` when given."""
+    utc = ZoneInfo("UTC")
+    try:
+        if data.get("starts_at") is not None:
+            starts_at, ends_at = data["starts_at"], data["ends_at"]
+            if ends_at <= starts_at:
+                raise ValidationFailed(fields={"ends_at": ["The end must be after the start."]})
+            if data.get("recurrence") is None:
+                if ends_at - starts_at > rules.MAX_WINDOW:
+                    raise ValidationFailed(fields={"ends_at": ["A shift lasts at most 24 hours."]})
+                return (rules.Window(starts_at.astimezone(utc), ends_at.astimezone(utc)),)
+            zone = ZoneInfo(timezone)
+            local_start = starts_at.astimezone(zone).replace(tzinfo=None)
+            local_end = ends_at.astimezone(zone).replace(tzinfo=None)
+        else:
+            local_start, local_end = rules.local_span(
+                data["date"], data["start_time"], data["end_time"]
+            )
+        return rules.occurrences(local_start, local_end, data.get("recurrence"), timezone)
+    except ValueError as exc:
+        field = "recurrence" if data.get("recurrence") is not None else "start_time"
+        if data.get("starts_at") is not None and data.get("recurrence") is None:
+            field = "starts_at"
+        raise ValidationFailed(fields={field: [str(exc)]}) from exc
+
+
+def _job_type_for(uow: UnitOfWork, *, tenant_id: str, job_type_id: str, client_id: str) -> JobType:
+    job_type = uow.session.execute(
+        select(JobType).where(JobType.id == job_type_id, JobType.tenant_id == tenant_id)
+    ).scalar_one_or_none()
+    # A client-exclusive job type does not exist for anyone but its client.
+    if job_type is None or job_type.client_id not in (None, client_id):
+        raise NotFound("There is no such job type.")
+    if not job_type.active:
+        raise ValidationFailed(fields={"job_type_id": ["This job type is not active."]})
+    return job_type
+
+
+def _client_and_site(
+    uow: UnitOfWork, *, tenant_id: str, client_id: str, site_id: str
+) -> tuple[ClientRecord, Site]:
+    client = uow.session.execute(
+        select(ClientRecord).where(
+            ClientRecord.id == client_id, ClientRecord.tenant_id == tenant_id
+        )
+    ).scalar_one_or_none()
+    if client is None:
+        raise NotFound("There is no such client.")
+    if not client.active:
+        raise ValidationFailed(fields={"client_id": ["This client is not active."]})
+    site = uow.session.execute(
+        select(Site).where(
+            Site.id == site_id, Site.tenant_id == tenant_id, Site.client_id == client_id
+        )
+    ).scalar_one_or_none()
+    if site is None:
+        raise NotFound("There is no such site.")
+    if not site.active:
+        raise ValidationFailed(fields={"site_id": ["This site is not active."]})
+    return client, site
+
+
+def _reason_views(found: list[rules.Reason]) -> list[dict[str, str]]:
+    return [{"code": r.code, "message": r.message} for r in found]
+
+
+def _rank_view(context: Context, item: Explained) -> dict[str, Any]:
+    parts = rules.rank_parts(
+        item.facts, context.request, preference=item.preference, score=item.score
+    )
+    return {
+        "favourite": parts.favourite,
+        "reliability": parts.reliability,
+        "reliable": parts.reliable,
+        "distance_km": None if parts.distance_km is None else round(parts.distance_km, 2),
+        "booked_minutes_this_week": parts.booked_minutes_this_week,
+    }
+
+
+def search(uow: UnitOfWork, *, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    """The route's search (request: the loaded SearchRequestSchema).
+
+    Eligible workers are ranked with the parts of their rank. A repeating request asks for
+    every occurrence: a worker is eligible only when eligible for each one (and a weekly cap
+    counts all the occurrences in a week). Staff also get `excluded`: the CBO's workers left
+    out, a page of them with their reasons and the total per reason code. Client users search
+    for their own client only, and never see who is left out or why."""
+    tenant_id = market_tenant(caller)
+    check_client(caller, request["client_id"])
+    is_client = caller.kind == CLIENT
+    job_type = _job_type_for(
+        uow, tenant_id=tenant_id, job_type_id=request["job_type_id"], client_id=request["client_id"]
+    )
+    _client, site = _client_and_site(
+        uow, tenant_id=tenant_id, client_id=request["client_id"], site_id=request["site_id"]
+    )
+    windows = request_windows(request, timezone=_zone(site.timezone))
+    context = _context(
+        uow,
+        tenant_id=tenant_id,
+        job_type=job_type,
+        site=site,
+        client_id=request["client_id"],
+        windows=windows,
+    )
+    page, per_page = request["page"], request["per_page"]
+    excluded_page = request["excluded_page"]
+    include_partners = request["include_partners"]
+    found = _run(
+        uow,
+        context,
+        all_of_own=not is_client,
+        include_partners=include_partners,
+        tier="all" if include_partners else None,
+        exclude=[],
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        excluded_limit=0 if is_client else per_page,
+        excluded_offset=(excluded_page - 1) * per_page,
+    )
+    shown = [e["id"] for e in found["eligible"]] + list(found["excluded_ids"])
+    wanted = request.get("jobseeker_id")
+    explained = explain_workers(
+        uow, context=context, worker_ids=[*shown, *([wanted] if wanted else [])]
+    )
+    eligible_items = []
+    for e in found["eligible"]:
+        item = explained[e["id"]]
+        eligible_items.append(
+            {
+                "worker_id": e["id"],
+                "name": item.facts.name,
+                "worker_tenant_id": e["tenant_id"],
+                "partner": e["tenant_id"] != tenant_id,
+                "position": int(e["position"]),
+                "rank": _rank_view(context, item),
+            }
+        )
+    tz = context.timezones[tenant_id]
+    answer: dict[str, Any] = {
+        "job_type_id": job_type.id,
+        "client_id": request["client_id"],
+        "site_id": site.id,
+        "timezone": tz,
+        "occurrences": [
+            {"starts_at": w.starts_at, "ends_at": w.ends_at} for w in context.request.windows
+        ],
+        "eligible": {
+            "items": eligible_items,
+            "total": found["eligible_total"],
+            "page": page,
+            "per_page": per_page,
+        },
+        "excluded": None,
+        "worker": None,
+    }
+    if not is_client:
+        counts = dict(found["excluded_counts"] or {})
+        total = counts.pop("total", 0)
+        answer["excluded"] = {
+            "items": [
+                {
+                    "worker_id": worker_id,
+                    "name": explained[worker_id].facts.name,
+                    "reasons": _reason_views(_reasons(context, explained[worker_id])),
+                }
+                for worker_id in found["excluded_ids"]
+                if worker_id in explained
+            ],
+            "total": total,
+            "page": excluded_page,
+            "per_page": per_page,
+            "by_reason": {code: n for code, n in counts.items() if n},
+        }
+    if wanted:
+        answer["worker"] = _one_worker(
+            context,
+            explained.get(wanted),
+            tenant_id=tenant_id,
+            is_client=is_client,
+            include_partners=include_partners,
+        )
+    return answer
+
+
+def _one_worker(
+    context: Context,
+    item: Explained | None,
+    *,
+    tenant_id: str,
+    is_client: bool,
+    include_partners: bool,
+) -> dict[str, Any]:
+    visible = item is not None and (
+        item.facts.tenant_id == tenant_id
+        or (include_partners and item.facts.tenant_id in context.sharing)
+    )
+    # A client user sees only workers who may be offered work at all; staff see the CBO's own.
+    if (
+        visible
+        and is_client
+        and not (
+            item.facts.approved and item.facts.active and not item.facts.suspended  # type: ignore[union-attr]
+        )
+    ):
+        visible = False
+    if not visible or item is None:
+        raise NotFound("There is no such job seeker.")
+    found = _reasons(context, item)
+    return {
+        "worker_id": item.facts.id,
+        "name": item.facts.name,
+        "eligible": not found,
+        "rank": _rank_view(context, item) if not found else None,
+        "reasons": None if is_client else _reason_views(found),
+    }

@@ -1,0 +1,21 @@
+"""Search for staff and client users (the offers area calls the domain directly)."""
+
+from __future__ import annotations
+
+from chassis.context import Caller, requires_any
+from chassis.db import UnitOfWork
+from chassis.entrypoints import rpc
+from services.booking.search import domain
+from services.booking.search.schemas import SearchRequestSchema, SearchResultSchema
+
+
+class SearchEntrypoints:
+    db: UnitOfWork
+    caller: Caller
+
+    @rpc
+    @requires_any("bookings.read", "self.book")
+    def search_workers(self, body: dict) -> dict:
+        request = SearchRequestSchema().load(body)
+        found = domain.search(self.db, caller=self.caller, request=request)
+        return SearchResultSchema().dump(found)

@@ -1,0 +1,130 @@
+"""Booking's offers on the real service: rebooking expires an offer through booking's typed
+client (errors crossing RPC as themselves, another service's system refused, the answer the
+same for the same key), and the service's own timer releases an open shift's tier once it is
+due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chassis.context import Caller, context_data_for
+from chassis.contracts.booking_rpc import BookingClient, ExpiredOffer
+from chassis.db import UnitOfWork, make_engine
+from chassis.errors import Conflict, Forbidden, NotFound
+from deploy.catalogue import SERVICE_CLASSES, load_class
+from deploy.migrate import migrate
+from services.booking.bookings.models import Shift
+from services.booking.offers import domain as offers
+from services.booking.offers.models import Offer
+from tests.factories import staff_caller
+from tests.integration.test_rpc_contracts import StandaloneServices, empty
+from tests.market.offers import a_market, a_market_shift, a_worker, offers_of
+from tests.waiting import wait_for
+
+
+@pytest.fixture(scope="module")
+def engine(settings):
+    migrate(settings, ["booking"], quiet=True)
+    engine = make_engine(settings.database_url("booking"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def booking(container_factory, service_config, settings, engine):
+    """The booking service (its tier sweep every 0.1 s); `with booking(caller) as services:`
+    calls it as `caller`."""
+    empty(engine)
+    config = service_config(tier_sweep_seconds=0.1)
+    container_factory(load_class(SERVICE_CLASSES["booking"]), config).start()
+
+    @contextmanager
+    def open_as(caller: Caller) -> Iterator[StandaloneServices]:
+        data = context_data_for(caller, settings.context_secret)
+        with ClusterRpcProxy(config, context_data=data, timeout=30) as proxy:
+            yield StandaloneServices(proxy)
+
+    return open_as
+
+
+@contextmanager
+def unit(engine) -> Iterator[UnitOfWork]:
+    work = UnitOfWork(Session(engine, expire_on_commit=False), source="booking")
+    try:
+        yield work
+        work.commit()
+    finally:
+        work.close()
+
+
+def test_rebooking_expires_an_offer_through_bookings_client(booking, engine):
+    with unit(engine) as uow:
+        market = a_market(uow)
+        ana = a_worker(uow, market)
+        shift = a_market_shift(uow, market, fill_mode="named", named_worker_id=ana.id)
+        (offer,) = offers.start_filling(uow, caller=staff_caller(market.tenant_id), shifts=[shift])
+    rebooking = Caller.system(service="rebooking", tenant_id=market.tenant_id)
+
+    with booking(rebooking) as services:
+        client = BookingClient(services)
+        with pytest.raises(Conflict, match="has not expired yet"):
+            client.expire_offer(offer_id=offer.id, idempotency_key="rb-1")
+        with engine.begin() as conn:
+            past = datetime.now(UTC) - timedelta(minutes=1)
+            conn.execute(update(Offer).where(Offer.id == offer.id).values(deadline_at=past))
+        expired = client.expire_offer(offer_id=offer.id, idempotency_key="rb-1")
+        assert expired == ExpiredOffer(offer_id=offer.id, status="expired", expired=True)
+        assert client.expire_offer(offer_id=offer.id, idempotency_key="rb-1") == expired
+        assert client.expire_offer(offer_id=offer.id, idempotency_key="rb-2") == ExpiredOffer(
+            offer_id=offer.id, status="expired", expired=False
+        )
+        with pytest.raises(NotFound):
+            client.expire_offer(offer_id="no-such-offer", idempotency_key="rb-3")
+
+    refused = (
+        (Caller.system(service="rebooking", tenant_id="another-cbo"), NotFound),
+        (Caller.system(service="evv", tenant_id=market.tenant_id), Forbidden),
+        (staff_caller(market.tenant_id, permissions=["bookings.read"]), Forbidden),
+    )
+    for number, (caller, error) in enumerate(refused):
+        with booking(caller) as services, pytest.raises(error):
+            BookingClient(services).expire_offer(offer_id=offer.id, idempotency_key=f"x-{number}")
+
+
+def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(booking, engine):
+    with unit(engine) as uow:
+        market = a_market(uow)
+        a_worker(uow, market, favourite=True)
+        reliable = {a_worker(uow, market, score=95).id for _ in range(2)}
+        shift = a_market_shift(uow, market, fill_mode="open")
+        offers.start_filling(uow, caller=staff_caller(market.tenant_id), shifts=[shift])
+        assert len(offers_of(uow, shift)) == 1
+
+    # Not due for an hour: the sweep, running every 0.1 s, leaves it.
+    with engine.connect() as conn:
+        due = conn.execute(select(Shift.next_tier_at).where(Shift.id == shift.id)).scalar_one()
+    assert due > datetime.now(UTC) + timedelta(minutes=1)
+
+    def offered() -> set[str]:
+        with engine.connect() as conn:
+            query = select(Offer.worker_id).where(Offer.shift_id == shift.id)
+            return set(conn.execute(query).scalars())
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(Shift)
+            .where(Shift.id == shift.id)
+            .values(next_tier_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    wait_for(lambda: reliable <= offered(), what="the reliable tier to be released")
+    with engine.connect() as conn:
+        tier = conn.execute(select(Shift.tier).where(Shift.id == shift.id)).scalar_one()
+    assert tier == 1
+    assert len(offered()) == 3
