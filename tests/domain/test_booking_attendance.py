@@ -311,12 +311,15 @@ def test_preferences_need_a_shift_the_worker_worked_for_the_client(uow, scene, s
     assert put(uow, scene, staff, "ok", worker=elsewhere, client=other_client)["rating"] == "ok"
 
 
-def test_staff_may_block_any_worker_of_their_cbo_saying_why(uow, scene, staff):
+def test_staff_may_rate_any_worker_of_their_cbo_saying_why(uow, scene, staff):
     with pytest.raises(ValidationFailed) as refused:
         put(uow, scene, staff, "blocked")
     assert "note" in refused.value.fields
-    with pytest.raises(Conflict):
-        put(uow, scene, staff, "favourite", note="Heard good things")
+    with pytest.raises(ValidationFailed):
+        put(uow, scene, staff, "favourite")
+    # The roster a client brings with it: favourites before any shift here.
+    roster = put(uow, scene, staff, "favourite", note="On the client's own roster")
+    assert roster["rating"] == "favourite"
     sent = Outbox(uow)
     blocked = put(uow, scene, staff, "blocked", note="Harassed a client's staff elsewhere")
     assert blocked["rating"] == "blocked" and blocked["shift_id"] is None

@@ -338,12 +338,13 @@ def set_preference(
 ) -> dict[str, Any]:
     """A client's preference for a worker, set directly. Favourite and OK need a shift the
     worker completed for the client; a block needs a shift they completed or missed. Staff
-    may block a worker of their CBO who never worked for the client, saying why in the note."""
+    may rate a worker of their CBO who never worked for the client (a roster the client brings,
+    a block it asks for), saying why in the note."""
     _client_in_cbo(uow, caller=caller, tenant_id=tenant_id, client_id=client_id)
     history = _history(uow, tenant_id=tenant_id, client_id=client_id, worker_id=worker_id)
     allowed = COMPLETED in history or (rating == BLOCKED and NO_SHOW in history)
     if not allowed:
-        if rating == BLOCKED and caller.kind != CLIENT:
+        if caller.kind != CLIENT:
             of_cbo = exists().where(
                 WorkerRecord.id == worker_id, WorkerRecord.tenant_id == tenant_id
             )
@@ -352,7 +353,7 @@ def set_preference(
                 raise NotFound("There is no such job seeker.")
             if not note:
                 raise ValidationFailed(
-                    fields={"note": ["Say why you block a worker who never worked for them."]}
+                    fields={"note": ["Say why you rate a worker who never worked for them."]}
                 )
         elif rating == BLOCKED:
             raise Conflict("This worker has not worked for you: there is nobody to block yet.")
