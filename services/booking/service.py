@@ -16,7 +16,8 @@ from services.booking.reliability import models as _reliability  # noqa: F401
 from services.booking.settings import models as _settings  # noqa: F401
 from services.booking.sites import models as _sites  # noqa: F401
 from services.booking.workers import models as _workers  # noqa: F401
+from services.booking.workers.entrypoints import WorkersEntrypoints
 
 
-class BookingService(ServiceBase):
+class BookingService(WorkersEntrypoints, ServiceBase):
     name = "booking"
