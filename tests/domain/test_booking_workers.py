@@ -492,7 +492,7 @@ def test_every_apply_function_is_idempotent_on_its_own(uow, events, tenant_id):
     receive(uow, *story)
     before = snapshot(uow)
     for event in story:
-        domain.APPLY[event.event_type](uow, event)
+        domain.apply(uow, event=event)
     assert snapshot(uow) == before
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar, cast
 
 from marshmallow import Schema
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import Table, delete, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from chassis.audit import audit
@@ -70,6 +70,10 @@ class Received:
     tenant_id: str | None
     occurred_at: datetime
     data: dict[str, Any]
+
+
+# What one event does to the model, wherever its rows are kept (see Store).
+Apply = Callable[["Store", Received], None]
 
 
 @functools.cache
@@ -119,11 +123,57 @@ def receive(uow: UnitOfWork, *, event: Received) -> bool:
     ).scalar_one_or_none()
     if logged is None:
         return False
-    APPLY[event.event_type](uow, event)
+    apply(uow, event=event)
     return True
 
 
 # -- applying events ----------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """Where apply functions find and change the model's rows: the database, row by row, as
+    events arrive (`_Live`), or memory during a rebuild, written at its end (`_Rebuilt`). The
+    apply functions are the same for both."""
+
+    def row(self, model: type[Row], key: str, new: dict[str, Any]) -> Row:
+        """The row of `model` with primary key `key`, made of `new` (every column) if
+        missing."""
+        ...
+
+    def replace_days(self, worker: WorkerRecord, days: dict[date, rules.Ranges]) -> None:
+        """The worker's exception dates, all of them, replacing those kept."""
+        ...
+
+
+class _Live:
+    """The database as events arrive: each row locked for the rest of the transaction
+    (another event about the same record waits), inserted when missing."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def row(self, model: type[Row], key: str, new: dict[str, Any]) -> Row:
+        session = self.uow.session
+        found = session.get(model, key, with_for_update=True)
+        if found is None:
+            # Another event about the same record may insert it at the same moment.
+            session.execute(pg_insert(model).values(**new).on_conflict_do_nothing())
+            found = session.get(model, key, with_for_update=True)
+        assert found is not None
+        return found
+
+    def replace_days(self, worker: WorkerRecord, days: dict[date, rules.Ranges]) -> None:
+        session = self.uow.session
+        session.execute(delete(WorkerDay).where(WorkerDay.worker_id == worker.id))
+        if days:
+            session.execute(insert(WorkerDay), _day_rows(worker, days))
+
+
+def _day_rows(worker: WorkerRecord, days: dict[date, rules.Ranges]) -> list[dict[str, Any]]:
+    return [
+        {"worker_id": worker.id, "on_date": on_date, "tenant_id": worker.tenant_id, "minutes": m}
+        for on_date, m in sorted(days.items())
+    ]
 
 
 def _newer(kept: datetime | None, occurred_at: datetime) -> bool:
@@ -132,20 +182,8 @@ def _newer(kept: datetime | None, occurred_at: datetime) -> bool:
     return kept is None or occurred_at >= kept
 
 
-def _upsert(uow: UnitOfWork, model: type[Row], key: str, values: dict[str, Any]) -> Row:
-    """The row of `model` with primary key `key`, locked; inserted with `values` first when
-    missing (another event of the same record may insert it at the same moment)."""
-    row = uow.session.get(model, key, with_for_update=True)
-    if row is None:
-        uow.session.execute(pg_insert(model).values(**values).on_conflict_do_nothing())
-        row = uow.session.get(model, key, with_for_update=True)
-    assert row is not None
-    return row
-
-
-def _cbo(uow: UnitOfWork, tenant_id: str) -> CboRecord:
-    return _upsert(
-        uow,
+def _cbo(store: Store, tenant_id: str) -> CboRecord:
+    return store.row(
         CboRecord,
         tenant_id,
         {
@@ -154,6 +192,8 @@ def _cbo(uow: UnitOfWork, tenant_id: str) -> CboRecord:
             "name": "",
             "timezone": DEFAULT_TIMEZONE,
             "status": ACTIVE,
+            "status_event_at": None,
+            "timezone_event_at": None,
         },
     )
 
@@ -163,10 +203,10 @@ def _set_timezone(cbo: CboRecord, timezone: str | None, occurred_at: datetime) -
         cbo.timezone, cbo.timezone_event_at = timezone, occurred_at
 
 
-def _tenant_status(status: str) -> Callable[[UnitOfWork, Received], None]:
-    def apply(uow: UnitOfWork, event: Received) -> None:
+def _tenant_status(status: str) -> Apply:
+    def apply(store: Store, event: Received) -> None:
         data = event.data
-        cbo = _cbo(uow, data["tenant_id"])
+        cbo = _cbo(store, data["tenant_id"])
         if _newer(cbo.status_event_at, event.occurred_at):
             cbo.slug, cbo.name, cbo.status = data["slug"], data["name"], status
             cbo.status_event_at = event.occurred_at
@@ -175,32 +215,44 @@ def _tenant_status(status: str) -> Callable[[UnitOfWork, Received], None]:
     return apply
 
 
-def _branding_updated(uow: UnitOfWork, event: Received) -> None:
+def _branding_updated(store: Store, event: Received) -> None:
     if event.data.get("timezone"):
-        cbo = _cbo(uow, event.data["tenant_id"])
+        cbo = _cbo(store, event.data["tenant_id"])
         _set_timezone(cbo, event.data["timezone"], event.occurred_at)
 
 
-def _client(uow: UnitOfWork, event: Received) -> None:
+def _client(store: Store, event: Received) -> None:
     data, tenant_id = event.data, event.tenant_id
-    client = _upsert(
-        uow,
+    client = store.row(
         ClientRecord,
         data["client_id"],
-        {"id": data["client_id"], "tenant_id": tenant_id, "name": data["name"], "active": True},
+        {
+            "id": data["client_id"],
+            "tenant_id": tenant_id,
+            "name": data["name"],
+            "active": True,
+            "event_at": None,
+        },
     )
     if client.tenant_id == tenant_id and _newer(client.event_at, event.occurred_at):
         client.name, client.active = data["name"], data.get("active", True)
         client.event_at = event.occurred_at
 
 
-def _source(uow: UnitOfWork, event: Received) -> None:
+def _source(store: Store, event: Received) -> None:
     data, tenant_id = event.data, event.tenant_id
-    source = _upsert(
-        uow,
+    source = store.row(
         SourceRecord,
         data["source_id"],
-        {"id": data["source_id"], "tenant_id": tenant_id, "name": data["name"]},
+        {
+            "id": data["source_id"],
+            "tenant_id": tenant_id,
+            "name": data["name"],
+            "weekly_cap_minutes": None,
+            "terms": [],
+            "active": True,
+            "event_at": None,
+        },
     )
     if source.tenant_id == tenant_id and _newer(source.event_at, event.occurred_at):
         source.name = data["name"]
@@ -210,19 +262,19 @@ def _source(uow: UnitOfWork, event: Received) -> None:
         source.event_at = event.occurred_at
 
 
-def _partnership(active: bool) -> Callable[[UnitOfWork, Received], None]:
-    def apply(uow: UnitOfWork, event: Received) -> None:
+def _partnership(active: bool) -> Apply:
+    def apply(store: Store, event: Received) -> None:
         data = event.data
-        partnership = _upsert(
-            uow,
+        partnership = store.row(
             PartnershipRecord,
             data["partnership_id"],
             {
                 "id": data["partnership_id"],
                 "proposer_id": data["proposer_id"],
                 "partner_id": data["partner_id"],
-                "shares": data["shares"],
+                "shares": list(data["shares"]),
                 "active": False,
+                "event_at": None,
             },
         )
         if _newer(partnership.event_at, event.occurred_at):
@@ -233,10 +285,33 @@ def _partnership(active: bool) -> Callable[[UnitOfWork, Received], None]:
     return apply
 
 
-def _worker(uow: UnitOfWork, event: Received, worker_id: str) -> WorkerRecord | None:
+def _worker(store: Store, event: Received, worker_id: str) -> WorkerRecord | None:
     """The worker the event names, created when missing; None if the record belongs to
     another CBO than the event (never expected: ids are identity's)."""
-    worker = _upsert(uow, WorkerRecord, worker_id, {"id": worker_id, "tenant_id": event.tenant_id})
+    worker = store.row(
+        WorkerRecord,
+        worker_id,
+        {
+            "id": worker_id,
+            "tenant_id": event.tenant_id,
+            "name": "",
+            "approved": False,
+            "suspended": False,
+            "active": True,
+            "job_types": [],
+            "skills": [],
+            "languages": [],
+            "home_zip": None,
+            "latitude": None,
+            "longitude": None,
+            "source_id": None,
+            "availability": {},
+            "weekly_minutes": [],
+            "profile_event_at": None,
+            "status_event_at": None,
+            "active_event_at": None,
+        },
+    )
     return worker if worker.tenant_id == event.tenant_id else None
 
 
@@ -255,34 +330,16 @@ def _set_status(worker: WorkerRecord, status: str, occurred_at: datetime) -> Non
         _set_suspended(worker, status == SUSPENDED, occurred_at)
 
 
-def _replace_days(uow: UnitOfWork, worker: WorkerRecord, availability: dict[str, Any]) -> None:
-    uow.session.execute(delete(WorkerDay).where(WorkerDay.worker_id == worker.id))
-    days = rules.day_minutes(availability)
-    if days:
-        uow.session.execute(
-            insert(WorkerDay),
-            [
-                {
-                    "worker_id": worker.id,
-                    "on_date": on_date,
-                    "tenant_id": worker.tenant_id,
-                    "minutes": minutes,
-                }
-                for on_date, minutes in sorted(days.items())
-            ],
-        )
-
-
-def _registered(uow: UnitOfWork, event: Received) -> None:
-    worker = _worker(uow, event, event.data["jobseeker_id"])
+def _registered(store: Store, event: Received) -> None:
+    worker = _worker(store, event, event.data["jobseeker_id"])
     if worker is not None and worker.profile_event_at is None:
         # Until the profile itself arrives (emitted with it), the source is all we know.
         worker.source_id = event.data.get("source_id")
 
 
-def _profile_changed(uow: UnitOfWork, event: Received) -> None:
+def _profile_changed(store: Store, event: Received) -> None:
     data = event.data
-    worker = _worker(uow, event, data["jobseeker_id"])
+    worker = _worker(store, event, data["jobseeker_id"])
     if worker is None:
         return
     if _newer(worker.profile_event_at, event.occurred_at):
@@ -297,35 +354,35 @@ def _profile_changed(uow: UnitOfWork, event: Received) -> None:
         worker.availability = availability
         worker.weekly_minutes = rules.weekly_minutes(availability)
         worker.profile_event_at = event.occurred_at
-        _replace_days(uow, worker, availability)
+        store.replace_days(worker, rules.day_minutes(availability))
     _set_status(worker, data["status"], event.occurred_at)
 
 
-def _approved(uow: UnitOfWork, event: Received) -> None:
-    worker = _worker(uow, event, event.data["jobseeker_id"])
+def _approved(store: Store, event: Received) -> None:
+    worker = _worker(store, event, event.data["jobseeker_id"])
     if worker is not None:
         _set_status(worker, APPROVED, event.occurred_at)
 
 
-def _jobtype_approved(uow: UnitOfWork, event: Received) -> None:
-    worker = _worker(uow, event, event.data["jobseeker_id"])
+def _jobtype_approved(store: Store, event: Received) -> None:
+    worker = _worker(store, event, event.data["jobseeker_id"])
     job_type = event.data["job_type"]
     if worker is not None and job_type not in (worker.job_types or []):
         worker.job_types = sorted({*(worker.job_types or []), job_type})
 
 
-def _suspension(suspended: bool) -> Callable[[UnitOfWork, Received], None]:
-    def apply(uow: UnitOfWork, event: Received) -> None:
-        worker = _worker(uow, event, event.data["jobseeker_id"])
+def _suspension(suspended: bool) -> Apply:
+    def apply(store: Store, event: Received) -> None:
+        worker = _worker(store, event, event.data["jobseeker_id"])
         if worker is not None:
             _set_suspended(worker, suspended, event.occurred_at)
 
     return apply
 
 
-def _account(active: bool) -> Callable[[UnitOfWork, Received], None]:
-    def apply(uow: UnitOfWork, event: Received) -> None:
-        worker = _worker(uow, event, event.data["account_id"])
+def _account(active: bool) -> Apply:
+    def apply(store: Store, event: Received) -> None:
+        worker = _worker(store, event, event.data["account_id"])
         if worker is not None and _newer(worker.active_event_at, event.occurred_at):
             worker.active, worker.active_event_at = active, event.occurred_at
 
@@ -333,7 +390,7 @@ def _account(active: bool) -> Callable[[UnitOfWork, Received], None]:
 
 
 # The events the model is made of, and what each does to it.
-APPLY: dict[str, Callable[[UnitOfWork, Received], None]] = {
+APPLY: dict[str, Apply] = {
     "tenant.approved": _tenant_status(ACTIVE),
     "tenant.suspended": _tenant_status(SUSPENDED),
     "tenant.reinstated": _tenant_status(ACTIVE),
@@ -356,17 +413,57 @@ APPLY: dict[str, Callable[[UnitOfWork, Received], None]] = {
 }
 
 
+def apply(uow: UnitOfWork, *, event: Received) -> None:
+    """Apply one event to the model in the database (without logging it: `receive` does)."""
+    APPLY[event.event_type](_Live(uow), event)
+
+
 # -- rebuilding -------------------------------------------------------------------------------
 
-# The model's tables, emptied by a rebuild (the replay log stays).
+# The model's tables, emptied by a rebuild (the replay log stays), in the order it writes them.
 READ_MODEL: tuple[type[Base], ...] = (
-    WorkerDay,
-    WorkerRecord,
-    SourceRecord,
-    ClientRecord,
-    PartnershipRecord,
     CboRecord,
+    ClientRecord,
+    SourceRecord,
+    PartnershipRecord,
+    WorkerRecord,
+    WorkerDay,
 )
+
+
+class _Rebuilt:
+    """The model as a rebuild makes it: rows in memory (nobody else writes the model while the
+    replay log is locked), written in bulk at the end."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[type[Base], str], Any] = {}
+        self.days: dict[str, tuple[WorkerRecord, dict[date, rules.Ranges]]] = {}
+
+    def row(self, model: type[Row], key: str, new: dict[str, Any]) -> Row:
+        found = self.rows.get((model, key))
+        if found is None:
+            found = self.rows[(model, key)] = model(**new)
+        return cast(Row, found)
+
+    def replace_days(self, worker: WorkerRecord, days: dict[date, rules.Ranges]) -> None:
+        self.days[worker.id] = (worker, days)
+
+    def write(self, uow: UnitOfWork, *, batch: int) -> None:
+        by_model: dict[type[Base], list[dict[str, Any]]] = {model: [] for model in READ_MODEL}
+        for (model, _), row in self.rows.items():
+            columns = cast(Table, model.__table__).columns
+            by_model[model].append(
+                {c.key: getattr(row, c.key) for c in columns if c.server_default is None}
+            )
+        by_model[WorkerDay] = [
+            day for worker, days in self.days.values() for day in _day_rows(worker, days)
+        ]
+        for model in READ_MODEL:
+            rows = by_model[model]
+            for start in range(0, len(rows), batch):
+                uow.session.execute(
+                    insert(cast(Table, model.__table__)), rows[start : start + batch]
+                )
 
 
 def counts(uow: UnitOfWork) -> dict[str, int]:
@@ -398,18 +495,25 @@ def rebuild(uow: UnitOfWork, *, caller: Caller | None = None) -> dict[str, int]:
     uow.session.execute(
         text(f"LOCK TABLE {ReceivedEvent.__tablename__} IN SHARE ROW EXCLUSIVE MODE")
     )
-    for model in READ_MODEL:
+    for model in reversed(READ_MODEL):
         uow.session.execute(delete(model))
     uow.session.expunge_all()
+    store = _Rebuilt()
     last = 0
     while True:
-        batch = uow.session.execute(
-            select(ReceivedEvent)
+        logged = uow.session.execute(
+            select(
+                ReceivedEvent.seq,
+                ReceivedEvent.event_id,
+                ReceivedEvent.event_type,
+                ReceivedEvent.tenant_id,
+                ReceivedEvent.occurred_at,
+                ReceivedEvent.data,
+            )
             .where(ReceivedEvent.seq > last)
             .order_by(ReceivedEvent.seq)
             .limit(REBUILD_BATCH)
-        ).scalars()
-        logged = list(batch)
+        ).all()
         if not logged:
             break
         for entry in logged:
@@ -421,11 +525,9 @@ def rebuild(uow: UnitOfWork, *, caller: Caller | None = None) -> dict[str, int]:
                 data=entry.data,
             )
             if _concerns_the_model(event):
-                APPLY[event.event_type](uow, event)
+                APPLY[event.event_type](store, event)
         last = logged[-1].seq
-        uow.session.flush()
-        # What is written is not needed again: keep the session small.
-        uow.session.expunge_all()
+    store.write(uow, batch=REBUILD_BATCH)
     found = counts(uow)
     if caller is not None:
         audit(

@@ -15,6 +15,7 @@ A worker's home ZIP becomes the coordinates of its centroid (`zip_coordinates`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -121,7 +122,14 @@ def zip_coordinates(home_zip: str | None) -> tuple[float, float] | None:
     table does not know."""
     if not home_zip or not _ZIP.fullmatch(home_zip.strip()):
         return None
-    found = zipcodes.matching(home_zip.strip()[:5])
+    return _centroid(home_zip.strip()[:5])
+
+
+@functools.cache
+def _centroid(zip5: str) -> tuple[float, float] | None:
+    # The package scans its whole table for each ZIP (about 0.15 ms); a rebuild asks for the
+    # same few hundred again and again. At most 100,000 five-digit keys.
+    found = zipcodes.matching(zip5)
     if not found:
         return None
     try:
