@@ -59,8 +59,10 @@ class JobseekerProfileChanged(Schema):
     name = fields.String(required=True)
     skills = fields.List(fields.String(), required=True)
     languages = fields.List(fields.String(), required=True)
-    home_area = fields.String(allow_none=True, metadata={"description": "the home ZIP"})
-    source_id = fields.String(allow_none=True)
+    home_area = fields.String(
+        required=True, allow_none=True, metadata={"description": "the home ZIP"}
+    )
+    source_id = fields.String(required=True, allow_none=True)
     availability = fields.Nested(
         _Availability,
         required=True,
