@@ -12,7 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from chassis.context import Caller
+from chassis.entrypoints import event_subscriptions
+from services.booking.service import BookingService
 from services.booking.workers import domain
+from services.booking.workers.entrypoints import WorkersEntrypoints
 from services.booking.workers.models import ClientRecord, WorkerDay, WorkerRecord
 from tests.domain.outbox import Outbox
 from tests.market.builders import a_cbo_record, a_worker_record
@@ -754,3 +757,92 @@ def test_the_day_rows_of_a_worker_follow_the_date_of_each_exception(uow, events,
     assert all(
         row.tenant_id == tenant_id for row in uow.session.execute(select(WorkerDay)).scalars()
     )
+
+
+# -- every event the model is made of -----------------------------------------------------------
+
+
+def one_of_each(events: EventStream, tenant_id: str) -> dict[str, object]:
+    """One event of every type the model is made of."""
+    maria, other = new_id(), new_id()
+    js = {"jobseeker_id": maria}
+    deal = partnership(new_id(), tenant_id, other)
+    return {
+        "tenant.approved": events(
+            "tenant.approved", approved_tenant(tenant_id), tenant_id=tenant_id
+        ),
+        "tenant.suspended": events(
+            "tenant.suspended", tenant_data(tenant_id, reason="Unpaid"), tenant_id=tenant_id
+        ),
+        "tenant.reinstated": events(
+            "tenant.reinstated", tenant_data(tenant_id, reason=None), tenant_id=tenant_id
+        ),
+        "branding.updated": events(
+            "branding.updated", branding(tenant_id, "America/Denver"), tenant_id=tenant_id
+        ),
+        "client.registered": events("client.registered", client(new_id()), tenant_id=tenant_id),
+        "client.updated": events(
+            "client.updated",
+            client(new_id(), active=False, changed=["active"]),
+            tenant_id=tenant_id,
+        ),
+        "source.created": events(
+            "source.created", source(new_id(), terms=TERMS), tenant_id=tenant_id
+        ),
+        "source.updated": events(
+            "source.updated", source(new_id(), changed=["terms"]), tenant_id=tenant_id
+        ),
+        "partnership.formed": events("partnership.formed", deal, tenant_id=other),
+        "partnership.ended": events("partnership.ended", deal, tenant_id=tenant_id),
+        "partnership.cancelled": events(
+            "partnership.cancelled", partnership(new_id(), other, tenant_id), tenant_id=other
+        ),
+        "jobseeker.registered": events(
+            "jobseeker.registered",
+            {**js, "source_id": None, "channel": "self"},
+            tenant_id=tenant_id,
+        ),
+        "jobseeker.profile_changed": events(
+            "jobseeker.profile_changed",
+            profile(maria, exceptions=[{"date": "2026-12-24", "kind": "unavailable", "slots": []}]),
+            tenant_id=tenant_id,
+        ),
+        "jobseeker.approved": events("jobseeker.approved", js, tenant_id=tenant_id),
+        "jobseeker.jobtype_approved": events(
+            "jobseeker.jobtype_approved", {**js, "job_type": "cook"}, tenant_id=tenant_id
+        ),
+        "jobseeker.suspended": events(
+            "jobseeker.suspended", {**js, "reason": "x"}, tenant_id=tenant_id
+        ),
+        "jobseeker.reinstated": events(
+            "jobseeker.reinstated", {**js, "reason": "y"}, tenant_id=tenant_id
+        ),
+        "account.deactivated": events(
+            "account.deactivated", {"account_id": maria, "kind": "jobseeker"}, tenant_id=tenant_id
+        ),
+        "account.reactivated": events(
+            "account.reactivated", {"account_id": maria, "kind": "jobseeker"}, tenant_id=tenant_id
+        ),
+    }
+
+
+def test_booking_handles_exactly_the_events_the_model_applies():
+    handled = {
+        (s.source, s.event_type)
+        for s in event_subscriptions(BookingService)
+        if s.method in vars(WorkersEntrypoints)
+    }
+    assert {event_type for _, event_type in handled} == set(domain.APPLY)
+    assert len(handled) == len(domain.APPLY)
+    assert set(one_of_each(EventStream(), new_id())) == set(domain.APPLY)
+
+
+@pytest.mark.parametrize("event_type", sorted(domain.APPLY))
+def test_each_event_redelivered_is_applied_once(uow, events, tenant_id, event_type):
+    event = one_of_each(events, tenant_id)[event_type]
+    assert receive(uow, event) == [True]
+    once = snapshot(uow)
+    assert any(once.values()), f"{event_type} left the model empty"
+    assert receive(uow, event, event) == [False, False]
+    assert snapshot(uow) == once
+    assert logged(uow) == [(event_type, event.event_id)]
