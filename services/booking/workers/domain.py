@@ -4,7 +4,9 @@ search is one query in booking's own database.
 Every event the model is made of goes through `receive`: it is kept in `received_events` (the
 replay log) and applied by the one function `APPLY` names for its type, in the same
 transaction. `rebuild` empties the model and applies the whole log again, in the order it
-arrived, through the same functions, so a rebuilt model is the one the events built.
+arrived, through the same functions, so a rebuilt model is the one the events built. The apply
+functions reach rows through a `Store`: the database, row by row, for an arriving event; memory
+during a rebuild, written in bulk at its end.
 
 Events arrive at least once and not in order (each type has its own queue; a failed one is
 retried later), so each apply function is idempotent and order-tolerant:
