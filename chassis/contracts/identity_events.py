@@ -27,6 +27,50 @@ class JobseekerRegistered(Schema):
     channel = fields.String(required=True, metadata={"enum": ["self", "staff", "import"]})
 
 
+class _Slot(Schema):
+    start = fields.String(required=True, metadata={"description": "HH:MM"})
+    end = fields.String(required=True, metadata={"description": "HH:MM, 24:00 ends a day"})
+
+
+class _AvailabilityException(Schema):
+    date = fields.String(required=True, metadata={"description": "ISO date"})
+    kind = fields.String(required=True, metadata={"enum": ["unavailable", "extra"]})
+    slots = fields.List(fields.Nested(_Slot), required=True)
+    note = fields.String(allow_none=True)
+
+
+class _Availability(Schema):
+    weekly = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(_Slot)),
+        required=True,
+        metadata={"description": "weekday name: slots of the CBO's local time"},
+    )
+    exceptions = fields.List(fields.Nested(_AvailabilityException), required=True)
+
+
+@event("jobseeker.profile_changed")
+class JobseekerProfileChanged(Schema):
+    """A job seeker's profile as it is now, in full: sent on registration (self, staff or
+    import) and on every change of the profile or availability, so the latest one is all a
+    reader needs (booking's read model of workers)."""
+
+    jobseeker_id = fields.String(required=True)
+    name = fields.String(required=True)
+    skills = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True)
+    home_area = fields.String(
+        required=True, allow_none=True, metadata={"description": "the home ZIP"}
+    )
+    source_id = fields.String(required=True, allow_none=True)
+    availability = fields.Nested(
+        _Availability,
+        required=True,
+        metadata={"description": "as stored: weekly hours and exceptions"},
+    )
+    status = fields.String(required=True, metadata={"enum": ["pending", "approved", "suspended"]})
+
+
 @event("document.uploaded")
 class DocumentUploaded(Schema):
     """A job seeker's ID document was uploaded and waits for review."""

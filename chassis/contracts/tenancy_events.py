@@ -110,13 +110,24 @@ class ClientUpdated(Schema):
     changed = fields.List(fields.String(), required=True)
 
 
+class _Term(Schema):
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
 @event("source.created")
 class SourceCreated(Schema):
-    """A worker source (e.g. a college) with its weekly hour cap was created."""
+    """A worker source (e.g. a college) with its weekly hour cap and term calendar was
+    created."""
 
     source_id = fields.String(required=True)
     name = fields.String(required=True)
     weekly_hour_cap = fields.Float(allow_none=True)
+    terms = fields.List(
+        fields.Nested(_Term),
+        required=True,
+        metadata={"description": "the cap applies within these; all year when empty"},
+    )
     active = fields.Boolean()
 
 

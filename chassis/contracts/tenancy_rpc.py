@@ -9,7 +9,7 @@ only; a system caller without a tenant (a platform-wide job) may ask about any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from marshmallow import Schema, fields, post_load, validate
@@ -181,7 +181,8 @@ PARTNERS = rpc_contract(
 
 # -- client_record and source_record -------------------------------------------------------
 # What tenancy's client and source events say of one record, for a service whose projection
-# has not received the event yet (identity, when a person uses what they just created).
+# has not received the event yet (identity and booking, when a person uses what they just
+# created).
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,8 @@ class SourceRecord:
     name: str
     weekly_hour_cap: float | None
     active: bool
+    # The term calendar the cap applies in (all year when empty).
+    terms: list[Term] = field(default_factory=list)
 
 
 class SourceRecordRequest(Schema):
@@ -231,6 +234,7 @@ class SourceRecordSchema(Schema):
     name = fields.String(required=True)
     weekly_hour_cap = fields.Float(required=True, allow_none=True)
     active = fields.Boolean(required=True)
+    terms = fields.List(fields.Nested(TermSchema), load_default=list)
 
     @post_load
     def make(self, data: dict, **_) -> SourceRecord:

@@ -7,8 +7,14 @@ and ratings do not exist for them, 404) and a job seeker (their own offers and s
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from chassis.context import CLIENT, JOBSEEKER, STAFF, Caller
+from chassis.contracts.tenancy_rpc import TenancyClient
 from chassis.errors import Forbidden, NotFound
+from services.booking.workers import domain as workers
+from services.booking.workers.models import ClientRecord
 
 
 def staff_tenant(caller: Caller) -> str:
@@ -47,3 +53,25 @@ def check_client(caller: Caller, client_id: str | None) -> None:
     scope = client_scope(caller)
     if scope is not None and client_id != scope:
         raise NotFound("There is no such client.")
+
+
+def ensure_client(entrypoints: Any, client_id: str | None) -> ClientRecord | None:
+    """The client a request names, in booking's read model: asked of tenancy (with the
+    entrypoints' `services`) when its event has not arrived yet, so a client registered a moment
+    ago can be booked at once. None when none is named or it is no client of the caller's CBO."""
+    if not client_id:
+        return None
+
+    def ask() -> dict | None:
+        try:
+            record = TenancyClient(entrypoints.services).client_record(client_id=client_id)
+        except NotFound:
+            return None
+        return asdict(record)
+
+    return workers.ensure_client(
+        entrypoints.db,
+        tenant_id=entrypoints.caller.require_tenant(),
+        client_id=client_id,
+        ask=ask,
+    )

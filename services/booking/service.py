@@ -7,6 +7,7 @@ schemas.py, routes.py, and rules.py where it has pure rules.
 
 from __future__ import annotations
 
+from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
 from services.booking.attendance import models as _attendance  # noqa: F401
 from services.booking.attendance.entrypoints import AttendanceEntrypoints
@@ -24,6 +25,7 @@ from services.booking.settings.entrypoints import SettingsEntrypoints
 from services.booking.sites import models as _sites  # noqa: F401
 from services.booking.sites.entrypoints import SitesEntrypoints
 from services.booking.workers import models as _workers  # noqa: F401
+from services.booking.workers.entrypoints import WorkersEntrypoints
 
 
 class BookingService(
@@ -35,6 +37,10 @@ class BookingService(
     ReliabilityEntrypoints,
     SearchEntrypoints,
     OffersEntrypoints,
+    WorkersEntrypoints,
     ServiceBase,
 ):
     name = "booking"
+
+    # Asked for a client or worker source a caller names before its event reaches booking.
+    services: ServiceCaller = Services()  # type: ignore[assignment]

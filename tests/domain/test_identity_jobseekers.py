@@ -115,6 +115,7 @@ def test_staff_register_a_pending_jobseeker_who_is_invited_and_audited(uow, cbo)
     assert sent.types() == [
         "account.created",
         "jobseeker.registered",
+        "jobseeker.profile_changed",
         "invitation.created",
         "audit.recorded",
     ]
@@ -124,6 +125,19 @@ def test_staff_register_a_pending_jobseeker_who_is_invited_and_audited(uow, cbo)
         "jobseeker_id": maria.id,
         "source_id": source.source_id,
         "channel": "staff",
+    }
+    # The whole profile, for those who keep a copy of it (booking's read model of workers).
+    profile = sent.one("jobseeker.profile_changed")
+    assert profile["tenant_id"] == cbo.tenant_id
+    assert profile["data"] == {
+        "jobseeker_id": maria.id,
+        "name": "Maria Lopez",
+        "skills": ["home care", "cooking"],
+        "languages": ["es"],
+        "home_area": "90813",
+        "source_id": source.source_id,
+        "availability": {"weekly": {}, "exceptions": []},
+        "status": "pending",
     }
     [trail] = sent.audit()
     assert (trail["action"], trail["actor_id"], trail["entity_id"]) == (
@@ -144,8 +158,14 @@ def test_self_registration_waits_for_the_email_to_be_confirmed(uow, cbo):
     register_self(uow, cbo.slug, "maria@example.org")
     maria = account_by_email(uow, cbo.tenant_id, "maria@example.org")
     assert maria.status == "invited" and maria.password_hash
-    assert sent.types() == ["account.created", "jobseeker.registered", "invitation.created"]
+    assert sent.types() == [
+        "account.created",
+        "jobseeker.registered",
+        "jobseeker.profile_changed",
+        "invitation.created",
+    ]
     assert sent.one("jobseeker.registered")["data"]["channel"] == "self"  # no audit entry
+    assert sent.one("jobseeker.profile_changed")["data"]["status"] == "pending"
     with pytest.raises(Unauthenticated) as unconfirmed:
         sign_in(uow, "maria@example.org", cbo.slug)
     assert unconfirmed.value.message == accounts.WRONG_CREDENTIALS
@@ -240,7 +260,14 @@ def test_a_jobseekers_own_edits_are_kept_without_an_audit_entry(uow, cbo):
     assert view["skills"] == ["driving"] and view["phone"] == "(562) 555-0100"
     # A new app language joins the languages they speak.
     assert (view["preferred_language"], view["languages"]) == ("km", ["es", "km"])
-    assert sent.events() == []
+    # No audit entry; the profile as it is now, for those who keep a copy of it.
+    [changed] = sent.events()
+    assert changed["event_type"] == "jobseeker.profile_changed"
+    assert changed["data"]["availability"] == view["availability"]
+    assert (changed["data"]["skills"], changed["data"]["languages"]) == (["driving"], ["es", "km"])
+    # A change of what the event does not carry (the phone) sends none.
+    update(uow, me, maria, phone="(562) 555-0199")
+    assert len(sent.events()) == 1
 
 
 def test_staff_edits_are_audited_with_only_what_changed(uow, cbo):
@@ -249,6 +276,7 @@ def test_staff_edits_are_audited_with_only_what_changed(uow, cbo):
     manager = staff_caller(cbo.tenant_id, role="admin")
     sent = Outbox(uow)
     update(uow, manager, maria, home_area="90802", name="Maria Lopez")
+    assert sent.one("jobseeker.profile_changed")["data"]["home_area"] == "90802"
     [trail] = sent.audit()
     assert (trail["action"], trail["actor_id"], trail["entity_id"]) == (
         "jobseeker.updated",
@@ -257,7 +285,7 @@ def test_staff_edits_are_audited_with_only_what_changed(uow, cbo):
     )
     assert (trail["before"], trail["after"]) == ({"home_area": "90813"}, {"home_area": "90802"})
     update(uow, manager, maria, home_area="90802")  # nothing new: nothing recorded
-    assert len(sent.events()) == 1
+    assert sent.types() == ["jobseeker.profile_changed", "audit.recorded"]
 
     with pytest.raises(Conflict) as taken:
         update(uow, manager, maria, email="ANA@example.org")

@@ -64,6 +64,7 @@ def test_a_source_keeps_its_terms_sorted_with_its_event_and_audit_entry(uow):
         "source_id": source.id,
         "name": "LB City College",
         "weekly_hour_cap": 14.0,
+        "terms": source.terms,
         "active": True,
     }
     [trail] = sent.audit()
@@ -100,6 +101,7 @@ def test_a_change_records_what_changed(uow):
         "source_id": source.id,
         "name": source.name,
         "weekly_hour_cap": 12.5,
+        "terms": source.terms,
         "active": True,
         "changed": ["weekly_hour_cap"],
     }
@@ -112,6 +114,7 @@ def test_a_change_records_what_changed(uow):
 
     update(uow, source, terms=[], active=False)
     assert sent.events("source.updated")[-1]["data"]["changed"] == ["terms", "active"]
+    assert sent.events("source.updated")[-1]["data"]["terms"] == []
     assert sent.audit()[-1]["before"]["terms"] == [
         {"starts_on": "2026-08-25", "ends_on": "2026-12-15"},
         {"starts_on": "2027-01-20", "ends_on": "2027-05-15"},

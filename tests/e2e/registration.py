@@ -8,10 +8,12 @@ from tests.smtp import SmtpSink, link_token
 ACCEPTED_STATUS = 202
 
 
-def confirm_registration(api, smtp: SmtpSink, email: str, sent_before: int) -> tuple[str, str]:
+def confirm_registration(
+    api, smtp: SmtpSink, email: str, sent_before: int, *, timeout: float = 20.0
+) -> tuple[str, str]:
     """Open the confirmation email that follows `sent_before` emails to `email` and confirm it:
-    (job seeker id, access token)."""
-    message = smtp.wait_for(email, count=sent_before + 1)
+    (job seeker id, access token). `timeout`: how long the email may take to come."""
+    message = smtp.wait_for(email, count=sent_before + 1, timeout=timeout)
     assert "Confirm your email" in message["Subject"], message["Subject"]
     confirmed = api("POST", "/api/v1/auth/email-confirmation", json={"token": link_token(message)})
     assert confirmed.status_code == 200, confirmed.text

@@ -95,11 +95,13 @@ def register(api, cbo: dict, email: str, **overrides):
 
 
 def register_and_confirm(api, smtp, cbo: dict, email: str, **overrides) -> tuple[str, str]:
-    """Self-register and confirm the email: (job seeker id, access token)."""
+    """Self-register and confirm the email: (job seeker id, access token). The email may queue
+    behind an import's invitations (a thousand, while booking builds its read model of workers
+    from the same import's events): on a busy two-core machine that takes longer than 20 s."""
     sent = len(smtp.to(email))
     registered = register(api, cbo, email, **overrides)
     assert registered.status_code == 202, registered.text
-    return confirm_registration(api, smtp, email, sent)
+    return confirm_registration(api, smtp, email, sent, timeout=60)
 
 
 def sign_in(api, cbo: dict, email: str) -> str:

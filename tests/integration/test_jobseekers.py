@@ -698,6 +698,14 @@ def test_a_thousand_rows_with_twenty_bad_imports_980_and_invites_them(identity, 
     assert len(registered) == 980 and {e["data"]["channel"] for e in registered} == {"import"}
     from_college = [e for e in registered if e["data"]["source_id"] == COLLEGE]
     assert len(from_college) == len([i for i in range(0, 1000, 10) if i not in BAD_ROWS])
+    # Each person's whole profile too, for those who keep a copy (booking's read model).
+    profiles = {
+        e["data"]["jobseeker_id"]: e["data"] for e in events(db, "jobseeker.profile_changed")
+    }
+    assert profiles.keys() == {e["data"]["jobseeker_id"] for e in registered}
+    some = profiles[from_college[0]["data"]["jobseeker_id"]]
+    assert (some["source_id"], some["status"], some["home_area"]) == (COLLEGE, "pending", "90813")
+    assert some["availability"] == {"weekly": {}, "exceptions": []} and some["skills"]
     assert len(events(db, "invitation.created")) == 980
     rows = identity.call(
         manager, "list_import_rows", job["id"], {"outcome": "failed", "per_page": "5"}
@@ -744,6 +752,12 @@ def test_rerunning_a_file_duplicates_nobody_and_says_who_was_updated_or_skipped(
         ).scalar_one()
     assert areas == {"90802", "90813"} and skills == ["forklift"]
     assert len(events(db, "jobseeker.registered")) == 51
+    # 51 registered, 50 updated: each update sends the person's profile as it is now.
+    profiles = events(db, "jobseeker.profile_changed")
+    assert len(profiles) == 51 + 50
+    newest = {e["data"]["jobseeker_id"]: e["data"] for e in profiles}
+    assert {p["home_area"] for p in newest.values()} == {"90802", "90813"}
+    assert ["forklift"] in [p["skills"] for p in newest.values()]
 
 
 def crash_at(phase: str, position: int, message: str) -> Callable[[Job, StepResult], None]:

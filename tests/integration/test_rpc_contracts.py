@@ -198,8 +198,13 @@ def test_tenancy_answers_every_contract(as_caller, cbos):
             tenancy.partners(share="secrets")
 
         assert tenancy.source_record(source_id=cbos["college"]) == SourceRecord(
-            source_id=cbos["college"], name="City College", weekly_hour_cap=20.0, active=True
+            source_id=cbos["college"],
+            name="City College",
+            weekly_hour_cap=20.0,
+            active=True,
+            terms=[Term(date(2026, 8, 25), date(2026, 12, 15))],
         )
+        assert tenancy.source_record(source_id=cbos["walk_ins"]).terms == []
         with pytest.raises(NotFound):
             tenancy.client_record(client_id="no-such-client")
     with as_caller(owner_of(harbor)) as owner:

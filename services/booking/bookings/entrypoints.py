@@ -6,6 +6,7 @@ from __future__ import annotations
 from chassis.context import Caller, requires, requires_any
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
+from chassis.rpc import ServiceCaller
 from services.booking.bookings import cancellations, domain
 from services.booking.bookings.schemas import (
     AssignmentSchema,
@@ -18,7 +19,7 @@ from services.booking.bookings.schemas import (
     ShiftPageSchema,
     ShiftQuerySchema,
 )
-from services.booking.common import market_tenant
+from services.booking.common import ensure_client, market_tenant
 
 BOOK = ("bookings.manage", "self.book")
 
@@ -26,12 +27,14 @@ BOOK = ("bookings.manage", "self.book")
 class BookingsEntrypoints:
     db: UnitOfWork
     caller: Caller
+    services: ServiceCaller
 
     @rpc
     @requires_any(*BOOK)
     def create_booking(self, body: dict) -> dict:
         tenant_id = market_tenant(self.caller)
         data = BookingInputSchema().load(body)
+        ensure_client(self, data.get("client_id") or self.caller.client_id)
         created = domain.create_booking(self.db, caller=self.caller, tenant_id=tenant_id, data=data)
         domain.start_filling(self.db, caller=self.caller, shifts=created.shifts)
         return BookingSchema().dump(

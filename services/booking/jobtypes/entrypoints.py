@@ -6,7 +6,8 @@ from __future__ import annotations
 from chassis.context import Caller, requires, requires_any
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from services.booking.common import market_tenant, staff_tenant
+from chassis.rpc import ServiceCaller
+from services.booking.common import ensure_client, market_tenant, staff_tenant
 from services.booking.jobtypes import domain
 from services.booking.jobtypes.schemas import (
     JobTypeInputSchema,
@@ -23,6 +24,7 @@ MANAGE = "bookings.manage"
 class JobtypesEntrypoints:
     db: UnitOfWork
     caller: Caller
+    services: ServiceCaller
 
     @rpc
     @requires_any(*READ)
@@ -48,6 +50,7 @@ class JobtypesEntrypoints:
     def create_job_type(self, body: dict) -> dict:
         tenant_id = staff_tenant(self.caller)
         data = JobTypeInputSchema().load(body)
+        ensure_client(self, data.get("client_id"))
         job_type = domain.create_job_type(
             self.db, caller=self.caller, tenant_id=tenant_id, data=data
         )

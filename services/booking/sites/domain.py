@@ -20,7 +20,8 @@ from chassis.paging import order_by, page_rows, text_search
 from services.booking.common import check_client, client_scope, market_tenant
 from services.booking.sites import rules
 from services.booking.sites.models import Site
-from services.booking.workers.models import CboRecord, ClientRecord
+from services.booking.workers.domain import cbo_timezone, client_of
+from services.booking.workers.models import ClientRecord
 
 EDITABLE = (
     "name",
@@ -59,26 +60,13 @@ def check_manager(caller: Caller) -> None:
 # -- what booking knows of its CBO and clients -------------------------------------------------
 
 
-def cbo_timezone(uow: UnitOfWork, *, tenant_id: str) -> str:
-    """The CBO's time zone as booking's read model has it (the workers area keeps it from
-    tenancy's events); the reference deployment's until it has arrived."""
-    found = uow.session.execute(
-        select(CboRecord.timezone).where(CboRecord.tenant_id == tenant_id)
-    ).scalar_one_or_none()
-    return found if found and rules.is_timezone(found) else rules.FALLBACK_TIMEZONE
-
-
 def client_of_cbo(
     uow: UnitOfWork, *, tenant_id: str, client_id: str, field: str = "client_id"
 ) -> ClientRecord:
-    """An active client of the CBO, as booking's read model knows it; a 422 naming `field`
-    otherwise. (The one place that asks: swap it for the workers area's ensure_client, which
-    asks tenancy when the read model lags.)"""
-    client = uow.session.execute(
-        select(ClientRecord).where(
-            ClientRecord.id == client_id, ClientRecord.tenant_id == tenant_id
-        )
-    ).scalar_one_or_none()
+    """An active client of the CBO, as booking's read model knows it (entrypoints first make
+    sure it knows one tenancy has just registered: common.ensure_client); a 422
+    naming `field` otherwise."""
+    client = client_of(uow, tenant_id=tenant_id, client_id=client_id)
     if client is None:
         raise ValidationFailed(fields={field: ["There is no such client."]})
     if not client.active:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from chassis.context import Caller, requires_any
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from services.booking.common import market_tenant
+from chassis.rpc import ServiceCaller
+from services.booking.common import ensure_client, market_tenant
 from services.booking.sites import domain
 from services.booking.sites.schemas import (
     SiteInputSchema,
@@ -24,6 +25,7 @@ MANAGE = ("bookings.manage", "self.book")
 class SitesEntrypoints:
     db: UnitOfWork
     caller: Caller
+    services: ServiceCaller
 
     @rpc
     @requires_any(*READ)
@@ -46,6 +48,7 @@ class SitesEntrypoints:
     def create_site(self, body: dict) -> dict:
         tenant_id = market_tenant(self.caller)
         data = SiteInputSchema().load(body)
+        ensure_client(self, data.get("client_id") or self.caller.client_id)
         site = domain.create_site(self.db, caller=self.caller, tenant_id=tenant_id, data=data)
         return SiteSchema().dump(site)
 

@@ -33,6 +33,10 @@ class CboRecord(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
     status: Mapped[str] = mapped_column(String(20))  # active | suspended
     updated_at: Mapped[datetime] = updated_column()
+    # When the newest event applied to the status (and slug, name) and to the time zone
+    # happened: an older one arriving later changes nothing (see domain.py).
+    status_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    timezone_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WorkerRecord(Base):
@@ -61,6 +65,11 @@ class WorkerRecord(Base):
     # The weekly hours as minutes of the CBO's local week (Monday 00:00 = 0, up to 10080).
     weekly_minutes: Mapped[list[tuple[int, int]]] = mapped_column(MinuteRanges, default=list)
     updated_at: Mapped[datetime] = updated_column()
+    # When the newest event applied to each part happened: the profile (a full snapshot), the
+    # suspension, the account's active flag. An older event arriving later changes nothing.
+    profile_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index(
@@ -96,6 +105,8 @@ class SourceRecord(Base):
     # [{"starts_on": "2026-09-01", "ends_on": "2026-12-18"}, ...]
     terms: Mapped[list[dict]] = mapped_column(JSONB, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the newest event applied happened (None: filled from tenancy's answer).
+    event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ClientRecord(Base):
@@ -107,6 +118,8 @@ class ClientRecord(Base):
     tenant_id: Mapped[str] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the newest event applied happened (None: filled from tenancy's answer).
+    event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PartnershipRecord(Base):
@@ -119,6 +132,8 @@ class PartnershipRecord(Base):
     partner_id: Mapped[str] = mapped_column(String(36))
     shares: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the newest event applied happened.
+    event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReceivedEvent(Base):

@@ -7,14 +7,22 @@ exceptions on dates. A search checks them in the database as PostgreSQL multiran
 - each exception date as the minutes of that local day the worker is available on it (the
   weekly hours of that weekday, less the hours made unavailable, plus the extra hours).
 Wall-clock minutes make daylight-saving changes a non-event: a shift 09:00-13:00 local is
-minutes 540-780 of its day whatever the UTC offset.
+minutes 540-780 of its day whatever the UTC offset (`local_day_span`, `local_week_span` read a
+shift's UTC times that way, in the CBO's time zone).
+
+A worker's home ZIP becomes the coordinates of its centroid (`zip_coordinates`).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import zipcodes
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY = 24 * 60
@@ -95,3 +103,72 @@ def day_minutes(availability: dict[str, Any]) -> dict[date, Ranges]:
         else:
             found[on_date] = []
     return found
+
+
+def cap_minutes(weekly_hour_cap: float | None) -> int | None:
+    """A worker source's weekly hour cap (tenancy keeps hours, to the hundredth) as whole
+    minutes; None: no cap."""
+    return None if weekly_hour_cap is None else round(weekly_hour_cap * 60)
+
+
+# -- home ZIP as coordinates ------------------------------------------------------------------
+
+_ZIP = re.compile(r"\d{5}(-\d{4})?")
+
+
+def zip_coordinates(home_zip: str | None) -> tuple[float, float] | None:
+    """(latitude, longitude) of a US ZIP code's centroid (the `zipcodes` package's table; a
+    ZIP+4 counts as its 5-digit ZIP); None for no ZIP, one not written as a ZIP, or one the
+    table does not know."""
+    if not home_zip or not _ZIP.fullmatch(home_zip.strip()):
+        return None
+    return _centroid(home_zip.strip()[:5])
+
+
+@functools.cache
+def _centroid(zip5: str) -> tuple[float, float] | None:
+    # The package scans its whole table for each ZIP (about 0.15 ms); a rebuild asks for the
+    # same few hundred again and again. At most 100,000 five-digit keys.
+    found = zipcodes.matching(zip5)
+    if not found:
+        return None
+    try:
+        return float(found[0]["lat"]), float(found[0]["long"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# -- times of a shift as the local wall clock reads them --------------------------------------
+
+
+def local_day_span(starts_at: datetime, ends_at: datetime, timezone: str) -> tuple[date, int, int]:
+    """(local date, first minute, end minute) of a span that starts on that date in `timezone`,
+    as the wall clock there reads it: 09:00-13:00 is (540, 780) whatever the UTC offset that
+    day. The end minute passes 1440 when the span runs past midnight; a span across a
+    daylight-saving change keeps its wall-clock ends (01:00-04:00 on the spring-forward night
+    is 60-240, though only two hours pass)."""
+    zone = ZoneInfo(timezone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    days = (end.date() - start.date()).days
+    return (
+        start.date(),
+        start.hour * 60 + start.minute,
+        days * DAY + end.hour * 60 + end.minute,
+    )
+
+
+def local_week_span(starts_at: datetime, ends_at: datetime, timezone: str) -> tuple[int, int]:
+    """The span as minutes of its local week (Monday 00:00 = 0), as `weekly_minutes` keeps the
+    weekly hours; the end passes WEEK when it runs past Sunday midnight."""
+    on_date, start, end = local_day_span(starts_at, ends_at, timezone)
+    offset = on_date.weekday() * DAY
+    return offset + start, offset + end
+
+
+def covers_week(ranges: Ranges, start: int, end: int) -> bool:
+    """Whether weekly minutes hold every minute of [start, end) of the local week, a span past
+    Sunday midnight (end > WEEK) going on from Monday 00:00: Sunday 22:00-24:00 and Monday
+    00:00-06:00 cover a night shift from Sunday 23:00 to Monday 03:00."""
+    if end <= WEEK:
+        return covers(ranges, start, end)
+    return covers(ranges, start, WEEK) and covers(ranges, 0, end - WEEK)

@@ -54,7 +54,7 @@ from services.identity.jobseeker_imports import rules
 from services.identity.jobseeker_imports.models import JobseekerImport, JobseekerImportRow
 from services.identity.jobseeker_imports.rules import COMPLETED, REJECTED, VALIDATING, WRITING
 from services.identity.jobseeker_imports.schemas import CSV_ALIASES, CsvRowSchema
-from services.identity.jobseekers.domain import JOBSEEKER_ROLE
+from services.identity.jobseekers.domain import JOBSEEKER_ROLE, profile_event
 from services.identity.jobseekers.models import JobseekerProfile, empty_availability
 from services.identity.jobseekers.rules import PENDING
 from services.identity.tenants import domain as tenants
@@ -66,6 +66,9 @@ FAILED_ROWS_SHOWN = 1000
 
 # A CSV row's fields that land on the profile (the account keeps email and name).
 _PROFILE_COLUMNS = ("phone", "preferred_language", "languages", "home_area", "skills")
+
+# What jobseeker.profile_changed says of a profile (besides the account's name).
+_PUBLISHED_COLUMNS = ("skills", "languages", "home_area", "source_id", "availability", "status")
 
 _ROW_SCHEMA = CsvRowSchema()
 # Core tables for the bulk statements: SQLAlchemy's ORM bulk path costs more per row.
@@ -604,6 +607,20 @@ def _create_people(uow: UnitOfWork, ctx: _Context, outcomes: list[_Outcome]) -> 
             for o in created
         ],
     )
+    uow.emit_many(
+        "jobseeker.profile_changed",
+        [
+            (
+                profile_event(
+                    cast(str, o.account_id),
+                    o.data["name"].strip(),
+                    {**o.data, "source_id": o.source_id, "status": PENDING},
+                ),
+                ctx.tenant_id,
+            )
+            for o in created
+        ],
+    )
     invitations.invite_many(
         uow,
         invitees=[Invitee(cast(str, o.account_id), ctx.tenant_id) for o in created],
@@ -647,3 +664,26 @@ def _update_people(uow: UnitOfWork, outcomes: list[_Outcome]) -> None:
             .values(display_name=bindparam("_name")),
             names,
         )
+        _profiles_changed(uow, [n["_id"] for n in names])
+
+
+def _profiles_changed(uow: UnitOfWork, account_ids: list[str]) -> None:
+    """jobseeker.profile_changed for each person a chunk updated, as they are now (one query)."""
+    found = uow.session.execute(
+        select(
+            _ACCOUNTS.c.id,
+            _ACCOUNTS.c.display_name,
+            _PROFILES.c.tenant_id,
+            *(_PROFILES.c[c] for c in _PUBLISHED_COLUMNS),
+        )
+        .join(_PROFILES, _PROFILES.c.account_id == _ACCOUNTS.c.id)
+        .where(_ACCOUNTS.c.id.in_(account_ids))
+        .order_by(_ACCOUNTS.c.id)
+    ).mappings()
+    uow.emit_many(
+        "jobseeker.profile_changed",
+        [
+            (profile_event(row["id"], row["display_name"], dict(row)), row["tenant_id"])
+            for row in found
+        ],
+    )

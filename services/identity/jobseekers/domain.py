@@ -161,6 +161,35 @@ def _snapshot(jobseeker: Jobseeker) -> dict[str, Any]:
     }
 
 
+def profile_event(
+    jobseeker_id: str, name: str, profile: JobseekerProfile | dict[str, Any]
+) -> dict[str, Any]:
+    """The data of jobseeker.profile_changed: the profile as it is now, in full (a profile row,
+    or the values just written for one)."""
+
+    def value(column: str) -> Any:
+        return profile.get(column) if isinstance(profile, dict) else getattr(profile, column)
+
+    return {
+        "jobseeker_id": jobseeker_id,
+        "name": name,
+        "skills": list(value("skills") or []),
+        "languages": list(value("languages") or []),
+        "home_area": value("home_area"),
+        "source_id": value("source_id"),
+        "availability": value("availability") or empty_availability(),
+        "status": value("status") or PENDING,
+    }
+
+
+def _profile_changed(uow: UnitOfWork, jobseeker: Jobseeker) -> None:
+    uow.emit(
+        "jobseeker.profile_changed",
+        profile_event(jobseeker.id, jobseeker.account.display_name, jobseeker.profile),
+        tenant_id=jobseeker.profile.tenant_id,
+    )
+
+
 # What `sort` may name in the list of job seekers.
 LIST_ORDERS = {
     "created_at": JobseekerProfile.created_at,
@@ -293,6 +322,7 @@ def register(
         tenant_id=tenant_id,
     )
     jobseeker = Jobseeker(account, profile)
+    _profile_changed(uow, jobseeker)
     tenant = tenants.tenant_by_id(uow, tenant_id=tenant_id)
     tenant_name = tenant.name if tenant else None
     if password_hash is None:
@@ -346,6 +376,7 @@ def update_profile(
     """Change some of the profile (fields left out stay); staff edits go to the audit trail."""
     jobseeker = get(uow, tenant_id=tenant_id, jobseeker_id=jobseeker_id, lock=True)
     before = _snapshot(jobseeker)
+    published = profile_event(jobseeker.id, jobseeker.account.display_name, jobseeker.profile)
     account, profile = jobseeker.account, jobseeker.profile
     if "email" in changes and changes["email"].lower() != account.email.lower():
         if accounts.find_account(uow, email=changes["email"], tenant_id=tenant_id) is not None:
@@ -369,6 +400,8 @@ def update_profile(
     uow.session.flush()
     uow.session.refresh(profile)
     after = _snapshot(jobseeker)
+    if profile_event(jobseeker.id, account.display_name, profile) != published:
+        _profile_changed(uow, jobseeker)
     if before != after and caller.user_id != jobseeker_id:
         audit(
             uow,

@@ -50,6 +50,17 @@ def _stored(data: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def _event(source: WorkerSource) -> dict[str, Any]:
+    """What source.created and source.updated say of a source: its rule as it is now."""
+    return {
+        "source_id": source.id,
+        "name": source.name,
+        "weekly_hour_cap": source.cap,
+        "terms": source.term_dates,
+        "active": source.active,
+    }
+
+
 def _name_taken(uow: UnitOfWork, tenant_id: str, name: str, other_than: str | None = None) -> bool:
     query = select(WorkerSource.id).where(
         WorkerSource.tenant_id == tenant_id, func.lower(WorkerSource.name) == name.lower()
@@ -74,16 +85,7 @@ def create_source(
     uow.session.add(source)
     uow.session.flush()
     uow.session.refresh(source)
-    uow.emit(
-        "source.created",
-        {
-            "source_id": source.id,
-            "name": source.name,
-            "weekly_hour_cap": source.cap,
-            "active": source.active,
-        },
-        tenant_id=tenant_id,
-    )
+    uow.emit("source.created", _event(source), tenant_id=tenant_id)
     audit(
         uow,
         caller,
@@ -119,17 +121,7 @@ def update_source(
         setattr(source, key, stored[key])
     uow.session.flush()
     uow.session.refresh(source)
-    uow.emit(
-        "source.updated",
-        {
-            "source_id": source.id,
-            "name": source.name,
-            "weekly_hour_cap": source.cap,
-            "active": source.active,
-            "changed": changed,
-        },
-        tenant_id=tenant_id,
-    )
+    uow.emit("source.updated", {**_event(source), "changed": changed}, tenant_id=tenant_id)
     audit(
         uow,
         caller,

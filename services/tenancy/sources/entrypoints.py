@@ -71,9 +71,10 @@ class SourcesEntrypoints:
     @rpc
     @public
     def source_record(self, source_id: str) -> dict:
-        """For other services whose copy of worker sources follows tenancy's events (identity):
-        one source of the caller's own CBO, so that one just created is usable in the very
-        next request. The caller must belong to a CBO; another CBO's source is NotFound."""
+        """For other services whose copy of worker sources follows tenancy's events (identity,
+        booking): one source of the caller's own CBO, so that one just created is usable in
+        the very next request. The caller must belong to a CBO; another CBO's source is
+        NotFound."""
         request = tenancy_rpc.SourceRecordRequest().load({"source_id": source_id})
         source = domain.get_source(
             self.db, tenant_id=self.caller.require_tenant(), source_id=request["source_id"]
@@ -83,6 +84,7 @@ class SourcesEntrypoints:
                 "source_id": source.id,
                 "name": source.name,
                 "weekly_hour_cap": source.cap,
+                "terms": source.term_dates,
                 "active": source.active,
             }
         )
