@@ -75,6 +75,10 @@ class Settings:
     tier_sweep_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_TIER_SWEEP_SECONDS", "5"))
     )
+    # How often booking stores reliability scores as their points decay (reads compute their own).
+    reliability_decay_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_RELIABILITY_DECAY_SECONDS", "3600"))
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from chassis.context import Caller, requires
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc
+from chassis.entrypoints import event_handler, rpc, timer
 from chassis.schemas import ReasonSchema
 from services.booking.common import staff_tenant, worker_of
 from services.booking.reliability import domain, rules
@@ -102,6 +102,12 @@ class ReliabilityEntrypoints:
             occurred_at=event.occurred_at,
             now=_now(),
         )
+
+    @timer("reliability_decay_seconds")
+    def store_decayed_scores(self) -> None:
+        """Stores every score as its points have decayed by now (hourly by default), so that
+        searches rank by today's reliability."""
+        domain.recompute_scores(self.db, now=_now())
 
     # -- the worker ------------------------------------------------------------------------
 
