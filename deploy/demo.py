@@ -219,6 +219,106 @@ EASTSIDE_PEOPLE = [
     ("Grace Kim", "en", "90815", "tutoring", "staff", None, None, None),
 ]
 
+# The market: job types (keys match the per-job-type approvals above), and for Harbor Works a
+# booking in each state. (key, name, pay, bill cents an hour, required skills)
+JOB_TYPES = [
+    ("home_care", "Home care aide", 2200, 3100, []),
+    ("event_staff", "Event staff", 1900, 2700, []),
+    ("warehouse", "Warehouse associate", 2100, 2900, ["warehouse"]),
+    ("custodial", "Custodian", 1950, 2750, []),
+]
+# A client-exclusive job type: its client, its requirements and a fixed pay rate.
+EXCLUSIVE_JOB_TYPE = {
+    "key": "shoreline-server",
+    "name": "Shoreline catering server",
+    "client": "Shoreline Village Catering Co.",
+    "requirements": "California food handler card; black shirt and trousers.",
+    "pay_rate_cents": 2350,
+    "bill_rate_cents": 3300,
+}
+# Harbor Works' bookings: (marker, client, job type, weekday offset from next Monday, start,
+# end, recurrence, positions, fill mode, named worker, what happens next).
+HARBOR_BOOKINGS = [
+    (
+        "visit",
+        "The Nguyen Family",
+        "home_care",
+        0,
+        "09:00",
+        "12:00",
+        None,
+        1,
+        "named",
+        "Maria Lopez",
+        "offered",
+    ),
+    (
+        "inventory",
+        "City of Long Beach",
+        "warehouse",
+        1,
+        "08:30",
+        "12:30",
+        None,
+        1,
+        "named",
+        "Jamal Carter",
+        "confirmed",
+    ),
+    (
+        "park-cleanup",
+        "City of Long Beach",
+        "custodial",
+        0,
+        "09:00",
+        "12:00",
+        "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=10",
+        2,
+        "open",
+        None,
+        "open",
+    ),
+    (
+        "setup",
+        "City of Long Beach",
+        "event_staff",
+        5,
+        "10:00",
+        "14:00",
+        None,
+        1,
+        "named",
+        "Sokha Chan",
+        "cancelled",
+    ),
+    (
+        "restock",
+        "City of Long Beach",
+        "warehouse",
+        3,
+        "09:00",
+        "12:00",
+        None,
+        1,
+        "named",
+        "Jamal Carter",
+        "declined",
+    ),
+    (
+        "catering",
+        "Shoreline Village Catering Co.",
+        "shoreline-server",
+        5,
+        "11:00",
+        "15:00",
+        None,
+        1,
+        "open",
+        None,
+        "open",
+    ),
+]
+
 CBOS: list[dict[str, Any]] = [
     {
         "slug": "harbor-works",
@@ -478,6 +578,21 @@ def wait_until_known(attempt: Callable[[], Any], what: str, timeout: float = 30.
                 raise
             if time.monotonic() > deadline:
                 raise DemoError(f"identity did not learn of {what} in {timeout:g} s") from exc
+            time.sleep(0.25)
+
+
+def until_booking_knows(attempt: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """`attempt()`, again while booking answers 404 or 409 because its read model has not yet
+    heard of a worker's approval (it follows identity's events a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt()
+        except ApiError as exc:
+            if exc.status not in (404, 409):
+                raise
+            if time.monotonic() > deadline:
+                raise DemoError(f"booking did not learn of {what} in {timeout:g} s: {exc}") from exc
             time.sleep(0.25)
 
 
@@ -942,6 +1057,139 @@ class Demo:
         self.call("POST", f"/api/v1/partnerships/{proposal['id']}/accept", answerer["owner"])
         step(f"{answerer['slug']} accepted: they share {', '.join(proposal['shares'])}")
 
+    # -- the market ----------------------------------------------------------------------------
+
+    def market(self, cbo: dict[str, Any]) -> None:
+        """Job types (one exclusive to a client) and a site per client; for Harbor Works a
+        booking in each state (an offer waiting, confirmed, an open repeating shift released
+        in tiers, cancelled, declined)."""
+        # The owner books (the demo's staff member has an intake role without bookings).
+        slug, staff = cbo["slug"], cbo["owner"]
+        clients = self.call("GET", "/api/v1/clients", staff, params={"per_page": 200})["items"]
+        client_ids = {c["name"]: c["id"] for c in clients}
+        listed = self.call("GET", "/api/v1/job-types", staff, params={"per_page": 200})["items"]
+        job_types = {j["key"]: j["id"] for j in listed}
+        wanted = [
+            {
+                "key": key,
+                "name": name,
+                "pay_rate_cents": pay,
+                "bill_rate_cents": bill,
+                "required_skills": skills,
+                "needs_approval": True,
+            }
+            for key, name, pay, bill, skills in JOB_TYPES
+        ]
+        exclusive = dict(EXCLUSIVE_JOB_TYPE)
+        if exclusive.pop("client") in client_ids:
+            exclusive["client_id"] = client_ids[EXCLUSIVE_JOB_TYPE["client"]]
+            wanted.append(exclusive)
+        for body in wanted:
+            if body["key"] in job_types:
+                continue
+            job_types[body["key"]] = self.call("POST", "/api/v1/job-types", staff, json=body)["id"]
+            only = " (exclusive to its client)" if body.get("client_id") else ""
+            step(f"{slug}: job type '{body['name']}'{only}")
+        known_sites = self.call("GET", "/api/v1/sites", staff, params={"per_page": 200})["items"]
+        sites = {s["client_id"]: s["id"] for s in known_sites}
+        for client in cbo["spec"]["clients"]:
+            client_id = client_ids[client["name"]]
+            if client_id in sites:
+                continue
+            body = {
+                "client_id": client_id,
+                "name": client["name"],
+                "address_line1": client["address_line1"],
+                "city": client["city"],
+                "state": client["state"],
+                "zip": client["postal_code"],
+            }
+            if client.get("address_line2"):
+                body["address_line2"] = client["address_line2"]
+            sites[client_id] = self.call("POST", "/api/v1/sites", staff, json=body)["id"]
+            step(f"{slug}: site for {client['name']}")
+        if slug == CBOS[0]["slug"]:
+            self.bookings(cbo, client_ids, job_types, sites)
+
+    def bookings(
+        self,
+        cbo: dict[str, Any],
+        client_ids: dict[str, str],
+        job_types: dict[str, str],
+        sites: dict[str, str],
+    ) -> None:
+        # The owner books (the demo's staff member has an intake role without bookings).
+        slug, staff = cbo["slug"], cbo["owner"]
+        made = self.call("GET", "/api/v1/bookings", staff, params={"per_page": 200})["items"]
+        markers = {b["notes"] for b in made}
+        monday = self.today + timedelta(days=7 - self.today.weekday())
+        people = {p["name"]: p for p in cbo["spec"]["jobseekers"]}
+        for (
+            marker,
+            client,
+            job_type,
+            offset,
+            start,
+            end,
+            rule,
+            positions,
+            mode,
+            named,
+            then,
+        ) in HARBOR_BOOKINGS:
+            notes = f"Demo booking: {marker}"
+            if notes in markers:
+                continue
+            body: dict[str, Any] = {
+                "client_id": client_ids[client],
+                "site_id": sites[client_ids[client]],
+                "job_type_id": job_types[job_type],
+                "starts_on": (monday + timedelta(days=offset)).isoformat(),
+                "start_time": start,
+                "end_time": end,
+                "positions": positions,
+                "fill_mode": mode,
+                "notes": notes,
+            }
+            if rule:
+                body["recurrence"] = rule
+            worker = people[named] if named else None
+            if worker is not None:
+                found = self.call(
+                    "GET", "/api/v1/jobseekers", staff, params={"q": worker["email"]}
+                )["items"]
+                body["named_worker_id"] = found[0]["id"]
+            booking = until_booking_knows(
+                lambda body=body: self.call("POST", "/api/v1/bookings", staff, json=body),
+                f"the people of {slug}",
+            )
+            shifts = len(booking["shifts"])
+            step(f"{slug}: booked {client} ({job_type}, {mode}, {shifts} shift(s))")
+            if worker is not None and then in ("confirmed", "declined"):
+                token = self.access(slug, worker["email"])
+                offers = self.call(
+                    "GET", "/api/v1/me/offers", token, params={"status": "sent", "per_page": 200}
+                )["items"]
+                offer = next(o for o in offers if o["shift"]["id"] == booking["shifts"][0]["id"])
+                if then == "confirmed":
+                    self.call("POST", f"/api/v1/offers/{offer['id']}/confirm", token)
+                else:
+                    self.call(
+                        "POST",
+                        f"/api/v1/offers/{offer['id']}/decline",
+                        token,
+                        json={"reason": "I have a class that morning."},
+                    )
+                step(f"{slug}: {named} {then} the offer")
+            if then == "cancelled":
+                self.call(
+                    "POST",
+                    f"/api/v1/bookings/{booking['id']}/cancel",
+                    staff,
+                    json={"reason": "The client moved the event to another month."},
+                )
+                step(f"{slug}: staff cancelled it, with a reason")
+
     # -- all of it ---------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -954,6 +1202,8 @@ class Demo:
             self.set_up(cbo)
             self.jobseekers(cbo)
         self.partnership()
+        for cbo in self.cbos.values():
+            self.market(cbo)
         self.summary()
 
     def summary(self) -> None:
