@@ -26,6 +26,7 @@ from services.booking.offers.models import Offer
 from tests.factories import staff_caller
 from tests.integration.test_rpc_contracts import StandaloneServices, empty
 from tests.market.offers import a_market, a_market_shift, a_worker, offers_of
+from tests.market.recheck import everyone
 from tests.waiting import wait_for
 
 
@@ -69,7 +70,9 @@ def test_rebooking_expires_an_offer_through_bookings_client(booking, engine):
         market = a_market(uow)
         ana = a_worker(uow, market)
         shift = a_market_shift(uow, market, fill_mode="named", named_worker_id=ana.id)
-        (offer,) = offers.start_filling(uow, caller=staff_caller(market.tenant_id), shifts=[shift])
+        (offer,) = offers.start_filling(
+            uow, eligible_now=everyone, caller=staff_caller(market.tenant_id), shifts=[shift]
+        )
     rebooking = Caller.system(service="rebooking", tenant_id=market.tenant_id)
 
     with booking(rebooking) as services:
@@ -104,7 +107,9 @@ def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(booking, eng
         a_worker(uow, market, favourite=True)
         reliable = {a_worker(uow, market, score=95).id for _ in range(2)}
         shift = a_market_shift(uow, market, fill_mode="open")
-        offers.start_filling(uow, caller=staff_caller(market.tenant_id), shifts=[shift])
+        offers.start_filling(
+            uow, eligible_now=everyone, caller=staff_caller(market.tenant_id), shifts=[shift]
+        )
         assert len(offers_of(uow, shift)) == 1
 
     # Not due for an hour: the sweep, running every 0.1 s, leaves it.
