@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marshmallow import Schema, fields, post_load
+from marshmallow import Schema, fields, post_load, validate
 
 from chassis.contracts.rpc import ServiceClient, rpc_contract
 from chassis.schemas import Pattern
@@ -69,11 +69,24 @@ IS_ELIGIBLE = rpc_contract(
 # -- eligible_jobseekers -------------------------------------------------------------------
 
 
+# At most this many ids are asked about, or answered, in one call.
+ELIGIBLE_JOBSEEKERS_MAX = 500
+
+
 class EligibleJobseekersRequest(Schema):
     job_type = fields.String(required=True, validate=JOB_TYPE_KEY)
-    # Only among these candidates; every job seeker of the CBO when absent.
-    jobseeker_ids = fields.List(fields.String(), load_default=None, allow_none=True)
+    # Only among these candidates (at most ELIGIBLE_JOBSEEKERS_MAX); when absent, the CBO's
+    # first ELIGIBLE_JOBSEEKERS_MAX eligible job seekers by id.
+    jobseeker_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=ELIGIBLE_JOBSEEKERS_MAX),
+    )
     tenant_id = fields.String(load_default=None, allow_none=True)
+    # False for a job type that needs no approval per job type: then approved by the CBO and
+    # not suspended is enough.
+    needs_job_type_approval = fields.Boolean(load_default=True)
 
 
 ELIGIBLE_JOBSEEKERS = rpc_contract(
@@ -81,7 +94,11 @@ ELIGIBLE_JOBSEEKERS = rpc_contract(
     "eligible_jobseekers",
     request=EligibleJobseekersRequest,
     response=fields.List(fields.String(), required=True),
-    description="The ids of the CBO's job seekers who may be offered work of a job type.",
+    description="The ids of the CBO's job seekers who may be offered work of a job type now: "
+    "approved by the CBO, not suspended, their account not deactivated, and approved for the "
+    "job type unless `needs_job_type_approval` is false. Among at most "
+    f"{ELIGIBLE_JOBSEEKERS_MAX} candidates; without candidates, at most "
+    f"{ELIGIBLE_JOBSEEKERS_MAX} ids (the first by id).",
 )
 
 
@@ -101,10 +118,12 @@ class IdentityClient(ServiceClient):
         job_type: str,
         jobseeker_ids: list[str] | None = None,
         tenant_id: str | None = None,
+        needs_job_type_approval: bool = True,
     ) -> list[str]:
         return self._call(
             ELIGIBLE_JOBSEEKERS,
             job_type=job_type,
             jobseeker_ids=jobseeker_ids,
             tenant_id=tenant_id,
+            needs_job_type_approval=needs_job_type_approval,
         )

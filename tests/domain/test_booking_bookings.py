@@ -35,6 +35,7 @@ from tests.market.builders import (
     a_worker_record,
     new_id,
 )
+from tests.market.recheck import everyone
 
 SERVICE = "booking"
 
@@ -531,6 +532,7 @@ def test_another_clients_user_cannot_cancel(uow, market):
     with pytest.raises(NotFound):
         cancellations.cancel_assignment(
             uow,
+            eligible_now=everyone,
             caller=market.pier_user,
             tenant_id=market.tenant_id,
             assignment_id=place.id,
@@ -630,6 +632,7 @@ def test_a_worker_cancelling_late_loses_reliability_and_the_position_reopens(uow
     sent = Outbox(uow)
     cancelled = cancellations.cancel_assignment(
         uow,
+        eligible_now=everyone,
         caller=worker_caller(worker),
         tenant_id=market.tenant_id,
         assignment_id=place.id,
@@ -659,6 +662,7 @@ def test_a_worker_cancelling_late_loses_reliability_and_the_position_reopens(uow
     with pytest.raises(Conflict) as raised:
         cancellations.cancel_assignment(
             uow,
+            eligible_now=everyone,
             caller=worker_caller(worker),
             tenant_id=market.tenant_id,
             assignment_id=place.id,
@@ -673,6 +677,7 @@ def test_a_worker_cancelling_in_time_is_not_late(uow, market):
     worker = uow.session.get(WorkerRecord, place.worker_id)
     cancelled = cancellations.cancel_assignment(
         uow,
+        eligible_now=everyone,
         caller=worker_caller(worker),
         tenant_id=market.tenant_id,
         assignment_id=place.id,
@@ -688,6 +693,7 @@ def test_a_worker_cancels_only_their_own_place(uow, market):
     with pytest.raises(NotFound):
         cancellations.cancel_assignment(
             uow,
+            eligible_now=everyone,
             caller=worker_caller(someone),
             tenant_id=market.tenant_id,
             assignment_id=place.id,
@@ -698,6 +704,7 @@ def test_a_worker_cancels_only_their_own_place(uow, market):
     with pytest.raises(Forbidden):
         cancellations.cancel_assignment(
             uow,
+            eligible_now=everyone,
             caller=worker_without_permission,
             tenant_id=market.tenant_id,
             assignment_id=place.id,
@@ -712,6 +719,7 @@ def test_staff_and_the_client_cancel_a_workers_place(uow, market):
     sent = Outbox(uow)
     by_client = cancellations.cancel_assignment(
         uow,
+        eligible_now=everyone,
         caller=market.harbor_user,
         tenant_id=market.tenant_id,
         assignment_id=place.id,
@@ -723,6 +731,7 @@ def test_staff_and_the_client_cancel_a_workers_place(uow, market):
     other = an_assignment(uow, shift=shift, worker=a_worker_record(uow, tenant_id=market.tenant_id))
     by_staff = cancellations.cancel_assignment(
         uow,
+        eligible_now=everyone,
         caller=market.owner,
         tenant_id=market.tenant_id,
         assignment_id=other.id,
@@ -734,6 +743,7 @@ def test_staff_and_the_client_cancel_a_workers_place(uow, market):
     with pytest.raises(Conflict):
         cancellations.cancel_assignment(
             uow,
+            eligible_now=everyone,
             caller=market.owner,
             tenant_id=market.tenant_id,
             assignment_id=other.id,
@@ -747,6 +757,7 @@ def test_a_place_on_a_started_shift_cannot_be_cancelled(uow, market):
     with pytest.raises(Conflict) as raised:
         cancellations.cancel_assignment(
             uow,
+            eligible_now=everyone,
             caller=market.owner,
             tenant_id=market.tenant_id,
             assignment_id=place.id,
@@ -763,6 +774,7 @@ def test_a_partner_cbos_worker_cancels_their_place_from_their_own_cbo(uow, marke
     place = an_assignment(uow, shift=shift, worker=partner_worker)
     cancelled = cancellations.cancel_assignment(
         uow,
+        eligible_now=everyone,
         caller=worker_caller(partner_worker),
         tenant_id=partner_worker.tenant_id,
         assignment_id=place.id,

@@ -36,6 +36,7 @@ from tests.market.offers import (
     offers_of,
     set_settings,
 )
+from tests.market.recheck import everyone
 from tests.market.search import an_assignment
 
 SERVICE = "booking"
@@ -50,19 +51,29 @@ def market(uow):
 
 def start(uow, market, *shifts, now=NOW):
     return offers.start_filling(
-        uow, caller=staff_caller(market.tenant_id), shifts=list(shifts), now=now
+        uow,
+        eligible_now=everyone,
+        caller=staff_caller(market.tenant_id),
+        shifts=list(shifts),
+        now=now,
     )
 
 
 def confirm(uow, worker, offer, now=NOW):
     return offers.confirm_offer(
-        uow, tenant_id=worker.tenant_id, worker_id=worker.id, offer_id=offer.id, now=now
+        uow,
+        eligible_now=everyone,
+        tenant_id=worker.tenant_id,
+        worker_id=worker.id,
+        offer_id=offer.id,
+        now=now,
     )
 
 
 def decline(uow, worker, offer, reason=None, now=NOW):
     return offers.decline_offer(
         uow,
+        eligible_now=everyone,
         tenant_id=worker.tenant_id,
         worker_id=worker.id,
         offer_id=offer.id,
@@ -187,6 +198,7 @@ def test_favourites_mode_offers_one_favourite_per_position_then_the_next_on_each
     late = offer_of(uow, shift, flo).deadline_at + timedelta(seconds=1)
     offers.expire_offer(
         uow,
+        eligible_now=everyone,
         scope=market.tenant_id,
         offer_id=offer_of(uow, shift, flo).id,
         idempotency_key="k-flo",
@@ -239,12 +251,15 @@ def test_an_open_shift_goes_to_the_favourites_first_then_after_the_delay_to_the_
     assert offer_of(uow, shift, fay).channel == "tier:favourites"
 
     # Not due yet: the sweep leaves it.
-    assert offers.release_due_tiers(uow, now=NOW + delay - timedelta(seconds=1)) == 0
+    assert (
+        offers.release_due_tiers(uow, eligible_now=everyone, now=NOW + delay - timedelta(seconds=1))
+        == 0
+    )
     assert offered_to(uow, shift) == {fay.id}
 
     due = NOW + delay
     sent = Outbox(uow)
-    assert offers.release_due_tiers(uow, now=due) == 1
+    assert offers.release_due_tiers(uow, eligible_now=everyone, now=due) == 1
     shift = fresh(uow, shift)
     assert offered_to(uow, shift) == {fay.id, rae.id, rex.id}
     assert [o.worker_id for o in offers_of(uow, shift) if o.channel == "tier:reliable"] == [
@@ -256,7 +271,7 @@ def test_an_open_shift_goes_to_the_favourites_first_then_after_the_delay_to_the_
     assert (shift.tier, shift.next_tier_at) == (1, due + later)
 
     make_due(uow, shift, at=due)
-    offers.release_due_tiers(uow, now=due + timedelta(seconds=1))
+    offers.release_due_tiers(uow, eligible_now=everyone, now=due + timedelta(seconds=1))
     assert eli.id in offered_to(uow, fresh(uow, shift))
     assert fresh(uow, shift).tier == 2
 
@@ -293,7 +308,7 @@ def test_empty_tiers_are_skipped_at_once(uow, market):
     assert shift.next_tier_at is not None  # partners are still to come
 
     make_due(uow, shift, at=NOW)
-    offers.release_due_tiers(uow, now=NOW + timedelta(seconds=1))
+    offers.release_due_tiers(uow, eligible_now=everyone, now=NOW + timedelta(seconds=1))
     shift = fresh(uow, shift)
     # No partner shares the job type: the shift has gone through every tier.
     assert (shift.tier, shift.next_tier_at) == (3, None)
@@ -306,7 +321,7 @@ def test_a_started_shift_gets_no_more_tiers(uow, market):
     shift = a_market_shift(uow, market, fill_mode="open")
     start(uow, market, shift)
     make_due(uow, shift, at=NOW)
-    offers.release_due_tiers(uow, now=shift.starts_at + timedelta(minutes=1))
+    offers.release_due_tiers(uow, eligible_now=everyone, now=shift.starts_at + timedelta(minutes=1))
     shift = fresh(uow, shift)
     assert (shift.tier, shift.next_tier_at) == (0, None)
     assert len(offers_of(uow, shift)) == 1
@@ -319,6 +334,7 @@ def cancel_place(uow, worker, assignment):
     """The worker gives their place up (the bookings area's cancellation)."""
     cancellations.cancel_assignment(
         uow,
+        eligible_now=everyone,
         caller=jobseeker(worker),
         tenant_id=worker.tenant_id,
         assignment_id=assignment.id,
@@ -409,6 +425,7 @@ def test_confirming_an_offer_that_has_ended_is_a_409_saying_why(uow, market, end
     elif ending == "expire":
         offers.expire_offer(
             uow,
+            eligible_now=everyone,
             scope=None,
             offer_id=offer.id,
             idempotency_key=f"k-{offer.id}",
@@ -417,6 +434,7 @@ def test_confirming_an_offer_that_has_ended_is_a_409_saying_why(uow, market, end
     else:
         offers.withdraw_offer(
             uow,
+            eligible_now=everyone,
             caller=staff_caller(market.tenant_id),
             tenant_id=market.tenant_id,
             offer_id=offer.id,
@@ -484,7 +502,9 @@ def test_a_worker_answers_only_their_own_offers(uow, market):
         decline(uow, bo, offer)
     # The same worker id in another CBO is somebody else.
     with pytest.raises(NotFound):
-        offers.confirm_offer(uow, tenant_id="another-cbo", worker_id=ana.id, offer_id=offer.id)
+        offers.confirm_offer(
+            uow, eligible_now=everyone, tenant_id="another-cbo", worker_id=ana.id, offer_id=offer.id
+        )
     assert offer_of(uow, shift, ana).status == "sent"
 
 
@@ -499,6 +519,7 @@ def test_expiry_before_the_deadline_is_a_409_and_after_it_ends_the_offer_once_pe
     with pytest.raises(Conflict, match="has not expired yet"):
         offers.expire_offer(
             uow,
+            eligible_now=everyone,
             scope=market.tenant_id,
             offer_id=offer.id,
             idempotency_key="k1",
@@ -508,6 +529,7 @@ def test_expiry_before_the_deadline_is_a_409_and_after_it_ends_the_offer_once_pe
     sent = Outbox(uow)
     first = offers.expire_offer(
         uow,
+        eligible_now=everyone,
         scope=market.tenant_id,
         offer_id=offer.id,
         idempotency_key="k1",
@@ -520,6 +542,7 @@ def test_expiry_before_the_deadline_is_a_409_and_after_it_ends_the_offer_once_pe
     sent = Outbox(uow)
     again = offers.expire_offer(
         uow,
+        eligible_now=everyone,
         scope=market.tenant_id,
         offer_id=offer.id,
         idempotency_key="k1",
@@ -528,6 +551,7 @@ def test_expiry_before_the_deadline_is_a_409_and_after_it_ends_the_offer_once_pe
     assert again == first
     other_key = offers.expire_offer(
         uow,
+        eligible_now=everyone,
         scope=market.tenant_id,
         offer_id=offer.id,
         idempotency_key="k2",
@@ -544,6 +568,7 @@ def test_expiring_a_confirmed_offer_is_a_no_op_and_a_key_serves_one_offer(uow, m
     confirm(uow, ana, offer_of(uow, shift, ana))
     answer = offers.expire_offer(
         uow,
+        eligible_now=everyone,
         scope=None,
         offer_id=offer_of(uow, shift, ana).id,
         idempotency_key="kk",
@@ -553,6 +578,7 @@ def test_expiring_a_confirmed_offer_is_a_no_op_and_a_key_serves_one_offer(uow, m
     with pytest.raises(Conflict, match="idempotency key"):
         offers.expire_offer(
             uow,
+            eligible_now=everyone,
             scope=None,
             offer_id=offer_of(uow, shift, bo).id,
             idempotency_key="kk",
@@ -566,7 +592,12 @@ def test_expiry_is_scoped_to_the_callers_cbo(uow, market):
     (offer,) = start(uow, market, shift)
     with pytest.raises(NotFound):
         offers.expire_offer(
-            uow, scope="another-cbo", offer_id=offer.id, idempotency_key="k", now=in_days(10)
+            uow,
+            eligible_now=everyone,
+            scope="another-cbo",
+            offer_id=offer.id,
+            idempotency_key="k",
+            now=in_days(10),
         )
 
 
@@ -583,7 +614,12 @@ def test_staff_withdraw_an_offer_with_a_reason_and_the_favourites_move_on(uow, m
     staff = staff_caller(market.tenant_id)
 
     offers.withdraw_offer(
-        uow, caller=staff, tenant_id=market.tenant_id, offer_id=offer.id, reason="double-booked"
+        uow,
+        eligible_now=everyone,
+        caller=staff,
+        tenant_id=market.tenant_id,
+        offer_id=offer.id,
+        reason="double-booked",
     )
 
     assert sent.types() == ["offer.withdrawn", "audit.recorded", "offer.sent"]
@@ -597,11 +633,21 @@ def test_staff_withdraw_an_offer_with_a_reason_and_the_favourites_move_on(uow, m
     assert offered_to(uow, shift) == {fin.id}
     with pytest.raises(Conflict, match="already withdrawn"):
         offers.withdraw_offer(
-            uow, caller=staff, tenant_id=market.tenant_id, offer_id=offer.id, reason="again"
+            uow,
+            eligible_now=everyone,
+            caller=staff,
+            tenant_id=market.tenant_id,
+            offer_id=offer.id,
+            reason="again",
         )
     with pytest.raises(NotFound):
         offers.withdraw_offer(
-            uow, caller=staff, tenant_id="another-cbo", offer_id=offer.id, reason="x"
+            uow,
+            eligible_now=everyone,
+            caller=staff,
+            tenant_id="another-cbo",
+            offer_id=offer.id,
+            reason="x",
         )
 
 
@@ -613,28 +659,53 @@ def test_staff_offer_an_open_shift_to_a_named_worker_rechecked_by_the_search(uow
     sent = Outbox(uow)
 
     offer = offers.offer_shift(
-        uow, caller=staff, tenant_id=market.tenant_id, shift_id=shift.id, worker_id=ana.id
+        uow,
+        eligible_now=everyone,
+        caller=staff,
+        tenant_id=market.tenant_id,
+        shift_id=shift.id,
+        worker_id=ana.id,
     )
     assert (offer.worker_id, offer.channel, offer.status) == (ana.id, "named", "sent")
     assert sent.types() == ["offer.sent", "audit.recorded"]
 
     with pytest.raises(Conflict, match="already has an offer for this shift"):
         offers.offer_shift(
-            uow, caller=staff, tenant_id=market.tenant_id, shift_id=shift.id, worker_id=ana.id
+            uow,
+            eligible_now=everyone,
+            caller=staff,
+            tenant_id=market.tenant_id,
+            shift_id=shift.id,
+            worker_id=ana.id,
         )
     with pytest.raises(Conflict) as refused:
         offers.offer_shift(
-            uow, caller=staff, tenant_id=market.tenant_id, shift_id=shift.id, worker_id=bo.id
+            uow,
+            eligible_now=everyone,
+            caller=staff,
+            tenant_id=market.tenant_id,
+            shift_id=shift.id,
+            worker_id=bo.id,
         )
     assert refused.value.message.startswith("Bo cannot be offered this shift: ")
     assert refused.value.fields["jobseeker_id"]
     with pytest.raises(ValidationFailed):
         offers.offer_shift(
-            uow, caller=staff, tenant_id=market.tenant_id, shift_id=shift.id, worker_id="nobody"
+            uow,
+            eligible_now=everyone,
+            caller=staff,
+            tenant_id=market.tenant_id,
+            shift_id=shift.id,
+            worker_id="nobody",
         )
     with pytest.raises(NotFound):
         offers.offer_shift(
-            uow, caller=staff, tenant_id="another-cbo", shift_id=shift.id, worker_id=ana.id
+            uow,
+            eligible_now=everyone,
+            caller=staff,
+            tenant_id="another-cbo",
+            shift_id=shift.id,
+            worker_id=ana.id,
         )
 
 
@@ -645,6 +716,7 @@ def test_a_worker_of_another_cbo_does_not_exist_for_a_staff_offer(uow, market):
     with pytest.raises(ValidationFailed) as refused:
         offers.offer_shift(
             uow,
+            eligible_now=everyone,
             caller=staff_caller(market.tenant_id),
             tenant_id=market.tenant_id,
             shift_id=shift.id,
@@ -661,6 +733,7 @@ def test_a_filled_shift_takes_no_more_offers(uow, market):
     with pytest.raises(Conflict, match="This shift is filled"):
         offers.offer_shift(
             uow,
+            eligible_now=everyone,
             caller=staff_caller(market.tenant_id),
             tenant_id=market.tenant_id,
             shift_id=shift.id,
@@ -781,6 +854,7 @@ def test_twenty_workers_confirming_the_last_position_at_once_give_one_winner(dom
                 try:
                     offers.confirm_offer(
                         mine,
+                        eligible_now=everyone,
                         tenant_id=worker.tenant_id,
                         worker_id=worker.id,
                         offer_id=offer_ids[worker.id],
@@ -828,13 +902,28 @@ def test_two_sweepers_release_a_due_tier_once(domain_engine):
         uow.commit()
 
         with committed(engine) as first, committed(engine) as second:
-            assert offers.release_due_tiers(first, now=NOW + timedelta(seconds=1)) == 1
+            assert (
+                offers.release_due_tiers(
+                    first, eligible_now=everyone, now=NOW + timedelta(seconds=1)
+                )
+                == 1
+            )
             # The first holds the shift: the second skips it instead of waiting for it.
-            assert offers.release_due_tiers(second, now=NOW + timedelta(seconds=1)) == 0
+            assert (
+                offers.release_due_tiers(
+                    second, eligible_now=everyone, now=NOW + timedelta(seconds=1)
+                )
+                == 0
+            )
             first.commit()
             second.rollback()
             # Once the first has committed, the tier is no longer due.
-            assert offers.release_due_tiers(second, now=NOW + timedelta(seconds=2)) == 0
+            assert (
+                offers.release_due_tiers(
+                    second, eligible_now=everyone, now=NOW + timedelta(seconds=2)
+                )
+                == 0
+            )
             second.rollback()
 
         tiers = [o.channel for o in offers_of(uow, shift)]

@@ -20,6 +20,7 @@ from services.identity.accounts import invitations
 from services.identity.accounts.models import Account
 from services.identity.jobseekers import domain as jobseekers
 from services.identity.jobseekers.schemas import ProfileUpdateSchema, SelfRegistrationSchema
+from services.identity.staff import domain as staff
 from services.identity.tenants import domain as projections
 from tests.domain.outbox import Outbox
 from tests.factories import (
@@ -567,6 +568,72 @@ def test_only_an_approved_jobseeker_approved_for_the_job_type_and_not_suspended_
     jobseekers.reinstate(uow, caller=approver(suspended), **ids(suspended), reason="Back")
     listed = jobseekers.eligible_jobseekers(uow, tenant_id=cbo.tenant_id, job_type="home_care")
     assert listed == sorted([eligible.id, suspended.id])
+
+
+def test_a_job_type_without_per_job_type_approval_needs_only_the_cbos_approval(uow, cbo):
+    approved = a_jobseeker(uow, tenant_id=cbo.tenant_id, status="approved")
+    for_the_type = a_jobseeker(
+        uow, tenant_id=cbo.tenant_id, status="approved", job_types=["home_care"]
+    )
+    pending = a_jobseeker(uow, tenant_id=cbo.tenant_id)
+    suspended = a_jobseeker(
+        uow, tenant_id=cbo.tenant_id, status="suspended", job_types=["home_care"]
+    )
+    everyone = [approved.id, for_the_type.id, pending.id, suspended.id]
+
+    def eligible(needs: bool, among=everyone) -> list[str]:
+        return jobseekers.eligible_jobseekers(
+            uow,
+            tenant_id=cbo.tenant_id,
+            job_type="home_care",
+            among=among,
+            needs_job_type_approval=needs,
+        )
+
+    assert eligible(False) == sorted([approved.id, for_the_type.id])
+    assert eligible(True) == [for_the_type.id]
+    assert eligible(False, among=None) == sorted([approved.id, for_the_type.id])
+    assert eligible(False, among=[pending.id, suspended.id, str(uuid.uuid4())]) == []
+
+
+def test_a_deactivated_account_is_never_eligible(uow, cbo):
+    maria = a_jobseeker(uow, tenant_id=cbo.tenant_id, status="approved", job_types=["home_care"])
+    staff.deactivate(
+        uow,
+        caller=staff_caller(cbo.tenant_id),
+        tenant_id=cbo.tenant_id,
+        account_id=maria.id,
+        kind="jobseeker",
+    )
+    for needs in (True, False):
+        assert (
+            jobseekers.eligible_jobseekers(
+                uow,
+                tenant_id=cbo.tenant_id,
+                job_type="home_care",
+                among=[maria.id],
+                needs_job_type_approval=needs,
+            )
+            == []
+        )
+    staff.reactivate(
+        uow,
+        caller=staff_caller(cbo.tenant_id),
+        tenant_id=cbo.tenant_id,
+        account_id=maria.id,
+        kind="jobseeker",
+    )
+    assert jobseekers.eligible_jobseekers(
+        uow, tenant_id=cbo.tenant_id, job_type="home_care", among=[maria.id]
+    ) == [maria.id]
+
+
+def test_the_answer_is_bounded(uow, cbo):
+    made = sorted(a_jobseeker(uow, tenant_id=cbo.tenant_id, status="approved").id for _ in range(3))
+    listed = jobseekers.eligible_jobseekers(
+        uow, tenant_id=cbo.tenant_id, job_type="x", needs_job_type_approval=False, limit=2
+    )
+    assert listed == made[:2]
 
 
 # -- whose profile -----------------------------------------------------------------------------

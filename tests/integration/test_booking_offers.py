@@ -1,31 +1,36 @@
 """Booking's offers on the real service: rebooking expires an offer through booking's typed
 client (errors crossing RPC as themselves, another service's system refused, the answer the
 same for the same key), and the service's own timer releases an open shift's tier once it is
-due."""
+due, to the workers the real identity service clears (re-checked at the moment of the offer)
+and not to one identity has suspended since."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from chassis.context import Caller, context_data_for
 from chassis.contracts.booking_rpc import BookingClient, ExpiredOffer
 from chassis.db import UnitOfWork, make_engine
 from chassis.errors import Conflict, Forbidden, NotFound
+from chassis.tables import outbox
 from deploy.catalogue import SERVICE_CLASSES, load_class
 from deploy.migrate import migrate
 from services.booking.bookings.models import Shift
 from services.booking.offers import domain as offers
 from services.booking.offers.models import Offer
-from tests.factories import staff_caller
+from services.identity.jobseekers import domain as jobseekers
+from tests.factories import a_jobseeker, a_projected_cbo, staff_caller
 from tests.integration.test_rpc_contracts import StandaloneServices, empty
 from tests.market.offers import a_market, a_market_shift, a_worker, offers_of
+from tests.market.recheck import a_worker_known_as, everyone
 from tests.waiting import wait_for
 
 
@@ -33,6 +38,14 @@ from tests.waiting import wait_for
 def engine(settings):
     migrate(settings, ["booking"], quiet=True)
     engine = make_engine(settings.database_url("booking"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def identity_engine(settings):
+    migrate(settings, ["identity"], quiet=True)
+    engine = make_engine(settings.database_url("identity"))
     yield engine
     engine.dispose()
 
@@ -55,8 +68,8 @@ def booking(container_factory, service_config, settings, engine):
 
 
 @contextmanager
-def unit(engine) -> Iterator[UnitOfWork]:
-    work = UnitOfWork(Session(engine, expire_on_commit=False), source="booking")
+def unit(engine, source: str = "booking") -> Iterator[UnitOfWork]:
+    work = UnitOfWork(Session(engine, expire_on_commit=False), source=source)
     try:
         yield work
         work.commit()
@@ -69,7 +82,9 @@ def test_rebooking_expires_an_offer_through_bookings_client(booking, engine):
         market = a_market(uow)
         ana = a_worker(uow, market)
         shift = a_market_shift(uow, market, fill_mode="named", named_worker_id=ana.id)
-        (offer,) = offers.start_filling(uow, caller=staff_caller(market.tenant_id), shifts=[shift])
+        (offer,) = offers.start_filling(
+            uow, eligible_now=everyone, caller=staff_caller(market.tenant_id), shifts=[shift]
+        )
     rebooking = Caller.system(service="rebooking", tenant_id=market.tenant_id)
 
     with booking(rebooking) as services:
@@ -98,13 +113,38 @@ def test_rebooking_expires_an_offer_through_bookings_client(booking, engine):
             BookingClient(services).expire_offer(offer_id=offer.id, idempotency_key=f"x-{number}")
 
 
-def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(booking, engine):
+def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(
+    booking, engine, identity_engine, container_factory, service_config, smtp
+):
+    empty(identity_engine)
+    tenant_id = str(uuid.uuid4())
+    with unit(identity_engine, "identity") as people:
+        a_projected_cbo(people, tenant_id=tenant_id)
+        fay, rae, rex, sid = (
+            a_jobseeker(people, tenant_id=tenant_id, status="approved") for _ in range(4)
+        )
+        jobseekers.suspend(
+            people,
+            caller=staff_caller(tenant_id),
+            tenant_id=tenant_id,
+            jobseeker_id=sid.id,
+            reason="Fake documents",
+        )
+        # Booking's read model is made by hand below (its last word on Sid: not suspended);
+        # identity's events about them stay unpublished.
+        people.session.execute(delete(outbox))
+    container_factory(
+        load_class(SERVICE_CLASSES["identity"]), service_config(smtp_port=smtp.port)
+    ).start()
     with unit(engine) as uow:
-        market = a_market(uow)
-        a_worker(uow, market, favourite=True)
-        reliable = {a_worker(uow, market, score=95).id for _ in range(2)}
+        market = a_market(uow, tenant_id=tenant_id)
+        a_worker_known_as(uow, market, fay.id, favourite=True)
+        reliable = {a_worker_known_as(uow, market, w.id, score=95).id for w in (rae, rex)}
+        a_worker_known_as(uow, market, sid.id, score=99)
         shift = a_market_shift(uow, market, fill_mode="open")
-        offers.start_filling(uow, caller=staff_caller(market.tenant_id), shifts=[shift])
+        offers.start_filling(
+            uow, eligible_now=everyone, caller=staff_caller(market.tenant_id), shifts=[shift]
+        )
         assert len(offers_of(uow, shift)) == 1
 
     # Not due for an hour: the sweep, running every 0.1 s, leaves it.
@@ -127,4 +167,5 @@ def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(booking, eng
     with engine.connect() as conn:
         tier = conn.execute(select(Shift.tier).where(Shift.id == shift.id)).scalar_one()
     assert tier == 1
-    assert len(offered()) == 3
+    # Sid, suspended in identity, was never offered it, though booking still ranked them first.
+    assert offered() == {fay.id, *reliable}

@@ -249,6 +249,20 @@ def test_identity_answers_every_contract(as_caller, cbos):
         )
         assert identity.eligible_jobseekers(job_type="home_care") == []
         assert identity.eligible_jobseekers(job_type="home_care", jobseeker_ids=[someone]) == []
+        assert (
+            identity.eligible_jobseekers(
+                job_type="home_care", jobseeker_ids=[someone], needs_job_type_approval=False
+            )
+            == []
+        )
+        # The service itself refuses more than 500 candidates (the client does too).
+        with pytest.raises(ValidationFailed):
+            services.call(
+                "identity",
+                "eligible_jobseekers",
+                job_type="home_care",
+                jobseeker_ids=[str(uuid.uuid4()) for _ in range(501)],
+            )
     assert {method for _, method in services.called} == {
         method for service, method in RPC_CONTRACTS if service == "identity"
     }

@@ -353,3 +353,22 @@ def test_when_a_shift_can_be_cancelled(status, starts_in, why):
 def test_when_a_place_can_be_cancelled(status, starts_in, why):
     found = rules.assignment_not_cancellable(status=status, starts_at=NOW + starts_in, now=NOW)
     assert (found is None) if why is None else (why in found)
+
+
+# -- a worker identity stood down ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clearance", "cleared"),
+    [
+        (None, False),  # the read model does not know the worker
+        (rules.Clearance(may_work=True, as_of=None), False),  # no event said so yet
+        (rules.Clearance(may_work=True, as_of=datetime(2026, 12, 1, 9, 0, 1, tzinfo=UTC)), True),
+        (rules.Clearance(may_work=True, as_of=datetime(2026, 12, 1, 9, 0, tzinfo=UTC)), False),
+        (rules.Clearance(may_work=True, as_of=datetime(2026, 12, 1, 8, 59, tzinfo=UTC)), False),
+        (rules.Clearance(may_work=False, as_of=datetime(2026, 12, 1, 10, 0, tzinfo=UTC)), False),
+    ],
+)
+def test_only_a_newer_word_that_the_worker_may_work_spares_them(clearance, cleared):
+    suspended_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert rules.cleared_since(clearance, suspended_at) is cleared

@@ -315,6 +315,32 @@ def test_a_timeout_is_passed_on_only_when_given():
     assert "timeout" not in services.calls[1][2]
 
 
+def test_eligible_jobseekers_asks_about_job_type_approval_and_at_most_500_ids():
+    services = FakeServices(["j1"])
+    identity = IdentityClient(services)
+    assert identity.eligible_jobseekers(job_type="x", jobseeker_ids=["j1", "j2"]) == ["j1"]
+    identity.eligible_jobseekers(
+        job_type="x", jobseeker_ids=["j1"], tenant_id="t1", needs_job_type_approval=False
+    )
+    assert services.calls[0][2]["needs_job_type_approval"] is True
+    assert services.calls[1][2] == {
+        "job_type": "x",
+        "jobseeker_ids": ["j1"],
+        "tenant_id": "t1",
+        "needs_job_type_approval": False,
+    }
+    for ids in ([f"j{n}" for n in range(501)], [""], ["x" * 65]):
+        with pytest.raises(ValidationFailed) as refused:
+            identity.eligible_jobseekers(job_type="x", jobseeker_ids=ids)
+        assert "jobseeker_ids" in refused.value.fields
+    with pytest.raises(ValidationFailed) as refused:
+        identity.eligible_jobseekers(job_type="x", needs_job_type_approval="maybe")  # type: ignore[arg-type]
+    assert "needs_job_type_approval" in refused.value.fields
+    assert len(services.calls) == 2
+    identity.eligible_jobseekers(job_type="x", jobseeker_ids=[f"j{n}" for n in range(500)])
+    assert len(services.calls[2][2]["jobseeker_ids"]) == 500
+
+
 @pytest.mark.parametrize("job_type", ["Home Care!", "", "home care", "x" * 65, "forklift\n"])
 def test_a_job_type_outside_the_key_format_is_refused_before_sending(job_type):
     from chassis.contracts.identity_rpc import IdentityClient

@@ -14,6 +14,7 @@ Something already cancelled, or started, cannot be cancelled (Conflict, with why
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,10 +34,12 @@ from services.booking.bookings.domain import (
 )
 from services.booking.bookings.models import Booking, Shift
 from services.booking.offers import domain as offers
-from services.booking.offers.models import BOOKED, CANCELLED, Assignment
+from services.booking.offers.models import BOOKED, CANCELLED, SENT, Assignment, Offer
+from services.booking.offers.recheck import EligibleNow
 from services.booking.settings import rules as setting_rules
 from services.booking.settings.domain import settings_for
 from services.booking.settings.models import BookingSettings
+from services.booking.workers.models import WorkerRecord
 
 # Why the offers of a cancelled shift ended (Offer.end_reason and offer.withdrawn's reason).
 SHIFT_CANCELLED = "shift_cancelled"
@@ -325,6 +328,45 @@ def _find_assignment(
     return found
 
 
+def _cancel_place(
+    uow: UnitOfWork,
+    *,
+    assignment: Assignment,
+    shift: Shift,
+    caller: Caller,
+    kind: str,
+    reason: str,
+    late: bool,
+    eligible_now: EligibleNow,
+    now: datetime,
+) -> None:
+    """Cancel a (locked) booked place on its (locked) shift: the position opens again, the
+    shift's filling goes on, and assignment.cancelled says who, why and whether it was late."""
+    _end_assignment(assignment, caller=caller, kind=kind, reason=reason, now=now, late=late)
+    shift.filled = max(shift.filled - 1, 0)
+    if shift.status == rules.FILLED:
+        shift.status = rules.OPEN
+    uow.session.flush()
+    # The position is open again: the shift's fill mode goes on (favourites: the next one;
+    # open: the tiers again; named: staff decide).
+    offers.resume_filling(uow, shift=shift, eligible_now=eligible_now, now=now)
+    uow.emit(
+        "assignment.cancelled",
+        {
+            "assignment_id": assignment.id,
+            "shift_id": shift.id,
+            "booking_id": shift.booking_id,
+            "client_id": shift.client_id,
+            "worker_id": assignment.worker_id,
+            "cancelled_by_kind": kind,
+            "reason": reason,
+            "minutes_before_start": assignment.minutes_before_start,
+            "late": late,
+        },
+        tenant_id=assignment.tenant_id,
+    )
+
+
 def cancel_assignment(
     uow: UnitOfWork,
     *,
@@ -332,11 +374,13 @@ def cancel_assignment(
     tenant_id: str,
     assignment_id: str,
     reason: str,
+    eligible_now: EligibleNow,
     now: datetime | None = None,
 ) -> Assignment:
     """Cancel one worker's place on a shift still to come: the position opens again (the shift
-    is open, one fewer filled). Late when inside the CBO's late window and the worker or the
-    client cancelled (a worker's late cancellation counts against their reliability)."""
+    is open, one fewer filled) and its filling goes on, re-checked with identity
+    (`eligible_now`). Late when inside the CBO's late window and the worker or the client
+    cancelled (a worker's late cancellation counts against their reliability)."""
     now = now or datetime.now(UTC)
     kind = _assignment_kind(caller)
     found = _find_assignment(
@@ -356,28 +400,16 @@ def cancel_assignment(
     late = kind in (rules.BY_WORKER, rules.BY_CLIENT) and setting_rules.is_late_cancellation(
         cancelled_at=now, starts_at=found.starts_at, settings=settings
     )
-    _end_assignment(found, caller=caller, kind=kind, reason=reason, now=now, late=late)
-    shift.filled = max(shift.filled - 1, 0)
-    if shift.status == rules.FILLED:
-        shift.status = rules.OPEN
-    uow.session.flush()
-    # The position is open again: the shift's fill mode goes on (favourites: the next one;
-    # open: the tiers again; named: staff decide).
-    offers.resume_filling(uow, shift=shift, now=now)
-    uow.emit(
-        "assignment.cancelled",
-        {
-            "assignment_id": found.id,
-            "shift_id": shift.id,
-            "booking_id": shift.booking_id,
-            "client_id": shift.client_id,
-            "worker_id": found.worker_id,
-            "cancelled_by_kind": kind,
-            "reason": reason,
-            "minutes_before_start": found.minutes_before_start,
-            "late": late,
-        },
-        tenant_id=found.tenant_id,
+    _cancel_place(
+        uow,
+        assignment=found,
+        shift=shift,
+        caller=caller,
+        kind=kind,
+        reason=reason,
+        late=late,
+        eligible_now=eligible_now,
+        now=now,
     )
     if kind == rules.BY_STAFF:
         audit(
@@ -391,6 +423,120 @@ def cancel_assignment(
             tenant_id=tenant_id,
         )
     return found
+
+
+# -- a worker identity stood down ---------------------------------------------------------------
+
+# Why a stood-down worker's offers ended and places were cancelled (offer.withdrawn,
+# assignment.cancelled).
+WORKER_SUSPENDED = "worker suspended"
+ACCOUNT_CLOSED = "account closed"
+
+
+@dataclass(frozen=True)
+class StoodDown:
+    """What standing a worker down did: the offers withdrawn and the places cancelled."""
+
+    offers: list[Offer]
+    assignments: list[Assignment]
+
+
+def stand_down_worker(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    tenant_id: str,
+    worker_id: str,
+    reason: str,
+    occurred_at: datetime,
+    eligible_now: EligibleNow,
+    now: datetime | None = None,
+) -> StoodDown:
+    """A job seeker of `tenant_id` whom identity suspended (`reason` WORKER_SUSPENDED), or
+    whose account it closed (ACCOUNT_CLOSED), at `occurred_at`: their live offers (of any
+    CBO's shifts) are withdrawn (offer.withdrawn, `reason`) and their places on shifts still
+    to come cancelled by staff, not late (assignment.cancelled, `reason`); each position opens
+    again and its shift's filling goes on (favourites: the next worker; open: the tiers again;
+    named: staff decide), re-checked with identity (`eligible_now`).
+
+    Nothing happens when booking's read model already has a newer word than `occurred_at`
+    that the worker may work (reinstated, reactivated: events come in any order). Idempotent:
+    a second time there is nothing live left to end. Each shift is locked, in id order, before
+    anything of it changes."""
+    if reason not in (WORKER_SUSPENDED, ACCOUNT_CLOSED):
+        raise ValueError(f"a worker is stood down as {WORKER_SUSPENDED!r} or {ACCOUNT_CLOSED!r}")
+    now = now or datetime.now(UTC)
+    if rules.cleared_since(_clearance(uow, worker_id, tenant_id, reason), occurred_at):
+        return StoodDown([], [])
+    live_offers = select(Offer.shift_id).where(
+        Offer.worker_id == worker_id, Offer.worker_tenant_id == tenant_id, Offer.status == SENT
+    )
+    places = select(Assignment.shift_id).where(
+        Assignment.worker_id == worker_id,
+        Assignment.worker_tenant_id == tenant_id,
+        Assignment.status == BOOKED,
+        Assignment.starts_at > now,
+    )
+    shift_ids = sorted(set(uow.session.execute(live_offers.union(places)).scalars()))
+    done = StoodDown([], [])
+    for shift_id in shift_ids:
+        shift = uow.session.execute(
+            select(Shift)
+            .where(Shift.id == shift_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        withdrawn = offers.withdraw_workers_offers(
+            uow,
+            shift=shift,
+            worker_id=worker_id,
+            worker_tenant_id=tenant_id,
+            reason=reason,
+            now=now,
+        )
+        held = uow.session.execute(
+            select(Assignment)
+            .where(
+                Assignment.shift_id == shift.id,
+                Assignment.worker_id == worker_id,
+                Assignment.worker_tenant_id == tenant_id,
+                Assignment.status == BOOKED,
+                Assignment.starts_at > now,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if held is not None:
+            _cancel_place(
+                uow,
+                assignment=held,
+                shift=shift,
+                caller=caller,
+                kind=rules.BY_STAFF,
+                reason=reason,
+                late=False,
+                eligible_now=eligible_now,
+                now=now,
+            )
+            done.assignments.append(held)
+        elif withdrawn:
+            offers.after_offers_ended(uow, shift=shift, eligible_now=eligible_now, now=now)
+        done.offers.extend(withdrawn)
+    uow.session.flush()
+    return done
+
+
+def _clearance(
+    uow: UnitOfWork, worker_id: str, tenant_id: str, reason: str
+) -> rules.Clearance | None:
+    """What booking's read model says now of the part of the worker the stand-down is about:
+    suspended or not (a suspension), active or not (an account closed), and as of when."""
+    worker = uow.session.get(WorkerRecord, worker_id)
+    if worker is None or worker.tenant_id != tenant_id:
+        return None
+    if reason == ACCOUNT_CLOSED:
+        return rules.Clearance(may_work=worker.active, as_of=worker.active_event_at)
+    return rules.Clearance(may_work=not worker.suspended, as_of=worker.status_event_at)
 
 
 def assignment_row_view(uow: UnitOfWork, *, assignment: Assignment) -> dict[str, Any]:

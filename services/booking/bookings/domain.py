@@ -29,6 +29,7 @@ from services.booking.jobtypes import domain as jobtypes
 from services.booking.jobtypes.models import JobType
 from services.booking.offers import domain as offers
 from services.booking.offers.models import Assignment, Offer
+from services.booking.offers.recheck import EligibleNow
 from services.booking.sites import domain as sites
 from services.booking.sites.models import Site
 from services.booking.workers.models import CboRecord, ClientRecord, WorkerRecord
@@ -276,11 +277,14 @@ def create_booking(
     return Created(booking=booking, shifts=shifts)
 
 
-def start_filling(uow: UnitOfWork, *, caller: Caller, shifts: Sequence[Shift]) -> None:
+def start_filling(
+    uow: UnitOfWork, *, caller: Caller, shifts: Sequence[Shift], eligible_now: EligibleNow
+) -> None:
     """Start filling a new booking's shifts through the offers area (named offer, favourites,
-    or the first open-shift tier), in the booking's transaction: a named worker who cannot
-    take the shifts fails the whole booking (409 with the reasons)."""
-    offers.start_filling(uow, caller=caller, shifts=shifts)
+    or the first open-shift tier), in the booking's transaction, with identity's re-check
+    (`eligible_now`): a named worker who cannot take the shifts fails the whole booking (409
+    with the reasons)."""
+    offers.start_filling(uow, caller=caller, shifts=shifts, eligible_now=eligible_now)
 
 
 # -- Reading -----------------------------------------------------------------------------------

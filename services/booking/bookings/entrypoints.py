@@ -20,6 +20,7 @@ from services.booking.bookings.schemas import (
     ShiftQuerySchema,
 )
 from services.booking.common import ensure_client, market_tenant
+from services.booking.offers.recheck import identity_recheck
 
 BOOK = ("bookings.manage", "self.book")
 
@@ -36,7 +37,12 @@ class BookingsEntrypoints:
         data = BookingInputSchema().load(body)
         ensure_client(self, data.get("client_id") or self.caller.client_id)
         created = domain.create_booking(self.db, caller=self.caller, tenant_id=tenant_id, data=data)
-        domain.start_filling(self.db, caller=self.caller, shifts=created.shifts)
+        domain.start_filling(
+            self.db,
+            caller=self.caller,
+            shifts=created.shifts,
+            eligible_now=identity_recheck(self.services, self.caller),
+        )
         return BookingSchema().dump(
             domain.booking_view(
                 self.db, caller=self.caller, booking=created.booking, shifts=created.shifts
@@ -116,6 +122,7 @@ class BookingsEntrypoints:
             tenant_id=tenant_id,
             assignment_id=assignment_id,
             reason=reason,
+            eligible_now=identity_recheck(self.services, self.caller),
         )
         return AssignmentSchema().dump(
             cancellations.assignment_row_view(self.db, assignment=assignment)

@@ -276,3 +276,27 @@ def assignment_not_cancellable(*, status: str, starts_at: datetime, now: datetim
     if starts_at <= now:
         return "This shift has started or is over; the place can no longer be cancelled."
     return None
+
+
+# -- a worker identity stood down (cancellations.stand_down_worker) ---------------------------
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """What booking's read model says of whether a worker may work (not suspended, or their
+    account active), and the time of the event that said so (None: no event yet)."""
+
+    may_work: bool
+    as_of: datetime | None
+
+
+def cleared_since(clearance: Clearance | None, occurred_at: datetime) -> bool:
+    """Whether a word newer than a suspension or closure at `occurred_at` says the worker may
+    work (reinstated, reactivated): then the older event stands nobody down. Unknown to the
+    read model, or nothing newer: False."""
+    return (
+        clearance is not None
+        and clearance.may_work
+        and clearance.as_of is not None
+        and clearance.as_of > occurred_at
+    )

@@ -13,6 +13,13 @@ A booking's shifts are filled in one of three ways (Booking.fill_mode), started 
   and the next one is due `tier_delay` later (Shift.tier, Shift.next_tier_at), released by the
   sweep (`release_due_tiers`, booking's timer).
 
+Booking's read model follows identity a moment late, so no offer goes out and none is confirmed
+without identity's word that the worker may work now: every function that may send or confirm
+one takes `eligible_now` (offers/recheck.py), which the entrypoints build from identity's RPC.
+A named worker identity refuses fails the booking with the reason; favourites and tier
+candidates it refuses are skipped; a confirmation it refuses is 409. When identity cannot be
+reached, `eligible_now` raises ServiceUnavailable (503) and nothing is sent unchecked.
+
 Every change of an offer's state happens with its shift's row locked (SELECT ... FOR UPDATE),
 so a confirmation, a decline, an expiry, a withdrawal and a tier release of one shift happen
 one after another, and the first confirmation of the last position wins it. Each change emits
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
@@ -50,6 +57,7 @@ from services.booking.offers.models import (
     Offer,
     OfferCommand,
 )
+from services.booking.offers.recheck import EligibleNow
 from services.booking.search import domain as search
 from services.booking.search import rules as search_rules
 from services.booking.settings import domain as booking_settings
@@ -67,6 +75,23 @@ EXPIRED_REASON = "not confirmed by the deadline"
 
 # How many due shifts one sweep releases (the next sweep takes the rest).
 SWEEP_BATCH = 20
+
+# How many pages of ranked candidates a favourites-mode shift reads when identity's re-check
+# refuses some (each refusal is a read model a moment behind: rare).
+RECHECK_ROUNDS = 3
+
+
+class _Candidate(Protocol):
+    """A worker as the search ranks them: who, and of which CBO."""
+
+    @property
+    def worker_id(self) -> str: ...
+
+    @property
+    def worker_tenant_id(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Candidate)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -111,6 +136,63 @@ def _worker_for(
     if worker.tenant_id != shift.tenant_id and reasons:
         raise ValidationFailed(fields={field: ["There is no such job seeker."]})
     return worker, reasons
+
+
+def _job_type_of(uow: UnitOfWork, shift: Shift) -> JobType:
+    job_type = uow.session.get(JobType, shift.job_type_id)
+    assert job_type is not None  # a shift's job type (foreign key)
+    return job_type
+
+
+def _cleared(
+    uow: UnitOfWork, *, shift: Shift, candidates: Sequence[C], eligible_now: EligibleNow
+) -> list[C]:
+    """The candidates (anything with worker_id and worker_tenant_id) identity says may work
+    `shift` now, in their order; identity is asked once per CBO among them."""
+    if not candidates:
+        return []
+    job_type = _job_type_of(uow, shift)
+    cleared: set[tuple[str, str]] = set()
+    pairs = ((c.worker_id, c.worker_tenant_id) for c in candidates)
+    for tenant_id, worker_ids in rules.by_cbo(pairs).items():
+        cleared |= {(w, tenant_id) for w in eligible_now(job_type, tenant_id, worker_ids)}
+    return [c for c in candidates if (c.worker_id, c.worker_tenant_id) in cleared]
+
+
+def _may_work_now(
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    worker_id: str,
+    worker_tenant_id: str,
+    eligible_now: EligibleNow,
+) -> bool:
+    """Whether identity says this one worker may work `shift` now."""
+    job_type = _job_type_of(uow, shift)
+    return worker_id in eligible_now(job_type, worker_tenant_id, [worker_id])
+
+
+def _cleared_ranking(
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    needed: int,
+    tier: str | None,
+    exclude: Iterable[str],
+    eligible_now: EligibleNow,
+) -> list[Any]:
+    """Up to `needed` of the search's ranked candidates (of `tier`) that identity clears,
+    best first: a page the re-check thins out is followed by the next ones, a few times."""
+    found: list[Any] = []
+    skip = set(exclude)
+    for _ in range(RECHECK_ROUNDS):
+        wanted = needed - len(found)
+        page = search.ranked_workers(uow, shift=shift, limit=wanted, tier=tier, exclude=tuple(skip))
+        found += _cleared(uow, shift=shift, candidates=page, eligible_now=eligible_now)
+        skip |= {c.worker_id for c in page}
+        if len(found) >= needed or len(page) < wanted:
+            break
+    return found
 
 
 # -- sending, ending -----------------------------------------------------------------------------
@@ -243,19 +325,49 @@ def withdraw_live_offers(
     return offers
 
 
+def withdraw_workers_offers(
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    worker_id: str,
+    worker_tenant_id: str,
+    reason: str,
+    now: datetime | None = None,
+) -> list[Offer]:
+    """Withdraw one worker's live offers of a (locked) shift, telling them why
+    (offer.withdrawn): identity suspended them or closed their account. The shift's filling
+    is the caller's to resume (`after_offers_ended`)."""
+    now = _now(now)
+    offers = [
+        o
+        for o in _live_offers(uow, shift.id)
+        if o.worker_id == worker_id and o.worker_tenant_id == worker_tenant_id
+    ]
+    for offer in offers:
+        _end(uow, offer=offer, shift=shift, status=WITHDRAWN, reason=reason, now=now)
+    return offers
+
+
 # -- the fill modes ------------------------------------------------------------------------------
 
 
 def _release_next_tier(
-    uow: UnitOfWork, *, shift: Shift, now: datetime, settings: BookingSettings
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    now: datetime,
+    settings: BookingSettings,
+    eligible_now: EligibleNow,
 ) -> None:
-    """Offer an open shift to every candidate of its next tier with anyone in it."""
+    """Offer an open shift to every candidate of its next tier with anyone in it whom
+    identity clears (a tier it clears nobody of is skipped like an empty one)."""
     offered = _offered(uow, shift.id)
 
     def candidates_in(tier: str) -> Sequence[Any]:
-        return search.ranked_workers(
+        found = search.ranked_workers(
             uow, shift=shift, limit=rules.TIER_CAP, tier=tier, exclude=tuple(offered)
         )
+        return _cleared(uow, shift=shift, candidates=found, eligible_now=eligible_now)
 
     delay = settings_rules.tier_delay(now=now, starts_at=shift.starts_at, settings=settings)
     release = rules.release_next_tier(
@@ -284,10 +396,16 @@ def _release_next_tier(
 
 
 def _top_up(
-    uow: UnitOfWork, *, shift: Shift, now: datetime, settings: BookingSettings
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    now: datetime,
+    settings: BookingSettings,
+    eligible_now: EligibleNow,
 ) -> list[Offer]:
     """Favourites mode: one live offer per open position, down the client's favourites, then
-    the ranking; never the same worker twice for one shift."""
+    the ranking, skipping those identity does not clear; never the same worker twice for one
+    shift."""
     if shift.status != SHIFT_OPEN or shift.starts_at <= now:
         return []
     live = len(_live_offers(uow, shift.id))
@@ -295,13 +413,20 @@ def _top_up(
     if not needed:
         return []
     offered = _offered(uow, shift.id)
-    favourites = search.ranked_workers(
-        uow, shift=shift, limit=needed, tier="favourites", exclude=tuple(offered)
+    favourites = _cleared_ranking(
+        uow,
+        shift=shift,
+        needed=needed,
+        tier="favourites",
+        exclude=offered,
+        eligible_now=eligible_now,
     )
     ranking: Sequence[Any] = ()
     if len(favourites) < needed:
         skip = offered | {c.worker_id for c in favourites}
-        ranking = search.ranked_workers(uow, shift=shift, limit=needed, exclude=tuple(skip))
+        ranking = _cleared_ranking(
+            uow, shift=shift, needed=needed, tier=None, exclude=skip, eligible_now=eligible_now
+        )
     chosen = rules.next_candidates(
         needed=needed,
         favourites=favourites,
@@ -327,21 +452,30 @@ def _top_up(
     return sent
 
 
-def _after_an_offer_ended(uow: UnitOfWork, *, shift: Shift, now: datetime) -> None:
-    """A declined, expired or withdrawn offer: favourites mode moves on to the next worker;
-    named mode waits for staff (the event tells them); open mode waits for its next tier."""
+def after_offers_ended(
+    uow: UnitOfWork, *, shift: Shift, eligible_now: EligibleNow, now: datetime | None = None
+) -> None:
+    """A (locked) shift one or more of whose offers were declined, expired or withdrawn:
+    favourites mode moves on to the next worker; named mode waits for staff (the event tells
+    them); open mode waits for its next tier."""
+    now = _now(now)
     if _booking_of(uow, shift).fill_mode == FAVOURITES:
         settings = booking_settings.settings_for(uow, tenant_id=shift.tenant_id)
-        _top_up(uow, shift=shift, now=now, settings=settings)
+        _top_up(uow, shift=shift, now=now, settings=settings, eligible_now=eligible_now)
 
 
 def start_filling(
-    uow: UnitOfWork, *, caller: Caller, shifts: Iterable[Shift], now: datetime | None = None
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    shifts: Iterable[Shift],
+    eligible_now: EligibleNow,
+    now: datetime | None = None,
 ) -> list[Offer]:
     """Send the first offers of shifts just created, by their booking's fill mode (see the
     module docstring); returns the offers sent. A named worker who cannot take every shift
-    raises Conflict (409) naming the reasons per shift, and the caller's transaction (the
-    booking with it) rolls back."""
+    (by the read model, or by identity's re-check) raises Conflict (409) naming the reasons
+    per shift, and the caller's transaction (the booking with it) rolls back."""
     now = _now(now)
     shifts = list(shifts)
     sent: list[Offer] = []
@@ -363,13 +497,23 @@ def start_filling(
                 uow, shift=shift, worker_id=booking.named_worker_id, field="named_worker_id"
             )
             worker_name = worker.name or "The worker"
+            if not reasons and not _may_work_now(
+                uow,
+                shift=shift,
+                worker_id=worker.id,
+                worker_tenant_id=worker.tenant_id,
+                eligible_now=eligible_now,
+            ):
+                reasons = [rules.RECHECK_REFUSED]
             if reasons:
                 refusals[_local(shift.starts_at, booking.timezone)] = reasons
             named.append((shift, worker))
         elif booking.fill_mode == FAVOURITES:
-            sent += _top_up(uow, shift=shift, now=now, settings=settings)
+            sent += _top_up(uow, shift=shift, now=now, settings=settings, eligible_now=eligible_now)
         elif booking.fill_mode == OPEN:
-            _release_next_tier(uow, shift=shift, now=now, settings=settings)
+            _release_next_tier(
+                uow, shift=shift, now=now, settings=settings, eligible_now=eligible_now
+            )
     if refusals:
         raise _refused(worker_name, "named_worker_id", refusals)
     for shift, worker in named:
@@ -388,7 +532,9 @@ def start_filling(
     return sent
 
 
-def resume_filling(uow: UnitOfWork, *, shift: Shift, now: datetime | None = None) -> None:
+def resume_filling(
+    uow: UnitOfWork, *, shift: Shift, eligible_now: EligibleNow, now: datetime | None = None
+) -> None:
     """A (locked) shift that is open again (an assignment was cancelled): favourites mode
     offers the next worker; an open shift that went through every tier goes through them
     again; named mode waits for staff."""
@@ -398,14 +544,18 @@ def resume_filling(uow: UnitOfWork, *, shift: Shift, now: datetime | None = None
     mode = _booking_of(uow, shift).fill_mode
     settings = booking_settings.settings_for(uow, tenant_id=shift.tenant_id)
     if mode == FAVOURITES:
-        _top_up(uow, shift=shift, now=now, settings=settings)
+        _top_up(uow, shift=shift, now=now, settings=settings, eligible_now=eligible_now)
     elif mode == OPEN and shift.next_tier_at is None:
         shift.tier = None
-        _release_next_tier(uow, shift=shift, now=now, settings=settings)
+        _release_next_tier(uow, shift=shift, now=now, settings=settings, eligible_now=eligible_now)
 
 
 def release_due_tiers(
-    uow: UnitOfWork, *, now: datetime | None = None, batch: int = SWEEP_BATCH
+    uow: UnitOfWork,
+    *,
+    eligible_now: EligibleNow,
+    now: datetime | None = None,
+    batch: int = SWEEP_BATCH,
 ) -> int:
     """The sweep: release the next tier of open shifts whose `next_tier_at` has come, across
     every CBO; returns how many shifts it took. The shifts are locked with SKIP LOCKED, so two
@@ -431,7 +581,7 @@ def release_due_tiers(
             shift.next_tier_at = None
             continue
         settings = booking_settings.settings_for(uow, tenant_id=shift.tenant_id)
-        _release_next_tier(uow, shift=shift, now=now, settings=settings)
+        _release_next_tier(uow, shift=shift, now=now, settings=settings, eligible_now=eligible_now)
     uow.session.flush()
     return len(shifts)
 
@@ -451,16 +601,35 @@ def _own_offer_shift(uow: UnitOfWork, *, tenant_id: str, worker_id: str, offer_i
 
 
 def confirm_offer(
-    uow: UnitOfWork, *, tenant_id: str, worker_id: str, offer_id: str, now: datetime | None = None
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    worker_id: str,
+    offer_id: str,
+    eligible_now: EligibleNow,
+    now: datetime | None = None,
 ) -> Assignment:
     """The worker takes one position of the shift their offer is for: an assignment (and
     offer.confirmed). The shift is locked first; the offer must still be sent and within its
     deadline, the shift open, not started and with a position free, and the search must
-    still find nothing against the worker (a suspension, a new overlapping shift, a cap).
-    Otherwise 409 with the reason. The confirmation that fills the shift withdraws every other
-    live offer ("shift filled", offer.withdrawn) and emits shift.filled."""
+    still find nothing against the worker (a suspension, a new overlapping shift, a cap), nor
+    identity's re-check. Otherwise 409 with the reason. The confirmation that fills the shift
+    withdraws every other live offer ("shift filled", offer.withdrawn) and emits
+    shift.filled."""
     now = _now(now)
     shift_id = _own_offer_shift(uow, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id)
+    # Identity is asked before the shift is locked, so twenty workers confirming one shift do
+    # not wait on each other's call; a suspension landing after this answer is caught by the
+    # jobseeker.suspended handler, which cancels the place (cancellations.stand_down_worker).
+    if _fresh_offer(uow, offer_id).status == SENT and not _may_work_now(
+        uow,
+        shift=uow.session.get_one(Shift, shift_id),
+        worker_id=worker_id,
+        worker_tenant_id=tenant_id,
+        eligible_now=eligible_now,
+    ):
+        reason = rules.RECHECK_REFUSED_YOU
+        raise Conflict(f"You can no longer be booked: {reason}.", {"reasons": [reason]})
     shift = _lock_shift(uow, shift_id)
     offer = _fresh_offer(uow, offer_id)
     refusal = rules.confirm_refusal(
@@ -531,6 +700,7 @@ def decline_offer(
     tenant_id: str,
     worker_id: str,
     offer_id: str,
+    eligible_now: EligibleNow,
     reason: str | None = None,
     now: datetime | None = None,
 ) -> Offer:
@@ -553,7 +723,7 @@ def decline_offer(
     if refusal:
         raise Conflict(refusal)
     _end(uow, offer=offer, shift=shift, status=DECLINED, reason=reason, now=now)
-    _after_an_offer_ended(uow, shift=shift, now=now)
+    after_offers_ended(uow, shift=shift, eligible_now=eligible_now, now=now)
     return offer
 
 
@@ -566,6 +736,7 @@ def expire_offer(
     scope: str | None,
     offer_id: str,
     idempotency_key: str,
+    eligible_now: EligibleNow,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """End a still-sent offer whose deadline has passed as expired (offer.expired: reliability
@@ -598,7 +769,7 @@ def expire_offer(
         )
     if decision == rules.EXPIRE:
         _end(uow, offer=offer, shift=shift, status=EXPIRED, reason=EXPIRED_REASON, now=now)
-        _after_an_offer_ended(uow, shift=shift, now=now)
+        after_offers_ended(uow, shift=shift, eligible_now=eligible_now, now=now)
     result = {"offer_id": offer.id, "status": offer.status, "expired": decision == rules.EXPIRE}
     uow.session.add(
         OfferCommand(
@@ -620,6 +791,7 @@ def withdraw_offer(
     tenant_id: str,
     offer_id: str,
     reason: str,
+    eligible_now: EligibleNow,
     now: datetime | None = None,
 ) -> Offer:
     """Staff take a sent offer back, with a reason the worker is told (offer.withdrawn);
@@ -647,7 +819,7 @@ def withdraw_offer(
         after={"status": WITHDRAWN, "reason": reason},
         tenant_id=tenant_id,
     )
-    _after_an_offer_ended(uow, shift=shift, now=now)
+    after_offers_ended(uow, shift=shift, eligible_now=eligible_now, now=now)
     return offer
 
 
@@ -658,12 +830,13 @@ def offer_shift(
     tenant_id: str,
     shift_id: str,
     worker_id: str,
+    eligible_now: EligibleNow,
     now: datetime | None = None,
 ) -> Offer:
-    """Staff offer an open shift to a worker they name, re-checked by the search: what stops
-    the worker is 409 with the reasons (on `jobseeker_id`); a worker this CBO does not know
-    is 422. The shift must be open and not started, and the worker hold no live offer or
-    place on it."""
+    """Staff offer an open shift to a worker they name, re-checked by the search and by
+    identity: what stops the worker is 409 with the reasons (on `jobseeker_id`); a worker
+    this CBO does not know is 422. The shift must be open and not started, and the worker
+    hold no live offer or place on it."""
     now = _now(now)
     owned_row(uow, Shift, tenant_id=tenant_id, row_id=shift_id, what="shift")
     shift = _lock_shift(uow, shift_id)
@@ -681,6 +854,14 @@ def offer_shift(
         what = "an offer for" if held == SENT else "a place on"
         raise Conflict(f"This job seeker already has {what} this shift.")
     worker, reasons = _worker_for(uow, shift=shift, worker_id=worker_id, field="jobseeker_id")
+    if not reasons and not _may_work_now(
+        uow,
+        shift=shift,
+        worker_id=worker.id,
+        worker_tenant_id=worker.tenant_id,
+        eligible_now=eligible_now,
+    ):
+        reasons = [rules.RECHECK_REFUSED]
     if reasons:
         when = _local(shift.starts_at, _booking_of(uow, shift).timezone)
         raise _refused(worker.name or "This job seeker", "jobseeker_id", {when: reasons})

@@ -1,14 +1,22 @@
 """Offers for job seekers (their own), staff and client users (a shift's), rebooking (expiry),
-and the timer that releases open shifts' tiers when they are due."""
+the timer that releases open shifts' tiers when they are due, and the handlers that stand a
+worker down when identity suspends them or closes their account.
+
+Whatever may send or confirm an offer re-checks the workers with identity first
+(offers/recheck.py), as the caller: when identity cannot be reached, 503 and nothing sent."""
 
 from __future__ import annotations
 
-from chassis.context import Caller, for_services, requires, requires_any
+from chassis.context import JOBSEEKER, Caller, for_services, requires, requires_any
 from chassis.contracts import booking_rpc
+from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import rpc, timer
+from chassis.entrypoints import event_handler, rpc, timer
+from chassis.rpc import ServiceCaller
+from services.booking.bookings import cancellations
 from services.booking.common import client_scope, market_tenant, staff_tenant, worker_of
 from services.booking.offers import domain
+from services.booking.offers.recheck import EligibleNow, identity_recheck
 from services.booking.offers.schemas import (
     DeclineSchema,
     MyOfferPageSchema,
@@ -30,6 +38,10 @@ MANAGE = "bookings.manage"
 class OffersEntrypoints:
     db: UnitOfWork
     caller: Caller
+    services: ServiceCaller
+
+    def _eligible_now(self) -> EligibleNow:
+        return identity_recheck(self.services, self.caller)
 
     # -- the job seeker's own -------------------------------------------------------------------
 
@@ -53,7 +65,13 @@ class OffersEntrypoints:
     @requires(WORK)
     def confirm_offer(self, offer_id: str) -> dict:
         tenant_id, worker_id = worker_of(self.caller)
-        domain.confirm_offer(self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id)
+        domain.confirm_offer(
+            self.db,
+            tenant_id=tenant_id,
+            worker_id=worker_id,
+            offer_id=offer_id,
+            eligible_now=self._eligible_now(),
+        )
         found = domain.my_offer(
             self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id
         )
@@ -65,7 +83,12 @@ class OffersEntrypoints:
         tenant_id, worker_id = worker_of(self.caller)
         data = DeclineSchema().load(body or {})
         domain.decline_offer(
-            self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id, **data
+            self.db,
+            tenant_id=tenant_id,
+            worker_id=worker_id,
+            offer_id=offer_id,
+            eligible_now=self._eligible_now(),
+            **data,
         )
         found = domain.my_offer(
             self.db, tenant_id=tenant_id, worker_id=worker_id, offer_id=offer_id
@@ -99,6 +122,7 @@ class OffersEntrypoints:
             tenant_id=tenant_id,
             shift_id=shift_id,
             worker_id=data["jobseeker_id"],
+            eligible_now=self._eligible_now(),
         )
         return ShiftOfferSchema().dump(
             domain.shift_offer(self.db, tenant_id=tenant_id, offer_id=offer.id)
@@ -110,7 +134,12 @@ class OffersEntrypoints:
         tenant_id = staff_tenant(self.caller)
         data = WithdrawSchema().load(body)
         domain.withdraw_offer(
-            self.db, caller=self.caller, tenant_id=tenant_id, offer_id=offer_id, **data
+            self.db,
+            caller=self.caller,
+            tenant_id=tenant_id,
+            offer_id=offer_id,
+            eligible_now=self._eligible_now(),
+            **data,
         )
         return ShiftOfferSchema().dump(
             domain.shift_offer(self.db, tenant_id=tenant_id, offer_id=offer_id)
@@ -129,12 +158,46 @@ class OffersEntrypoints:
         )
         # Rebooking's system acts within its event's CBO (or across CBOs, without one).
         scope = self.caller.service_scope() if self.caller.is_system else staff_tenant(self.caller)
-        result = domain.expire_offer(self.db, scope=scope, **request)
+        result = domain.expire_offer(
+            self.db, scope=scope, eligible_now=self._eligible_now(), **request
+        )
         return booking_rpc.ExpiredOfferSchema().dump(result)
+
+    # -- identity stands a worker down ----------------------------------------------------------
+    # Handlers of their own beside the workers area's (which keep the read model): the read
+    # model never waits on identity's re-check, and these retry alone if it cannot be reached.
+
+    @event_handler("identity", "jobseeker.suspended")
+    def stand_down_suspended_worker(self, event: Event) -> None:
+        """Withdraws the suspended worker's live offers and cancels their places on shifts
+        still to come (staff, not late), each position filled again."""
+        self._stand_down(event, event.data["jobseeker_id"], cancellations.WORKER_SUSPENDED)
+
+    @event_handler("identity", "account.deactivated")
+    def stand_down_closed_account(self, event: Event) -> None:
+        """A job seeker's account closed: withdraws their live offers and cancels their places
+        on shifts still to come (staff, not late), each position filled again."""
+        if event.data.get("kind") == JOBSEEKER:
+            self._stand_down(event, event.data["account_id"], cancellations.ACCOUNT_CLOSED)
+
+    def _stand_down(self, event: Event, worker_id: str, reason: str) -> None:
+        if event.tenant_id is None:
+            return  # a job seeker always belongs to a CBO
+        cancellations.stand_down_worker(
+            self.db,
+            caller=self.caller,
+            tenant_id=event.tenant_id,
+            worker_id=worker_id,
+            reason=reason,
+            occurred_at=event.occurred_at,
+            eligible_now=self._eligible_now(),
+        )
 
     # -- the sweep ------------------------------------------------------------------------------
 
     @timer("tier_sweep_seconds")
     def release_due_tiers(self) -> None:
-        """Release the next tier of every open shift that is due (WORKLB_TIER_SWEEP_SECONDS)."""
-        domain.release_due_tiers(self.db)
+        """Release the next tier of every open shift that is due (WORKLB_TIER_SWEEP_SECONDS).
+        The sweep is booking's system caller without a CBO, so identity's re-check names each
+        worker's CBO (and answers about partners' workers too)."""
+        domain.release_due_tiers(self.db, eligible_now=self._eligible_now())

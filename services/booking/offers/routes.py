@@ -40,7 +40,8 @@ ROUTES: tuple[Route, ...] = (
             "409 with a clear message when the offer expired, was withdrawn (the shift filled, "
             "say), was declined or confirmed already, its deadline passed, the shift started "
             "or is full, or the job seeker can no longer take it (`fields.reasons`: a "
-            "suspension, an overlapping shift, a weekly cap). Another worker's offer is 404."
+            "suspension, an overlapping shift, a weekly cap; or identity's re-check: \"You can "
+            "no longer be booked: …\"). Another worker's offer is 404."
         ),
     ),
     Route(
@@ -74,7 +75,8 @@ ROUTES: tuple[Route, ...] = (
         errors=(409,),
         description=(
             "409 with the reasons (`fields.jobseeker_id`) when the job seeker may not work "
-            "the shift, already holds an offer or a place on it, or the shift is not open or "
+            "the shift (by booking's records, or by identity's re-check at this moment), "
+            "already holds an offer or a place on it, or the shift is not open or "
             "has started; 422 for a job seeker this CBO does not know."
         ),
     ),

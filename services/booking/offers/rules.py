@@ -190,3 +190,42 @@ def expiry(*, status: str, deadline_at: datetime, now: datetime) -> str:
     if now < deadline_at:
         return TOO_EARLY
     return EXPIRE
+
+
+# -- the re-check with identity (offers/recheck.py) -------------------------------------------
+
+# Why identity's re-check refuses a worker: the words staff read (a named booking, a staff
+# offer) and those the worker reads (their confirmation).
+RECHECK_REFUSED = "not cleared to work now (suspended, not approved, or account closed)"
+RECHECK_REFUSED_YOU = "your CBO has suspended you, not approved you, or closed your account"
+
+
+def cbo_to_ask(
+    *, caller_tenant_id: str | None, caller_is_system: bool, worker_tenant_id: str
+) -> str | None:
+    """Which CBO to name when asking identity about workers of `worker_tenant_id` for this
+    caller: identity answers a caller bound to a CBO only about that CBO, and a system caller
+    acting across CBOs (booking's tier sweep) about any CBO it names. None when identity will
+    not answer this caller about them (a partner CBO's workers, asked for by this CBO's staff,
+    client or event handler): then booking's read model is the word on them."""
+    if caller_tenant_id == worker_tenant_id:
+        return worker_tenant_id
+    if caller_tenant_id is None and caller_is_system:
+        return worker_tenant_id
+    return None
+
+
+def batches(ids: Iterable[str], size: int) -> list[list[str]]:
+    """`ids` without repeats, in order, in lists of at most `size`."""
+    unique = list(dict.fromkeys(ids))
+    return [unique[start : start + size] for start in range(0, len(unique), size)]
+
+
+def by_cbo(workers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(worker id, their CBO) pairs as each CBO's worker ids, in order, without repeats."""
+    found: dict[str, list[str]] = {}
+    for worker_id, tenant_id in workers:
+        ids = found.setdefault(tenant_id, [])
+        if worker_id not in ids:
+            ids.append(worker_id)
+    return found

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from chassis.audit import audit
 from chassis.context import JOBSEEKER, Caller
+from chassis.contracts.identity_rpc import ELIGIBLE_JOBSEEKERS_MAX
 from chassis.db import UnitOfWork
 from chassis.errors import Conflict, NotFound, ValidationFailed
 from chassis.paging import order_by, page_rows, text_search
@@ -742,20 +743,35 @@ def eligibility(
 
 
 def eligible_jobseekers(
-    uow: UnitOfWork, *, tenant_id: str, job_type: str, among: Iterable[str] | None = None
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    job_type: str,
+    among: Iterable[str] | None = None,
+    needs_job_type_approval: bool = True,
+    limit: int = ELIGIBLE_JOBSEEKERS_MAX,
 ) -> list[str]:
-    """The ids of the CBO's job seekers who may be offered work of `job_type` (optionally only
-    among some candidates)."""
+    """The ids of the CBO's job seekers who may be offered work of `job_type` now, in id
+    order: approved by the CBO and not suspended, their account not deactivated, and approved
+    for the job type unless it needs no such approval (`needs_job_type_approval` false).
+    Optionally only among some candidates; at most `limit` ids."""
     query = (
         select(JobseekerProfile.account_id)
-        .join(
+        .join(Account, Account.id == JobseekerProfile.account_id)
+        .where(
+            JobseekerProfile.tenant_id == tenant_id,
+            JobseekerProfile.status == APPROVED,
+            Account.status != accounts.DEACTIVATED,
+        )
+        .order_by(JobseekerProfile.account_id)
+        .limit(limit)
+    )
+    if needs_job_type_approval:
+        query = query.join(
             JobseekerJobType,
             (JobseekerJobType.jobseeker_id == JobseekerProfile.account_id)
             & (JobseekerJobType.job_type == job_type),
         )
-        .where(JobseekerProfile.tenant_id == tenant_id, JobseekerProfile.status == APPROVED)
-        .order_by(JobseekerProfile.account_id)
-    )
     if among is not None:
-        query = query.where(JobseekerProfile.account_id.in_(list(among)))
+        query = query.where(JobseekerProfile.account_id.in_(set(among)))
     return list(uow.session.execute(query).scalars())

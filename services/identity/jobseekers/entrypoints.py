@@ -300,15 +300,23 @@ class JobseekersEntrypoints:
         job_type: str,
         jobseeker_ids: list[str] | None = None,
         tenant_id: str | None = None,
+        needs_job_type_approval: bool = True,
     ) -> list[str]:
-        """The ids of the CBO's job seekers who may be offered work of `job_type` (approved,
-        approved for the job type, not suspended), optionally among some candidates."""
+        """The ids of the CBO's job seekers who may be offered work of `job_type` now
+        (approved, not suspended, not deactivated, and approved for the job type unless
+        `needs_job_type_approval` is false), among at most 500 candidates (at most 500 ids)."""
         request = identity_rpc.EligibleJobseekersRequest().load(
-            {"job_type": job_type, "jobseeker_ids": jobseeker_ids, "tenant_id": tenant_id}
+            {
+                "job_type": job_type,
+                "jobseeker_ids": jobseeker_ids,
+                "tenant_id": tenant_id,
+                "needs_job_type_approval": needs_job_type_approval,
+            }
         )
         return domain.eligible_jobseekers(
             self.db,
             tenant_id=self.caller.tenant_asked_about(request["tenant_id"]),
             job_type=request["job_type"],
             among=request["jobseeker_ids"],
+            needs_job_type_approval=request["needs_job_type_approval"],
         )
