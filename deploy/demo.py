@@ -18,6 +18,7 @@ there gets a fresh link by email (a reset, or a new invitation) from the mail si
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -1160,7 +1161,7 @@ class Demo:
                 )["items"]
                 body["named_worker_id"] = found[0]["id"]
             booking = until_booking_knows(
-                lambda body=body: self.call("POST", "/api/v1/bookings", staff, json=body),
+                functools.partial(self.call, "POST", "/api/v1/bookings", staff, json=body),
                 f"the people of {slug}",
             )
             shifts = len(booking["shifts"])
