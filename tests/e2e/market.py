@@ -44,7 +44,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
 PASSWORD = "correct horse battery staple"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_WEEK = {"weekly": {day: [{"start": "00:00", "end": "24:00"}] for day in DAYS}, "exceptions": []}
-DOWNTOWN_LB = "90802"
+DOWNTOWN_ZIP = "90802"
 
 _engines: dict[str, Engine] = {}
 
@@ -128,7 +128,7 @@ def site_body(client_id: str | None, name: str = "Harbor Cafe", **overrides) -> 
         "address_line1": "1 Pine Ave",
         "city": "Long Beach",
         "state": "CA",
-        "zip": DOWNTOWN_LB,
+        "zip": DOWNTOWN_ZIP,
         **overrides,
     }
     if client_id is not None:
@@ -248,7 +248,7 @@ def an_approved_worker(
     name: str,
     *,
     availability: dict | None = ALL_WEEK,
-    home_zip: str = DOWNTOWN_LB,
+    home_zip: str = DOWNTOWN_ZIP,
     source_id: str | None = None,
     job_types: Iterable[str] = (),
     approved: bool = True,
