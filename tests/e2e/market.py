@@ -115,10 +115,10 @@ def register_client(api, owner: str, name: str, **overrides) -> str:
     return made.json()["id"]
 
 
-def client_user(platform, cbo: dict, client_id: str, **claims) -> str:
-    """A token of a user of the client (kind client)."""
+def client_user(platform, tenant_id: str, client_id: str, **claims) -> str:
+    """A token of a user of the client (kind client) of the CBO `tenant_id`."""
     return mint_token(
-        platform, tenant_id=cbo["id"], kind="client", roles=["client"], cid=client_id, **claims
+        platform, tenant_id=tenant_id, kind="client", roles=["client"], cid=client_id, **claims
     )
 
 
@@ -163,7 +163,7 @@ def a_client(api, platform, cbo: dict, name: str, *, site: str | None = None) ->
         "id": client_id,
         "name": name,
         "site": made["id"],
-        "user": client_user(platform, cbo, client_id),
+        "user": client_user(platform, cbo["id"], client_id),
     }
 
 

@@ -64,7 +64,7 @@ def market(new_cbo, api, platform):
         assert made.status_code == 201, made.text
 
     def user_of(client_id: str) -> str:
-        return client_user(platform, cbo, client_id)
+        return client_user(platform, cbo["id"], client_id)
 
     return {
         **cbo,
