@@ -12,14 +12,17 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
-from chassis.db import make_engine
 from gateway.routes import ROUTES
-from services.booking.jobtypes.models import JobType
-from services.booking.sites.models import Site
 from tests.e2e.cbos import apply_and_approve
+from tests.e2e.market import (
+    a_cbo,
+    a_job_type,
+    a_site,
+    client_user,
+    next_monday,
+    register_client,
+)
 from tests.e2e.tokens import mint_token, staff_token
 
 LB = ZoneInfo("America/Los_Angeles")
@@ -34,103 +37,48 @@ OURS = [
 ]
 
 
-def next_monday() -> date:
-    """A Monday one to two weeks ahead, in Long Beach."""
-    today = datetime.now(LB).date()
-    return today + timedelta(days=7 + (7 - today.weekday()) % 7 or 7)
-
-
-def seed_catalogue(platform, *, tenant_id: str, clients: list[str]) -> dict[str, str]:
-    """Job types and sites written straight into the platform's booking database (the
-    catalogue's routes are another branch's): a job type every client may book, one
-    exclusive to the first client, and a site per client. Returns their ids."""
-    engine = make_engine(platform.settings.database_url("booking"), poolclass=NullPool)
+@pytest.fixture(scope="module")
+def market(api, platform, operator_token):
+    """A CBO with two clients (Harbor and Pier) and its catalogue, made through the API: a job
+    type every client may book, one exclusive to Harbor, and a site per client; and tokens:
+    the owner, each client's user, and a token of another CBO's owner."""
+    cbo = a_cbo(api, operator_token, platform, "book")
+    owner = cbo["owner"]
     mark = uuid.uuid4().hex[:6]
-    shared = JobType(
-        id=str(uuid.uuid4()),
-        tenant_id=tenant_id,
-        key=f"barista-{mark}",
-        name=f"Barista {mark}",
+    clients = [register_client(api, owner, name) for name in ("Harbor Cafe", "Pier Diner")]
+    shared = a_job_type(
+        api,
+        owner,
+        f"Barista {mark}",
         pay_rate_cents=2100,
         bill_rate_cents=2900,
         min_shift_minutes=120,
     )
-    exclusive = JobType(
-        id=str(uuid.uuid4()),
-        tenant_id=tenant_id,
-        key=f"cook-{mark}",
-        name=f"Cook {mark}",
+    exclusive = a_job_type(
+        api,
+        owner,
+        f"Cook {mark}",
         pay_rate_cents=2600,
         bill_rate_cents=3500,
         min_shift_minutes=60,
         client_id=clients[0],
     )
     sites = [
-        Site(
-            id=str(uuid.uuid4()),
-            tenant_id=tenant_id,
-            client_id=client_id,
-            name=f"Site {n}",
-            address_line1=f"{n} Pine Ave",
-            city="Long Beach",
-            state="CA",
-            zip="90802",
-            latitude=33.7706,
-            longitude=-118.182,
-            timezone="America/Los_Angeles",
-        )
+        a_site(api, owner, client_id, f"Site {n}", address_line1=f"{n} Pine Ave")
         for n, client_id in enumerate(clients, start=1)
     ]
-    ids = {
-        "job_type_id": shared.id,
-        "exclusive_job_type_id": exclusive.id,
-        **{f"site_{n}": site.id for n, site in enumerate(sites, start=1)},
-    }
-    with Session(engine) as session, session.begin():
-        session.add_all([shared, exclusive, *sites])
-    engine.dispose()
-    return ids
-
-
-def client_body(name: str) -> dict:
-    return {
-        "name": name,
-        "kind": "business",
-        "billing_contact": "Bill Payer",
-        "billing_email": f"ap.{uuid.uuid4().hex[:8]}@clients.example.com",
-        "address_line1": "1 Pine Ave",
-        "city": "Long Beach",
-        "state": "CA",
-        "postal_code": "90802",
-    }
-
-
-@pytest.fixture(scope="module")
-def market(api, platform, operator_token):
-    """A CBO with two clients (Harbor and Pier), their catalogue, and tokens: the owner, each
-    client's user, and a token of another CBO's owner."""
-    tenant_id = apply_and_approve(api, operator_token, f"book-{uuid.uuid4().hex[:8]}")
-    owner = staff_token(platform, tenant_id)
-    clients = []
-    for name in ("Harbor Cafe", "Pier Diner"):
-        made = api("POST", "/api/v1/clients", owner, json=client_body(name))
-        assert made.status_code == 201, made.text
-        clients.append(made.json()["id"])
-    catalogue = seed_catalogue(platform, tenant_id=tenant_id, clients=clients)
     other_cbo = apply_and_approve(api, operator_token, f"other-{uuid.uuid4().hex[:8]}")
     return {
-        "tenant_id": tenant_id,
+        "tenant_id": cbo["id"],
         "owner": owner,
         "harbor": clients[0],
         "pier": clients[1],
-        "harbor_user": mint_token(
-            platform, tenant_id=tenant_id, kind="client", roles=["client"], cid=clients[0]
-        ),
-        "pier_user": mint_token(
-            platform, tenant_id=tenant_id, kind="client", roles=["client"], cid=clients[1]
-        ),
+        "harbor_user": client_user(platform, cbo["id"], clients[0]),
+        "pier_user": client_user(platform, cbo["id"], clients[1]),
         "stranger": staff_token(platform, other_cbo),
-        **catalogue,
+        "job_type_id": shared["id"],
+        "exclusive_job_type_id": exclusive["id"],
+        **{f"site_{n}": site["id"] for n, site in enumerate(sites, start=1)},
     }
 
 

@@ -7,92 +7,31 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.pool import NullPool
 
-from chassis.db import make_engine
 from services.booking.jobtypes.routes import ROUTES as JOB_TYPE_ROUTES
 from services.booking.sites.routes import ROUTES as SITE_ROUTES
-from services.booking.workers.models import ClientRecord
-from tests.e2e.cbos import apply_and_approve
+from tests.e2e.market import a_cbo, client_user, job_type_body, register_client, site_body
 from tests.e2e.tokens import mint_token, staff_token
 
 ROUTES = JOB_TYPE_ROUTES + SITE_ROUTES
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 DOWNTOWN_LB = (33.7706, -118.182)  # ZIP 90802's centroid
 
-_engines: dict[str, Engine] = {}
-
-
-def known_to_booking(platform, *, tenant_id: str, client_id: str, name: str) -> None:
-    """Booking's read model of clients (client_records) holds the client.
-
-    Until the workers area projects tenancy's client.registered events, the row is written
-    straight into booking's database. Replace this with waiting for the projected row."""
-    url = platform.settings.database_url("booking")
-    engine = _engines.get(url) or _engines.setdefault(url, make_engine(url, poolclass=NullPool))
-    with engine.begin() as conn:
-        conn.execute(
-            insert(ClientRecord)
-            .values(id=client_id, tenant_id=tenant_id, name=name, active=True)
-            .on_conflict_do_nothing()
-        )
-
-
-def client_body(name: str) -> dict:
-    return {
-        "name": name,
-        "kind": "business",
-        "billing_contact": "Bill Payer",
-        "billing_email": "ap@client.example.com",
-        "address_line1": "1 Pine Ave",
-        "city": "Long Beach",
-        "state": "CA",
-        "postal_code": "90802",
-    }
-
-
-def site_body(client_id: str | None, **overrides) -> dict:
-    body = {
-        "name": "Harbor Cafe",
-        "address_line1": "1 Pine Ave",
-        "city": "Long Beach",
-        "state": "CA",
-        "zip": "90802",
-        **overrides,
-    }
-    if client_id is not None:
-        body["client_id"] = client_id
-    return body
-
-
-def job_type_body(name: str, **overrides) -> dict:
-    return {"name": name, "pay_rate_cents": 2000, "bill_rate_cents": 2800, **overrides}
-
 
 @pytest.fixture(scope="module")
-def new_cbo(api, operator_token, platform, smtp):
-    """A CBO approved through tenancy (once identity has invited its owner) with its owner's
-    token, and `client(name)` registering a client that booking knows."""
+def new_cbo(api, operator_token, platform):
+    """A CBO approved through tenancy with its owner's token, and `client(name)` registering a
+    client with tenancy (booking asks tenancy of a client it has not heard of yet)."""
 
     def make(prefix: str) -> dict:
-        slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
-        tenant_id = apply_and_approve(api, operator_token, slug)
-        smtp.wait_for(f"owner@{slug}.example.org")
-        owner = staff_token(platform, tenant_id, ["owner"])
+        cbo = a_cbo(api, operator_token, platform, prefix)
 
         def client(name: str) -> str:
-            made = api("POST", "/api/v1/clients", owner, json=client_body(name))
-            assert made.status_code == 201, made.text
-            client_id = made.json()["id"]
-            known_to_booking(platform, tenant_id=tenant_id, client_id=client_id, name=name)
-            return client_id
+            return register_client(api, cbo["owner"], name)
 
-        return {"id": tenant_id, "slug": slug, "owner": owner, "client": client}
+        return {**cbo, "client": client}
 
     return make
 
@@ -125,9 +64,7 @@ def market(new_cbo, api, platform):
         assert made.status_code == 201, made.text
 
     def user_of(client_id: str) -> str:
-        return mint_token(
-            platform, tenant_id=cbo["id"], kind="client", roles=["client"], cid=client_id
-        )
+        return client_user(platform, cbo["id"], client_id)
 
     return {
         **cbo,

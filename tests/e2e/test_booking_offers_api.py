@@ -8,225 +8,81 @@ rest 409. Each job seeker answers only their own offers; a shift's offers are th
 and its own client's to read, nobody else's.
 
 Job seekers are registered, their documents verified and approved through identity, so
-booking's read model learns of them from the events. Being a client's favourite and having a
-reliability score come from shifts worked and rated, which this test does not wait for: those
-two rows are written straight into booking's database.
+booking's read model learns of them from the events (tests/e2e/market.py). A client's
+favourite is set by staff through the client's preferences; a reliability score comes from
+shifts worked, which this test does not wait for: the scores are written straight into
+booking's database (market.seed_score).
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 import requests
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
-from chassis.db import make_engine
-from services.booking.attendance.models import ClientPreference
-from services.booking.reliability.models import ReliabilityScore
-from services.booking.workers.models import ClientRecord, WorkerRecord
 from tests.e2e.cbos import apply_and_approve
-from tests.e2e.registration import register_and_confirm
-from tests.e2e.tokens import mint_token, staff_token
+from tests.e2e.market import (
+    a_cbo,
+    a_client,
+    a_job_type,
+    an_approved_worker,
+    book,
+    days_ahead,
+    my_offer,
+    seed_score,
+    set_preference,
+    shift_offers,
+)
+from tests.e2e.tokens import staff_token
 from tests.waiting import wait_for
 
-PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
-ALL_WEEK = {
-    "weekly": {
-        day: [{"start": "00:00", "end": "24:00"}]
-        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    },
-    "exceptions": [],
-}
 TIER_DELAY_SECONDS = 2
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
-def booking_db(platform):
-    engine = make_engine(platform.settings.database_url("booking"), poolclass=NullPool)
-    yield engine
-    engine.dispose()
-
-
-def known(engine: Engine, model, key: str, check=lambda row: True):
-    with Session(engine) as session:
-        found = session.get(model, key)
-        return found is not None and check(found)
-
-
-def a_client(api, cbo: dict, name: str, booking_db) -> tuple[str, str]:
-    body = {
-        "name": name,
-        "kind": "business",
-        "billing_contact": "Bill Payer",
-        "billing_email": "ap@client.example.com",
-        "address_line1": "1 Pine Ave",
-        "city": "Long Beach",
-        "state": "CA",
-        "postal_code": "90802",
-    }
-    created = api("POST", "/api/v1/clients", cbo["owner"], json=body)
-    assert created.status_code == 201, created.text
-    client_id = created.json()["id"]
-    wait_for(lambda: known(booking_db, ClientRecord, client_id), what="booking to know the client")
-    site = api(
-        "POST",
-        "/api/v1/sites",
-        cbo["owner"],
-        json={
-            "client_id": client_id,
-            "name": f"{name} kitchen",
-            "address_line1": "1 Pine Ave",
-            "city": "Long Beach",
-            "state": "CA",
-            "zip": "90802",
-        },
-    )
-    assert site.status_code == 201, site.text
-    return client_id, site.json()["id"]
-
-
-@pytest.fixture(scope="module")
-def cbo(api, operator_token, platform, smtp, booking_db):
+def cbo(api, operator_token, platform):
     """A CBO with two clients (each with a site and a user), a job type, and tier delays of
     TIER_DELAY_SECONDS."""
-    slug = f"offers-{uuid.uuid4().hex[:8]}"
-    tenant_id = apply_and_approve(api, operator_token, slug)
-    smtp.wait_for(f"owner@{slug}.example.org")  # identity knows the CBO
-    made = {"id": tenant_id, "slug": slug, "owner": staff_token(platform, tenant_id, ["owner"])}
-    made["client"], made["site"] = a_client(api, made, "Harbor Cafe", booking_db)
-    made["other_client"], made["other_site"] = a_client(api, made, "Bay Diner", booking_db)
-    job_type = api(
-        "POST",
-        "/api/v1/job-types",
-        made["owner"],
-        json={"name": "Kitchen help", "pay_rate_cents": 2100, "bill_rate_cents": 2900},
+    made = a_cbo(
+        api,
+        operator_token,
+        platform,
+        "offers",
+        tier_delay_min_seconds=TIER_DELAY_SECONDS,
+        tier_delay_max_seconds=TIER_DELAY_SECONDS,
     )
-    assert job_type.status_code == 201, job_type.text
-    made["job_type"] = job_type.json()["id"]
-    settings = api(
-        "PATCH",
-        "/api/v1/booking-settings",
-        made["owner"],
-        json={
-            "tier_delay_min_seconds": TIER_DELAY_SECONDS,
-            "tier_delay_max_seconds": TIER_DELAY_SECONDS,
-        },
+    harbor = a_client(api, platform, made, "Harbor Cafe")
+    bay = a_client(api, platform, made, "Bay Diner")
+    made["client"], made["site"], made["client_user"] = harbor["id"], harbor["site"], harbor["user"]
+    made["other_client"], made["other_site"], made["other_user"] = (
+        bay["id"],
+        bay["site"],
+        bay["user"],
     )
-    assert settings.status_code == 200, settings.text
-    for key, client_id in (("client_user", made["client"]), ("other_user", made["other_client"])):
-        made[key] = mint_token(
-            platform, tenant_id=tenant_id, kind="client", roles=["client"], cid=client_id
-        )
+    job_type = a_job_type(
+        api, made["owner"], "Kitchen help", pay_rate_cents=2100, bill_rate_cents=2900
+    )
+    made["job_type"] = job_type["id"]
     return made
 
 
-def an_approved_worker(api, smtp, cbo: dict, booking_db, name: str) -> dict:
-    """A job seeker who registered themself (and confirmed their email), whose documents staff
-    verified and whom staff approved, available at all hours; booking's read model knows them
-    as approved. With their own access token."""
-    owner = cbo["owner"]
-    body = {
-        "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.org",
-        "password": PASSWORD,
-        "name": name,
-        "phone": "(562) 555-0100",
-        "preferred_language": "en",
-        "home_area": "90802",
-    }
-    worker_id, token = register_and_confirm(api, smtp, cbo["slug"], body)
-    base = f"/api/v1/jobseekers/{worker_id}"
-    available = api("PUT", base, owner, json={"availability": ALL_WEEK})
-    assert available.status_code == 200, available.text
-    for document_type, content, filename in (
-        ("photo_id", PNG, "face.png"),
-        ("work_authorization", PDF, "permit.pdf"),
-    ):
-        uploaded = api(
-            "POST",
-            f"{base}/documents",
-            owner,
-            data={"document_type": document_type},
-            files={"file": (filename, content, "application/octet-stream")},
-        )
-        assert uploaded.status_code == 201, uploaded.text
-        verified = api("POST", f"{base}/documents/{uploaded.json()['id']}/verify", owner)
-        assert verified.status_code == 200, verified.text
-    approved = api("POST", f"{base}/approve", owner)
-    assert approved.status_code == 200, approved.text
-    wait_for(
-        lambda: known(
-            booking_db, WorkerRecord, worker_id, lambda w: w.approved and bool(w.weekly_minutes)
-        ),
-        what=f"booking to know {name} as approved and available",
-    )
-    return {"id": worker_id, "name": name, "token": token}
-
-
-def mark(booking_db, cbo: dict, worker: dict, *, favourite_of: str | None = None, score=None):
-    """What shifts worked and rated would have left: a client's favourite, a reliability
-    score."""
-    with Session(booking_db) as session, session.begin():
-        if favourite_of is not None:
-            session.add(
-                ClientPreference(
-                    tenant_id=cbo["id"],
-                    client_id=favourite_of,
-                    worker_id=worker["id"],
-                    rating="favourite",
-                )
-            )
-        if score is not None:
-            session.add(
-                ReliabilityScore(
-                    worker_id=worker["id"], tenant_id=cbo["id"], score=score, active_points=0.0
-                )
-            )
-
-
-def book(api, cbo: dict, *, client: str, site: str, days_ahead: int, positions: int) -> str:
-    """An open booking of one shift, 09:00-13:00 at the site `days_ahead` days from now; the
+def open_shift(api, cbo: dict, *, client: str, site: str, days: int, positions: int) -> str:
+    """An open booking of one shift, 09:00-13:00 at the site `days` days from now; the
     shift's id."""
-    day = datetime.now(ZoneInfo("America/Los_Angeles")).date() + timedelta(days=days_ahead)
-    booked = api(
-        "POST",
-        "/api/v1/bookings",
+    made = book(
+        api,
         cbo["owner"],
-        json={
-            "client_id": client,
-            "site_id": site,
-            "job_type_id": cbo["job_type"],
-            "starts_on": date.isoformat(day),
-            "start_time": "09:00",
-            "end_time": "13:00",
-            "positions": positions,
-            "fill_mode": "open",
-        },
+        client_id=client,
+        site_id=site,
+        job_type_id=cbo["job_type"],
+        on=days_ahead(days),
+        positions=positions,
     )
-    assert booked.status_code == 201, booked.text
-    (shift,) = booked.json()["shifts"]
+    (shift,) = made["shifts"]
     return shift["id"]
-
-
-def shift_offers(api, token: str, shift_id: str) -> dict[str, dict]:
-    """The shift's offers by worker id, as the caller reads them."""
-    page = api("GET", f"/api/v1/shifts/{shift_id}/offers", token, params={"per_page": 200})
-    assert page.status_code == 200, page.text
-    return {offer["worker"]["id"]: offer for offer in page.json()["items"]}
-
-
-def my_offer(api, worker: dict, shift_id: str) -> dict:
-    page = api("GET", "/api/v1/me/offers", worker["token"], params={"status": "sent"})
-    assert page.status_code == 200, page.text
-    (offer,) = [o for o in page.json()["items"] if o["shift"]["id"] == shift_id]
-    return offer
 
 
 def at(text: str) -> datetime:
@@ -234,16 +90,17 @@ def at(text: str) -> datetime:
 
 
 def test_an_open_shift_goes_to_a_favourite_then_the_reliable_and_fills_with_two(
-    api, platform, smtp, operator_token, cbo, booking_db
+    api, platform, smtp, operator_token, cbo
 ):
-    fay = an_approved_worker(api, smtp, cbo, booking_db, "Fay")
-    rae = an_approved_worker(api, smtp, cbo, booking_db, "Rae")
-    rex = an_approved_worker(api, smtp, cbo, booking_db, "Rex")
-    mark(booking_db, cbo, fay, favourite_of=cbo["client"], score=60)
-    mark(booking_db, cbo, rae, score=95)
-    mark(booking_db, cbo, rex, score=90)
+    fay = an_approved_worker(api, smtp, platform, cbo, "Fay")
+    rae = an_approved_worker(api, smtp, platform, cbo, "Rae")
+    rex = an_approved_worker(api, smtp, platform, cbo, "Rex")
+    set_preference(api, cbo["owner"], cbo["client"], fay["id"], "favourite", note="Regular")
+    seed_score(platform, cbo, fay, 60)
+    seed_score(platform, cbo, rae, 95)
+    seed_score(platform, cbo, rex, 90)
 
-    shift_id = book(api, cbo, client=cbo["client"], site=cbo["site"], days_ahead=3, positions=2)
+    shift_id = open_shift(api, cbo, client=cbo["client"], site=cbo["site"], days=3, positions=2)
 
     first = shift_offers(api, cbo["owner"], shift_id)
     assert set(first) == {fay["id"]}
@@ -315,15 +172,13 @@ def test_an_open_shift_goes_to_a_favourite_then_the_reliable_and_fills_with_two(
     assert refused.status_code == 403
 
 
-def test_twenty_workers_confirm_the_last_position_at_once_and_one_wins(
-    api, platform, smtp, cbo, booking_db
-):
-    workers = [an_approved_worker(api, smtp, cbo, booking_db, f"Worker{n:02d}") for n in range(20)]
+def test_twenty_workers_confirm_the_last_position_at_once_and_one_wins(api, platform, smtp, cbo):
+    workers = [an_approved_worker(api, smtp, platform, cbo, f"Worker{n:02d}") for n in range(20)]
     for worker in workers:
-        mark(booking_db, cbo, worker, score=92)
+        seed_score(platform, cbo, worker, 92)
     # The other client has no favourites: the reliable tier goes out at once.
-    shift_id = book(
-        api, cbo, client=cbo["other_client"], site=cbo["other_site"], days_ahead=4, positions=1
+    shift_id = open_shift(
+        api, cbo, client=cbo["other_client"], site=cbo["other_site"], days=4, positions=1
     )
     offers = wait_for(
         lambda: (
@@ -363,11 +218,11 @@ def test_twenty_workers_confirm_the_last_position_at_once_and_one_wins(
 
 
 def test_nobody_else_reads_or_changes_offers_and_odd_input_is_a_4xx(
-    api, platform, smtp, operator_token, cbo, booking_db
+    api, platform, smtp, operator_token, cbo
 ):
-    ana = an_approved_worker(api, smtp, cbo, booking_db, "Ana")
-    bo = an_approved_worker(api, smtp, cbo, booking_db, "Bo")
-    shift_id = book(api, cbo, client=cbo["client"], site=cbo["site"], days_ahead=6, positions=1)
+    ana = an_approved_worker(api, smtp, platform, cbo, "Ana")
+    bo = an_approved_worker(api, smtp, platform, cbo, "Bo")
+    shift_id = open_shift(api, cbo, client=cbo["client"], site=cbo["site"], days=6, positions=1)
     offer = wait_for(lambda: shift_offers(api, cbo["owner"], shift_id).get(ana["id"]))
     offer_id = offer["id"]
 

@@ -3,138 +3,60 @@ worker sees the entry and the score, appeals, staff overturn and the score is re
 ratings and preferences within the client's own organisation; reviews and excuses; another
 CBO, another client and a token without the permission get nothing; odd input is a 4xx.
 
-The shifts and assignments are seeded straight into booking's database (`seed_assignment`)
-until the bookings and offers areas make them through the API."""
+Every shift is booked for a named, approved job seeker through the API, who confirms it
+(`seed_assignment`); marking attendance needs the shift to have started, so the shifts worked
+in these tests are then moved into the past (market.into_the_past, the one SQL step)."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
-from chassis.db import make_engine
-from chassis.tokens import ACCESS, verify
-from services.booking.bookings.models import Booking, Shift
-from services.booking.jobtypes.models import JobType
-from services.booking.offers.models import Assignment
-from services.booking.sites.models import Site
-from services.booking.workers.models import ClientRecord, WorkerRecord
 from tests.e2e.cbos import apply_and_approve
-from tests.e2e.tokens import mint_token, staff_token
+from tests.e2e.market import (
+    a_cbo,
+    a_client,
+    a_job_type,
+    an_approved_worker,
+    days_ahead,
+    into_the_past,
+    placed,
+)
+from tests.e2e.tokens import staff_token
 from tests.waiting import wait_for
 
-_engines: dict[str, Engine] = {}
-
-
-def booking_engine(platform) -> Engine:
-    url = platform.settings.database_url("booking")
-    return _engines.get(url) or _engines.setdefault(url, make_engine(url, poolclass=NullPool))
+# Each seeded shift is booked on a day of its own (09:00-13:00), so that no two of a worker's
+# shifts overlap before they are moved.
+_days = itertools.count(2)
 
 
 def seed_assignment(
-    platform,
-    *,
-    tenant_id: str,
-    client_id: str,
-    worker_id: str,
-    starts_at: datetime,
-    worker_name: str = "Dara Sok",
-) -> str:
-    """A confirmed worker's place on a 4-hour shift of `client_id`, written into booking's
-    database as the bookings and offers areas will leave it (with the client and the worker
-    in booking's read model, if not there yet): the assignment's id."""
-    with Session(booking_engine(platform)) as session, session.begin():
-        if session.get(ClientRecord, client_id) is None:
-            session.add(
-                ClientRecord(id=client_id, tenant_id=tenant_id, name=f"Client {client_id[:8]}")
-            )
-        if session.get(WorkerRecord, worker_id) is None:
-            session.add(
-                WorkerRecord(id=worker_id, tenant_id=tenant_id, name=worker_name, approved=True)
-            )
-        suffix = uuid.uuid4().hex[:8]
-        job_type = JobType(
-            tenant_id=tenant_id,
-            key=f"usher-{suffix}",
-            name=f"Usher {suffix}",
-            pay_rate_cents=2000,
-            bill_rate_cents=2800,
-        )
-        site = Site(
-            tenant_id=tenant_id,
-            client_id=client_id,
-            name="Convention Center",
-            address_line1="300 E Ocean Blvd",
-            city="Long Beach",
-            state="CA",
-            zip="90802",
-            latitude=33.7638,
-            longitude=-118.1886,
-            timezone="America/Los_Angeles",
-        )
-        session.add_all([job_type, site])
-        session.flush()
-        ends_at = starts_at + timedelta(hours=4)
-        booking = Booking(
-            tenant_id=tenant_id,
-            client_id=client_id,
-            site_id=site.id,
-            job_type_id=job_type.id,
-            starts_local=starts_at.replace(tzinfo=None).isoformat(timespec="seconds"),
-            ends_local=ends_at.replace(tzinfo=None).isoformat(timespec="seconds"),
-            timezone="America/Los_Angeles",
-            positions=1,
-            fill_mode="named",
-            named_worker_id=worker_id,
-            pay_rate_cents=2000,
-            bill_rate_cents=2800,
-            created_by_kind="staff",
-        )
-        session.add(booking)
-        session.flush()
-        shift = Shift(
-            tenant_id=tenant_id,
-            booking_id=booking.id,
-            client_id=client_id,
-            site_id=site.id,
-            job_type_id=job_type.id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            positions=1,
-            filled=1,
-            status="filled",
-        )
-        session.add(shift)
-        session.flush()
-        assignment = Assignment(
-            tenant_id=tenant_id,
-            shift_id=shift.id,
-            worker_id=worker_id,
-            worker_tenant_id=tenant_id,
-            client_id=client_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-        )
-        session.add(assignment)
-        session.flush()
-        return assignment.id
+    api, platform, cbo: dict, *, client: dict, worker: dict, starts_at: datetime | None = None
+) -> dict:
+    """A 4-hour shift of `client` booked by staff for the named worker, who confirms it; moved
+    to start at `starts_at` when given (attendance is marked once a shift has started).
+    {"booking_id", "shift_id", "offer_id", "assignment_id"}."""
+    found = placed(
+        api,
+        cbo["owner"],
+        worker,
+        client_id=client["id"],
+        site_id=client["site"],
+        job_type_id=cbo["job_type"],
+        on=days_ahead(next(_days)),
+    )
+    if starts_at is not None:
+        into_the_past(platform, found["shift_id"], starts_at)
+    return found
 
 
-def shift_status(platform, assignment_id: str) -> str:
-    with Session(booking_engine(platform)) as session:
-        return session.execute(
-            select(Shift.status)
-            .join(Assignment, Assignment.shift_id == Shift.id)
-            .where(Assignment.id == assignment_id)
-        ).scalar_one()
-
-
-def user_id_in(platform, token: str) -> str:
-    return verify(platform.env["WORKLB_JWT_SECRET"], token, token_type=ACCESS)["sub"]
+def shift_status(api, owner: str, seeded: dict) -> str:
+    shift = api("GET", f"/api/v1/shifts/{seeded['shift_id']}", owner)
+    assert shift.status_code == 200, shift.text
+    return shift.json()["status"]
 
 
 def hours_ago(hours: float) -> datetime:
@@ -142,14 +64,16 @@ def hours_ago(hours: float) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def cbo(api, operator_token) -> dict:
-    tenant_id = apply_and_approve(api, operator_token, f"rel-a-{uuid.uuid4().hex[:8]}")
-    return {"id": tenant_id}
+def cbo(api, operator_token, platform) -> dict:
+    """A CBO with a job type ("job_type")."""
+    made = a_cbo(api, operator_token, platform, "rel-a")
+    made["job_type"] = a_job_type(api, made["owner"], "Usher")["id"]
+    return made
 
 
 @pytest.fixture(scope="module")
-def owner(platform, cbo) -> str:
-    return staff_token(platform, cbo["id"], ["owner"])
+def owner(cbo) -> str:
+    return cbo["owner"]
 
 
 @pytest.fixture(scope="module")
@@ -166,22 +90,18 @@ def nobody(platform, cbo) -> str:
 
 
 @pytest.fixture(scope="module")
-def worker(platform, cbo) -> dict:
-    """A job seeker of the CBO (an account in identity, so the gateway lets them in)."""
-    token = mint_token(platform, tenant_id=cbo["id"], kind="jobseeker", roles=["jobseeker"])
-    return {"id": user_id_in(platform, token), "token": token}
+def worker(api, smtp, platform, cbo) -> dict:
+    """An approved job seeker of the CBO, with their own token."""
+    return an_approved_worker(api, smtp, platform, cbo, "Dara Sok")
 
 
 @pytest.fixture(scope="module")
-def clients(platform, cbo) -> dict:
-    """Two clients of the CBO, each with a user of its own."""
+def clients(api, platform, cbo) -> dict:
+    """Two clients of the CBO, each with a site and a user of its own ("token")."""
     found = {}
     for name in ("harbor", "marina"):
-        client_id = str(uuid.uuid4())
-        token = mint_token(
-            platform, tenant_id=cbo["id"], kind="client", roles=["client"], cid=client_id
-        )
-        found[name] = {"id": client_id, "token": token}
+        made = a_client(api, platform, cbo, name.title())
+        found[name] = {"id": made["id"], "site": made["site"], "token": made["user"]}
     return found
 
 
@@ -198,14 +118,10 @@ def test_no_show_appeal_and_overturn_restore_the_score(
     api, platform, cbo, owner, stranger, nobody, worker, clients
 ):
     assert reliability(api, worker)["score"] == 75
-    assignment_id = seed_assignment(
-        platform,
-        tenant_id=cbo["id"],
-        client_id=clients["harbor"]["id"],
-        worker_id=worker["id"],
-        starts_at=hours_ago(3),
+    seeded = seed_assignment(
+        api, platform, cbo, client=clients["harbor"], worker=worker, starts_at=hours_ago(3)
     )
-    path = f"/api/v1/assignments/{assignment_id}/attendance"
+    path = f"/api/v1/assignments/{seeded['assignment_id']}/attendance"
 
     # Another CBO's staff and staff without the permission change nothing.
     assert api("POST", path, stranger, json={"outcome": "no_show"}).status_code == 404
@@ -216,7 +132,7 @@ def test_no_show_appeal_and_overturn_restore_the_score(
     marked = api("POST", path, owner, json={"outcome": "no_show"})
     assert marked.status_code == 200, marked.text
     assert marked.json()["status"] == "no_show" and marked.json()["shift_status"] == "completed"
-    assert shift_status(platform, assignment_id) == "completed"
+    assert shift_status(api, owner, seeded) == "completed"
     again = api("POST", path, owner, json={"outcome": "no_show"})
     assert again.status_code == 409
     unexplained = api("POST", path, owner, json={"outcome": "completed"})
@@ -275,16 +191,12 @@ def test_no_show_appeal_and_overturn_restore_the_score(
 
 
 def test_clients_rate_and_keep_preferences_for_their_own_organisation_only(
-    api, platform, cbo, owner, stranger, nobody, worker, clients
+    api, smtp, platform, cbo, owner, stranger, nobody, worker, clients
 ):
     harbor, marina = clients["harbor"], clients["marina"]
     assignment_id = seed_assignment(
-        platform,
-        tenant_id=cbo["id"],
-        client_id=harbor["id"],
-        worker_id=worker["id"],
-        starts_at=hours_ago(6),
-    )
+        api, platform, cbo, client=harbor, worker=worker, starts_at=hours_ago(6)
+    )["assignment_id"]
     rating_path = f"/api/v1/assignments/{assignment_id}/rating"
     favourite = {"rating": "favourite", "note": " Punctual and kind "}
     early = api("POST", rating_path, harbor["token"], json=favourite)
@@ -328,16 +240,9 @@ def test_clients_rate_and_keep_preferences_for_their_own_organisation_only(
     assert api("PUT", one, marina["token"], json={"rating": "blocked"}).status_code == 404
     assert api("PUT", one, stranger, json={"rating": "blocked"}).status_code == 404
     assert api("PUT", one, nobody, json={"rating": "blocked"}).status_code == 403
-    newcomer = str(uuid.uuid4())
-    seed_assignment(  # a worker booked by the other client only
-        platform,
-        tenant_id=cbo["id"],
-        client_id=marina["id"],
-        worker_id=newcomer,
-        starts_at=datetime.now(UTC) + timedelta(days=2),
-        worker_name="Newcomer",
-    )
-    never = f"{listing}/{newcomer}"
+    newcomer = an_approved_worker(api, smtp, platform, cbo, "Newcomer")
+    seed_assignment(api, platform, cbo, client=marina, worker=newcomer)  # the other client's
+    never = f"{listing}/{newcomer['id']}"
     assert api("PUT", never, harbor["token"], json={"rating": "favourite"}).status_code == 409
     assert api("PUT", never, owner, json={"rating": "blocked"}).status_code == 422  # no note
     blocked = api("PUT", never, owner, json={"rating": "blocked", "note": "Policy breach"})
@@ -354,18 +259,14 @@ def test_clients_rate_and_keep_preferences_for_their_own_organisation_only(
 
 
 def test_three_no_shows_open_one_review_and_an_excuse_lifts_the_score(
-    api, platform, cbo, owner, stranger, nobody, clients
+    api, smtp, platform, cbo, owner, stranger, nobody, clients
 ):
-    worker_id = str(uuid.uuid4())
+    rithy = an_approved_worker(api, smtp, platform, cbo, "Rithy Long")
+    worker_id = rithy["id"]
     for hours in (30, 20, 10):
         assignment_id = seed_assignment(
-            platform,
-            tenant_id=cbo["id"],
-            client_id=clients["marina"]["id"],
-            worker_id=worker_id,
-            starts_at=hours_ago(hours),
-            worker_name="Rithy Long",
-        )
+            api, platform, cbo, client=clients["marina"], worker=rithy, starts_at=hours_ago(hours)
+        )["assignment_id"]
         marked = api(
             "POST",
             f"/api/v1/assignments/{assignment_id}/attendance",
@@ -413,13 +314,9 @@ def test_three_no_shows_open_one_review_and_an_excuse_lifts_the_score(
 def test_odd_input_is_refused_with_a_4xx_and_changes_nothing(
     api, platform, cbo, owner, worker, clients
 ):
-    future = seed_assignment(
-        platform,
-        tenant_id=cbo["id"],
-        client_id=clients["harbor"]["id"],
-        worker_id=worker["id"],
-        starts_at=datetime.now(UTC) + timedelta(hours=3),
-    )
+    future = seed_assignment(api, platform, cbo, client=clients["harbor"], worker=worker)[
+        "assignment_id"
+    ]
     path = f"/api/v1/assignments/{future}/attendance"
     early = api("POST", path, owner, json={"outcome": "no_show"})
     assert early.status_code == 409 and "not started" in early.json()["error"]["message"]

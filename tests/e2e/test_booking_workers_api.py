@@ -16,12 +16,10 @@ from sqlalchemy.pool import NullPool
 
 from chassis.db import make_engine
 from services.booking.workers.models import CboRecord, SourceRecord, WorkerDay, WorkerRecord
-from tests.e2e.cbos import apply_and_approve
-from tests.e2e.tokens import mint_token, staff_token
+from tests.e2e.market import PDF, PNG, a_cbo, a_worker_source
+from tests.e2e.tokens import mint_token
 from tests.waiting import wait_for
 
-PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
 REBUILD = "/api/v1/admin/booking/worker-model/rebuild"
 TERM = {"starts_on": "2026-08-25", "ends_on": "2026-12-15"}
 
@@ -53,19 +51,12 @@ def days(engine: Engine, worker_id: str) -> dict[date, list[tuple[int, int]]]:
 
 
 @pytest.fixture(scope="module")
-def harbor(api, operator_token, platform, smtp):
-    slug = f"wharf-{uuid.uuid4().hex[:8]}"
-    tenant_id = apply_and_approve(api, operator_token, slug)
-    smtp.wait_for(f"owner@{slug}.example.org")  # identity knows the CBO
-    owner = staff_token(platform, tenant_id, ["owner"])
-    college = api(
-        "POST",
-        "/api/v1/worker-sources",
-        owner,
-        json={"name": f"{slug} College", "weekly_hour_cap": 14, "terms": [TERM]},
+def harbor(api, operator_token, platform):
+    cbo = a_cbo(api, operator_token, platform, "wharf")
+    college = a_worker_source(
+        api, cbo["owner"], f"{cbo['slug']} College", weekly_hour_cap=14, terms=[TERM]
     )
-    assert college.status_code == 201, college.text
-    return {"id": tenant_id, "slug": slug, "owner": owner, "source": college.json()["id"]}
+    return {**cbo, "source": college}
 
 
 def register(api, cbo: dict) -> str:

@@ -2,19 +2,36 @@
 HTTP through the gateway only: the onboarding journey with real accounts and real emails;
 another CBO's token gets no data from any endpoint; staff without a permission are refused on
 every action that needs it. The last two walk gateway.routes.ROUTES, so new routes are covered
-as soon as they exist."""
+as soon as they exist, on real objects of CBO A (booking's too: a shift worked and missed, its
+reliability entry and review, a shift offered). A fourth sweep, of the market's issue: on every
+booking route, a user of another client of A gets nothing of A's client and changes nothing."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chassis.contracts.permissions import PERMISSIONS
 from deploy.catalogue import SERVICE_CLASSES, load_class
 from gateway.routes import ROUTES, Route
+from tests.e2e.market import (
+    a_job_type,
+    a_site,
+    an_approved_worker,
+    book,
+    booking_body,
+    days_ahead,
+    into_the_past,
+    placed,
+    register_client,
+    set_preference,
+    site_body,
+)
+from tests.e2e.market import client_user as token_of_client_user
 from tests.e2e.registration import register_and_confirm
 from tests.e2e.test_accounts_api import Cbo, accept_invitation, approved_cbo, sign_in, unique
 from tests.e2e.test_jobseekers_api import registration
@@ -61,6 +78,12 @@ VALID_BODIES: dict[str, dict] = {
     "excuse_reliability_entry": {"reason": "Taken over"},
     "decide_reliability_appeal": {"outcome": "overturned", "reason": "Taken over"},
     "close_reliability_review": {"outcome": "Taken over"},
+    "cancel_booking": {"reason": "Taken over"},
+    "cancel_shift": {"reason": "Taken over"},
+    "cancel_assignment": {"reason": "Taken over"},
+    "decline_offer": {"reason": "Taken over"},
+    "update_job_type": {"name": "Taken over"},
+    "update_site": {"name": "Taken over"},
 }
 CLIENT_CSV_HEADER = "name,kind,billing_contact,billing_email,address_line1,city,state,postal_code\n"
 # Upload routes: (form fields, (filename, a small valid file, content type)).
@@ -285,7 +308,7 @@ def register_jobseeker(api, smtp, slug: str, email: str, **overrides) -> tuple[s
 
 
 @pytest.fixture(scope="module")
-def cbo_a(api, smtp, operator_token) -> CboA:
+def cbo_a(api, smtp, operator_token, platform) -> CboA:
     marker = f"alder{uuid.uuid4().hex[:8]}"
     cbo = approved_cbo(api, smtp, operator_token, marker)  # slug and owner email carry it
     owner = cbo.owner
@@ -446,7 +469,9 @@ def cbo_a(api, smtp, operator_token) -> CboA:
             json={"feature": "rebooking", "starts_on": "2026-01-01"},
         )
     )
+    market = booking_of_a(api, smtp, platform, cbo, marker, client["id"])
     ids = {
+        **market,
         "tenant_id": cbo.tenant_id,
         "owner_id": user_id_of(api, owner),
         "account_id": staff["id"],
@@ -465,15 +490,100 @@ def cbo_a(api, smtp, operator_token) -> CboA:
     return CboA(cbo, marker, ids, (logo, document, mou_document))
 
 
+def booking_of_a(api, smtp, platform, cbo: Cbo, marker: str, client_id: str) -> dict[str, str]:
+    """One of every booking thing of A's client, made through the API: a site, a job type
+    exclusive to the client, an approved worker (Rosa) who worked a shift there and did not
+    come (her assignment, the reliability entry it made and the review it opened, with one
+    point the CBO's review threshold), the client's rating of her, and a second shift offered
+    to her and waiting for her answer; and another client of A with nothing booked. Their ids
+    (and the names they carry)."""
+    owner = cbo.owner
+    settings = api(
+        "PATCH", "/api/v1/booking-settings", owner, json={"reliability_review_points": 1}
+    )
+    assert settings.status_code == 200, settings.text
+    site = a_site(api, owner, client_id, f"Site {marker}")
+    job_type = a_job_type(api, owner, f"Job {marker}", client_id=client_id)
+    rosa = an_approved_worker(
+        api, smtp, platform, {"owner": owner, "slug": cbo.slug}, f"Rosa {marker}"
+    )
+    where = {"client_id": client_id, "site_id": site["id"], "job_type_id": job_type["id"]}
+    worked = placed(api, owner, rosa, on=days_ahead(2), notes=f"Worked {marker}", **where)
+    into_the_past(platform, worked["shift_id"], datetime.now(UTC) - timedelta(hours=5))
+    marked = api(
+        "POST",
+        f"/api/v1/assignments/{worked['assignment_id']}/attendance",
+        owner,
+        json={"outcome": "no_show"},
+    )
+    assert marked.status_code == 200, marked.text
+    reliability = f"/api/v1/jobseekers/{rosa['id']}/reliability"
+    (entry,) = wait_for(
+        lambda: api("GET", reliability, owner).json()["entries"], what="Rosa's no-show to count"
+    )
+    (review,) = wait_for(
+        lambda: api("GET", f"/api/v1/reliability/reviews?worker_id={rosa['id']}", owner).json()[
+            "items"
+        ],
+        what="Rosa's review",
+    )
+    set_preference(api, owner, client_id, rosa["id"], "ok", note=f"Once more {marker}")
+    waiting = book(
+        api, owner, on=days_ahead(3), named=rosa["id"], notes=f"Waiting {marker}", **where
+    )
+    (shift,) = waiting["shifts"]
+    (offer,) = api("GET", f"/api/v1/shifts/{shift['id']}/offers", owner).json()["items"]
+    other_client = register_client(api, owner, f"Neighbour {uuid.uuid4().hex[:8]}")
+    return {
+        "site_id": site["id"],
+        "site_name": site["name"],
+        "job_type_id": job_type["id"],
+        "job_type_name": job_type["name"],
+        "worker_id": rosa["id"],
+        "worked_booking_id": worked["booking_id"],
+        "worked_shift_id": worked["shift_id"],
+        "worked_offer_id": worked["offer_id"],
+        "assignment_id": worked["assignment_id"],
+        "entry_id": entry["id"],
+        "review_id": review["id"],
+        "booking_id": waiting["id"],
+        "shift_id": shift["id"],
+        "offer_id": offer["id"],
+        "other_client_id": other_client,
+    }
+
+
+# Booking's things of A's client, which another client's user of A must never see.
+A_CLIENTS_BOOKING_KEYS = (
+    "client_id",
+    "site_id",
+    "site_name",
+    "job_type_id",
+    "job_type_name",
+    "worked_booking_id",
+    "worked_shift_id",
+    "worked_offer_id",
+    "assignment_id",
+    "entry_id",
+    "review_id",
+    "booking_id",
+    "shift_id",
+    "offer_id",
+)
+
+
 def path_values(route: Route, ids: dict[str, str]) -> dict[str, str]:
     """The route's path parameters filled from `ids` by name; a fresh uuid where none fits.
-    Two names mean different things on different routes: account_id (a staff member, or a
-    client user under /clients/) and import_id (job seekers', or clients' under /clients/)."""
+    Some names mean different things on different routes: account_id (a staff member, or a
+    client user under /clients/), import_id (job seekers', or clients' under /clients/) and
+    jobseeker_id (Maria, who registered, or on booking's routes Rosa, who worked)."""
     values = {}
     for name in PARAM.findall(route.path):
         key = name
         if route.path.startswith("/api/v1/clients/") and name in ("account_id", "import_id"):
             key = {"account_id": "client_user_id", "import_id": "client_import_id"}[name]
+        if route.service == "booking" and name == "jobseeker_id":
+            key = "worker_id"
         values[name] = ids.get(key) or str(uuid.uuid4())
     return values
 
@@ -523,6 +633,8 @@ def snapshot(api, operator_token: str, a: CboA) -> dict[str, object]:
             "/api/v1/jobseeker-imports",
             f"/api/v1/jobseeker-imports/{ids['import_id']}",
             f"/api/v1/jobseeker-imports/{ids['import_id']}/rows",
+            "/api/v1/booking-settings",
+            *booking_reads(ids),
         )
     ]
     reads += [
@@ -534,12 +646,55 @@ def snapshot(api, operator_token: str, a: CboA) -> dict[str, object]:
         )
     ]
     reads += [(None, f"/api/v1/public/cbos/{a.cbo.slug}/{what}") for what in ("branding", "logo")]
+    return read_all(api, reads)
+
+
+def booking_reads(ids: dict[str, str]) -> tuple[str, ...]:
+    """What A's owner reads of A's client's booking things."""
+    client = ids["client_id"]
+    return (
+        "/api/v1/job-types?per_page=200",
+        f"/api/v1/job-types/{ids['job_type_id']}",
+        f"/api/v1/sites?client_id={client}&per_page=200",
+        f"/api/v1/sites/{ids['site_id']}",
+        f"/api/v1/bookings?client_id={client}&per_page=200",
+        f"/api/v1/bookings/{ids['booking_id']}",
+        f"/api/v1/bookings/{ids['worked_booking_id']}",
+        f"/api/v1/shifts?client_id={client}&per_page=200",
+        f"/api/v1/shifts/{ids['shift_id']}",
+        f"/api/v1/shifts/{ids['shift_id']}/offers",
+        f"/api/v1/shifts/{ids['worked_shift_id']}/offers",
+        f"/api/v1/assignments/{ids['assignment_id']}/attendance",
+        f"/api/v1/clients/{client}/preferences",
+        f"/api/v1/reliability/entries?worker_id={ids['worker_id']}",
+        "/api/v1/reliability/reviews",
+        f"/api/v1/jobseekers/{ids['worker_id']}/reliability",
+    )
+
+
+# A worker's reliability is computed as of the moment it is read, and its points decay by
+# the minute (they have a half-life): a snapshot compares what only a change would move (the
+# entries, their states and reasons, the review), not the weights, the score and its words.
+DECAYING = frozenset(
+    {"current_weight", "score", "active_points", "computed_at", "explanation", "how_to_improve"}
+)
+
+
+def steady(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: steady(v) for k, v in value.items() if k not in DECAYING}
+    if isinstance(value, list):
+        return [steady(v) for v in value]
+    return value
+
+
+def read_all(api, reads) -> dict[str, object]:
     seen: dict[str, object] = {}
     for token, path in reads:
         response = api("GET", path, token)
         assert response.status_code == 200, (path, response.text)
         is_json = response.headers["Content-Type"].startswith("application/json")
-        seen[path] = response.json() if is_json else response.content
+        seen[path] = steady(response.json()) if is_json else response.content
     return seen
 
 
@@ -622,3 +777,62 @@ def test_staff_without_a_permission_are_refused_on_every_action_that_needs_it(ap
         assert all(p in message for p in lacking), f"{where}: {message}"
         refused += 1
     assert refused == len(guarded) > 0
+
+
+# -- 4. another client's user of the same CBO on every booking route -------------------------
+
+
+def bodies_naming_a(ids: dict[str, str]) -> dict[str, dict]:
+    """Bodies of the routes without a path parameter that name A's client's things."""
+    where = {"client_id": ids["client_id"], "site_id": ids["site_id"]}
+    return {
+        "create_booking": booking_body(job_type_id=ids["job_type_id"], on=days_ahead(5), **where),
+        "search_workers": {
+            **where,
+            "job_type_id": ids["job_type_id"],
+            "date": days_ahead(5).isoformat(),
+            "start_time": "09:00",
+            "end_time": "13:00",
+        },
+        "create_site": site_body(ids["client_id"], "Taken over"),
+        "create_job_type": {"name": "Taken over", "client_id": ids["client_id"]},
+    }
+
+
+def test_another_clients_user_gets_nothing_of_a_client_from_any_booking_route(api, platform, cbo_a):
+    ids = cbo_a.ids
+    before = read_all(api, [(cbo_a.owner, path) for path in booking_reads(ids)])
+    neighbour = token_of_client_user(platform, ids["tenant_id"], ids["other_client_id"])
+    a_client = api("GET", f"/api/v1/clients/{ids['client_id']}", cbo_a.owner).json()
+    traces = [ids[key] for key in A_CLIENTS_BOOKING_KEYS] + [a_client["name"]]
+    naming_a = bodies_naming_a(ids)
+    booking_routes = [route for route in ROUTES if route.service == "booking"]
+    # What the sweep looks for is there to be seen, by A's client's own user.
+    own = token_of_client_user(platform, ids["tenant_id"], ids["client_id"])
+    for path, trace in (
+        ("/api/v1/bookings", "booking_id"),
+        ("/api/v1/shifts", "worked_shift_id"),
+        (f"/api/v1/shifts/{ids['shift_id']}/offers", "offer_id"),
+        ("/api/v1/job-types", "job_type_name"),
+        ("/api/v1/sites", "site_name"),
+        (f"/api/v1/assignments/{ids['assignment_id']}/attendance", "assignment_id"),
+    ):
+        assert ids[trace] in api("GET", path, own).text, path
+    exercised = 0
+    for route in booking_routes:
+        calls = [call(api, route, neighbour, ids)]
+        if route.rpc in naming_a:
+            calls.append(api(route.method, route.path, neighbour, json=naming_a[route.rpc]))
+        if route.method == "GET" and route.query is not None and not PARAM.search(route.path):
+            calls.append(api("GET", f"{route.path}?client_id={ids['client_id']}", neighbour))
+        for number, response in enumerate(calls):
+            where = f"{route.method} {route.path} ({number}) answered {response.status_code}"
+            assert response.status_code < 500, f"{where}: {response.text}"
+            leaked = [t for t in traces if t.encode() in response.content]
+            assert not leaked, f"{where} with A's client's {leaked}: {response.text[:300]}"
+            if PARAM.search(route.path) or (number > 0 and route.method != "GET"):
+                assert response.status_code in (403, 404), f"{where}: {response.text}"
+        exercised += 1
+    assert exercised == len(booking_routes) > 40
+    # Nothing of A's client's bookings, shifts, offers, attendance, ratings or catalogue moved.
+    assert read_all(api, [(cbo_a.owner, path) for path in booking_reads(ids)]) == before
