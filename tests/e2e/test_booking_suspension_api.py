@@ -15,7 +15,6 @@ handlers wait for them); the requests in between only read those rows.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -30,9 +29,7 @@ from chassis.db import make_engine
 from services.booking.bookings.models import Shift
 from services.booking.offers.rules import RECHECK_REFUSED, RECHECK_REFUSED_YOU
 from services.booking.workers.models import WorkerRecord
-from tests.e2e.cbos import apply_and_approve
-from tests.e2e.test_booking_offers_api import a_client, an_approved_worker
-from tests.e2e.tokens import staff_token
+from tests.e2e.market import a_cbo, a_client, a_job_type, an_approved_worker
 from tests.waiting import wait_for
 
 
@@ -44,21 +41,12 @@ def booking_db(platform):
 
 
 @pytest.fixture(scope="module")
-def cbo(api, operator_token, platform, smtp, booking_db):
+def cbo(api, operator_token, platform):
     """A CBO with a client, its site, and a job type that needs no per-job-type approval."""
-    slug = f"suspend-{uuid.uuid4().hex[:8]}"
-    tenant_id = apply_and_approve(api, operator_token, slug)
-    smtp.wait_for(f"owner@{slug}.example.org")  # identity knows the CBO
-    made = {"id": tenant_id, "slug": slug, "owner": staff_token(platform, tenant_id, ["owner"])}
-    made["client"], made["site"] = a_client(api, made, "Harbor Cafe", booking_db)
-    job_type = api(
-        "POST",
-        "/api/v1/job-types",
-        made["owner"],
-        json={"name": "Kitchen help", "pay_rate_cents": 2100, "bill_rate_cents": 2900},
-    )
-    assert job_type.status_code == 201, job_type.text
-    made["job_type"] = job_type.json()["id"]
+    made = a_cbo(api, operator_token, platform, "suspend")
+    harbor = a_client(api, platform, made, "Harbor Cafe")
+    made["client"], made["site"] = harbor["id"], harbor["site"]
+    made["job_type"] = a_job_type(api, made["owner"], "Kitchen help")["id"]
     return made
 
 
@@ -128,8 +116,10 @@ def suspended_in_booking(booking_db, worker: dict) -> bool:
         return record is not None and record.suspended
 
 
-def test_a_suspension_between_the_search_and_the_offer_stops_the_offer(api, smtp, cbo, booking_db):
-    bo = an_approved_worker(api, smtp, cbo, booking_db, "Bo")
+def test_a_suspension_between_the_search_and_the_offer_stops_the_offer(
+    api, smtp, platform, cbo, booking_db
+):
+    bo = an_approved_worker(api, smtp, platform, cbo, "Bo")
 
     # Staff search: Bo may work the shift.
     before = search(api, cbo, bo, days_ahead=5)
