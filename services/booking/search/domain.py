@@ -47,6 +47,7 @@ from services.booking.workers.models import (
 )
 
 DEFAULT_TIMEZONE = "America/Los_Angeles"
+SEARCH_WORK_MEM = "32MB"
 TIERS = ("favourites", "reliable", "eligible", "partners")
 
 # The SQL flag of each reason code (rules.NOT_SHARED and rules.STARTED have none: partners
@@ -224,13 +225,13 @@ def _statement(
     offset: int,
     excluded_limit: int,
     excluded_offset: int,
-    only_worker: str | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """The search as one statement and its parameters.
 
-    `all_of_own`: every worker of the CBO is a candidate (staff see who is left out and why);
-    otherwise only its offerable ones (approved, active, not suspended). Partner CBOs that
-    share the job type add their offerable workers when `include_partners`."""
+    The eligible are the offerable workers (approved, active, not suspended) of the CBO, and
+    with `include_partners` of the partner CBOs that share the job type, that pass every rule
+    (and `tier`, and are not in `exclude`). `all_of_own`: also count every worker of the CBO
+    left out, per reason, and give a page of them (staff see who is left out and why)."""
     request = context.request
     partners = list(context.sharing) if include_partners else []
     tenants = [context.tenant_id, *partners]
@@ -260,7 +261,6 @@ def _statement(
         "offset": offset,
         "x_limit": excluded_limit,
         "x_offset": excluded_offset,
-        "only": only_worker,
     }
     types: dict[str, Any] = {
         "partners": ARRAY(String),
@@ -348,28 +348,92 @@ def _statement(
     available = f"CASE tz.g {' '.join(group_cases)} ELSE false END"
 
     offerable = "(w.approved AND w.active AND NOT w.suspended)"
-    own = "w.tenant_id = :tenant" + ("" if all_of_own else f" AND {offerable}")
-    scope = f"(({own}) OR (w.tenant_id = ANY(:partners) AND {offerable}))"
-    if only_worker is not None:
-        scope += " AND w.id = :only"
-
-    flags = (
-        "c.f_not_approved OR c.f_inactive OR c.f_suspended OR c.f_exclusive OR c.f_job_type "
-        "OR c.f_skills OR c.f_blocked OR c.f_unavailable OR c.f_booked OR c.f_offered "
-        "OR c.f_cap"
+    # One time zone (the usual case): its group is a constant; several: each worker's comes
+    # from their CBO's row of tz.
+    if len(zones) == 1:
+        zone_join, group_of = "", "0"
+    else:
+        zone_join, group_of = "JOIN tz ON tz.tenant_id = w.tenant_id", "tz.g"
+    available = available.replace("CASE tz.g ", f"CASE {group_of} ")
+    first_booked = (
+        "SELECT b.worker_id, 6, b.secs FROM booked b WHERE b.i = 0"
+        if len(zones) == 1
+        else "SELECT b.worker_id, 6, b.secs FROM booked b JOIN workers w ON w.id = b.worker_id "
+        "JOIN tz ON tz.tenant_id = w.tenant_id WHERE b.i = tz.first_week"
     )
+    # Each rule as an expression over the worker's row (w), their exceptions on the dates
+    # asked for (d) and the marks other tables leave on them (m); FLAGS names them by code.
+    flag_sql = {
+        "f_not_approved": "NOT coalesce(w.approved, false)",
+        "f_inactive": "NOT coalesce(w.active, false)",
+        "f_suspended": "coalesce(w.suspended, false)",
+        "f_exclusive": "CAST(:exclusive AS boolean)",
+        "f_job_type": "(CAST(:needs_approval AS boolean) AND NOT "
+        "coalesce(CAST(:key AS varchar) = ANY(w.job_types), false))",
+        "f_skills": "NOT coalesce(coalesce(w.skills, '{}') @> CAST(:skills AS varchar[]), false)",
+        "f_blocked": "coalesce(m.blocked, false)",
+        "f_unavailable": f"NOT coalesce({available}, false)",
+        "f_booked": "coalesce(m.booked, false)",
+        "f_offered": "coalesce(m.offered, false)",
+        "f_cap": "(coalesce(m.capped, false) OR coalesce(w.source_id = ANY(ARRAY("
+        "SELECT source_id FROM capped WHERE secs > cap * 60)), false))",
+    }
+    joins = (
+        f"FROM workers w {zone_join} LEFT JOIN days d ON d.worker_id = w.id "
+        "LEFT JOIN marks m ON m.worker_id = w.id"
+    )
+    any_flag = " OR ".join(f"({e})" for e in flag_sql.values())
+    # The eligible: the rules on the worker's own row as separate conditions, which the scan
+    # applies and the planner estimates from the columns' statistics; the rules that need the
+    # exceptions and marks as one opaque condition after the joins. (Eleven conditions of
+    # their own would look like almost no row at all, and the planner would fetch scores one
+    # by one instead of hashing them.)
+    row_only = (
+        "f_not_approved",
+        "f_inactive",
+        "f_suspended",
+        "f_exclusive",
+        "f_job_type",
+        "f_skills",
+    )
+    joined = " OR ".join(f"({e})" for f, e in flag_sql.items() if f not in row_only)
+    no_flag = " AND ".join(f"NOT ({flag_sql[f]})" for f in row_only)
+    no_flag += f" AND (CASE WHEN {joined} THEN false ELSE true END)"
+    if include_partners:
+        scope = f"w.tenant_id = ANY(CAST(:tz_tenants AS varchar[])) AND {offerable}"
+    else:
+        scope = f"w.tenant_id = :tenant AND {offerable}"
     tier_filter = {
-        None: "c.tenant_id = :tenant",
-        "favourites": "c.tenant_id = :tenant AND c.favourite",
-        "reliable": "c.tenant_id = :tenant AND c.score >= :reliable",
-        "eligible": "c.tenant_id = :tenant",
-        "partners": "c.tenant_id <> :tenant",
+        None: "w.tenant_id = :tenant",
+        "favourites": "w.tenant_id = :tenant AND coalesce(m.favourite, false)",
+        "reliable": "w.tenant_id = :tenant AND coalesce(rs.score, :new_score) >= :reliable",
+        "eligible": "w.tenant_id = :tenant",
+        "partners": "w.tenant_id <> :tenant",
         "all": "true",
     }[tier]
     counts = ", ".join(
-        f"'{code}', count(*) FILTER (WHERE c.{flag})" for code, flag in FLAGS.items()
+        f"'{code}', count(*) FILTER (WHERE {flag_sql[flag]})" for code, flag in FLAGS.items()
     )
     day_select = ", ".join(["wd.worker_id", *day_columns])
+    if all_of_own:
+        # Staff: every worker of the CBO is counted by reason (one pass, no sort), and a page
+        # of the left-out ones is read in name order (ix_workers_tenant_name, stops early).
+        excluded_sql = f"""
+  (SELECT json_build_object('total', count(*) FILTER (WHERE {any_flag}), {counts})
+     {joins} WHERE w.tenant_id = :tenant) AS excluded_counts,
+  (SELECT coalesce(json_agg(x.id ORDER BY x.name, x.id), '[]'::json) FROM (
+     SELECT w.id, w.name COLLATE "C" AS name {joins}
+     WHERE w.tenant_id = :tenant AND ({any_flag})
+     ORDER BY w.name COLLATE "C", w.id LIMIT :x_limit OFFSET :x_offset) x) AS excluded_ids"""
+    else:
+        excluded_sql = """
+  CAST(NULL AS json) AS excluded_counts, CAST(NULL AS json) AS excluded_ids"""
+    # Shape (see docs/PERFORMANCE.md): the few workers other tables say something about for
+    # this request (booked or offered elsewhere, over the cap, blocked or favourite, hours
+    # booked that week) are one small set of marks; exceptions on the dates asked for are
+    # another. The eligible are read with every rule as a condition of the scan, and only
+    # they are scored, measured and sorted; staff also get the counts per reason (one more
+    # pass, an aggregate) and a page of the left-out workers in name order.
     sql = f"""
 WITH tz AS (
   SELECT * FROM unnest(CAST(:tz_tenants AS varchar[]), CAST(:tz_groups AS int[]),
@@ -388,18 +452,6 @@ days AS (
   WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
     AND wd.on_date = ANY(CAST(:dates AS date[]))
   GROUP BY wd.worker_id
-),
-busy AS (
-  SELECT DISTINCT a.worker_id FROM assignments a
-  WHERE a.status = 'booked' AND a.starts_at < :last_end AND a.ends_at > :first_start
-    AND tstzrange(a.starts_at, a.ends_at) && CAST(:windows AS tstzmultirange)
-    AND a.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
-),
-offered AS (
-  SELECT DISTINCT o.worker_id FROM offers o
-  WHERE o.status = 'sent' AND o.starts_at < :last_end AND o.ends_at > :first_start
-    AND tstzrange(o.starts_at, o.ends_at) && CAST(:windows AS tstzmultirange)
-    AND o.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
 ),
 booked AS (
   SELECT a.worker_id, wk.i,
@@ -421,72 +473,63 @@ capped AS (
       SELECT 1 FROM jsonb_array_elements(coalesce(s.terms, '[]'::jsonb)) t
       WHERE (t->>'starts_on')::date <= wk.sunday AND (t->>'ends_on')::date >= wk.monday))
 ),
-cap_hit AS (
-  SELECT DISTINCT w.id AS worker_id
-  FROM workers w
-  JOIN capped cp ON cp.source_id = w.source_id
-  LEFT JOIN booked b ON b.worker_id = w.id AND b.i = cp.i
-  WHERE w.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
-    AND coalesce(b.secs, 0) + cp.secs > cp.cap * 60
-),
-prefs AS (
-  SELECT worker_id, rating FROM client_preferences WHERE client_id = :client
-),
-c AS MATERIALIZED (
-  SELECT w.id, w.tenant_id, w.name,
-    NOT coalesce(w.approved, false) AS f_not_approved,
-    NOT coalesce(w.active, false) AS f_inactive,
-    coalesce(w.suspended, false) AS f_suspended,
-    CAST(:exclusive AS boolean) AS f_exclusive,
-    (CAST(:needs_approval AS boolean)
-      AND NOT coalesce(CAST(:key AS varchar) = ANY(w.job_types), false)) AS f_job_type,
-    NOT coalesce(coalesce(w.skills, '{{}}') @> CAST(:skills AS varchar[]), false) AS f_skills,
-    coalesce(p.rating = '{BLOCKED}', false) AS f_blocked,
-    NOT ({available}) AS f_unavailable,
-    bz.worker_id IS NOT NULL AS f_booked,
-    ofr.worker_id IS NOT NULL AS f_offered,
-    ch.worker_id IS NOT NULL AS f_cap,
-    coalesce(p.rating = '{FAVOURITE}', false) AS favourite,
-    coalesce(rs.score, :new_score) AS score,
-    {_haversine("w.latitude", "w.longitude")} AS distance_km,
-    CAST(coalesce(bf.secs, 0) AS bigint) / 60 AS booked_minutes
-  FROM workers w
-  JOIN tz ON tz.tenant_id = w.tenant_id
-  LEFT JOIN days d ON d.worker_id = w.id
-  LEFT JOIN busy bz ON bz.worker_id = w.id
-  LEFT JOIN offered ofr ON ofr.worker_id = w.id
-  LEFT JOIN cap_hit ch ON ch.worker_id = w.id
-  LEFT JOIN prefs p ON p.worker_id = w.id
-  LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
-  LEFT JOIN booked bf ON bf.worker_id = w.id AND bf.i = tz.first_week
-  WHERE {scope}
+marks AS (
+  SELECT m.worker_id, bool_or(m.k = 1) AS booked, bool_or(m.k = 2) AS offered,
+         bool_or(m.k = 3) AS capped, bool_or(m.k = 4) AS blocked, bool_or(m.k = 5) AS favourite,
+         sum(m.secs) FILTER (WHERE m.k = 6) AS first_week_secs
+  FROM (
+    SELECT a.worker_id, 1 AS k, 0 AS secs FROM assignments a
+    WHERE a.status = 'booked' AND a.starts_at < :last_end AND a.ends_at > :first_start
+      AND tstzrange(a.starts_at, a.ends_at) && CAST(:windows AS tstzmultirange)
+      AND a.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
+    UNION ALL
+    SELECT o.worker_id, 2, 0 FROM offers o
+    WHERE o.status = 'sent' AND o.starts_at < :last_end AND o.ends_at > :first_start
+      AND tstzrange(o.starts_at, o.ends_at) && CAST(:windows AS tstzmultirange)
+      AND o.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
+    UNION ALL
+    SELECT b.worker_id, 3, 0 FROM booked b
+    JOIN workers w ON w.id = b.worker_id
+    JOIN capped cp ON cp.source_id = w.source_id AND cp.i = b.i
+    WHERE b.secs + cp.secs > cp.cap * 60
+    UNION ALL
+    SELECT p.worker_id, CASE p.rating WHEN '{BLOCKED}' THEN 4 ELSE 5 END, 0
+    FROM client_preferences p
+    WHERE p.client_id = :client AND p.rating IN ('{BLOCKED}', '{FAVOURITE}')
+    UNION ALL
+    {first_booked}
+  ) m
+  GROUP BY m.worker_id
 ),
 eligible AS (
-  SELECT c.* FROM c
-  WHERE NOT ({flags}) AND {tier_filter}
-    AND NOT (c.id = ANY(CAST(:exclude AS varchar[])))
+  SELECT w.id, w.tenant_id, coalesce(m.favourite, false) AS favourite,
+    coalesce(rs.score, :new_score) AS score,
+    {_haversine("w.latitude", "w.longitude")} AS distance_km,
+    CAST(coalesce(m.first_week_secs, 0) AS bigint) / 60 AS booked_minutes
+  {joins}
+  LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
+  WHERE {scope} AND {no_flag} AND {tier_filter}
+    AND NOT (w.id = ANY(CAST(:exclude AS varchar[])))
 )
 SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
   (SELECT coalesce(json_agg(e ORDER BY e.position), '[]'::json) FROM (
-     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes,
+     SELECT c.id, c.tenant_id, c.favourite, c.score, c.distance_km, c.booked_minutes,
             row_number() OVER (ORDER BY {ORDER}) AS position
-     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,
-  (SELECT json_build_object('total', count(*), {counts})
-     FROM c WHERE c.tenant_id = :tenant AND ({flags})) AS excluded_counts,
-  (SELECT coalesce(json_agg(x.id ORDER BY x.n, x.id), '[]'::json) FROM (
-     SELECT c.id, lower(c.name) AS n FROM c
-     WHERE c.tenant_id = :tenant AND ({flags})
-     ORDER BY lower(c.name), c.id LIMIT :x_limit OFFSET :x_offset) x) AS excluded_ids
+     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,{excluded_sql}
 """
+    used = {name for name in params if f":{name}" in sql}
     statement = text(sql).bindparams(
-        *(bindparam(name, type_=kind) for name, kind in types.items() if name in params)
+        *(bindparam(name, type_=kind) for name, kind in types.items() if name in used)
     )
+    params = {name: value for name, value in params.items() if name in used}
     return statement, params
 
 
 def _run(uow: UnitOfWork, context: Context, **options: Any) -> dict[str, Any]:
     statement, params = _statement(context, **options)
+    # The eligible of a large CBO are sorted in memory, not on disk (this transaction only).
+    uow.session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     row = uow.session.execute(statement, params).one()
     return {
         "eligible_total": row.eligible_total,
@@ -840,7 +883,7 @@ def search(uow: UnitOfWork, *, caller: Caller, request: dict[str, Any]) -> dict[
         excluded_limit=0 if is_client else per_page,
         excluded_offset=(excluded_page - 1) * per_page,
     )
-    shown = [e["id"] for e in found["eligible"]] + list(found["excluded_ids"])
+    shown = [e["id"] for e in found["eligible"]] + list(found["excluded_ids"] or [])
     wanted = request.get("jobseeker_id")
     explained = explain_workers(
         uow, context=context, worker_ids=[*shown, *([wanted] if wanted else [])]
