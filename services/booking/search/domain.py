@@ -411,23 +411,47 @@ def _statement(
         "partners": "w.tenant_id <> :tenant",
         "all": "true",
     }[tier]
-    counts = ", ".join(
-        f"'{code}', count(*) FILTER (WHERE {flag_sql[flag]})" for code, flag in FLAGS.items()
-    )
     day_select = ", ".join(["wd.worker_id", *day_columns])
     if all_of_own:
-        # Staff: every worker of the CBO is counted by reason (one pass, no sort), and a page
-        # of the left-out ones is read in name order (ix_workers_tenant_name, stops early).
+        # Staff: every worker of the CBO counted by reason, without joining anything to the
+        # whole CBO: the rules on the worker's row (weekly hours included) in one scan, then
+        # the few workers with an exception on the dates, or with a mark, each corrected or
+        # counted through their primary key (assembled in _excluded_counts). A page of the
+        # left-out ones is read in name order (ix_workers_tenant_name: it stops early).
+        own_group = zones.index(context.timezones[context.tenant_id])
+        own_available = available.replace(f"CASE {group_of} ", f"CASE {own_group} ")
+        weekly_ok = f"coalesce(w.weekly_minutes @> CAST(:need{own_group} AS int4multirange), false)"
+        alone = (
+            "coalesce(w.source_id = ANY(ARRAY("
+            "SELECT source_id FROM capped WHERE secs > cap * 60)), false)"
+        )
+        row_counts = ", ".join(f"'{f}', count(*) FILTER (WHERE {flag_sql[f]})" for f in row_only)
         excluded_sql = f"""
-  (SELECT json_build_object('total', count(*) FILTER (WHERE {any_flag}), {counts})
-     {joins} WHERE w.tenant_id = :tenant) AS excluded_counts,
+  (SELECT json_build_object('own', count(*), {row_counts},
+            'weekly_unavailable', count(*) FILTER (WHERE NOT {weekly_ok}),
+            'cap_alone', count(*) FILTER (WHERE {alone}))
+     FROM workers w WHERE w.tenant_id = :tenant) AS row_counts,
+  (SELECT json_build_object(
+            'weekly_unavailable', count(*) FILTER (WHERE NOT {weekly_ok}),
+            'unavailable', count(*) FILTER (WHERE NOT coalesce({own_available}, false)))
+     FROM days d JOIN workers w ON w.id = d.worker_id WHERE w.tenant_id = :tenant) AS day_counts,
+  (SELECT json_build_object(
+            'f_blocked', count(*) FILTER (WHERE m.blocked),
+            'f_booked', count(*) FILTER (WHERE m.booked),
+            'f_offered', count(*) FILTER (WHERE m.offered),
+            'capped', count(*) FILTER (WHERE m.capped AND NOT {alone}))
+     FROM marks m JOIN workers w ON w.id = m.worker_id WHERE w.tenant_id = :tenant)
+     AS mark_counts,
+  (SELECT count(*) FROM eligible WHERE tenant_id = :tenant) AS own_eligible,
   (SELECT coalesce(json_agg(x.id ORDER BY x.name, x.id), '[]'::json) FROM (
      SELECT w.id, w.name COLLATE "C" AS name {joins}
      WHERE w.tenant_id = :tenant AND ({any_flag})
      ORDER BY w.name COLLATE "C", w.id LIMIT :x_limit OFFSET :x_offset) x) AS excluded_ids"""
     else:
         excluded_sql = """
-  CAST(NULL AS json) AS excluded_counts, CAST(NULL AS json) AS excluded_ids"""
+  CAST(NULL AS json) AS row_counts, CAST(NULL AS json) AS day_counts,
+  CAST(NULL AS json) AS mark_counts, CAST(NULL AS bigint) AS own_eligible,
+  CAST(NULL AS json) AS excluded_ids"""
     # Shape (see docs/PERFORMANCE.md): the few workers other tables say something about for
     # this request (booked or offered elsewhere, over the cap, blocked or favourite, hours
     # booked that week) are one small set of marks; exceptions on the dates asked for are
@@ -534,9 +558,26 @@ def _run(uow: UnitOfWork, context: Context, **options: Any) -> dict[str, Any]:
     return {
         "eligible_total": row.eligible_total,
         "eligible": row.eligible,
-        "excluded_counts": row.excluded_counts,
+        "excluded_counts": _excluded_counts(row),
         "excluded_ids": row.excluded_ids,
     }
+
+
+def _excluded_counts(row: Any) -> dict[str, int] | None:
+    """The CBO's left-out workers in total and per reason code, from the statement's parts:
+    row rules over every worker; the weekly-hours verdict replaced by the exception's for
+    workers with one on the dates asked for; the marks; the cap of a request over it alone."""
+    if row.row_counts is None:
+        return None
+    rows, days, marks = row.row_counts, row.day_counts, row.mark_counts
+    by_flag = {f: rows[f] for f in rows if f.startswith("f_")}
+    by_flag["f_unavailable"] = (
+        rows["weekly_unavailable"] - days["weekly_unavailable"] + days["unavailable"]
+    )
+    by_flag.update({f: marks[f] for f in ("f_blocked", "f_booked", "f_offered")})
+    by_flag["f_cap"] = rows["cap_alone"] + marks["capped"]
+    counts = {code: int(by_flag[flag]) for code, flag in FLAGS.items()}
+    return {"total": int(rows["own"] - row.own_eligible), **counts}
 
 
 # -- explaining ----------------------------------------------------------------------------
