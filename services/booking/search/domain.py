@@ -801,7 +801,7 @@ def _zone(name: str) -> str:
     return name
 
 
-def request_windows(data: dict[str, Any], *, timezone: str) -> tuple[rules.Window, ...]:
+def _request_windows(data: dict[str, Any], *, timezone: str) -> tuple[rules.Window, ...]:
     """The windows a search body asks for: starts_at/ends_at (aware), or a local date with
     start and end times (in the site's zone; an end at or before the start is the next day),
     repeated by `recurrence` when given."""
@@ -900,7 +900,7 @@ def search(uow: UnitOfWork, *, caller: Caller, request: dict[str, Any]) -> dict[
     _client, site = _client_and_site(
         uow, tenant_id=tenant_id, client_id=request["client_id"], site_id=request["site_id"]
     )
-    windows = request_windows(request, timezone=_zone(site.timezone))
+    windows = _request_windows(request, timezone=_zone(site.timezone))
     context = _context(
         uow,
         tenant_id=tenant_id,
