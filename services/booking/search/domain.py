@@ -327,7 +327,9 @@ def _statement(
     for i, on_date in enumerate(dates):
         params[f"d{i}"] = on_date
         types[f"d{i}"] = Date
-        day_columns.append(f"(array_agg(wd.minutes) FILTER (WHERE wd.on_date = :d{i}))[1] AS m{i}")
+        day_columns.append(
+            f"(array_agg(m.minutes) FILTER (WHERE m.k = 7 AND m.on_date = :d{i}))[1] AS m{i}"
+        )
     group_cases = []
     for g, p in enumerate(plans):
         params[f"need{g}"] = _multirange(p.week_ranges)
@@ -336,12 +338,12 @@ def _statement(
             k = dates.index(segment.on_date)
             wa, wb = segment.week_range
             checks.append(
-                f"coalesce(d.m{k} @> int4range({segment.start}, {segment.end}), "
+                f"coalesce(m.m{k} @> int4range({segment.start}, {segment.end}), "
                 f"coalesce(w.weekly_minutes @> int4range({wa}, {wb}), false))"
             )
         per_segment = " AND ".join(checks) or "true"
         group_cases.append(
-            f"WHEN {g} THEN CASE WHEN d.worker_id IS NULL THEN "
+            f"WHEN {g} THEN CASE WHEN NOT coalesce(m.has_day, false) THEN "
             f"coalesce(w.weekly_minutes @> CAST(:need{g} AS int4multirange), false) "
             f"ELSE ({per_segment}) END"
         )
@@ -356,13 +358,15 @@ def _statement(
         zone_join, group_of = "JOIN tz ON tz.tenant_id = w.tenant_id", "tz.g"
     available = available.replace("CASE tz.g ", f"CASE {group_of} ")
     first_booked = (
-        "SELECT b.worker_id, 6, b.secs FROM booked b WHERE b.i = 0"
+        "SELECT b.worker_id, b.tenant_id, 6, b.secs, NULL, NULL FROM booked b WHERE b.i = 0"
         if len(zones) == 1
-        else "SELECT b.worker_id, 6, b.secs FROM booked b JOIN workers w ON w.id = b.worker_id "
+        else "SELECT b.worker_id, b.tenant_id, 6, b.secs, NULL, NULL FROM booked b "
+        "JOIN workers w ON w.id = b.worker_id "
         "JOIN tz ON tz.tenant_id = w.tenant_id WHERE b.i = tz.first_week"
     )
-    # Each rule as an expression over the worker's row (w), their exceptions on the dates
-    # asked for (d) and the marks other tables leave on them (m); FLAGS names them by code.
+    # Each rule as an expression over the worker's row (w) and the marks other tables leave
+    # on them for this request (m: exceptions on the dates asked for, booked or offered
+    # elsewhere, over the cap, blocked or favourite); FLAGS names them by code.
     flag_sql = {
         "f_not_approved": "NOT coalesce(w.approved, false)",
         "f_inactive": "NOT coalesce(w.active, false)",
@@ -378,11 +382,7 @@ def _statement(
         "f_cap": "(coalesce(m.capped, false) OR coalesce(w.source_id = ANY(ARRAY("
         "SELECT source_id FROM capped WHERE secs > cap * 60)), false))",
     }
-    joins = (
-        f"FROM workers w {zone_join} LEFT JOIN days d ON d.worker_id = w.id "
-        "LEFT JOIN marks m ON m.worker_id = w.id"
-    )
-    any_flag = " OR ".join(f"({e})" for e in flag_sql.values())
+    joins = f"FROM workers w {zone_join} LEFT JOIN marks m ON m.worker_id = w.id"
     # The eligible: the rules on the worker's own row as separate conditions, which the scan
     # applies and the planner estimates from the columns' statistics; the rules that need the
     # exceptions and marks as one opaque condition after the joins. (Eleven conditions of
@@ -397,7 +397,16 @@ def _statement(
         "f_skills",
     )
     joined = " OR ".join(f"({e})" for f, e in flag_sql.items() if f not in row_only)
-    no_flag = " AND ".join(f"NOT ({flag_sql[f]})" for f in row_only)
+    # Approval, activity and suspension are the scope's own conditions (offerable) already.
+    no_flag = " AND ".join(f"NOT ({flag_sql[f]})" for f in row_only[3:])
+    if len(zones) == 1:
+        # What the scan can check alone: the weekly hours, unless an exception decides.
+        no_flag += (
+            " AND (w.weekly_minutes @> CAST(:need0 AS int4multirange)"
+            " OR w.id IN (SELECT wd.worker_id FROM worker_days wd"
+            " WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))"
+            " AND wd.on_date = ANY(CAST(:dates AS date[]))))"
+        )
     no_flag += f" AND (CASE WHEN {joined} THEN false ELSE true END)"
     if include_partners:
         scope = f"w.tenant_id = ANY(CAST(:tz_tenants AS varchar[])) AND {offerable}"
@@ -411,8 +420,11 @@ def _statement(
         "partners": "w.tenant_id <> :tenant",
         "all": "true",
     }[tier]
-    day_select = ", ".join(["wd.worker_id", *day_columns])
+    day_select = "".join(f",\n         {c}" for c in day_columns)
     if all_of_own:
+        # The left-out are the CBO's workers that are not eligible: all of its eligible must be.
+        if tier not in (None, "all") or exclude:
+            raise ValueError("counting the left-out needs every eligible worker of the CBO")
         # Staff: every worker of the CBO counted by reason, without joining anything to the
         # whole CBO: the rules on the worker's row (weekly hours included) in one scan, then
         # the few workers with an exception on the dates, or with a mark, each corrected or
@@ -434,18 +446,18 @@ def _statement(
   (SELECT json_build_object(
             'weekly_unavailable', count(*) FILTER (WHERE NOT {weekly_ok}),
             'unavailable', count(*) FILTER (WHERE NOT coalesce({own_available}, false)))
-     FROM days d JOIN workers w ON w.id = d.worker_id WHERE w.tenant_id = :tenant) AS day_counts,
+     FROM marks m JOIN workers w ON w.id = m.worker_id
+     WHERE m.has_day AND w.tenant_id = :tenant) AS day_counts,
   (SELECT json_build_object(
             'f_blocked', count(*) FILTER (WHERE m.blocked),
             'f_booked', count(*) FILTER (WHERE m.booked),
             'f_offered', count(*) FILTER (WHERE m.offered),
-            'capped', count(*) FILTER (WHERE m.capped AND NOT {alone}))
-     FROM marks m JOIN workers w ON w.id = m.worker_id WHERE w.tenant_id = :tenant)
-     AS mark_counts,
+            'capped', count(*) FILTER (WHERE m.capped))
+     FROM marks m WHERE m.tenant_id = :tenant) AS mark_counts,
   (SELECT count(*) FROM eligible WHERE tenant_id = :tenant) AS own_eligible,
   (SELECT coalesce(json_agg(x.id ORDER BY x.name, x.id), '[]'::json) FROM (
-     SELECT w.id, w.name COLLATE "C" AS name {joins}
-     WHERE w.tenant_id = :tenant AND ({any_flag})
+     SELECT w.id, w.name COLLATE "C" AS name FROM workers w
+     WHERE w.tenant_id = :tenant AND w.id NOT IN (SELECT id FROM eligible)
      ORDER BY w.name COLLATE "C", w.id LIMIT :x_limit OFFSET :x_offset) x) AS excluded_ids"""
     else:
         excluded_sql = """
@@ -470,19 +482,13 @@ weeks AS (
               CAST(:wk_sun AS date[]), CAST(:wk_secs AS bigint[]))
        WITH ORDINALITY AS x(g, s, e, monday, sunday, secs, i)
 ),
-days AS (
-  SELECT {day_select}
-  FROM worker_days wd
-  WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
-    AND wd.on_date = ANY(CAST(:dates AS date[]))
-  GROUP BY wd.worker_id
-),
 booked AS (
-  SELECT a.worker_id, wk.i,
+  SELECT a.worker_id, wk.i, max(a.worker_tenant_id) AS tenant_id,
          sum(floor(extract(epoch FROM least(a.ends_at, wk.e) - greatest(a.starts_at, wk.s))))
            AS secs
   FROM assignments a JOIN weeks wk ON a.starts_at < wk.e AND a.ends_at > wk.s
   WHERE a.status IN ('booked', 'completed')
+    AND a.worker_tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
     AND a.starts_at < :weeks_end AND a.ends_at > :weeks_start
     AND a.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
   GROUP BY a.worker_id, wk.i
@@ -498,30 +504,43 @@ capped AS (
       WHERE (t->>'starts_on')::date <= wk.sunday AND (t->>'ends_on')::date >= wk.monday))
 ),
 marks AS (
-  SELECT m.worker_id, bool_or(m.k = 1) AS booked, bool_or(m.k = 2) AS offered,
+  SELECT m.worker_id, max(m.tenant_id) AS tenant_id,
+         bool_or(m.k = 1) AS booked, bool_or(m.k = 2) AS offered,
          bool_or(m.k = 3) AS capped, bool_or(m.k = 4) AS blocked, bool_or(m.k = 5) AS favourite,
-         sum(m.secs) FILTER (WHERE m.k = 6) AS first_week_secs
+         sum(m.secs) FILTER (WHERE m.k = 6) AS first_week_secs,
+         bool_or(m.k = 7) AS has_day{day_select}
   FROM (
-    SELECT a.worker_id, 1 AS k, 0 AS secs FROM assignments a
-    WHERE a.status = 'booked' AND a.starts_at < :last_end AND a.ends_at > :first_start
+    SELECT a.worker_id, a.worker_tenant_id AS tenant_id, 1 AS k, 0 AS secs,
+           CAST(NULL AS date) AS on_date, CAST(NULL AS int4multirange) AS minutes
+    FROM assignments a
+    WHERE a.status = 'booked' AND a.worker_tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
+      AND a.starts_at < :last_end AND a.ends_at > :first_start
       AND tstzrange(a.starts_at, a.ends_at) && CAST(:windows AS tstzmultirange)
       AND a.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
     UNION ALL
-    SELECT o.worker_id, 2, 0 FROM offers o
-    WHERE o.status = 'sent' AND o.starts_at < :last_end AND o.ends_at > :first_start
+    SELECT o.worker_id, o.worker_tenant_id, 2, 0, NULL, NULL FROM offers o
+    WHERE o.status = 'sent' AND o.worker_tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
+      AND o.starts_at < :last_end AND o.ends_at > :first_start
       AND tstzrange(o.starts_at, o.ends_at) && CAST(:windows AS tstzmultirange)
       AND o.shift_id IS DISTINCT FROM CAST(:shift AS varchar)
     UNION ALL
-    SELECT b.worker_id, 3, 0 FROM booked b
+    SELECT b.worker_id, w.tenant_id, 3, 0, NULL, NULL FROM booked b
     JOIN workers w ON w.id = b.worker_id
     JOIN capped cp ON cp.source_id = w.source_id AND cp.i = b.i
     WHERE b.secs + cp.secs > cp.cap * 60
+      AND NOT coalesce(w.source_id = ANY(ARRAY(
+        SELECT source_id FROM capped WHERE secs > cap * 60)), false)
     UNION ALL
-    SELECT p.worker_id, CASE p.rating WHEN '{BLOCKED}' THEN 4 ELSE 5 END, 0
-    FROM client_preferences p
+    SELECT p.worker_id, w.tenant_id, CASE p.rating WHEN '{BLOCKED}' THEN 4 ELSE 5 END, 0,
+           NULL, NULL
+    FROM client_preferences p JOIN workers w ON w.id = p.worker_id
     WHERE p.client_id = :client AND p.rating IN ('{BLOCKED}', '{FAVOURITE}')
     UNION ALL
     {first_booked}
+    UNION ALL
+    SELECT wd.worker_id, wd.tenant_id, 7, 0, wd.on_date, wd.minutes FROM worker_days wd
+    WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))
+      AND wd.on_date = ANY(CAST(:dates AS date[]))
   ) m
   GROUP BY m.worker_id
 ),
