@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from marshmallow import ValidationError
 
 from chassis.errors import NotFound, ValidationFailed
 from services.booking.search import domain, rules
@@ -828,3 +829,28 @@ def test_inactive_job_types_and_sites_are_refused(uow):
     uow.session.flush()
     with pytest.raises(ValidationFailed):
         market.search(market.body("2026-12-01 09:00", "2026-12-01 13:00"))
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"date": "9999-12-31", "end_time": "08:00"}, "date"),
+        ({"date": "0001-01-01"}, "date"),
+        ({"recurrence": "FREQ=YEARLY;INTERVAL=50;COUNT=20"}, "recurrence"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused(uow, change, field):
+    market = Market(uow)
+    body = {
+        "job_type_id": market.job_type.id,
+        "client_id": market.client.id,
+        "site_id": market.site.id,
+        "date": "2026-12-01",
+        "start_time": "09:00",
+        "end_time": "13:00",
+        **change,
+    }
+    with pytest.raises((ValidationFailed, ValidationError)) as raised:
+        market.search(body)
+    fields = getattr(raised.value, "fields", None) or raised.value.messages
+    assert field in fields

@@ -842,7 +842,7 @@ def _request_windows(data: dict[str, Any], *, timezone: str) -> tuple[rules.Wind
                 data["date"], data["start_time"], data["end_time"]
             )
         return rules.occurrences(local_start, local_end, data.get("recurrence"), timezone)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         field = "recurrence" if data.get("recurrence") is not None else "start_time"
         if data.get("starts_at") is not None and data.get("recurrence") is None:
             field = "starts_at"
