@@ -545,7 +545,7 @@ marks AS (
   GROUP BY m.worker_id
 ),
 eligible AS (
-  SELECT w.id, w.tenant_id, coalesce(m.favourite, false) AS favourite,
+  SELECT w.id, w.tenant_id, w.name, coalesce(m.favourite, false) AS favourite,
     coalesce(rs.score, :new_score) AS score,
     {_haversine("w.latitude", "w.longitude")} AS distance_km,
     CAST(coalesce(m.first_week_secs, 0) AS bigint) / 60 AS booked_minutes
@@ -557,7 +557,7 @@ eligible AS (
 SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
   (SELECT coalesce(json_agg(e ORDER BY e.position), '[]'::json) FROM (
-     SELECT c.id, c.tenant_id, c.favourite, c.score, c.distance_km, c.booked_minutes,
+     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes,
             row_number() OVER (ORDER BY {ORDER}) AS position
      FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,{excluded_sql}
 """
@@ -902,6 +902,18 @@ def _rank_view(context: Context, item: Explained) -> dict[str, Any]:
     }
 
 
+def _rank_from_statement(found: dict[str, Any]) -> dict[str, Any]:
+    score = float(found["score"])
+    distance = found["distance_km"]
+    return {
+        "favourite": bool(found["favourite"]),
+        "reliability": score,
+        "reliable": score >= RELIABLE_SCORE,
+        "distance_km": None if distance is None else round(float(distance), 2),
+        "booked_minutes_this_week": int(found["booked_minutes"]),
+    }
+
+
 def search(uow: UnitOfWork, *, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     """The route's search (request: the loaded SearchRequestSchema).
 
@@ -943,24 +955,26 @@ def search(uow: UnitOfWork, *, caller: Caller, request: dict[str, Any]) -> dict[
         excluded_limit=0 if is_client else per_page,
         excluded_offset=(excluded_page - 1) * per_page,
     )
-    shown = [e["id"] for e in found["eligible"]] + list(found["excluded_ids"] or [])
+    # The ranked page comes with its rank parts from the statement (the domain test proves
+    # they are the rules'); only the left-out page and the one worker asked about are loaded
+    # and explained by the rules.
     wanted = request.get("jobseeker_id")
     explained = explain_workers(
-        uow, context=context, worker_ids=[*shown, *([wanted] if wanted else [])]
+        uow,
+        context=context,
+        worker_ids=[*(found["excluded_ids"] or []), *([wanted] if wanted else [])],
     )
-    eligible_items = []
-    for e in found["eligible"]:
-        item = explained[e["id"]]
-        eligible_items.append(
-            {
-                "worker_id": e["id"],
-                "name": item.facts.name,
-                "worker_tenant_id": e["tenant_id"],
-                "partner": e["tenant_id"] != tenant_id,
-                "position": int(e["position"]),
-                "rank": _rank_view(context, item),
-            }
-        )
+    eligible_items = [
+        {
+            "worker_id": e["id"],
+            "name": e["name"],
+            "worker_tenant_id": e["tenant_id"],
+            "partner": e["tenant_id"] != tenant_id,
+            "position": int(e["position"]),
+            "rank": _rank_from_statement(e),
+        }
+        for e in found["eligible"]
+    ]
     tz = context.timezones[tenant_id]
     answer: dict[str, Any] = {
         "job_type_id": job_type.id,
