@@ -361,6 +361,21 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
     assert counts.pop("total") == len(own_out)
     for code in domain.FLAGS:
         assert counts[code] == sum(1 for r in own_out.values() if code in {x.code for x in r}), code
+    # The statement's other form (client users, the offers area: no counting) agrees too.
+    offerable_only = domain._run(
+        uow,
+        context,
+        all_of_own=False,
+        include_partners=True,
+        tier="all",
+        exclude=[],
+        limit=10_000,
+        offset=0,
+        excluded_limit=0,
+        excluded_offset=0,
+    )
+    assert offerable_only["eligible"] == found["eligible"]
+    assert offerable_only["excluded_counts"] is None
     # The loader gives the rules the same facts the generator made.
     explained = domain.explain_workers(uow, context=context, worker_ids=list(population.facts))
     for worker_id in population.facts:
