@@ -1,11 +1,17 @@
 """Search: the workers who may work a shift, ranked, and (for staff) those left out with why.
 
 The rules are those of rules.py, applied to a whole CBO by ONE SQL statement in booking's
-database (`_statement`): a materialised set of candidates with one flag per rule, from which
-the same statement takes the ranked page of eligible workers, their total, the count of
-left-out workers per reason and a page of them. The people on those pages are then loaded as
-rules.WorkerFacts and explained by rules.reasons, so every sentence a person reads comes from
-the pure module (a domain test proves SQL and rules agree on a generated population).
+database (`_statement`): each rule is an SQL expression over the worker's row and a small set
+of marks (what other tables say about a worker for this request), and the statement answers
+the ranked page of eligible workers with their rank parts and their total, and for staff the
+count of left-out workers per reason and a page of them. The left-out workers on the page
+(and a worker asked about by id) are then loaded as rules.WorkerFacts and explained by
+rules.reasons, so every sentence a person reads comes from the pure module. A domain test
+proves that the statement and the rules agree on generated populations (the eligible set,
+its order and rank parts, the counts per reason). Where the time goes: docs/PERFORMANCE.md.
+
+A repeating request asks for every occurrence: a worker is eligible only when eligible for
+each one, and a weekly cap counts all of the request's occurrences in a week.
 
 Other areas call:
 - `reasons_against(uow, shift=, worker_id=, now=None)`: the re-check before an offer and at
