@@ -1,5 +1,6 @@
 """`make bench`: python -m tests.perf [--requests N] [--warmup N] runs every benchmark;
-`python -m tests.perf gateway [...]` or `python -m tests.perf import [--rows N]` runs one.
+`python -m tests.perf gateway [...]`, `python -m tests.perf import [--rows N]` or
+`python -m tests.perf search [--sizes 20000,100000]` runs one.
 
 eventlet must patch the standard library before anything else is imported (nameko needs it).
 """
@@ -16,16 +17,20 @@ eventlet.monkey_patch()
 import sys
 
 import chassis  # noqa: F401  (quiets eventlet's other deprecation warnings)
-from tests.perf import bench_gateway, bench_import
+from tests.perf import bench_gateway, bench_import, bench_search
 
-BENCHMARKS = {"gateway": bench_gateway.main, "import": bench_import.main}
+BENCHMARKS = {
+    "gateway": bench_gateway.main,
+    "import": bench_import.main,
+    "search": bench_search.main,
+}
 
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] in BENCHMARKS:
         return BENCHMARKS[argv[0]](argv[1:])
     # No name: every benchmark; the options are the gateway one's, as before imports came.
-    return bench_gateway.main(argv) or bench_import.main([])
+    return bench_gateway.main(argv) or bench_import.main([]) or bench_search.main([])
 
 
 if __name__ == "__main__":

@@ -622,6 +622,8 @@ def occurrences(
         raise ValueError(f"Not a usable RFC 5545 rule: {exc}") from exc
     if not starts:
         raise ValueError("The rule gives no occurrence.")
+    if starts[-1].year > 2200:
+        raise ValueError("The rule goes on past the year 2200.")
     if len(starts) > MAX_OCCURRENCES:
         raise ValueError(f"The rule gives more than {MAX_OCCURRENCES} occurrences.")
     return tuple(

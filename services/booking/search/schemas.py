@@ -7,6 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.booking.search.rules import CODES, MAX_OCCURRENCES
 
 ID = validate.Length(min=1, max=36)
+# Dates a search may ask about (and the repeating rule's occurrences stay far from the ends
+# of Python's calendar).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class SearchRequestSchema(Schema):
@@ -57,6 +60,13 @@ class SearchRequestSchema(Schema):
         validate=validate.Range(min=1, max=100_000),
         metadata={"description": "Which page of left-out workers (staff only)."},
     )
+
+    @validates_schema
+    def _in_range(self, data: dict, **_) -> None:
+        for key in ("starts_at", "ends_at", "date"):
+            value = data.get(key)
+            if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise ValidationError(f"Between {FIRST_YEAR} and {LAST_YEAR}.", key)
 
     @validates_schema
     def _one_window(self, data: dict, **_) -> None:
