@@ -45,6 +45,13 @@ class Offer(Base):
     __table_args__ = (
         Index("ix_offers_shift", "shift_id"),
         Index("ix_offers_worker_pending", "worker_id", postgresql_where=text("status = 'sent'")),
+        # A search's overlaps, read by the worker's CBO (migration booking_0007).
+        Index(
+            "ix_offers_pending_ends",
+            "worker_tenant_id",
+            "ends_at",
+            postgresql_where=text("status = 'sent'"),
+        ),
         # A job seeker's own offers, newest first (GET /me/offers).
         Index("ix_offers_worker_created", "worker_id", "created_at"),
         # A worker holds at most one live offer per shift.
@@ -94,6 +101,13 @@ class Assignment(Base):
     __table_args__ = (
         Index("ix_assignments_shift", "shift_id"),
         Index("ix_assignments_worker_starts", "worker_id", "starts_at"),
+        # A search's overlaps and booked hours, read by the worker's CBO (booking_0007).
+        Index(
+            "ix_assignments_live_ends",
+            "worker_tenant_id",
+            "ends_at",
+            postgresql_where=text("status IN ('booked', 'completed')"),
+        ),
         Index(
             "uq_assignments_live",
             "shift_id",

@@ -1,7 +1,7 @@
 """Attendance marks (each outcome marked, corrections included), entries voided by a
 correction, one open reliability review per worker, and pending appeals found quickly.
 
-Revision ID: booking_0050
+Revision ID: booking_0004
 Revises: booking_0003
 Create Date: 2026-12-01 09:00:00
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-01 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "booking_0050"
+revision = "booking_0004"
 down_revision = "booking_0003"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """Offers: the idempotent commands other services send about an offer (rebooking's
 expire_offer) and their answers; a job seeker's offers by time.
 
-Revision ID: booking_0060
-Revises: booking_0050
+Revision ID: booking_0005
+Revises: booking_0004
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "booking_0060"
-down_revision = "booking_0050"
+revision = "booking_0005"
+down_revision = "booking_0004"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """The read model of workers keeps when the newest event applied to each record happened, so
 that an older event arriving later (retries, one queue per event type) changes nothing.
-Revision ID: booking_0010
-Revises: booking_0060
+Revision ID: booking_0006
+Revises: booking_0005
 Create Date: 2026-12-01 09:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "booking_0010"
-down_revision = "booking_0060"
+revision = "booking_0006"
+down_revision = "booking_0005"
 branch_labels = None
 depends_on = None
 

@@ -7,15 +7,15 @@
   rows that end after the request starts (the past grows every day, the future does not);
 - worker_days by date and CBO: the exceptions on the dates asked for.
 
-Revision ID: booking_0030
-Revises: booking_0003
+Revision ID: booking_0007
+Revises: booking_0006
 Create Date: 2026-12-01
 """
 
 from alembic import op
 
-revision = "booking_0030"
-down_revision = "booking_0003"
+revision = "booking_0007"
+down_revision = "booking_0006"
 branch_labels = None
 depends_on = None
 
