@@ -12,13 +12,14 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from chassis.config import SERVICE_NAMES
 from chassis.entrypoints import Rpc
 from deploy.catalogue import SERVICE_CLASSES, load_class
+from tests.source import syntax_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {"chassis", "services", "gateway", "deploy", "tests"}
 
 
 def first_party_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = syntax_tree(path)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

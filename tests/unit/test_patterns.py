@@ -18,6 +18,7 @@ from services.identity.jobseekers.schemas import JobTypeApprovalSchema, SlotSche
 from services.identity.staff.schemas import RoleCreateSchema
 from services.tenancy.clients.schemas import ClientInputSchema
 from tests.factories import client_details
+from tests.source import syntax_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,7 +86,7 @@ def test_an_empty_phone_number_is_still_allowed():
 def _loose_patterns(path: Path) -> list[str]:
     """Patterns in `path` that a final newline slips past: a marshmallow Regexp (re.match), or
     an anchored pattern ending in `$` anywhere but as the pattern of a chassis Pattern."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = syntax_tree(path)
     in_pattern = {
         id(node.args[0])
         for node in ast.walk(tree)
