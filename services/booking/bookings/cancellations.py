@@ -486,13 +486,8 @@ def stand_down_worker(
             .with_for_update()
             .execution_options(populate_existing=True)
         ).scalar_one()
-        withdrawn = offers.withdraw_workers_offers(
-            uow,
-            shift=shift,
-            worker_id=worker_id,
-            worker_tenant_id=tenant_id,
-            reason=reason,
-            now=now,
+        withdrawn = offers.withdraw_live_offers(
+            uow, shift=shift, reason=reason, now=now, worker=(worker_id, tenant_id)
         )
         held = uow.session.execute(
             select(Assignment)

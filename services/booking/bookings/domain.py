@@ -298,16 +298,22 @@ def _scoped(statement: Select, model: Any, *, tenant_id: str, caller: Caller) ->
     return statement
 
 
+def _one(
+    uow: UnitOfWork, model: Any, *, caller: Caller, tenant_id: str, row_id: str, lock: bool
+) -> Any:
+    statement = _scoped(
+        select(model).where(model.id == row_id), model, tenant_id=tenant_id, caller=caller
+    )
+    if lock:
+        statement = statement.with_for_update()
+    return uow.session.execute(statement).scalar_one_or_none()
+
+
 def get_booking(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, booking_id: str, lock: bool = False
 ) -> Booking:
     """The CBO's booking; NotFound for another CBO's, or another client's for a client user."""
-    statement = _scoped(
-        select(Booking).where(Booking.id == booking_id), Booking, tenant_id=tenant_id, caller=caller
-    )
-    if lock:
-        statement = statement.with_for_update()
-    booking = uow.session.execute(statement).scalar_one_or_none()
+    booking = _one(uow, Booking, caller=caller, tenant_id=tenant_id, row_id=booking_id, lock=lock)
     if booking is None:
         raise NotFound("There is no such booking.")
     return booking
@@ -317,12 +323,7 @@ def get_shift(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, shift_id: str, lock: bool = False
 ) -> Shift:
     """The CBO's shift; NotFound for another CBO's, or another client's for a client user."""
-    statement = _scoped(
-        select(Shift).where(Shift.id == shift_id), Shift, tenant_id=tenant_id, caller=caller
-    )
-    if lock:
-        statement = statement.with_for_update()
-    shift = uow.session.execute(statement).scalar_one_or_none()
+    shift = _one(uow, Shift, caller=caller, tenant_id=tenant_id, row_id=shift_id, lock=lock)
     if shift is None:
         raise NotFound("There is no such shift.")
     return shift

@@ -314,34 +314,22 @@ def _fresh_offer(uow: UnitOfWork, offer_id: str) -> Offer:
 
 
 def withdraw_live_offers(
-    uow: UnitOfWork, *, shift: Shift, reason: str, now: datetime | None = None
-) -> list[Offer]:
-    """Withdraw every live offer of a (locked) shift, telling each worker why (offer.withdrawn):
-    the shift filled, or was cancelled (the bookings area calls it then)."""
-    now = _now(now)
-    offers = _live_offers(uow, shift.id)
-    for offer in offers:
-        _end(uow, offer=offer, shift=shift, status=WITHDRAWN, reason=reason, now=now)
-    return offers
-
-
-def withdraw_workers_offers(
     uow: UnitOfWork,
     *,
     shift: Shift,
-    worker_id: str,
-    worker_tenant_id: str,
     reason: str,
     now: datetime | None = None,
+    worker: tuple[str, str] | None = None,
 ) -> list[Offer]:
-    """Withdraw one worker's live offers of a (locked) shift, telling them why
-    (offer.withdrawn): identity suspended them or closed their account. The shift's filling
-    is the caller's to resume (`after_offers_ended`)."""
+    """Withdraw the live offers of a (locked) shift, telling each worker why (offer.withdrawn):
+    every one when the shift filled or was cancelled (the bookings area calls it then); only
+    `worker`'s (worker id, their CBO) when identity suspended them or closed their account
+    (the shift's filling is then the caller's to resume: `after_offers_ended`)."""
     now = _now(now)
     offers = [
         o
         for o in _live_offers(uow, shift.id)
-        if o.worker_id == worker_id and o.worker_tenant_id == worker_tenant_id
+        if worker is None or (o.worker_id, o.worker_tenant_id) == worker
     ]
     for offer in offers:
         _end(uow, offer=offer, shift=shift, status=WITHDRAWN, reason=reason, now=now)
