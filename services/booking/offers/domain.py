@@ -1018,7 +1018,9 @@ def list_my_shifts(
     return page_rows(uow.session, query, page=page, per_page=per_page, view=_my_shift_view)
 
 
-def _shift_offer_view(row: Any) -> dict[str, Any]:
+def _shift_offer_view(row: Any, *, for_client: bool = False) -> dict[str, Any]:
+    """An offer of a shift; a client user does not see why it ended (a worker's decline reason
+    is their own, a stand-down is identity's word on them)."""
     offer, name = row
     return {
         "id": offer.id,
@@ -1030,7 +1032,7 @@ def _shift_offer_view(row: Any) -> dict[str, Any]:
         "rank": offer.rank,
         "deadline_at": offer.deadline_at,
         "responded_at": offer.responded_at,
-        "end_reason": offer.end_reason,
+        "end_reason": None if for_client else offer.end_reason,
         "created_at": offer.created_at,
     }
 
@@ -1057,7 +1059,7 @@ def list_shift_offers(
     status: str | None = None,
 ) -> dict[str, Any]:
     """A page of a shift's offers with each worker's name; `client_id` is a client user's own
-    client (their shifts only), None for staff."""
+    client (their shifts only, without why offers ended), None for staff."""
     _visible_shift(uow, tenant_id=tenant_id, client_id=client_id, shift_id=shift_id)
     query = (
         select(Offer, WorkerRecord.name)
@@ -1072,7 +1074,13 @@ def list_shift_offers(
         "status": Offer.status,
     }
     query = order_by(query, sort, columns, Offer.id)
-    return page_rows(uow.session, query, page=page, per_page=per_page, view=_shift_offer_view)
+    return page_rows(
+        uow.session,
+        query,
+        page=page,
+        per_page=per_page,
+        view=lambda row: _shift_offer_view(row, for_client=client_id is not None),
+    )
 
 
 def shift_offer(uow: UnitOfWork, *, tenant_id: str, offer_id: str) -> dict[str, Any]:
