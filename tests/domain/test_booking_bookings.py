@@ -786,3 +786,26 @@ def test_a_partner_cbos_worker_cancels_their_place_from_their_own_cbo(uow, marke
     assert ("Partner Worker", "cancelled") in [
         (a["worker_name"], a["status"]) for a in detail["assignments"]
     ]
+
+
+def test_a_client_user_never_sees_why_a_worker_gave_up_their_place(uow, market):
+    # The worker's reason is theirs (and a stand-down's is identity's word on them): staff see
+    # it on the shift; the client's users see that the place was cancelled, and by whom.
+    shift, place, _ = staffed(uow, market)
+    worker = uow.session.get(WorkerRecord, place.worker_id)
+    cancellations.cancel_assignment(
+        uow,
+        eligible_now=everyone,
+        caller=worker_caller(worker),
+        tenant_id=market.tenant_id,
+        assignment_id=place.id,
+        reason="I am pregnant",
+        now=before(shift, 30),
+    )
+
+    def seen(caller):
+        detail = bookings.shift_detail(uow, caller=caller, shift=shift)
+        return [(a["cancelled_by_kind"], a["cancel_reason"]) for a in detail["assignments"]]
+
+    assert seen(market.owner) == [("worker", "I am pregnant")]
+    assert seen(market.harbor_user) == [("worker", None)]
