@@ -952,3 +952,44 @@ def test_a_client_user_never_sees_why_a_worker_declined_or_was_stood_down(uow, m
 
     assert reasons(None) == [("declined", "My child is ill")]
     assert reasons(market.client.id) == [("declined", None)]
+
+
+def test_staff_expiring_an_offer_leave_an_audit_entry_and_rebooking_does_not(uow, market):
+    ana, bo = a_worker(uow, market), a_worker(uow, market)
+    shift = a_market_shift(uow, market, fill_mode="open", positions=2)
+    start(uow, market, shift)
+    owner = staff_caller(market.tenant_id)
+    for worker, caller, key in ((ana, owner, "k-staff"), (bo, None, "k-rebooking")):
+        offer = offer_of(uow, shift, worker)
+        sent = Outbox(uow)
+        offers.expire_offer(
+            uow,
+            eligible_now=everyone,
+            scope=market.tenant_id,
+            offer_id=offer.id,
+            idempotency_key=key,
+            now=offer.deadline_at,
+            caller=caller,
+        )
+        if caller is None:
+            assert "audit.recorded" not in sent.types()
+            continue
+        (entry,) = sent.audit()
+        assert (entry["action"], entry["entity_id"], entry["actor_id"]) == (
+            "offer.expire",
+            offer.id,
+            owner.user_id,
+        )
+        assert (entry["before"], entry["after"]) == ({"status": "sent"}, {"status": "expired"})
+    # The same key again answers as before and records nothing more.
+    sent = Outbox(uow)
+    offers.expire_offer(
+        uow,
+        eligible_now=everyone,
+        scope=market.tenant_id,
+        offer_id=offer_of(uow, shift, ana).id,
+        idempotency_key="k-staff",
+        now=NOW + timedelta(days=1),
+        caller=owner,
+    )
+    assert sent.events() == []

@@ -738,9 +738,11 @@ def expire_offer(
     idempotency_key: str,
     eligible_now: EligibleNow,
     now: datetime | None = None,
+    caller: Caller | None = None,
 ) -> dict[str, Any]:
     """End a still-sent offer whose deadline has passed as expired (offer.expired: reliability
-    counts a missed confirmation); a favourites-mode shift then offers the next worker.
+    counts a missed confirmation); a favourites-mode shift then offers the next worker. Staff
+    who expire one (`caller`, not rebooking's system) leave an audit entry.
 
     Idempotent by `idempotency_key`: the same key again answers what it answered the first
     time and changes nothing (a key used for another offer is 409). An offer already ended is
@@ -769,6 +771,17 @@ def expire_offer(
         )
     if decision == rules.EXPIRE:
         _end(uow, offer=offer, shift=shift, status=EXPIRED, reason=EXPIRED_REASON, now=now)
+        if caller is not None and not caller.is_system:
+            audit(
+                uow,
+                caller,
+                action="offer.expire",
+                entity_type="offer",
+                entity_id=offer.id,
+                before={"status": SENT},
+                after={"status": EXPIRED},
+                tenant_id=offer.tenant_id,
+            )
         after_offers_ended(uow, shift=shift, eligible_now=eligible_now, now=now)
     result = {"offer_id": offer.id, "status": offer.status, "expired": decision == rules.EXPIRE}
     uow.session.add(
