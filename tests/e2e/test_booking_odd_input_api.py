@@ -17,7 +17,15 @@ from services.booking.reliability.routes import ROUTES as RELIABILITY
 from services.booking.search.routes import ROUTES as SEARCH
 from services.booking.settings.routes import ROUTES as SETTINGS
 from services.booking.sites.routes import ROUTES as SITES
-from tests.e2e.market import a_cbo, client_user, register_client
+from tests.e2e.market import (
+    a_cbo,
+    a_job_type,
+    a_site,
+    book,
+    client_user,
+    days_ahead,
+    register_client,
+)
 from tests.e2e.tokens import mint_token
 
 ROUTES = JOB_TYPES + SITES + SETTINGS + SEARCH + BOOKINGS + OFFERS + ATTENDANCE + RELIABILITY
@@ -43,28 +51,56 @@ ODD_QUERIES = (
 
 
 @pytest.fixture(scope="module")
-def callers(api, operator_token, platform) -> dict[str, str]:
+def cbo(api, operator_token, platform) -> dict:
+    """A CBO with a client, its job type, site and an open booking (real ids for the paths),
+    and a token of each kind of caller."""
     cbo = a_cbo(api, operator_token, platform, "oddin")
     client = register_client(api, cbo["owner"], "Odd Input Cafe")
+    job_type = a_job_type(api, cbo["owner"], "Odd Server")
+    site = a_site(api, cbo["owner"], client, "Odd Pier")
+    booking = book(
+        api,
+        cbo["owner"],
+        client_id=client,
+        site_id=site["id"],
+        job_type_id=job_type["id"],
+        on=days_ahead(10),
+    )
     return {
-        "staff": cbo["owner"],
-        "client user": client_user(platform, cbo["id"], client),
-        "job seeker": mint_token(
-            platform,
-            tenant_id=cbo["id"],
-            kind="jobseeker",
-            roles=["jobseeker"],
-            user_id=str(uuid.uuid4()),
-        ),
+        "ids": {
+            "client_id": client,
+            "job_type_id": job_type["id"],
+            "site_id": site["id"],
+            "booking_id": booking["id"],
+            "shift_id": booking["shifts"][0]["id"],
+        },
+        "callers": {
+            "staff": cbo["owner"],
+            "client user": client_user(platform, cbo["id"], client),
+            "job seeker": mint_token(
+                platform,
+                tenant_id=cbo["id"],
+                kind="jobseeker",
+                roles=["jobseeker"],
+                user_id=str(uuid.uuid4()),
+            ),
+        },
     }
 
 
+def paths(route, ids: dict[str, str]) -> list[str]:
+    """The route's path with each odd id, and with the CBO's own ids (odd bodies then reach
+    the checks past the lookup)."""
+    odd = [PARAM.sub(odd_id, route.path) for odd_id in ODD_IDS]
+    own = PARAM.sub(lambda m: ids.get(m.group(1), str(uuid.uuid4())), route.path)
+    return [*odd, own] if own not in odd else odd
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_odd_input_is_never_a_500(api, callers, route):
+def test_odd_input_is_never_a_500(api, cbo, route):
     failures = []
-    for who, token in callers.items():
-        for odd_id in ODD_IDS:
-            path = PARAM.sub(odd_id, route.path)
+    for who, token in cbo["callers"].items():
+        for path in paths(route, cbo["ids"]):
             if route.method == "GET":
                 calls = [{"path": f"{path}?{query}"} for query in ODD_QUERIES]
             else:
