@@ -6,10 +6,11 @@ events in the outbox and staff's audit entries."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.booking.bookings import cancellations
@@ -35,6 +36,7 @@ from tests.market.builders import (
     a_worker_record,
     new_id,
 )
+from tests.market.offers import a_committed_market, a_market_shift, committed, in_days
 from tests.market.recheck import everyone
 
 SERVICE = "booking"
@@ -786,3 +788,81 @@ def test_a_partner_cbos_worker_cancels_their_place_from_their_own_cbo(uow, marke
     assert ("Partner Worker", "cancelled") in [
         (a["worker_name"], a["status"]) for a in detail["assignments"]
     ]
+
+
+def test_a_client_user_never_sees_why_a_worker_gave_up_their_place(uow, market):
+    # The worker's reason is theirs (and a stand-down's is identity's word on them): staff see
+    # it on the shift; the client's users see that the place was cancelled, and by whom.
+    shift, place, _ = staffed(uow, market)
+    worker = uow.session.get(WorkerRecord, place.worker_id)
+    cancellations.cancel_assignment(
+        uow,
+        eligible_now=everyone,
+        caller=worker_caller(worker),
+        tenant_id=market.tenant_id,
+        assignment_id=place.id,
+        reason="I am pregnant",
+        now=before(shift, 30),
+    )
+
+    def seen(caller):
+        detail = bookings.shift_detail(uow, caller=caller, shift=shift)
+        return [(a["cancelled_by_kind"], a["cancel_reason"]) for a in detail["assignments"]]
+
+    assert seen(market.owner) == [("worker", "I am pregnant")]
+    assert seen(market.harbor_user) == [("worker", None)]
+
+
+def test_cancelling_a_booking_locks_its_shifts_in_the_order_a_stand_down_does(domain_engine):
+    # stand_down_worker locks a worker's shifts one by one in id order; cancelling a booking
+    # must lock its shifts in that same order, or the two deadlock (and the cancellation is a
+    # 503) when the booking's later shift has the smaller id.
+    engine = domain_engine("booking")
+    with committed(engine) as uow:
+        market = a_committed_market(uow)
+        one = a_market_shift(uow, market, fill_mode="open", starts_at=in_days(3))
+        two = a_market_shift(uow, market, fill_mode="open", starts_at=in_days(4))
+        two.booking_id = one.booking_id
+        low, high = sorted((one, two), key=lambda s: s.id)
+        low.starts_at, high.starts_at = in_days(5), in_days(4)  # the smaller id starts later
+        low.ends_at, high.ends_at = in_days(5) + timedelta(hours=4), in_days(4) + timedelta(hours=4)
+        uow.session.flush()
+        booking_id = one.booking_id
+        uow.commit()
+
+        with committed(engine) as stand_down, committed(engine) as cancel:
+            stand_down.session.execute(
+                select(Shift.id).where(Shift.id == low.id).with_for_update()
+            ).one()
+            pid = cancel.session.execute(text("select pg_backend_pid()")).scalar_one()
+            outcome: dict[str, object] = {}
+
+            def cancel_alone() -> None:
+                try:
+                    cancellations.cancel_booking(
+                        cancel,
+                        caller=staff_caller(market.tenant_id),
+                        tenant_id=market.tenant_id,
+                        booking_id=booking_id,
+                        reason="Closed for the day",
+                    )
+                    cancel.commit()
+                    outcome["cancelled"] = True
+                except Exception as exc:  # the deadlock this test is about
+                    outcome["error"] = exc
+
+            thread = threading.Thread(target=cancel_alone)
+            thread.start()
+            waiting = text("select wait_event_type = 'Lock' from pg_stat_activity where pid = :p")
+            for _ in range(200):
+                with engine.connect() as watcher:
+                    if watcher.execute(waiting, {"p": pid}).scalar():
+                        break
+                threading.Event().wait(0.05)
+            stand_down.session.execute(text("set local lock_timeout = '5s'"))
+            stand_down.session.execute(
+                select(Shift.id).where(Shift.id == high.id).with_for_update()
+            ).one()
+            stand_down.rollback()
+            thread.join(timeout=30)
+            assert outcome == {"cancelled": True}

@@ -426,3 +426,16 @@ def test_a_deactivated_job_type_is_not_bookable(uow, cbo):
         with pytest.raises(ValidationFailed) as refused:
             bookable(uow, caller, cbo.general, client_id)
         assert set(refused.value.fields) == {"job_type_id"}
+
+
+def test_a_clients_user_never_sees_a_job_types_pay_rate(uow, cbo):
+    # The pay rate is the worker's, under the CBO's margin: staff's only (as on bookings).
+    for job_type in (cbo.general, cbo.exclusive):
+        staff_view = domain.view(job_type, caller=cbo.staff)
+        client_view = domain.view(job_type, caller=cbo.user_a)
+        assert staff_view["pay_rate_cents"] == job_type.pay_rate_cents
+        assert client_view["pay_rate_cents"] is None
+        assert client_view["bill_rate_cents"] == job_type.bill_rate_cents
+        assert {k: v for k, v in staff_view.items() if k != "pay_rate_cents"} == {
+            k: v for k, v in client_view.items() if k != "pay_rate_cents"
+        }

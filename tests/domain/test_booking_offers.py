@@ -928,3 +928,68 @@ def test_two_sweepers_release_a_due_tier_once(domain_engine):
 
         tiers = [o.channel for o in offers_of(uow, shift)]
         assert sorted(tiers) == ["tier:favourites", *["tier:reliable"] * len(reliable)]
+
+
+def test_a_client_user_never_sees_why_a_worker_declined_or_was_stood_down(uow, market):
+    # A decline reason is the worker's own words (and "worker suspended" is identity's word on
+    # them): the shift's staff see it, its client's users see only that the offer ended.
+    ana = a_worker(uow, market, name="Ana")
+    shift = a_market_shift(uow, market, fill_mode="open")
+    start(uow, market, shift)
+    decline(uow, ana, offer_of(uow, shift, ana), reason="My child is ill")
+
+    def reasons(client_id):
+        page = offers.list_shift_offers(
+            uow,
+            tenant_id=market.tenant_id,
+            client_id=client_id,
+            shift_id=shift.id,
+            page=1,
+            per_page=50,
+            sort="created_at",
+        )
+        return [(o["status"], o["end_reason"]) for o in page["items"]]
+
+    assert reasons(None) == [("declined", "My child is ill")]
+    assert reasons(market.client.id) == [("declined", None)]
+
+
+def test_staff_expiring_an_offer_leave_an_audit_entry_and_rebooking_does_not(uow, market):
+    ana, bo = a_worker(uow, market), a_worker(uow, market)
+    shift = a_market_shift(uow, market, fill_mode="open", positions=2)
+    start(uow, market, shift)
+    owner = staff_caller(market.tenant_id)
+    for worker, caller, key in ((ana, owner, "k-staff"), (bo, None, "k-rebooking")):
+        offer = offer_of(uow, shift, worker)
+        sent = Outbox(uow)
+        offers.expire_offer(
+            uow,
+            eligible_now=everyone,
+            scope=market.tenant_id,
+            offer_id=offer.id,
+            idempotency_key=key,
+            now=offer.deadline_at,
+            caller=caller,
+        )
+        if caller is None:
+            assert "audit.recorded" not in sent.types()
+            continue
+        (entry,) = sent.audit()
+        assert (entry["action"], entry["entity_id"], entry["actor_id"]) == (
+            "offer.expire",
+            offer.id,
+            owner.user_id,
+        )
+        assert (entry["before"], entry["after"]) == ({"status": "sent"}, {"status": "expired"})
+    # The same key again answers as before and records nothing more.
+    sent = Outbox(uow)
+    offers.expire_offer(
+        uow,
+        eligible_now=everyone,
+        scope=market.tenant_id,
+        offer_id=offer_of(uow, shift, ana).id,
+        idempotency_key="k-staff",
+        now=NOW + timedelta(days=1),
+        caller=owner,
+    )
+    assert sent.events() == []

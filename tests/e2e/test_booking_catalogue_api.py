@@ -151,6 +151,13 @@ def test_a_client_user_sees_the_exclusive_job_type_of_their_own_client(api, mark
     assert names(api("GET", "/api/v1/job-types", user_a)) == ["Crane Spotter", "Server"]
     found = api("GET", f"/api/v1/job-types/{exclusive['id']}", user_a)
     assert found.status_code == 200 and found.json()["requirements"] == "OSHA 10 card"
+    # The pay rate is staff's only (the worker's, under the CBO's margin), as on bookings.
+    assert (found.json()["pay_rate_cents"], found.json()["bill_rate_cents"]) == (
+        None,
+        exclusive["bill_rate_cents"],
+    )
+    listed = api("GET", "/api/v1/job-types", user_a).json()["items"]
+    assert {item["pay_rate_cents"] for item in listed} == {None}
     assert names(api("GET", "/api/v1/sites", user_a)) == ["Pier J"]
     own = api("GET", f"/api/v1/sites/{market['site_a']['id']}", user_a)
     assert own.status_code == 200

@@ -194,10 +194,13 @@ def cancel_booking(
                 Shift.status.in_((rules.OPEN, rules.FILLED)),
                 Shift.starts_at > now,
             )
-            .order_by(Shift.starts_at, Shift.id)
+            # Locked in id order, as stand_down_worker locks a worker's shifts: any other
+            # order can deadlock with it.
+            .order_by(Shift.id)
             .with_for_update()
         ).scalars()
     )
+    shifts.sort(key=lambda s: (s.starts_at, s.id))
     if not shifts:
         raise Conflict("This booking has no shifts still to come; there is nothing to cancel.")
     settings = settings_for(uow, tenant_id=tenant_id)

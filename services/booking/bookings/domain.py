@@ -430,7 +430,16 @@ def booking_view(
     }
 
 
-def assignment_view(assignment: Assignment, *, worker_name: str | None) -> dict[str, Any]:
+def assignment_view(
+    assignment: Assignment, *, worker_name: str | None, caller: Caller | None = None
+) -> dict[str, Any]:
+    """A place on a shift. A client user sees why it was cancelled only when their own
+    organisation cancelled it: a worker's reason is their own, a stand-down identity's word."""
+    hidden = (
+        caller is not None
+        and caller.kind == CLIENT
+        and assignment.cancelled_by_kind != rules.BY_CLIENT
+    )
     return {
         "id": assignment.id,
         "shift_id": assignment.shift_id,
@@ -441,7 +450,7 @@ def assignment_view(assignment: Assignment, *, worker_name: str | None) -> dict[
         "ends_at": assignment.ends_at,
         "cancelled_at": assignment.cancelled_at,
         "cancelled_by_kind": assignment.cancelled_by_kind,
-        "cancel_reason": assignment.cancel_reason,
+        "cancel_reason": None if hidden else assignment.cancel_reason,
         "minutes_before_start": assignment.minutes_before_start,
         "late": assignment.late,
     }
@@ -482,7 +491,8 @@ def shift_detail(uow: UnitOfWork, *, caller: Caller, shift: Shift) -> dict[str, 
         **shift_view(shift, timezone=booking.timezone),
         **_terms(booking, caller),
         "assignments": [
-            assignment_view(a, worker_name=names.get(a.worker_id)) for a in assignments
+            assignment_view(a, worker_name=names.get(a.worker_id), caller=caller)
+            for a in assignments
         ],
         "offers": {state: counts.get(state, 0) for state in OFFER_STATES},
     }

@@ -162,6 +162,18 @@ def list_job_types(
     return page_rows(uow.session, statement, page=page, per_page=per_page)
 
 
+def view(job_type: JobType, *, caller: Caller) -> dict[str, Any]:
+    """A job type as the caller is shown it: the pay rate (the worker's, under the CBO's
+    margin) is staff's only, as on bookings; a client user sees the bill rate."""
+    shown = {
+        name: _plain(getattr(job_type, name))
+        for name in (*SHOWN, "fixed_pay_rate", "created_at", "updated_at")
+    }
+    if caller.kind == CLIENT:
+        shown["pay_rate_cents"] = None
+    return shown
+
+
 # -- changing ----------------------------------------------------------------------------------
 
 

@@ -32,7 +32,8 @@ class JobtypesEntrypoints:
         tenant_id = market_tenant(self.caller)
         options = JobTypeQuerySchema().load(query or {})
         found = domain.list_job_types(self.db, caller=self.caller, tenant_id=tenant_id, **options)
-        return JobTypePageSchema().dump(found)
+        items = [domain.view(j, caller=self.caller) for j in found["items"]]
+        return JobTypePageSchema().dump({**found, "items": items})
 
     @rpc
     @requires_any(*READ)
@@ -43,7 +44,7 @@ class JobtypesEntrypoints:
             tenant_id=market_tenant(self.caller),
             job_type_id=job_type_id,
         )
-        return JobTypeSchema().dump(job_type)
+        return JobTypeSchema().dump(domain.view(job_type, caller=self.caller))
 
     @rpc
     @requires(MANAGE)
@@ -54,7 +55,7 @@ class JobtypesEntrypoints:
         job_type = domain.create_job_type(
             self.db, caller=self.caller, tenant_id=tenant_id, data=data
         )
-        return JobTypeSchema().dump(job_type)
+        return JobTypeSchema().dump(domain.view(job_type, caller=self.caller))
 
     @rpc
     @requires(MANAGE)
@@ -64,7 +65,7 @@ class JobtypesEntrypoints:
         job_type = domain.update_job_type(
             self.db, caller=self.caller, tenant_id=tenant_id, job_type_id=job_type_id, data=data
         )
-        return JobTypeSchema().dump(job_type)
+        return JobTypeSchema().dump(domain.view(job_type, caller=self.caller))
 
     @rpc
     @requires(MANAGE)
@@ -75,4 +76,4 @@ class JobtypesEntrypoints:
             tenant_id=staff_tenant(self.caller),
             job_type_id=job_type_id,
         )
-        return JobTypeSchema().dump(job_type)
+        return JobTypeSchema().dump(domain.view(job_type, caller=self.caller))

@@ -151,7 +151,9 @@ class JobTypeSchema(Schema):
     description = fields.String(required=True)
     required_skills = fields.List(fields.String(), required=True)
     needs_approval = fields.Boolean(required=True)
-    pay_rate_cents = fields.Integer(required=True)
+    pay_rate_cents = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Null for a client user."}
+    )
     bill_rate_cents = fields.Integer(required=True)
     fixed_pay_rate = fields.Boolean(
         required=True,

@@ -726,9 +726,11 @@ def expire_offer(
     idempotency_key: str,
     eligible_now: EligibleNow,
     now: datetime | None = None,
+    caller: Caller | None = None,
 ) -> dict[str, Any]:
     """End a still-sent offer whose deadline has passed as expired (offer.expired: reliability
-    counts a missed confirmation); a favourites-mode shift then offers the next worker.
+    counts a missed confirmation); a favourites-mode shift then offers the next worker. Staff
+    who expire one (`caller`, not rebooking's system) leave an audit entry.
 
     Idempotent by `idempotency_key`: the same key again answers what it answered the first
     time and changes nothing (a key used for another offer is 409). An offer already ended is
@@ -757,6 +759,17 @@ def expire_offer(
         )
     if decision == rules.EXPIRE:
         _end(uow, offer=offer, shift=shift, status=EXPIRED, reason=EXPIRED_REASON, now=now)
+        if caller is not None and not caller.is_system:
+            audit(
+                uow,
+                caller,
+                action="offer.expire",
+                entity_type="offer",
+                entity_id=offer.id,
+                before={"status": SENT},
+                after={"status": EXPIRED},
+                tenant_id=offer.tenant_id,
+            )
         after_offers_ended(uow, shift=shift, eligible_now=eligible_now, now=now)
     result = {"offer_id": offer.id, "status": offer.status, "expired": decision == rules.EXPIRE}
     uow.session.add(
@@ -1006,7 +1019,9 @@ def list_my_shifts(
     return page_rows(uow.session, query, page=page, per_page=per_page, view=_my_shift_view)
 
 
-def _shift_offer_view(row: Any) -> dict[str, Any]:
+def _shift_offer_view(row: Any, *, for_client: bool = False) -> dict[str, Any]:
+    """An offer of a shift; a client user does not see why it ended (a worker's decline reason
+    is their own, a stand-down is identity's word on them)."""
     offer, name = row
     return {
         "id": offer.id,
@@ -1018,7 +1033,7 @@ def _shift_offer_view(row: Any) -> dict[str, Any]:
         "rank": offer.rank,
         "deadline_at": offer.deadline_at,
         "responded_at": offer.responded_at,
-        "end_reason": offer.end_reason,
+        "end_reason": None if for_client else offer.end_reason,
         "created_at": offer.created_at,
     }
 
@@ -1045,7 +1060,7 @@ def list_shift_offers(
     status: str | None = None,
 ) -> dict[str, Any]:
     """A page of a shift's offers with each worker's name; `client_id` is a client user's own
-    client (their shifts only), None for staff."""
+    client (their shifts only, without why offers ended), None for staff."""
     _visible_shift(uow, tenant_id=tenant_id, client_id=client_id, shift_id=shift_id)
     query = (
         select(Offer, WorkerRecord.name)
@@ -1060,7 +1075,13 @@ def list_shift_offers(
         "status": Offer.status,
     }
     query = order_by(query, sort, columns, Offer.id)
-    return page_rows(uow.session, query, page=page, per_page=per_page, view=_shift_offer_view)
+    return page_rows(
+        uow.session,
+        query,
+        page=page,
+        per_page=per_page,
+        view=lambda row: _shift_offer_view(row, for_client=client_id is not None),
+    )
 
 
 def shift_offer(uow: UnitOfWork, *, tenant_id: str, offer_id: str) -> dict[str, Any]:

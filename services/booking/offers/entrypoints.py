@@ -159,7 +159,7 @@ class OffersEntrypoints:
         # Rebooking's system acts within its event's CBO (or across CBOs, without one).
         scope = self.caller.service_scope() if self.caller.is_system else staff_tenant(self.caller)
         result = domain.expire_offer(
-            self.db, scope=scope, eligible_now=self._eligible_now(), **request
+            self.db, scope=scope, eligible_now=self._eligible_now(), caller=self.caller, **request
         )
         return booking_rpc.ExpiredOfferSchema().dump(result)
 

@@ -154,7 +154,9 @@ class ShiftOfferSchema(Schema):
     rank = fields.Integer(allow_none=True)
     deadline_at = fields.DateTime(required=True)
     responded_at = fields.DateTime(allow_none=True)
-    end_reason = fields.String(allow_none=True)
+    end_reason = fields.String(
+        allow_none=True, metadata={"description": "Why the offer ended (null for a client user)."}
+    )
     created_at = fields.DateTime(required=True)
 
 
