@@ -993,3 +993,23 @@ def test_staff_expiring_an_offer_leave_an_audit_entry_and_rebooking_does_not(uow
         caller=owner,
     )
     assert sent.events() == []
+
+
+def test_an_idempotency_key_is_its_cbos_alone(uow, market):
+    """Another CBO using the same key on its own offer neither blocks nor answers for this
+    CBO's command."""
+    other = a_market(uow)
+    ours = a_market_shift(uow, market, fill_mode="named", named_worker_id=a_worker(uow, market).id)
+    theirs = a_market_shift(uow, other, fill_mode="named", named_worker_id=a_worker(uow, other).id)
+    (our_offer,) = start(uow, market, ours)
+    (their_offer,) = start(uow, other, theirs)
+    for scope, offer in ((other.tenant_id, their_offer), (market.tenant_id, our_offer)):
+        answer = offers.expire_offer(
+            uow,
+            eligible_now=everyone,
+            scope=scope,
+            offer_id=offer.id,
+            idempotency_key="shared-key",
+            now=offer.deadline_at,
+        )
+        assert answer == {"offer_id": offer.id, "status": "expired", "expired": True}

@@ -745,7 +745,7 @@ def expire_offer(
         raise NotFound("There is no such offer.")
     shift = _lock_shift(uow, shift_id)
     # Looked up under the shift's lock: a concurrent command with the same key has committed.
-    done = uow.session.get(OfferCommand, idempotency_key, populate_existing=True)
+    done = uow.session.get(OfferCommand, (shift.tenant_id, idempotency_key), populate_existing=True)
     if done is not None:
         if done.offer_id != offer_id or done.command != "expire":
             raise Conflict("This idempotency key was used for another command.")

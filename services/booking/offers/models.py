@@ -125,8 +125,9 @@ class OfferCommand(Base):
 
     __tablename__ = "offer_commands"
 
+    # Keys are the CBO's: another CBO using the same key touches nothing of this one.
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(String(36))
     command: Mapped[str] = mapped_column(String(30))
     offer_id: Mapped[str] = mapped_column(String(36))
     result: Mapped[dict] = mapped_column(JSONB)
