@@ -157,7 +157,10 @@ class JobTypeSchema(Schema):
     bill_rate_cents = fields.Integer(required=True)
     fixed_pay_rate = fields.Boolean(
         required=True,
-        metadata={"description": "A client-exclusive job type's pay rate cannot be changed."},
+        metadata={
+            "description": "A client-exclusive job type pays this rate on every booking: it is "
+            "not a default a booking may change (staff may still change the job type itself)."
+        },
     )
     min_shift_minutes = fields.Integer(required=True)
     client_id = fields.String(allow_none=True, required=True)
