@@ -866,3 +866,11 @@ def test_cancelling_a_booking_locks_its_shifts_in_the_order_a_stand_down_does(do
             stand_down.rollback()
             thread.join(timeout=30)
             assert outcome == {"cancelled": True}
+
+
+def test_staff_may_book_other_rates_but_not_an_exclusive_job_types_pay(uow, market):
+    booked = book(uow, market, pay_rate_cents=2300, bill_rate_cents=3300).booking
+    assert (booked.pay_rate_cents, booked.bill_rate_cents) == (2300, 3300)
+    assert "pay_rate_cents" in refused(uow, market, job_type=market.exclusive, pay_rate_cents=1)
+    client_user = refused(uow, market, market.pier_user, site=market.pier_site, pay_rate_cents=2300)
+    assert "pay_rate_cents" in client_user

@@ -212,3 +212,41 @@ def test_a_change_takes_any_subset_but_never_the_key_or_the_client():
     }
     both = refused(JobTypeUpdateSchema(), {"pay_rate_cents": 3000, "bill_rate_cents": 2000})
     assert set(both) == {"bill_rate_cents"}
+
+
+# -- a booking's rates --------------------------------------------------------------------
+
+
+def rates(**overrides):
+    given = {
+        "job_type_client_id": None,
+        "default_pay": 2000,
+        "default_bill": 2800,
+        "pay": None,
+        "bill": None,
+        "by_staff": True,
+    }
+    return rules.booking_rates(**{**given, **overrides})
+
+
+def test_a_booking_takes_the_job_types_rates_by_default():
+    assert rates() == (2000, 2800, {})
+    assert rates(by_staff=False) == (2000, 2800, {})
+
+
+def test_staff_may_book_other_rates_within_the_bounds():
+    assert rates(pay=2200, bill=3000) == (2200, 3000, {})
+    assert rates(bill=3500) == (2000, 3500, {})
+    assert "bill_rate_cents" in rates(pay=3000)[2]  # the default bill is now below the pay
+    assert "pay_rate_cents" in rates(pay=50)[2]
+    assert "bill_rate_cents" in rates(bill=10**6)[2]
+
+
+def test_a_client_exclusive_job_types_pay_rate_is_fixed():
+    assert "fixed 2000 cents" in rates(job_type_client_id="c1", pay=2100)[2]["pay_rate_cents"][0]
+    assert rates(job_type_client_id="c1", pay=2000, bill=3200) == (2000, 3200, {})
+
+
+def test_client_users_do_not_set_rates():
+    problems = rates(by_staff=False, pay=2100, bill=3000)[2]
+    assert set(problems) == {"pay_rate_cents", "bill_rate_cents"}

@@ -26,6 +26,7 @@ from services.booking.bookings import rules
 from services.booking.bookings.models import NAMED, Booking, Shift
 from services.booking.common import check_client, client_scope
 from services.booking.jobtypes import domain as jobtypes
+from services.booking.jobtypes import rules as jobtype_rules
 from services.booking.jobtypes.models import JobType
 from services.booking.offers import domain as offers
 from services.booking.offers.models import Assignment, Offer
@@ -188,6 +189,16 @@ def create_booking(
     )
     if data["fill_mode"] == NAMED:
         _named_worker(uow, tenant_id=tenant_id, worker_id=data["named_worker_id"])
+    pay_rate, bill_rate, rate_problems = jobtype_rules.booking_rates(
+        job_type_client_id=job_type.client_id,
+        default_pay=job_type.pay_rate_cents,
+        default_bill=job_type.bill_rate_cents,
+        pay=data.get("pay_rate_cents"),
+        bill=data.get("bill_rate_cents"),
+        by_staff=kind == rules.BY_STAFF,
+    )
+    if rate_problems:
+        raise ValidationFailed(fields=rate_problems)
     times = _times(data, site=site, job_type=job_type, now=now)
     recurrence = rules.normal_recurrence(data["recurrence"]) if data["recurrence"] else None
     booking = Booking(
@@ -205,8 +216,8 @@ def create_booking(
         named_worker_id=data["named_worker_id"],
         notes=data["notes"],
         requirements=data["requirements"],
-        pay_rate_cents=job_type.pay_rate_cents,
-        bill_rate_cents=job_type.bill_rate_cents,
+        pay_rate_cents=pay_rate,
+        bill_rate_cents=bill_rate,
         status=rules.ACTIVE,
         created_by=caller.user_id,
         created_by_kind=kind,

@@ -71,6 +71,22 @@ class BookingInputSchema(Schema):
         metadata={"description": "The worker offered the shift (fill_mode named only)."},
     )
 
+    pay_rate_cents = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={
+            "description": "Staff only: cents per hour instead of the job type's default "
+            "(a client-exclusive job type's pay rate is fixed)."
+        },
+    )
+    bill_rate_cents = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "Staff only: cents per hour instead of the job type's default."},
+    )
+
     @validates_schema
     def _named(self, data: dict[str, Any], **_: Any) -> None:
         named = data.get("fill_mode") == NAMED

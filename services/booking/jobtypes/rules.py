@@ -108,3 +108,31 @@ def bookable_for(job_type_client_id: str | None, client_id: str) -> bool:
 def pay_rate_is_fixed(job_type_client_id: str | None) -> bool:
     """A client-exclusive job type's pay rate is fixed; a CBO-wide one's is a default."""
     return job_type_client_id is not None
+
+
+def booking_rates(
+    *,
+    job_type_client_id: str | None,
+    default_pay: int,
+    default_bill: int,
+    pay: int | None,
+    bill: int | None,
+    by_staff: bool,
+) -> tuple[int, int, dict[str, list[str]]]:
+    """The hourly pay and bill rates of a booking: the job type's defaults unless staff give
+    others; a client-exclusive job type's pay rate is fixed. Returns (pay, bill, problems by
+    field); the rates mean nothing when there are problems."""
+    problems: dict[str, list[str]] = {}
+    if not by_staff:
+        for field, value in (("pay_rate_cents", pay), ("bill_rate_cents", bill)):
+            if value is not None:
+                problems[field] = ["Only the CBO's staff set a booking's rates."]
+        return default_pay, default_bill, problems
+    if pay is not None and pay != default_pay and pay_rate_is_fixed(job_type_client_id):
+        problems["pay_rate_cents"] = [
+            f"This client-exclusive job type pays a fixed {default_pay} cents per hour."
+        ]
+        return default_pay, default_bill, problems
+    chosen_pay = default_pay if pay is None else pay
+    chosen_bill = default_bill if bill is None else bill
+    return chosen_pay, chosen_bill, rate_problems(chosen_pay, chosen_bill)
