@@ -562,10 +562,9 @@ eligible AS (
 )
 SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
-  (SELECT coalesce(json_agg(e ORDER BY e.position), '[]'::json) FROM (
-     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes,
-            row_number() OVER (ORDER BY {ORDER}) AS position
-     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,{excluded_sql}
+  (SELECT coalesce(json_agg(c ORDER BY {ORDER}), '[]'::json) FROM (
+     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes
+     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) c) AS eligible,{excluded_sql}
 """
     used = {name for name in params if f":{name}" in sql}
     statement = text(sql).bindparams(
@@ -582,7 +581,12 @@ def _run(uow: UnitOfWork, context: Context, **options: Any) -> dict[str, Any]:
     row = uow.session.execute(statement, params).one()
     return {
         "eligible_total": row.eligible_total,
-        "eligible": row.eligible,
+        # The page in order (a top-N sort, not a sort of every eligible worker): positions
+        # count from the page's offset.
+        "eligible": [
+            {**e, "position": options["offset"] + n}
+            for n, e in enumerate(row.eligible or [], start=1)
+        ],
         "excluded_counts": _excluded_counts(row),
         "excluded_ids": row.excluded_ids,
     }
