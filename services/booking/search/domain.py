@@ -217,6 +217,29 @@ def _haversine(lat: str, lon: str) -> str:
     )
 
 
+HOURS_PER_PART = 56  # bits of the week's hours per week_hours_<k> column (migration 0008)
+
+
+def _weekly_sql(ranges: Sequence[tuple[int, int]], need: str) -> str:
+    """SQL: the worker's weekly hours hold every minute of `ranges` (minutes of the local
+    week; `need` names the same as an int4multirange parameter). The whole hours inside the
+    ranges must be bits of week_hours_<k> (a bigint AND per part touched); when every range
+    starts and ends on the hour that is the whole test, else the multirange containment
+    decides what the bits let through."""
+    masks = [0, 0, 0]
+    for a, b in ranges:
+        for hour in range(-(-a // 60), b // 60):
+            masks[hour // HOURS_PER_PART] |= 1 << (hour % HOURS_PER_PART)
+    tests = [
+        f"(w.week_hours_{k} & CAST({m} AS bigint)) = CAST({m} AS bigint)"
+        for k, m in enumerate(masks)
+        if m
+    ]
+    if not tests or any(a % 60 or b % 60 for a, b in ranges):
+        tests.append(f"w.weekly_minutes @> CAST(:{need} AS int4multirange)")
+    return f"coalesce({' AND '.join(tests)}, false)"
+
+
 ORDER = "c.favourite DESC, c.score DESC, c.distance_km ASC NULLS LAST, c.booked_minutes ASC, c.id"
 
 
@@ -350,7 +373,7 @@ def _statement(
         per_segment = " AND ".join(checks) or "true"
         group_cases.append(
             f"WHEN {g} THEN CASE WHEN NOT coalesce(m.has_day, false) THEN "
-            f"coalesce(w.weekly_minutes @> CAST(:need{g} AS int4multirange), false) "
+            f"{_weekly_sql(p.week_ranges, f'need{g}')} "
             f"ELSE ({per_segment}) END"
         )
     available = f"CASE tz.g {' '.join(group_cases)} ELSE false END"
@@ -408,7 +431,7 @@ def _statement(
     if len(zones) == 1:
         # What the scan can check alone: the weekly hours, unless an exception decides.
         no_flag += (
-            " AND (w.weekly_minutes @> CAST(:need0 AS int4multirange)"
+            f" AND ({_weekly_sql(plans[0].week_ranges, 'need0')}"
             " OR w.id IN (SELECT wd.worker_id FROM worker_days wd"
             " WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))"
             " AND wd.on_date = ANY(CAST(:dates AS date[]))))"
@@ -426,6 +449,7 @@ def _statement(
         "partners": "w.tenant_id <> :tenant",
         "all": "true",
     }[tier]
+    exclude_sql = "    AND NOT (w.id = ANY(CAST(:exclude AS varchar[])))" if exclude else ""
     day_select = "".join(f",\n         {c}" for c in day_columns)
     if all_of_own:
         # The left-out are the CBO's workers that are not eligible: all of its eligible must be.
@@ -438,7 +462,7 @@ def _statement(
         # left-out ones is read in name order (ix_workers_tenant_name: it stops early).
         own_group = zones.index(context.timezones[context.tenant_id])
         own_available = available.replace(f"CASE {group_of} ", f"CASE {own_group} ")
-        weekly_ok = f"coalesce(w.weekly_minutes @> CAST(:need{own_group} AS int4multirange), false)"
+        weekly_ok = _weekly_sql(plans[own_group].week_ranges, f"need{own_group}")
         alone = (
             "coalesce(w.source_id = ANY(ARRAY("
             "SELECT source_id FROM capped WHERE secs > cap * 60)), false)"
@@ -490,7 +514,7 @@ weeks AS (
 ),
 booked AS (
   SELECT a.worker_id, wk.i, max(a.worker_tenant_id) AS tenant_id,
-         sum(floor(extract(epoch FROM least(a.ends_at, wk.e) - greatest(a.starts_at, wk.s))))
+         sum(floor(date_part('epoch', least(a.ends_at, wk.e) - greatest(a.starts_at, wk.s))))
            AS secs
   FROM assignments a JOIN weeks wk ON a.starts_at < wk.e AND a.ends_at > wk.s
   WHERE a.status IN ('booked', 'completed')
@@ -558,7 +582,7 @@ eligible AS (
   {joins}
   LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
   WHERE {scope} AND {no_flag} AND {tier_filter}
-    AND NOT (w.id = ANY(CAST(:exclude AS varchar[])))
+{exclude_sql}
 )
 SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
