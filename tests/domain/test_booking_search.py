@@ -356,6 +356,24 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
             assert e["distance_km"] is None
         else:
             assert e["distance_km"] == pytest.approx(parts.distance_km, abs=1e-9)
+    # Any page is that slice of the whole order, with its positions (the distance is
+    # computed only for the workers that can reach the page: ties at its edge included).
+    full = [w for w, _ in ordered]
+    for limit, offset in ((1, 0), (5, 0), (7, 3), (20, 10), (50, len(full) - 3), (3, len(full))):
+        page = domain._run(
+            uow,
+            context,
+            all_of_own=False,
+            include_partners=True,
+            tier="all",
+            exclude=[],
+            limit=limit,
+            offset=offset,
+            excluded_limit=0,
+            excluded_offset=0,
+        )["eligible"]
+        assert [e["id"] for e in page] == full[offset : offset + limit], (limit, offset)
+        assert [e["position"] for e in page] == list(range(offset + 1, offset + len(page) + 1))
     # The CBO's own left-out workers, and the count per reason code.
     own_out = {
         w: r for w, r in by_rules.items() if r and population.facts[w].tenant_id == market.tenant_id

@@ -288,6 +288,7 @@ def _statement(
         "exclude": list(exclude),
         "limit": limit,
         "offset": offset,
+        "last": max(0, offset + limit - 1),
         "x_limit": excluded_limit,
         "x_offset": excluded_offset,
     }
@@ -494,6 +495,11 @@ def _statement(
   CAST(NULL AS json) AS row_counts, CAST(NULL AS json) AS day_counts,
   CAST(NULL AS json) AS mark_counts, CAST(NULL AS bigint) AS own_eligible,
   CAST(NULL AS json) AS excluded_ids"""
+    # The page: the distance (a dozen float functions a row) is computed only for the
+    # workers that can reach it, those whose (favourite, score) is at least that of the page's
+    # last worker in (favourite, score) order (`cut`): every worker ahead of it on those two
+    # stays ahead whatever the distance, every one behind stays behind; the ties compete on
+    # distance. Usually the page's few dozen instead of every eligible worker.
     # Shape (see docs/PERFORMANCE.md): the few workers other tables say something about for
     # this request (booked or offered elsewhere, over the cap, blocked or favourite, hours
     # booked that week) are one small set of marks; exceptions on the dates asked for are
@@ -577,18 +583,28 @@ marks AS (
 eligible AS (
   SELECT w.id, w.tenant_id, w.name, coalesce(m.favourite, false) AS favourite,
     coalesce(rs.score, :new_score) AS score,
-    {_haversine("w.latitude", "w.longitude")} AS distance_km,
+    w.latitude, w.longitude,
     CAST(coalesce(m.first_week_secs, 0) AS bigint) / 60 AS booked_minutes
   {joins}
   LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
   WHERE {scope} AND {no_flag} AND {tier_filter}
 {exclude_sql}
+),
+cut AS (
+  SELECT favourite, score FROM eligible
+  ORDER BY favourite DESC, score DESC LIMIT 1 OFFSET :last
 )
 SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
   (SELECT coalesce(json_agg(c ORDER BY {ORDER}), '[]'::json) FROM (
      SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes
-     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) c) AS eligible,{excluded_sql}
+     FROM (
+       SELECT e.id, e.tenant_id, e.name, e.favourite, e.score, e.booked_minutes,
+              {_haversine("e.latitude", "e.longitude")} AS distance_km
+       FROM eligible e
+       WHERE NOT EXISTS (SELECT FROM cut)
+          OR (e.favourite, e.score) >= (SELECT cut.favourite, cut.score FROM cut)) c
+     ORDER BY {ORDER} LIMIT :limit OFFSET :offset) c) AS eligible,{excluded_sql}
 """
     used = {name for name in params if f":{name}" in sql}
     statement = text(sql).bindparams(
