@@ -469,10 +469,23 @@ def table(rows: list[tuple[int, Result, int]]) -> str:
     return "\n".join(lines)
 
 
+def drop_databases(base: Settings) -> None:
+    """The benchmark's databases of an earlier run, dropped: each run adds its CBOs, and the
+    search reads tables whose size is every CBO's (each run would measure a larger one)."""
+    url = base.database_url_template.format(name="postgres")
+    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for service in SERVICE_NAMES:
+            cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE_PREFIX}_{service}" WITH (FORCE)')
+    conn.close()
+
+
 def run(sizes: list[int], n: int, warmup: int, explain: bool) -> list[tuple[int, Result, int]]:
     base = Settings()
     check_ports_free(base.gateway_host, [GATEWAY_PORT])
     check_ports_free(base.ops_host, [OPS_PORT_BASE + i for i in range(len(SERVICE_NAMES))])
+    drop_databases(base)
     var = Path(tempfile.mkdtemp(prefix="worklb-bench-search-"))
     ok = False
     rows: list[tuple[int, Result, int]] = []
