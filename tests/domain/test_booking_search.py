@@ -159,8 +159,11 @@ class Population:
         for day in WEEKDAYS:
             slots = []
             for _ in range(rnd.choice([0, 1, 1, 2])):
-                start = rnd.randrange(0, 20) * 60
-                end = min(24 * 60, start + rnd.choice([4, 6, 8, 12, 24]) * 60)
+                # Mostly whole hours, some quarter hours (the whole-hour bits of migration
+                # booking_0008 must not take a part of an hour for the whole).
+                step = 15 if rnd.random() < 0.3 else 60
+                start = rnd.randrange(0, 20 * 60 // step) * step
+                end = min(24 * 60, start + rnd.choice([4, 6, 8, 12, 24]) * 60 - 60 + step)
                 slots.append({"start": worker_rules_clock(start), "end": worker_rules_clock(end)})
             if slots:
                 weekly[day] = slots
@@ -275,6 +278,7 @@ EXCEPTION_DATES = [
 
 REQUESTS = {
     "tuesday in term": ("2026-12-01 09:00", "2026-12-01 13:00", None),
+    "quarter hours": ("2026-12-01 09:15", "2026-12-01 12:45", None),
     "night across midnight": ("2026-12-01 22:00", "2026-12-02 06:00", None),
     "spring forward": ("2027-03-14 01:00", "2027-03-14 05:00", None),
     "fall back": ("2026-11-01 00:30", "2026-11-01 05:00", None),
@@ -352,6 +356,24 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
             assert e["distance_km"] is None
         else:
             assert e["distance_km"] == pytest.approx(parts.distance_km, abs=1e-9)
+    # Any page is that slice of the whole order, with its positions (the distance is
+    # computed only for the workers that can reach the page: ties at its edge included).
+    full = [w for w, _ in ordered]
+    for limit, offset in ((1, 0), (5, 0), (7, 3), (20, 10), (50, len(full) - 3), (3, len(full))):
+        page = domain._run(
+            uow,
+            context,
+            all_of_own=False,
+            include_partners=True,
+            tier="all",
+            exclude=[],
+            limit=limit,
+            offset=offset,
+            excluded_limit=0,
+            excluded_offset=0,
+        )["eligible"]
+        assert [e["id"] for e in page] == full[offset : offset + limit], (limit, offset)
+        assert [e["position"] for e in page] == list(range(offset + 1, offset + len(page) + 1))
     # The CBO's own left-out workers, and the count per reason code.
     own_out = {
         w: r for w, r in by_rules.items() if r and population.facts[w].tenant_id == market.tenant_id
@@ -869,3 +891,47 @@ def test_dates_at_the_ends_of_the_calendar_are_refused(uow, change, field):
         market.search(body)
     fields = getattr(raised.value, "fields", None) or raised.value.messages
     assert field in fields
+
+
+def test_the_week_hour_bits_are_the_whole_hours_the_weekly_minutes_cover(uow):
+    """Migration booking_0008's generated bits, against rules.covers hour by hour, on random
+    weekly minutes (quarter hours, touching and week-long ranges); and the search's test of a
+    request's weekly minutes with them agrees with rules.covers."""
+    from sqlalchemy import text
+
+    rnd = random.Random(8)
+    samples: list[list[tuple[int, int]]] = [[], [(0, 10080)], [(59, 121)], [(60, 120), (180, 240)]]
+    for _ in range(200):
+        ranges: list[tuple[int, int]] = []
+        for _ in range(rnd.randrange(0, 5)):
+            a = rnd.randrange(0, 10080 // 15) * 15 + rnd.choice([0, 0, 0, 1, 14])
+            b = min(10080, a + rnd.randrange(1, 40) * 15 + rnd.choice([0, 0, 1]))
+            ranges.append((a, b))
+        samples.append(worker_rules.merged(ranges) if ranges else [])
+    for ranges in samples:
+        literal = "{" + ",".join(f"[{a},{b})" for a, b in ranges) + "}"
+        bits = uow.session.execute(
+            text(
+                "SELECT booking_week_hours(CAST(:m AS int4multirange), 0), "
+                "booking_week_hours(CAST(:m AS int4multirange), 1), "
+                "booking_week_hours(CAST(:m AS int4multirange), 2)"
+            ),
+            {"m": literal},
+        ).one()
+        for hour in range(168):
+            part, bit = divmod(hour, domain.HOURS_PER_PART)
+            assert bool(bits[part] >> bit & 1) == worker_rules.covers(
+                ranges, hour * 60, hour * 60 + 60
+            ), (ranges, hour)
+        for need in ([(1980, 2220)], [(1985, 2220)], [(0, 60), (10020, 10080)], [(600, 615)]):
+            sql = domain._weekly_sql(need, "need")
+            found = uow.session.execute(
+                text(
+                    f"SELECT {sql} FROM (SELECT CAST(:m AS int4multirange) AS weekly_minutes, "
+                    "booking_week_hours(CAST(:m AS int4multirange), 0) AS week_hours_0, "
+                    "booking_week_hours(CAST(:m AS int4multirange), 1) AS week_hours_1, "
+                    "booking_week_hours(CAST(:m AS int4multirange), 2) AS week_hours_2) w"
+                ),
+                {"m": literal, "need": "{" + ",".join(f"[{a},{b})" for a, b in need) + "}"},
+            ).scalar()
+            assert found == all(worker_rules.covers(ranges, a, b) for a, b in need), (ranges, need)

@@ -217,6 +217,29 @@ def _haversine(lat: str, lon: str) -> str:
     )
 
 
+HOURS_PER_PART = 56  # bits of the week's hours per week_hours_<k> column (migration 0008)
+
+
+def _weekly_sql(ranges: Sequence[tuple[int, int]], need: str) -> str:
+    """SQL: the worker's weekly hours hold every minute of `ranges` (minutes of the local
+    week; `need` names the same as an int4multirange parameter). The whole hours inside the
+    ranges must be bits of week_hours_<k> (a bigint AND per part touched); when every range
+    starts and ends on the hour that is the whole test, else the multirange containment
+    decides what the bits let through."""
+    masks = [0, 0, 0]
+    for a, b in ranges:
+        for hour in range(-(-a // 60), b // 60):
+            masks[hour // HOURS_PER_PART] |= 1 << (hour % HOURS_PER_PART)
+    tests = [
+        f"(w.week_hours_{k} & CAST({m} AS bigint)) = CAST({m} AS bigint)"
+        for k, m in enumerate(masks)
+        if m
+    ]
+    if not tests or any(a % 60 or b % 60 for a, b in ranges):
+        tests.append(f"w.weekly_minutes @> CAST(:{need} AS int4multirange)")
+    return f"coalesce({' AND '.join(tests)}, false)"
+
+
 ORDER = "c.favourite DESC, c.score DESC, c.distance_km ASC NULLS LAST, c.booked_minutes ASC, c.id"
 
 
@@ -265,6 +288,7 @@ def _statement(
         "exclude": list(exclude),
         "limit": limit,
         "offset": offset,
+        "last": max(0, offset + limit - 1),
         "x_limit": excluded_limit,
         "x_offset": excluded_offset,
     }
@@ -350,7 +374,7 @@ def _statement(
         per_segment = " AND ".join(checks) or "true"
         group_cases.append(
             f"WHEN {g} THEN CASE WHEN NOT coalesce(m.has_day, false) THEN "
-            f"coalesce(w.weekly_minutes @> CAST(:need{g} AS int4multirange), false) "
+            f"{_weekly_sql(p.week_ranges, f'need{g}')} "
             f"ELSE ({per_segment}) END"
         )
     available = f"CASE tz.g {' '.join(group_cases)} ELSE false END"
@@ -408,7 +432,7 @@ def _statement(
     if len(zones) == 1:
         # What the scan can check alone: the weekly hours, unless an exception decides.
         no_flag += (
-            " AND (w.weekly_minutes @> CAST(:need0 AS int4multirange)"
+            f" AND ({_weekly_sql(plans[0].week_ranges, 'need0')}"
             " OR w.id IN (SELECT wd.worker_id FROM worker_days wd"
             " WHERE wd.tenant_id = ANY(CAST(:tz_tenants AS varchar[]))"
             " AND wd.on_date = ANY(CAST(:dates AS date[]))))"
@@ -426,6 +450,7 @@ def _statement(
         "partners": "w.tenant_id <> :tenant",
         "all": "true",
     }[tier]
+    exclude_sql = "    AND NOT (w.id = ANY(CAST(:exclude AS varchar[])))" if exclude else ""
     day_select = "".join(f",\n         {c}" for c in day_columns)
     if all_of_own:
         # The left-out are the CBO's workers that are not eligible: all of its eligible must be.
@@ -438,7 +463,7 @@ def _statement(
         # left-out ones is read in name order (ix_workers_tenant_name: it stops early).
         own_group = zones.index(context.timezones[context.tenant_id])
         own_available = available.replace(f"CASE {group_of} ", f"CASE {own_group} ")
-        weekly_ok = f"coalesce(w.weekly_minutes @> CAST(:need{own_group} AS int4multirange), false)"
+        weekly_ok = _weekly_sql(plans[own_group].week_ranges, f"need{own_group}")
         alone = (
             "coalesce(w.source_id = ANY(ARRAY("
             "SELECT source_id FROM capped WHERE secs > cap * 60)), false)"
@@ -470,6 +495,11 @@ def _statement(
   CAST(NULL AS json) AS row_counts, CAST(NULL AS json) AS day_counts,
   CAST(NULL AS json) AS mark_counts, CAST(NULL AS bigint) AS own_eligible,
   CAST(NULL AS json) AS excluded_ids"""
+    # The page: the distance (a dozen float functions a row) is computed only for the
+    # workers that can reach it, those whose (favourite, score) is at least that of the page's
+    # last worker in (favourite, score) order (`cut`): every worker ahead of it on those two
+    # stays ahead whatever the distance, every one behind stays behind; the ties compete on
+    # distance. Usually the page's few dozen instead of every eligible worker.
     # Shape (see docs/PERFORMANCE.md): the few workers other tables say something about for
     # this request (booked or offered elsewhere, over the cap, blocked or favourite, hours
     # booked that week) are one small set of marks; exceptions on the dates asked for are
@@ -490,7 +520,7 @@ weeks AS (
 ),
 booked AS (
   SELECT a.worker_id, wk.i, max(a.worker_tenant_id) AS tenant_id,
-         sum(floor(extract(epoch FROM least(a.ends_at, wk.e) - greatest(a.starts_at, wk.s))))
+         sum(floor(date_part('epoch', least(a.ends_at, wk.e) - greatest(a.starts_at, wk.s))))
            AS secs
   FROM assignments a JOIN weeks wk ON a.starts_at < wk.e AND a.ends_at > wk.s
   WHERE a.status IN ('booked', 'completed')
@@ -553,19 +583,28 @@ marks AS (
 eligible AS (
   SELECT w.id, w.tenant_id, w.name, coalesce(m.favourite, false) AS favourite,
     coalesce(rs.score, :new_score) AS score,
-    {_haversine("w.latitude", "w.longitude")} AS distance_km,
+    w.latitude, w.longitude,
     CAST(coalesce(m.first_week_secs, 0) AS bigint) / 60 AS booked_minutes
   {joins}
   LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
   WHERE {scope} AND {no_flag} AND {tier_filter}
-    AND NOT (w.id = ANY(CAST(:exclude AS varchar[])))
+{exclude_sql}
+),
+cut AS (
+  SELECT favourite, score FROM eligible
+  ORDER BY favourite DESC, score DESC LIMIT 1 OFFSET :last
 )
 SELECT
   (SELECT count(*) FROM eligible) AS eligible_total,
-  (SELECT coalesce(json_agg(e ORDER BY e.position), '[]'::json) FROM (
-     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes,
-            row_number() OVER (ORDER BY {ORDER}) AS position
-     FROM eligible c ORDER BY {ORDER} LIMIT :limit OFFSET :offset) e) AS eligible,{excluded_sql}
+  (SELECT coalesce(json_agg(c ORDER BY {ORDER}), '[]'::json) FROM (
+     SELECT c.id, c.tenant_id, c.name, c.favourite, c.score, c.distance_km, c.booked_minutes
+     FROM (
+       SELECT e.id, e.tenant_id, e.name, e.favourite, e.score, e.booked_minutes,
+              {_haversine("e.latitude", "e.longitude")} AS distance_km
+       FROM eligible e
+       WHERE NOT EXISTS (SELECT FROM cut)
+          OR (e.favourite, e.score) >= (SELECT cut.favourite, cut.score FROM cut)) c
+     ORDER BY {ORDER} LIMIT :limit OFFSET :offset) c) AS eligible,{excluded_sql}
 """
     used = {name for name in params if f":{name}" in sql}
     statement = text(sql).bindparams(
@@ -582,7 +621,12 @@ def _run(uow: UnitOfWork, context: Context, **options: Any) -> dict[str, Any]:
     row = uow.session.execute(statement, params).one()
     return {
         "eligible_total": row.eligible_total,
-        "eligible": row.eligible,
+        # The page in order (a top-N sort, not a sort of every eligible worker): positions
+        # count from the page's offset.
+        "eligible": [
+            {**e, "position": options["offset"] + n}
+            for n, e in enumerate(row.eligible or [], start=1)
+        ],
         "excluded_counts": _excluded_counts(row),
         "excluded_ids": row.excluded_ids,
     }
