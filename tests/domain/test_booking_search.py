@@ -160,7 +160,7 @@ class Population:
             slots = []
             for _ in range(rnd.choice([0, 1, 1, 2])):
                 # Mostly whole hours, some quarter hours (the whole-hour bits of migration
-                # booking_0008 must not take a part of an hour for the whole).
+                # booking_0009 must not take a part of an hour for the whole).
                 step = 15 if rnd.random() < 0.3 else 60
                 start = rnd.randrange(0, 20 * 60 // step) * step
                 end = min(24 * 60, start + rnd.choice([4, 6, 8, 12, 24]) * 60 - 60 + step)
@@ -894,7 +894,7 @@ def test_dates_at_the_ends_of_the_calendar_are_refused(uow, change, field):
 
 
 def test_the_week_hour_bits_are_the_whole_hours_the_weekly_minutes_cover(uow):
-    """Migration booking_0008's generated bits, against rules.covers hour by hour, on random
+    """Migration booking_0009's generated bits, against rules.covers hour by hour, on random
     weekly minutes (quarter hours, touching and week-long ranges); and the search's test of a
     request's weekly minutes with them agrees with rules.covers."""
     from sqlalchemy import text

@@ -5,15 +5,15 @@ tests a request of whole hours with a bitwise AND of a bigint instead of a multi
 containment (a fifth of the scan of a large CBO), and any other request with the bits first
 (see services/booking/search/domain.py `_weekly_sql`).
 
-Revision ID: booking_0008
-Revises: booking_0007
+Revision ID: booking_0009
+Revises: booking_0008
 Create Date: 2026-12-01 12:00:00
 """
 
 from alembic import op
 
-revision = "booking_0008"
-down_revision = "booking_0007"
+revision = "booking_0009"
+down_revision = "booking_0008"
 branch_labels = None
 depends_on = None
 
