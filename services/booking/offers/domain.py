@@ -122,11 +122,12 @@ def _refused(worker_name: str, field: str, refusals: dict[str, list[str]]) -> Co
 
 
 def _worker_for(
-    uow: UnitOfWork, *, shift: Shift, worker_id: str, field: str
+    uow: UnitOfWork, *, shift: Shift, worker_id: str, field: str, eligible_now: EligibleNow
 ) -> tuple[WorkerRecord, list[str]]:
-    """The worker as booking knows them, with what stops them taking `shift` (none: they may).
-    A worker booking does not know, or of another CBO that may not work this shift, does not
-    exist for this CBO (422 on `field`)."""
+    """The worker as booking knows them, with what stops them taking `shift` (none: they may):
+    the search's reasons, else identity's word that they may not work now. A worker booking
+    does not know, or of another CBO that may not work this shift, does not exist for this CBO
+    (422 on `field`)."""
     worker = uow.session.get(WorkerRecord, worker_id)
     if worker is None:
         raise ValidationFailed(fields={field: ["There is no such job seeker."]})
@@ -135,6 +136,14 @@ def _worker_for(
     ]
     if worker.tenant_id != shift.tenant_id and reasons:
         raise ValidationFailed(fields={field: ["There is no such job seeker."]})
+    if not reasons and not _may_work_now(
+        uow,
+        shift=shift,
+        worker_id=worker.id,
+        worker_tenant_id=worker.tenant_id,
+        eligible_now=eligible_now,
+    ):
+        reasons = [rules.RECHECK_REFUSED]
     return worker, reasons
 
 
@@ -482,17 +491,13 @@ def start_filling(
             if not booking.named_worker_id:
                 raise ValidationFailed(fields={"named_worker_id": ["Name the worker to offer."]})
             worker, reasons = _worker_for(
-                uow, shift=shift, worker_id=booking.named_worker_id, field="named_worker_id"
-            )
-            worker_name = worker.name or "The worker"
-            if not reasons and not _may_work_now(
                 uow,
                 shift=shift,
-                worker_id=worker.id,
-                worker_tenant_id=worker.tenant_id,
+                worker_id=booking.named_worker_id,
+                field="named_worker_id",
                 eligible_now=eligible_now,
-            ):
-                reasons = [rules.RECHECK_REFUSED]
+            )
+            worker_name = worker.name or "The worker"
             if reasons:
                 refusals[_local(shift.starts_at, booking.timezone)] = reasons
             named.append((shift, worker))
@@ -854,15 +859,9 @@ def offer_shift(
     if held is not None:
         what = "an offer for" if held == SENT else "a place on"
         raise Conflict(f"This job seeker already has {what} this shift.")
-    worker, reasons = _worker_for(uow, shift=shift, worker_id=worker_id, field="jobseeker_id")
-    if not reasons and not _may_work_now(
-        uow,
-        shift=shift,
-        worker_id=worker.id,
-        worker_tenant_id=worker.tenant_id,
-        eligible_now=eligible_now,
-    ):
-        reasons = [rules.RECHECK_REFUSED]
+    worker, reasons = _worker_for(
+        uow, shift=shift, worker_id=worker_id, field="jobseeker_id", eligible_now=eligible_now
+    )
     if reasons:
         when = _local(shift.starts_at, _booking_of(uow, shift).timezone)
         raise _refused(worker.name or "This job seeker", "jobseeker_id", {when: reasons})
