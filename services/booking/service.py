@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
-from services.booking.attendance import models as _attendance  # noqa: F401
 from services.booking.attendance.entrypoints import AttendanceEntrypoints
-from services.booking.bookings import models as _bookings  # noqa: F401
 from services.booking.bookings.entrypoints import BookingsEntrypoints
-from services.booking.jobtypes import models as _jobtypes  # noqa: F401
 from services.booking.jobtypes.entrypoints import JobtypesEntrypoints
-from services.booking.offers import models as _offers  # noqa: F401
 from services.booking.offers.entrypoints import OffersEntrypoints
-from services.booking.reliability import models as _reliability  # noqa: F401
 from services.booking.reliability.entrypoints import ReliabilityEntrypoints
 from services.booking.search.entrypoints import SearchEntrypoints
-from services.booking.settings import models as _settings  # noqa: F401
 from services.booking.settings.entrypoints import SettingsEntrypoints
-from services.booking.sites import models as _sites  # noqa: F401
 from services.booking.sites.entrypoints import SitesEntrypoints
-from services.booking.workers import models as _workers  # noqa: F401
 from services.booking.workers.entrypoints import WorkersEntrypoints
 
 
