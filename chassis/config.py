@@ -15,6 +15,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     "evv",
     "billing",
     "reporting",
+    "notifications",
 )
 
 # Each service's ops HTTP port (/health, /metrics) in a local run; the gateway has its own.

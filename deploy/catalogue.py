@@ -14,6 +14,7 @@ SERVICE_CLASSES: dict[str, str] = {
     "evv": "services.evv.service:EvvService",
     "billing": "services.billing.service:BillingService",
     "reporting": "services.reporting.service:ReportingService",
+    "notifications": "services.notifications.service:NotificationsService",
 }
 GATEWAY_CLASS = "gateway.service:Gateway"
 
