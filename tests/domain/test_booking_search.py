@@ -312,6 +312,7 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
         uow,
         context,
         all_of_own=True,
+        count_reasons=True,
         include_partners=True,
         tier="all",
         exclude=[],
@@ -383,6 +384,22 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
     assert counts.pop("total") == len(own_out)
     for code in domain.FLAGS:
         assert counts[code] == sum(1 for r in own_out.values() if code in {x.code for x in r}), code
+    # Staff's usual form counts the left-out without their reasons: the same total and page.
+    uncounted = domain._run(
+        uow,
+        context,
+        all_of_own=True,
+        include_partners=True,
+        tier="all",
+        exclude=[],
+        limit=10_000,
+        offset=0,
+        excluded_limit=10_000,
+        excluded_offset=0,
+    )
+    assert uncounted["excluded_counts"] == {"total": len(own_out)}
+    assert uncounted["excluded_ids"] == found["excluded_ids"]
+    assert uncounted["eligible"] == found["eligible"]
     # The statement's other form (client users, the offers area: no counting) agrees too.
     offerable_only = domain._run(
         uow,
@@ -415,7 +432,7 @@ def test_unapproved_suspended_and_deactivated_workers_are_never_returned(uow):
     suspended = market.worker(suspended=True)
     gone = market.worker(active=False)
     not_for_forklift = market.worker(job_types=["cleaning"])
-    found = market.search(market.body("2026-12-01 09:00", "2026-12-01 13:00"))
+    found = market.search(market.body("2026-12-01 09:00", "2026-12-01 13:00", count_reasons=True))
     assert eligible_ids(found) == [ok.id]
     assert excluded(found) == {
         pending.id: ["not approved by the CBO"],
@@ -472,7 +489,7 @@ def test_a_student_at_the_term_cap_is_left_out_with_why_and_outside_term_is_fine
         for n in range(3):
             day = (first + timedelta(days=n)).isoformat()
             an_assignment(uow, shift=market.shift(f"{day} 08:00"), worker_id=student.id)
-    in_term = market.search(market.body("2026-12-03 09:00", "2026-12-03 12:00"))
+    in_term = market.search(market.body("2026-12-03 09:00", "2026-12-03 12:00", count_reasons=True))
     assert eligible_ids(in_term) == []
     assert excluded(in_term) == {student.id: ["14 h term cap: 12 h booked this week + 3 h shift"]}
     assert in_term["excluded"]["by_reason"] == {"weekly_cap": 1}

@@ -178,8 +178,9 @@ def test_a_client_user_searches_books_a_named_worker_who_confirms(api, market):
         assert worker["rank"]["booked_minutes_this_week"] == 0
     assert mine["occurrences"] and mine["timezone"] == "America/Los_Angeles"
 
-    # Staff see the same ranking, and who is left out with why.
-    staff = found(api, owner, harbor, market["kitchen"], day)
+    # Staff see the same ranking, and who is left out with why (counted per reason when
+    # they ask).
+    staff = found(api, owner, harbor, market["kitchen"], day, count_reasons=True)
     assert eligible(staff) == eligible(mine)
     assert excluded(staff) == {
         zed["id"]: [{"code": "blocked", "message": "blocked by this client"}]

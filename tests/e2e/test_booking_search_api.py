@@ -199,7 +199,7 @@ def body(market: dict, **fields) -> dict:
 
 
 def test_staff_see_the_ranking_and_who_is_left_out_with_why(api, market):
-    answer = api("POST", SEARCH, market["staff"], json=body(market))
+    answer = api("POST", SEARCH, market["staff"], json=body(market, count_reasons=True))
     assert answer.status_code == 200, answer.text
     found = answer.json()
     assert [i["worker_id"] for i in found["eligible"]["items"]] == [
@@ -218,6 +218,11 @@ def test_staff_see_the_ranking_and_who_is_left_out_with_why(api, market):
         market["student"]: ["14 h term cap: 12 h booked this week + 3 h shift"],
     }
     assert found["excluded"]["by_reason"] == {"not_approved": 1, "blocked": 1, "weekly_cap": 1}
+    # Without count_reasons: the same left-out page and total, no count per reason.
+    plain = api("POST", SEARCH, market["staff"], json=body(market)).json()
+    assert plain["excluded"]["items"] == found["excluded"]["items"]
+    assert plain["excluded"]["total"] == found["excluded"]["total"] == 3
+    assert plain["excluded"]["by_reason"] is None
     assert found["occurrences"] == [
         {"starts_at": "2026-12-03T17:00:00+00:00", "ends_at": "2026-12-03T20:00:00+00:00"}
     ]

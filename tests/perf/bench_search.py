@@ -1,7 +1,7 @@
 """Search for one shift among 20,000 and 100,000 approved job seekers of one CBO: POST
 /api/v1/worker-search through the HTTP gateway (staff, who also get the left-out workers and
-their reasons; and a client user, who gets the ranking only), beside the same SQL statement run
-bare against PostgreSQL, in the same run.
+their reasons, and once more with the counts per reason; and a client user, who gets the
+ranking only), beside the same SQL statement run bare against PostgreSQL, in the same run.
 
 The platform runs as in `make run` on its own ports, database prefix and RabbitMQ vhost. Each
 population belongs to a fresh CBO made through tenancy's API; its workers, their availability,
@@ -392,10 +392,10 @@ def search_body(ids: dict[str, str]) -> dict[str, Any]:
 
 
 def bare_statement(
-    url: str, tenant_id: str, ids: dict[str, str], *, staff: bool = True
+    url: str, tenant_id: str, ids: dict[str, str], *, staff: bool = True, counted: bool = False
 ) -> Callable[[], Any]:
-    """The search's SQL statement, as domain.search builds it for staff (or a client user),
-    to run bare."""
+    """The search's SQL statement, as domain.search builds it for staff (`counted`: with the
+    counts per reason) or a client user, to run bare."""
     engine = make_engine(url, poolclass=NullPool)
     session = Session(engine)
     uow = UnitOfWork(session, source="booking")
@@ -421,6 +421,7 @@ def bare_statement(
         offset=0,
         excluded_limit=50 if staff else 0,
         excluded_offset=0,
+        count_reasons=counted,
     )
     connection = engine.connect()
     connection.execute(text(f"SET work_mem = '{domain.SEARCH_WORK_MEM}'"))
@@ -457,13 +458,13 @@ def bench_http(
 
 def table(rows: list[tuple[int, Result, int]]) -> str:
     head = (
-        f"{'workers':>8} {'':<34} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} "
+        f"{'workers':>8} {'':<38} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} "
         f"{'eligible':>9}"
     )
     lines = [head, "-" * len(head)]
     for size, r, eligible in rows:
         lines.append(
-            f"{size:>8} {r.name:<34} {r.n:>5} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+            f"{size:>8} {r.name:<38} {r.n:>5} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
             f"{r.mean_ms:>8.2f} {eligible:>9}"
         )
     return "\n".join(lines)
@@ -560,6 +561,21 @@ def run(sizes: list[int], n: int, warmup: int, explain: bool) -> list[tuple[int,
                                 bench_http(
                                     session,
                                     platform.url,
+                                    staff,
+                                    {**body, "count_reasons": True},
+                                    "gateway POST ..., staff, by reason",
+                                    n,
+                                    warmup,
+                                ),
+                                eligible,
+                            )
+                        )
+                        rows.append(
+                            (
+                                size,
+                                bench_http(
+                                    session,
+                                    platform.url,
                                     client,
                                     body,
                                     "gateway POST worker-search, client",
@@ -572,6 +588,17 @@ def run(sizes: list[int], n: int, warmup: int, explain: bool) -> list[tuple[int,
                         rows.append(
                             (size, measure("bare SQL statement (staff)", bare, n, warmup), eligible)
                         )
+                        counted = bare_statement(booking_url, tenant_id, ids, counted=True)
+                        rows.append(
+                            (
+                                size,
+                                measure(
+                                    "bare SQL statement (staff, by reason)", counted, n, warmup
+                                ),
+                                eligible,
+                            )
+                        )
+                        counted.connection.close()  # type: ignore[attr-defined]
                         bare_client = bare_statement(booking_url, tenant_id, ids, staff=False)
                         rows.append(
                             (

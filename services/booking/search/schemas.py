@@ -55,6 +55,13 @@ class SearchRequestSchema(Schema):
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    count_reasons = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Staff: also count the left-out workers per reason code "
+            "(`excluded.by_reason`; one more pass over every worker of the CBO)."
+        },
+    )
     excluded_page = fields.Integer(
         load_default=1,
         validate=validate.Range(min=1, max=100_000),
@@ -130,7 +137,11 @@ class ExcludedPageSchema(Schema):
         keys=fields.String(),
         values=fields.Integer(),
         required=True,
-        metadata={"description": "Left-out workers per reason code (one may have several)."},
+        allow_none=True,
+        metadata={
+            "description": "Left-out workers per reason code (one may have several); null "
+            "unless the request asked for `count_reasons`."
+        },
     )
 
 
