@@ -400,6 +400,28 @@ def test_the_sql_and_the_rules_agree_on_a_generated_population(uow, name):
     assert uncounted["excluded_counts"] == {"total": len(own_out)}
     assert uncounted["excluded_ids"] == found["excluded_ids"]
     assert uncounted["eligible"] == found["eligible"]
+    # Without partners: only the CBO's own are eligible; its left-out are the same.
+    for count_reasons in (False, True):
+        own_only = domain._run(
+            uow,
+            context,
+            all_of_own=True,
+            count_reasons=count_reasons,
+            include_partners=False,
+            tier=None,
+            exclude=[],
+            limit=10_000,
+            offset=0,
+            excluded_limit=10_000,
+            excluded_offset=0,
+        )
+        own_eligible = [e for e in found["eligible"] if e["tenant_id"] == market.tenant_id]
+        assert [e["id"] for e in own_only["eligible"]] == [e["id"] for e in own_eligible]
+        assert own_only["excluded_ids"] == found["excluded_ids"]
+        expected_counts = (
+            found["excluded_counts"] if count_reasons else uncounted["excluded_counts"]
+        )
+        assert own_only["excluded_counts"] == expected_counts
     # The statement's other form (client users, the offers area: no counting) agrees too.
     offerable_only = domain._run(
         uow,

@@ -22,6 +22,7 @@ from services.booking.workers.models import ClientRecord, WorkerDay, WorkerRecor
 from tests.domain.outbox import Outbox
 from tests.factories import staff_caller
 from tests.market.builders import a_cbo_record, a_job_type, a_site, a_worker_record
+from tests.market.search import a_score
 from tests.market.workers import (
     EventStream,
     approved_tenant,
@@ -870,3 +871,30 @@ def test_a_rebuilt_model_gives_the_same_search_answers(uow, events, tenant_id):
     assert all(answer["excluded"]["total"] >= 2 for answer in before)
     domain.rebuild(uow)
     assert answers() == before
+
+
+def test_the_workers_row_carries_their_score_through_changes_and_a_rebuild(uow, events, tenant_id):
+    """workers.score is PostgreSQL's copy of reliability_scores.score (triggers of
+    booking_0030): the search ranks by it without a join."""
+    receive(uow, *a_realistic_story(events, tenant_id))
+    maria = uow.session.execute(
+        select(WorkerRecord).where(WorkerRecord.name == "Maria Lopez")
+    ).scalar_one()
+
+    def score_on_row() -> float | None:
+        return uow.session.execute(
+            select(WorkerRecord.score).where(WorkerRecord.id == maria.id)
+        ).scalar_one()
+
+    assert score_on_row() is None  # never scored
+    scored = a_score(uow, tenant_id=tenant_id, worker_id=maria.id, score=62.5)
+    assert score_on_row() == 62.5
+    scored.score = 48.0
+    uow.session.flush()
+    assert score_on_row() == 48.0
+    # A rebuild writes the row again: it takes the score there is.
+    domain.rebuild(uow)
+    assert score_on_row() == 48.0
+    uow.session.delete(scored)
+    uow.session.flush()
+    assert score_on_row() is None

@@ -39,7 +39,6 @@ from services.booking.bookings.models import Shift
 from services.booking.common import check_client, market_tenant
 from services.booking.jobtypes.models import JobType
 from services.booking.offers.models import Assignment, Offer
-from services.booking.reliability.models import ReliabilityScore
 from services.booking.reliability.rules import NEW_WORKER_SCORE, RELIABLE_SCORE
 from services.booking.search import rules
 from services.booking.sites.models import Site
@@ -447,7 +446,7 @@ def _statement(
     tier_filter = {
         None: "w.tenant_id = :tenant",
         "favourites": "w.tenant_id = :tenant AND coalesce(m.favourite, false)",
-        "reliable": "w.tenant_id = :tenant AND coalesce(rs.score, :new_score) >= :reliable",
+        "reliable": "w.tenant_id = :tenant AND coalesce(w.score, :new_score) >= :reliable",
         "eligible": "w.tenant_id = :tenant",
         "partners": "w.tenant_id <> :tenant",
         "all": "true",
@@ -497,8 +496,14 @@ def _statement(
   (SELECT json_build_object('own', count(*)) FROM workers w
      WHERE w.tenant_id = :tenant) AS row_counts,
   CAST(NULL AS json) AS day_counts, CAST(NULL AS json) AS mark_counts,"""
+        # Without partners every eligible worker is the CBO's own: eligible_total counts them.
+        own_eligible = (
+            "(SELECT count(*) FROM eligible WHERE tenant_id = :tenant)"
+            if include_partners
+            else "CAST(NULL AS bigint)"
+        )
         excluded_sql = f"""{counts_sql}
-  (SELECT count(*) FROM eligible WHERE tenant_id = :tenant) AS own_eligible,
+  {own_eligible} AS own_eligible,
   (SELECT coalesce(json_agg(x.id ORDER BY x.name, x.id), '[]'::json) FROM (
      SELECT w.id, w.name COLLATE "C" AS name FROM workers w
      WHERE w.tenant_id = :tenant AND w.id NOT IN (SELECT id FROM eligible)
@@ -596,11 +601,10 @@ marks AS (
 ),
 eligible AS (
   SELECT w.id, w.tenant_id, w.name, coalesce(m.favourite, false) AS favourite,
-    coalesce(rs.score, :new_score) AS score,
+    coalesce(w.score, :new_score) AS score,
     w.latitude, w.longitude,
     CAST(coalesce(m.first_week_secs, 0) AS bigint) / 60 AS booked_minutes
   {joins}
-  LEFT JOIN reliability_scores rs ON rs.worker_id = w.id
   WHERE {scope} AND {no_flag} AND {tier_filter}
 {exclude_sql}
 ),
@@ -653,8 +657,9 @@ def _excluded_counts(row: Any) -> dict[str, int] | None:
     if row.row_counts is None:
         return None
     rows, days, marks = row.row_counts, row.day_counts, row.mark_counts
+    own_eligible = row.eligible_total if row.own_eligible is None else row.own_eligible
     if days is None:  # not counted by reason
-        return {"total": int(rows["own"] - row.own_eligible)}
+        return {"total": int(rows["own"] - own_eligible)}
     by_flag = {f: rows[f] for f in rows if f.startswith("f_")}
     by_flag["f_unavailable"] = (
         rows["weekly_unavailable"] - days["weekly_unavailable"] + days["unavailable"]
@@ -662,7 +667,7 @@ def _excluded_counts(row: Any) -> dict[str, int] | None:
     by_flag.update({f: marks[f] for f in ("f_blocked", "f_booked", "f_offered")})
     by_flag["f_cap"] = rows["cap_alone"] + marks["capped"]
     counts = {code: int(by_flag[flag]) for code, flag in FLAGS.items()}
-    return {"total": int(rows["own"] - row.own_eligible), **counts}
+    return {"total": int(rows["own"] - own_eligible), **counts}
 
 
 # -- explaining ----------------------------------------------------------------------------
@@ -695,6 +700,7 @@ _EXPLAINED_COLUMNS = (
     "latitude",
     "longitude",
     "source_id",
+    "score",
 )
 
 
@@ -706,19 +712,17 @@ def explain_workers(
     if not ids:
         return {}
     # Only the columns the rules read (not the stored availability), with the client's
-    # rating and the score joined on: one round trip instead of three.
+    # rating joined on: one round trip instead of two.
     rows = uow.session.execute(
         select(
             *(getattr(WorkerRecord, c) for c in _EXPLAINED_COLUMNS),
             ClientPreference.rating,
-            ReliabilityScore.score,
         )
         .outerjoin(
             ClientPreference,
             (ClientPreference.worker_id == WorkerRecord.id)
             & (ClientPreference.client_id == context.request.client_id),
         )
-        .outerjoin(ReliabilityScore, ReliabilityScore.worker_id == WorkerRecord.id)
         .where(WorkerRecord.id.in_(ids))
     ).all()
     found = {row.id: row for row in rows}

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Computed,
     Date,
     DateTime,
+    FetchedValue,
     Float,
     Index,
     Integer,
@@ -76,6 +77,9 @@ class WorkerRecord(Base):
     week_hours_2: Mapped[int] = mapped_column(
         BigInteger, Computed("booking_week_hours(weekly_minutes, 2)")
     )
+    # The reliability score (reliability_scores.score), copied here by PostgreSQL triggers
+    # (migration booking_0030) so the search ranks without a join; None: not scored yet.
+    score: Mapped[float | None] = mapped_column(Float, server_default=FetchedValue())
     updated_at: Mapped[datetime] = updated_column()
     # When the newest event applied to each part happened: the profile (a full snapshot), the
     # suspension, the account's active flag. An older event arriving later changes nothing.
