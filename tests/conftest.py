@@ -20,6 +20,9 @@ os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
 
 import chassis  # noqa: E402,F401  (quiets eventlet's deprecation notice)
 
+# A fake SMS provider on loopback (tests/sms_provider.py); the e2e platform sends SMS to it.
+from tests.sms_provider import sms_provider  # noqa: E402,F401
+
 # One real SMTP server on loopback for the whole session (two asyncio loops cannot share this
 # thread): the services' email goes to it and tests read it back. See tests/smtp.py.
 from tests.smtp import smtp  # noqa: E402,F401
