@@ -150,7 +150,9 @@ def deliver_one(uow: UnitOfWork, *, now: datetime, senders: Senders) -> bool:
     message.attempts += 1
     try:
         provider_id = _send(uow, message, senders)
-    except (MailFailed, SmsFailed, SealingUnavailable) as exc:
+    # ValueError, UnicodeError: a message the mail library refuses to build; retried, then
+    # failed, rather than blocking the queue.
+    except (MailFailed, SmsFailed, SealingUnavailable, ValueError, UnicodeError) as exc:
         error = str(exc)
         retry = rules.retry_at(message.attempts, now=now)
         log.warning(

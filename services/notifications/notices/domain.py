@@ -304,7 +304,9 @@ def dispatch_one(uow: UnitOfWork, *, directory: Directory, now: datetime) -> boo
         dispatch(uow, notice=notice, directory=directory, now=now)
         uow.commit()
         return True
-    except (DomainError, RuntimeError) as exc:  # RuntimeError: a contract broken
+    # RuntimeError: an answer outside its contract; KeyError, ValueError: data no template
+    # fits. Recorded and retried, then failed, rather than blocking the sweep.
+    except (DomainError, RuntimeError, KeyError, ValueError) as exc:
         uow.rollback()
         error = f"{type(exc).__name__}: {exc}"
     log.warning("a notice could not be dispatched", extra={"fields": {"notice_id": notice_id}})
