@@ -8,11 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import eventlet
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from chassis.contracts.identity_rpc import Contact
 from chassis.contracts.tenancy_rpc import MessageProfile
+from chassis.db import UnitOfWork
 from chassis.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from chassis.mail import Email, MailFailed
 from services.notifications.channels import domain as channels
@@ -21,6 +24,7 @@ from services.notifications.channels.rules import provider_signature
 from services.notifications.channels.sealing import Sealer
 from services.notifications.channels.sms import SmsAccount, SmsFailed
 from services.notifications.inbox import domain as inbox
+from services.notifications.inbox.models import InboxItem
 from services.notifications.messages import domain as messages
 from services.notifications.messages import rules
 from services.notifications.messages.models import Message
@@ -369,7 +373,7 @@ def test_a_cancelled_place_cancels_its_reminders_and_tells_the_worker(uow):
     kinds = sorted(m.kind for m in logged(uow, cbo))
     assert kinds == ["offer_confirmed", "shift_cancelled"]
     (cancelled,) = logged(uow, cbo, kind="shift_cancelled")
-    assert "mié 2 dic" in cancelled.body or "Motivo: Lluvia" in cancelled.body
+    assert "mié 2 dic, 08:00" in cancelled.body and "Motivo: Lluvia" in cancelled.body
 
     # The worker's own cancellation: reminders end, nobody is told.
     other = confirmed(uow, cbo, worker)
@@ -602,3 +606,69 @@ def test_an_inbox_is_its_owners_newest_first(uow):
     assert inbox.mark_all_read(uow, tenant_id=cbo, account_id=sokha.account_id, now=NOW) == 2
     assert inbox.unread_count(uow, tenant_id=cbo, account_id=sokha.account_id) == 0
     assert inbox.unread_count(uow, tenant_id=cbo, account_id=lucia.account_id) == 1
+
+
+# -- two instances at once -----------------------------------------------------------------------
+
+
+class SlowDirectory(Directory):
+    """Answers after a pause, so two dispatchers overlap."""
+
+    def contacts(self, *, tenant_id: str, account_ids: list[str]) -> list[Contact]:
+        eventlet.sleep(0.01)
+        return super().contacts(tenant_id=tenant_id, account_ids=account_ids)
+
+
+def test_two_instances_dispatch_and_send_each_reminder_once(domain_engine):
+    """Two dispatchers and two senders on their own connections (as two processes would be),
+    over 30 reminders due at once: each is dispatched once and each message sent once."""
+    engine = domain_engine(SERVICE)
+    cbo = tenant()
+    workers = [person("km") for _ in range(30)]
+    directory = SlowDirectory(cbo, workers)
+
+    def unit() -> UnitOfWork:
+        return UnitOfWork(Session(engine, expire_on_commit=False), source=SERVICE)
+
+    setup = unit()
+    try:
+        for worker in workers:
+            confirmed(
+                setup, cbo, worker, starts_at=NOW + timedelta(hours=1), now=NOW - timedelta(days=2)
+            )
+        setup.commit()
+        due = NOW + timedelta(minutes=5)  # every 24 h and 2 h reminder, and the confirmations
+
+        def dispatcher() -> int:
+            uow = unit()
+            try:
+                return notices.dispatch_due(uow, directory=directory, now=due, limit=1000)
+            finally:
+                uow.close()
+
+        runs = [eventlet.spawn(dispatcher) for _ in range(2)]
+        assert sum(run.wait() for run in runs) == 30 * 3
+        senders = Senders()
+
+        def sender() -> int:
+            uow = unit()
+            try:
+                return messages.deliver_due(uow, now=due, senders=senders.bundle(), limit=1000)
+            finally:
+                uow.close()
+
+        runs = [eventlet.spawn(sender) for _ in range(2)]
+        assert sum(run.wait() for run in runs) == 30 * 3
+        assert len(senders.emails) == 30 * 3
+        check = unit()
+        sent = logged(check, cbo)
+        assert {(m.status, m.attempts) for m in sent} == {("sent", 1)}
+        kinds = [m.kind for m in sent]
+        assert kinds.count("shift_reminder") == 60 and kinds.count("offer_confirmed") == 30
+        check.close()
+    finally:
+        cleanup = unit()
+        for table in (Message, Notice, InboxItem):
+            cleanup.session.execute(delete(table).where(table.tenant_id == cbo))
+        cleanup.commit()
+        cleanup.close()

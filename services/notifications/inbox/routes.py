@@ -17,6 +17,7 @@ ROUTES: tuple[Route, ...] = (
         _TAG,
         query=schemas.InboxQuerySchema,
         response=schemas.InboxPageSchema,
+        errors=(403,),  # a caller who belongs to no CBO (the platform operator)
     ),
     Route(
         "GET",
@@ -25,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
         "How many of your inbox's messages are unread",
         _TAG,
         response=schemas.UnreadCountSchema,
+        errors=(403,),
     ),
     Route(
         "POST",
