@@ -3,7 +3,7 @@
 Areas: notices (what to tell whom, from events, and reminders; the dispatch timer), messages
 (templates, the delivery log, the sender's timer, the provider's status callback), inbox (each
 person's in-app messages), channels (each CBO's SMS account, email name, reminder times),
-optouts (SMS STOP and START).
+optouts (SMS STOP and START), catalogue (booking's site and job type names, for messages).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from chassis.mail import Mail, Mailer
 from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
+from services.notifications.catalogue.entrypoints import CatalogueEntrypoints
 from services.notifications.channels.entrypoints import ChannelsEntrypoints
 from services.notifications.inbox.entrypoints import InboxEntrypoints
 from services.notifications.messages.entrypoints import MessagesEntrypoints
@@ -24,6 +25,7 @@ class NotificationsService(
     InboxEntrypoints,
     ChannelsEntrypoints,
     OptoutsEntrypoints,
+    CatalogueEntrypoints,
     ServiceBase,
 ):
     name = "notifications"

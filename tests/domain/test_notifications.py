@@ -18,6 +18,7 @@ from chassis.contracts.tenancy_rpc import MessageProfile
 from chassis.db import UnitOfWork
 from chassis.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from chassis.mail import Email, MailFailed
+from services.notifications.catalogue import domain as catalogue
 from services.notifications.channels import domain as channels
 from services.notifications.channels.models import ChannelSettings
 from services.notifications.channels.rules import provider_signature
@@ -672,3 +673,38 @@ def test_two_instances_dispatch_and_send_each_reminder_once(domain_engine):
             cleanup.session.execute(delete(table).where(table.tenant_id == cbo))
         cleanup.commit()
         cleanup.close()
+
+
+# -- what and where ----------------------------------------------------------------------------
+
+
+def test_messages_say_what_and_where_once_booking_has_said(uow):
+    cbo = tenant()
+    booking_id, site_id, job_type_id = (str(uuid.uuid4()) for _ in range(3))
+    catalogue.learn_booking(
+        uow, tenant_id=cbo, booking_id=booking_id, site_id=site_id, job_type_id=job_type_id
+    )
+    assert catalogue.work_of(uow, booking_id=booking_id) == (None, None)
+    catalogue.learn_site(uow, tenant_id=cbo, site_id=site_id, name="Pier Cafe", event_at=NOW)
+    catalogue.learn_site(
+        uow, tenant_id=cbo, site_id=site_id, name="Old name", event_at=NOW - timedelta(hours=1)
+    )
+    catalogue.learn_job_type(
+        uow, tenant_id=cbo, job_type_id=job_type_id, name="Dish washing", event_at=NOW
+    )
+    assert catalogue.work_of(uow, booking_id=booking_id) == ("Dish washing", "Pier Cafe")
+    assert catalogue.work_of(uow, booking_id=None) == (None, None)
+
+    worker = person("en")
+    notices.add_notice(
+        uow,
+        tenant_id=cbo,
+        kind="offer_sent",
+        source_key=f"{uuid.uuid4()}:offer_sent",
+        due_at=NOW,
+        account_ids=[worker.account_id],
+        data={"booking_id": booking_id, "starts_at": STARTS, "deadline_at": NOW},
+    )
+    notices.dispatch_due(uow, directory=Directory(cbo, [worker]), now=NOW)
+    (email,) = logged(uow, cbo)
+    assert "What: Dish washing\nWhere: Pier Cafe\n" in email.body

@@ -149,6 +149,7 @@ def test_a_khmer_worker_gets_the_offer_and_the_reminder_in_khmer(
     email = next_email(smtp, worker["email"], seen)
     text = body_of(email)
     assert "សូមបញ្ជាក់" in text and "វេនធ្វើការ" in text and "Harbor Works" in text
+    assert "ការងារ: Dish washing" in text and "ទីកន្លែង: Pier Cafe kitchen" in text
     assert email["Reply-To"] == "jobs@harbor.example.org"
     assert "Harbor Works" in str(email["From"])
     sms = sms_provider.wait_for(worker["phone"])

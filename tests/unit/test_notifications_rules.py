@@ -359,3 +359,12 @@ def test_a_sealed_secret_opens_only_under_its_key():
         Sealer("j" * 40).open(sealed)
     with pytest.raises(SealingUnavailable):
         Sealer("short")
+
+
+def test_what_and_where_when_known():
+    rendered = offer("es", job="Lavaplatos", site="Pier Cafe")
+    assert "13:00.\nTrabajo: Lavaplatos\nLugar: Pier Cafe\nConfirme" in rendered.text
+    assert "ការងារ: Dish\nConfirm" not in offer("km", job="Dish").text
+    assert "ការងារ: Dish\nសូមបញ្ជាក់" in offer("km", job="Dish").text
+    assert "13:00.\nWhere: Pier\nPlease" in offer("en", site="Pier\r\n").text
+    assert "13:00.\nPlease confirm" in offer("en").text

@@ -146,6 +146,8 @@ def render(
     deadline_at: datetime | None = None,
     reason: str | None = None,
     attempts: int | None = None,
+    job: str | None = None,
+    site: str | None = None,
 ) -> Rendered:
     """The message `kind` for one person in `language`, with the CBO's words. Every value is
     made one line and inserted as text (str.format never reads a value's own braces); the HTML
@@ -161,6 +163,7 @@ def render(
         "deadline": moment(deadline_at, timezone=timezone, language=language),
         "reason": reason_in(reason, language=language, words=words),
         "attempts": "—" if attempts is None else str(attempts),
+        "work": work_lines(language, job=job, site=site),
     }
     template = templates.TEMPLATES[kind][language]
     return Rendered(
@@ -169,6 +172,17 @@ def render(
         text=template["text"].format(**values),
         sms=template["sms"].format(**values),
     )
+
+
+def work_lines(language: str, *, job: str | None, site: str | None) -> str:
+    """What the work is and where, a line each, for those known."""
+    lines = templates.WORK_LINES[language]
+    found = ""
+    if job and one_line(job):
+        found += lines["job"].format(job=one_line(job))
+    if site and one_line(site):
+        found += lines["site"].format(site=one_line(site))
+    return found
 
 
 def html_of(text: str) -> str:

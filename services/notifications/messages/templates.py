@@ -1,7 +1,8 @@
 """What each message says, in English, Spanish and Khmer.
 
 Placeholders: {name} (the person), {cbo} (the CBO's display name), {starts}, {ends},
-{deadline} (times in the CBO's time zone, written for the language), {reason}, {attempts}, and
+{deadline} (times in the CBO's time zone, written for the language), {reason}, {attempts},
+{work} (the job type's and site's names, a line each, when known; empty otherwise), and
 the CBO's words: {shift}, {offer}, {jobseeker}, {client} (and {Shift}, {Offer} ... capitalised
 for the start of a sentence). The CBO's words come from tenancy's terminology per language
 (`{"es": {"shift": "turno"}}`); the defaults are below. Spanish sentences avoid articles and
@@ -105,21 +106,21 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "subject": "{Offer} from {cbo}: {starts}",
             "text": "Hello {name},\n\n{cbo} offers you a {shift} on {starts} to {ends}.\n"
-            "Please confirm or decline in the app by {deadline}.",
+            "{work}Please confirm or decline in the app by {deadline}.",
             "sms": "{cbo}: {shift} {starts} to {ends}. Confirm in the app by {deadline}. "
             "Reply STOP to opt out.",
         },
         "es": {
             "subject": "{Offer} de {cbo}: {starts}",
             "text": "Hola, {name}:\n\n{cbo} tiene trabajo para usted. {Shift}: {starts} a {ends}.\n"
-            "Confirme o rechace en la aplicación antes de {deadline}.",
+            "{work}Confirme o rechace en la aplicación antes de {deadline}.",
             "sms": "{cbo}: {shift} {starts} a {ends}. Confirme en la aplicación antes de "
             "{deadline}. Responda STOP para no recibir más mensajes.",
         },
         "km": {
             "subject": "{offer}ពី {cbo}: {starts}",
             "text": "សួស្តី {name}\n\n{cbo} សូមផ្តល់{shift}ជូនអ្នក នៅ {starts} ដល់ {ends}។\n"
-            "សូមបញ្ជាក់ ឬបដិសេធ នៅក្នុងកម្មវិធី មុន {deadline}។",
+            "{work}សូមបញ្ជាក់ ឬបដិសេធ នៅក្នុងកម្មវិធី មុន {deadline}។",
             "sms": "{cbo}: {shift} {starts} ដល់ {ends}។ សូមបញ្ជាក់នៅក្នុងកម្មវិធី មុន {deadline}។ "
             "ឆ្លើយតប STOP ដើម្បីឈប់ទទួលសារ។",
         },
@@ -128,19 +129,19 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "subject": "You are booked: {starts}",
             "text": "Hello {name},\n\nYou confirmed the {shift} on {starts} to {ends}. Thank you!\n"
-            "We will remind you before it starts.",
+            "{work}We will remind you before it starts.",
             "sms": "{cbo}: confirmed, {shift} {starts} to {ends}. Thank you!",
         },
         "es": {
             "subject": "Confirmado: {starts}",
             "text": "Hola, {name}:\n\nUsted confirmó. {Shift}: {starts} a {ends}. ¡Gracias!\n"
-            "Le enviaremos un recordatorio antes de que empiece.",
+            "{work}Le enviaremos un recordatorio antes de que empiece.",
             "sms": "{cbo}: confirmado. {Shift}: {starts} a {ends}. ¡Gracias!",
         },
         "km": {
             "subject": "បានបញ្ជាក់: {starts}",
             "text": "សួស្តី {name}\n\nអ្នកបានបញ្ជាក់{shift} នៅ {starts} ដល់ {ends}។ សូមអរគុណ!\n"
-            "យើងនឹងរំលឹកអ្នក មុនពេលចាប់ផ្តើម។",
+            "{work}យើងនឹងរំលឹកអ្នក មុនពេលចាប់ផ្តើម។",
             "sms": "{cbo}: បានបញ្ជាក់ {shift} {starts} ដល់ {ends}។ សូមអរគុណ!",
         },
     },
@@ -185,19 +186,19 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "subject": "Reminder: your {shift} {starts}",
             "text": "Hello {name},\n\nA reminder from {cbo}: your {shift} starts {starts} and "
-            "ends {ends}.\nIf you cannot come, cancel in the app as soon as you can.",
+            "ends {ends}.\n{work}If you cannot come, cancel in the app as soon as you can.",
             "sms": "{cbo} reminder: your {shift} starts {starts}.",
         },
         "es": {
             "subject": "Recordatorio: {starts}",
             "text": "Hola, {name}:\n\nUn recordatorio de {cbo}. {Shift}: empieza {starts} y "
-            "termina {ends}.\nSi no puede venir, cancele en la aplicación lo antes posible.",
+            "termina {ends}.\n{work}Si no puede venir, cancele en la aplicación lo antes posible.",
             "sms": "Recordatorio de {cbo}. {Shift}: empieza {starts}.",
         },
         "km": {
             "subject": "ការរំលឹក: {shift}របស់អ្នក {starts}",
             "text": "សួស្តី {name}\n\nការរំលឹកពី {cbo}: {shift}របស់អ្នក ចាប់ផ្តើម {starts} "
-            "និងបញ្ចប់ {ends}។\nបើអ្នកមិនអាចមកបាន សូមលុបចោលនៅក្នុងកម្មវិធី ឱ្យបានឆាប់តាមដែលអាចធ្វើបាន។",
+            "និងបញ្ចប់ {ends}។\n{work}បើអ្នកមិនអាចមកបាន សូមលុបចោលនៅក្នុងកម្មវិធី ឱ្យបានឆាប់តាមដែលអាចធ្វើបាន។",
             "sms": "ការរំលឹកពី {cbo}: {shift}របស់អ្នក ចាប់ផ្តើម {starts}។",
         },
     },
@@ -226,3 +227,10 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
 }
 
 KINDS: tuple[str, ...] = tuple(TEMPLATES)
+
+# What the work is and where, each on its own line when booking's events told us ({work}).
+WORK_LINES: dict[str, dict[str, str]] = {
+    "en": {"job": "What: {job}\n", "site": "Where: {site}\n"},
+    "es": {"job": "Trabajo: {job}\n", "site": "Lugar: {site}\n"},
+    "km": {"job": "ការងារ: {job}\n", "site": "ទីកន្លែង: {site}\n"},
+}

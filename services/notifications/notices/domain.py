@@ -19,6 +19,7 @@ from chassis.contracts.tenancy_rpc import MessageProfile
 from chassis.db import UnitOfWork
 from chassis.errors import DomainError
 from chassis.paging import page_rows
+from services.notifications.catalogue import domain as catalogue
 from services.notifications.channels import domain as channels
 from services.notifications.channels import rules as channel_rules
 from services.notifications.inbox import domain as inbox
@@ -213,6 +214,7 @@ def _tell(
     language = message_rules.language_for(
         person.preferred_language, default=profile.default_language
     )
+    job, site = catalogue.work_of(uow, booking_id=data.get("booking_id"))
     rendered = message_rules.render(
         notice.kind,
         language,
@@ -225,6 +227,8 @@ def _tell(
         deadline_at=_time(data.get("deadline_at")),
         reason=data.get("reason"),
         attempts=data.get("attempts"),
+        job=job,
+        site=site,
     )
     links = {k: v for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
     inbox.add_item(
