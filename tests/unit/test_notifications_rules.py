@@ -122,7 +122,7 @@ def test_what_people_type_cannot_become_markup_or_break_a_header():
 
 
 def test_known_reasons_are_translated_and_others_kept_as_written():
-    for language, expected in (("es", "ya está cubierto"), ("km", "មានអ្នកធ្វើរួចហើយ")):
+    for language, expected in (("es", "ya hay alguien para ese trabajo"), ("km", "មានអ្នកធ្វើរួចហើយ")):
         rendered = rules.render(
             "offer_withdrawn", language, name="N", cbo="C", timezone=LB, reason="shift filled"
         )

@@ -6,7 +6,8 @@ Placeholders: {name} (the person), {cbo} (the CBO's display name), {starts}, {en
 the CBO's words: {shift}, {offer}, {jobseeker}, {client} (and {Shift}, {Offer} ... capitalised
 for the start of a sentence). The CBO's words come from tenancy's terminology per language
 (`{"es": {"shift": "turno"}}`); the defaults are below. Spanish sentences avoid articles and
-adjectives next to a word the CBO may replace, so that any noun fits whatever its gender.
+adjectives next to a word the CBO may replace (only "su", which fits both), so that any noun
+fits whatever its gender.
 
 Each message has a `subject` (email subject and inbox title), a `text` (email and inbox body)
 and an `sms` (short; the opt-out hint on the offer).
@@ -66,7 +67,7 @@ MOMENT: dict[str, str] = {
 REASONS: dict[str, dict[str, str]] = {
     "shift filled": {
         "en": "the {shift} has been filled",
-        "es": "ya está cubierto",
+        "es": "ya hay alguien para ese trabajo",
         "km": "{shift}នេះមានអ្នកធ្វើរួចហើយ",
     },
     "shift_cancelled": {
@@ -134,9 +135,9 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "es": {
             "subject": "Confirmado: {starts}",
-            "text": "Hola, {name}:\n\nUsted confirmó. {Shift}: {starts} a {ends}. ¡Gracias!\n"
+            "text": "Hola, {name}:\n\nConfirmó su {shift}: {starts} a {ends}. ¡Gracias!\n"
             "{work}Le enviaremos un recordatorio antes de que empiece.",
-            "sms": "{cbo}: confirmado. {Shift}: {starts} a {ends}. ¡Gracias!",
+            "sms": "{cbo}: confirmó su {shift}: {starts} a {ends}. ¡Gracias!",
         },
         "km": {
             "subject": "បានបញ្ជាក់: {starts}",
@@ -154,9 +155,10 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "es": {
             "subject": "Ya no está disponible: {starts}",
-            "text": "Hola, {name}:\n\n{Offer} retirada. {Shift}: {starts}. Motivo: {reason}.\n"
-            "No tiene que hacer nada.",
-            "sms": "{cbo}: {offer} retirada. {Shift}: {starts}. Motivo: {reason}.",
+            "text": "Hola, {name}:\n\nEl trabajo que le ofrecimos ya no está disponible. "
+            "{Shift}: {starts}. Motivo: {reason}.\nNo tiene que hacer nada.",
+            "sms": "{cbo}: el trabajo que le ofrecimos ya no está disponible. {Shift}: {starts}. "
+            "Motivo: {reason}.",
         },
         "km": {
             "subject": "{offer}ត្រូវបានដកវិញ: {starts}",
@@ -173,8 +175,8 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "es": {
             "subject": "Cancelado: {starts}",
-            "text": "Hola, {name}:\n\nSe canceló. {Shift}: {starts}. Motivo: {reason}",
-            "sms": "{cbo}: se canceló. {Shift}: {starts}.",
+            "text": "Hola, {name}:\n\nSe canceló su {shift} del {starts}. Motivo: {reason}",
+            "sms": "{cbo}: se canceló su {shift} del {starts}.",
         },
         "km": {
             "subject": "{shift}ត្រូវបានលុបចោល: {starts}",
