@@ -108,6 +108,19 @@ class Settings:
         default_factory=lambda: _env("WORKLB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     )
     max_workers: int = field(default_factory=lambda: int(_env("WORKLB_MAX_WORKERS", "20")))
+    # Notifications: seals the CBOs' SMS credentials at rest (any 32+ random characters; `make
+    # run` generates it into var/secrets.env), the SMS provider's REST base (a Twilio-shaped
+    # API; a CBO may name its own https one), and how often the service sends what is due.
+    notifications_key: str = field(default_factory=lambda: _env("WORKLB_NOTIFICATIONS_KEY", ""))
+    sms_base_url: str = field(
+        default_factory=lambda: _env(
+            "WORKLB_SMS_BASE_URL", "https://api.twilio.com/2010-04-01"
+        ).rstrip("/")
+    )
+    sms_timeout: float = field(default_factory=lambda: float(_env("WORKLB_SMS_TIMEOUT", "10")))
+    notifications_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_NOTIFICATIONS_SWEEP_SECONDS", "1"))
+    )
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}_{service}"

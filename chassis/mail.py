@@ -11,7 +11,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from nameko.extensions import DependencyProvider
 
@@ -28,6 +28,10 @@ class Email:
     subject: str
     text: str
     html: str | None = None
+    # The name shown in From (the address stays the platform's) and where replies go: a CBO's
+    # own, for the messages the notifications service sends on its behalf.
+    from_name: str | None = None
+    reply_to: str | None = None
 
 
 class Mailer:
@@ -42,7 +46,12 @@ class Mailer:
 
     def build(self, email: Email) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self.sender
+        if email.from_name:
+            message["From"] = formataddr((email.from_name, parseaddr(self.sender)[1]))
+        else:
+            message["From"] = self.sender
+        if email.reply_to:
+            message["Reply-To"] = email.reply_to
         message["To"] = email.to
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False)

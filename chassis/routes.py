@@ -54,6 +54,10 @@ class Route:
     # For routes a CBO's own site calls (sign-in, self-registration) whose path has a `<slug>`:
     # a request from another site's Origin is refused unless the CBO allows that origin.
     origin_checked: bool = False
+    # A provider's webhook (an SMS status callback, an inbound message): the body is
+    # application/x-www-form-urlencoded and the service gets body = {"params": {name: [values]},
+    # "signature": <the value of this header, or "">} to check the signature itself.
+    form_signed_by: str | None = None
     description: str = ""
     # Statuses this route can answer besides the ones its shape implies (see gateway.openapi),
     # e.g. 409 for a create that can collide.

@@ -32,10 +32,12 @@ from deploy.catalogue import GATEWAY_CLASS, SERVICE_CLASSES
 from deploy.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET")
+SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET", "WORKLB_NOTIFICATIONS_KEY")
 # Every service stops within 10 s of SIGTERM (chassis.runner); after this, it is killed.
 STOP_GRACE_SECONDS = 12.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Where `make run` catches SMS (deploy/smssink.py) when no provider is configured.
+SMS_SINK_PORT = 8026
 
 
 def _libc_prctl():
@@ -178,6 +180,11 @@ class Platform:
         # `make run` catches the platform's email in var/mail/ (deploy/mailsink.py); tests
         # bring their own SMTP server.
         self.mail_sink = mail_sink
+        if mail_sink:
+            # SMS too go to a local sink (deploy/smssink.py, var/sms/) unless a provider is set.
+            self.env.setdefault(
+                "WORKLB_SMS_BASE_URL", f"http://127.0.0.1:{SMS_SINK_PORT}/2010-04-01"
+            )
         self.processes: dict[str, subprocess.Popen] = {}
 
     @property
@@ -227,6 +234,21 @@ class Platform:
                     str(settings.smtp_port),
                     "--dir",
                     str(self.var / "mail"),
+                ],
+                **commands,
+            }
+        sms = urlparse(settings.sms_base_url)
+        if self.mail_sink and sms.scheme == "http" and sms.hostname in ("127.0.0.1", "localhost"):
+            commands = {
+                "smssink": [
+                    "-m",
+                    "deploy.smssink",
+                    "--host",
+                    sms.hostname,
+                    "--port",
+                    str(sms.port or 80),
+                    "--dir",
+                    str(self.var / "sms"),
                 ],
                 **commands,
             }

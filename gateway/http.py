@@ -308,6 +308,23 @@ def read_upload_form(request: Request, max_bytes: int = MAX_UPLOAD_BYTES) -> dic
     return body
 
 
+def read_signed_form(request: Request, header: str) -> dict:
+    """A provider's webhook: its application/x-www-form-urlencoded fields (every value of a
+    repeated name, as the signature covers them all) and the signature header, for the service
+    to check (it knows the secret)."""
+    if request.content_length and request.content_length > MAX_JSON_BYTES:
+        raise PayloadTooLarge(f"A form may be at most {MAX_JSON_BYTES} bytes.")
+    if request.get_data(cache=True) and request.mimetype != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("Send the fields as application/x-www-form-urlencoded.")
+    params: dict[str, list[str]] = {}
+    for name, value in request.form.items(multi=True):
+        check_parameters([(name, value)])
+        params.setdefault(name, []).append(value)
+    signature = request.headers.get(header, "")
+    refuse_unsafe_text(signature, header)
+    return {"params": params, "signature": signature}
+
+
 class Api:
     def __init__(
         self,
@@ -422,6 +439,8 @@ class Api:
         kwargs: dict[str, Any] = dict(values)
         if route.upload:
             kwargs["body"] = read_upload_form(request, route.max_upload_bytes or MAX_UPLOAD_BYTES)
+        elif route.form_signed_by:
+            kwargs["body"] = read_signed_form(request, route.form_signed_by)
         elif route.body is not None:
             kwargs["body"] = read_json_object(request)
         if route.query is not None:

@@ -71,6 +71,8 @@ def error_statuses(route) -> set[int]:
         statuses |= {403, 404}  # a site the CBO does not allow; no such CBO
     if route.upload:
         statuses |= {413, 415, 422}
+    elif route.form_signed_by:
+        statuses |= {403, 413, 415, 422}  # 403: the signature does not match
     elif route.body is not None:
         statuses |= {400, 413, 415, 422}
     if route.query is not None:
@@ -149,6 +151,24 @@ def build_openapi(routes) -> dict:
                     }
                 },
             }
+        elif route.form_signed_by:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {"type": "object", "additionalProperties": {"type": "string"}}
+                    }
+                },
+            }
+            operation.setdefault("parameters", []).append(
+                {
+                    "in": "header",
+                    "name": route.form_signed_by,
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The provider's signature of the URL and the fields.",
+                }
+            )
         elif route.body is not None:
             operation["requestBody"] = {
                 "required": True,

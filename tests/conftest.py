@@ -11,12 +11,17 @@ import secrets  # noqa: E402
 os.environ.setdefault("WORKLB_DATABASE_PREFIX", "worklb_test")
 os.environ.setdefault("WORKLB_JWT_SECRET", secrets.token_urlsafe(48))
 os.environ.setdefault("WORKLB_CONTEXT_SECRET", secrets.token_urlsafe(48))
+os.environ.setdefault("WORKLB_NOTIFICATIONS_KEY", secrets.token_urlsafe(48))
 os.environ.setdefault("WORKLB_EVENT_RETRY_DELAYS", "0.05,0.1,0.2")
 os.environ.setdefault("WORKLB_OUTBOX_POLL_SECONDS", "0.5")
 os.environ.setdefault("WORKLB_TIER_SWEEP_SECONDS", "0.5")
+os.environ.setdefault("WORKLB_NOTIFICATIONS_SWEEP_SECONDS", "0.3")
 os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
 
 import chassis  # noqa: E402,F401  (quiets eventlet's deprecation notice)
+
+# A fake SMS provider on loopback (tests/sms_provider.py); the e2e platform sends SMS to it.
+from tests.sms_provider import sms_provider  # noqa: E402,F401
 
 # One real SMTP server on loopback for the whole session (two asyncio loops cannot share this
 # thread): the services' email goes to it and tests read it back. See tests/smtp.py.

@@ -102,6 +102,76 @@ ELIGIBLE_JOBSEEKERS = rpc_contract(
 )
 
 
+# -- contacts and staff_to_alert (the notifications service) --------------------------------
+
+# At most this many people are asked about in one call.
+CONTACTS_MAX = 500
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach one person of a CBO: what identity holds of them, as it is now."""
+
+    account_id: str
+    kind: str
+    name: str
+    email: str | None
+    # A job seeker's phone as they gave it (staff have none here); the sender normalises it.
+    phone: str | None
+    # A job seeker's preferred language; None for staff (the CBO's default applies).
+    preferred_language: str | None
+    active: bool
+
+
+class ContactsRequest(Schema):
+    account_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(max=CONTACTS_MAX),
+    )
+    tenant_id = fields.String(load_default=None, allow_none=True)
+
+
+class ContactSchema(Schema):
+    account_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True, allow_none=True)
+    phone = fields.String(required=True, allow_none=True)
+    preferred_language = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+
+    @post_load
+    def make(self, data: dict, **_) -> Contact:
+        return Contact(**data)
+
+
+CONTACTS = rpc_contract(
+    SERVICE,
+    "contacts",
+    request=ContactsRequest,
+    response=ContactSchema(many=True),
+    description="How to reach the named accounts of the CBO (name, email, a job seeker's phone "
+    "and preferred language, whether the account is active); ids outside the CBO are left out. "
+    "For the notifications service.",
+)
+
+
+class StaffToAlertRequest(Schema):
+    permission = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    tenant_id = fields.String(load_default=None, allow_none=True)
+
+
+STAFF_TO_ALERT = rpc_contract(
+    SERVICE,
+    "staff_to_alert",
+    request=StaffToAlertRequest,
+    response=ContactSchema(many=True),
+    description="The CBO's active staff whose roles (built-in or custom) hold `permission`, "
+    "with how to reach them (at most 500). For the notifications service.",
+)
+
+
 class IdentityClient(ServiceClient):
     service = SERVICE
 
@@ -127,3 +197,9 @@ class IdentityClient(ServiceClient):
             tenant_id=tenant_id,
             needs_job_type_approval=needs_job_type_approval,
         )
+
+    def contacts(self, *, account_ids: list[str], tenant_id: str | None = None) -> list[Contact]:
+        return self._call(CONTACTS, account_ids=account_ids, tenant_id=tenant_id)
+
+    def staff_to_alert(self, *, permission: str, tenant_id: str | None = None) -> list[Contact]:
+        return self._call(STAFF_TO_ALERT, permission=permission, tenant_id=tenant_id)

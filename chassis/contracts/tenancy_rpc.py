@@ -250,6 +250,53 @@ SOURCE_RECORD = rpc_contract(
 )
 
 
+# -- message_profile (the notifications service) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageProfile:
+    """What a message sent in a CBO's name needs: its name, time zone, languages and words."""
+
+    tenant_id: str
+    display_name: str
+    timezone: str
+    default_language: str
+    languages: list[str]
+    # Per language, the words the CBO uses instead of the defaults ({"es": {"shift": "turno"}}).
+    terminology: dict[str, dict[str, str]]
+
+
+class MessageProfileRequest(Schema):
+    tenant_id = fields.String(load_default=None, allow_none=True)
+
+
+class MessageProfileSchema(Schema):
+    tenant_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    timezone = fields.String(required=True)
+    default_language = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    terminology = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+        required=True,
+    )
+
+    @post_load
+    def make(self, data: dict, **_) -> MessageProfile:
+        return MessageProfile(**data)
+
+
+MESSAGE_PROFILE = rpc_contract(
+    SERVICE,
+    "message_profile",
+    request=MessageProfileRequest,
+    response=MessageProfileSchema(),
+    description="A CBO's display name, time zone, languages and words, as messages sent in its "
+    "name need them; NotFound for no such CBO. For the notifications service.",
+)
+
+
 class TenancyClient(ServiceClient):
     service = SERVICE
 
@@ -272,3 +319,6 @@ class TenancyClient(ServiceClient):
 
     def source_record(self, *, source_id: str) -> SourceRecord:
         return self._call(SOURCE_RECORD, source_id=source_id)
+
+    def message_profile(self, *, tenant_id: str | None = None) -> MessageProfile:
+        return self._call(MESSAGE_PROFILE, tenant_id=tenant_id)

@@ -317,3 +317,28 @@ def test_the_gateway_is_told_a_cbos_status_and_origins_whatever_its_status(uow):
     }
     with pytest.raises(NotFound):
         domain.login_box_rules(uow, slug="nobody-here")
+
+
+def test_the_message_profile_gives_a_cbos_name_zone_languages_and_words(uow):
+    tenant = a_cbo(uow)
+    update(
+        uow,
+        tenant,
+        display_name="Harbor Works",
+        terminology={"es": {"shift": "jornada"}},
+        languages=["en", "es", "km"],
+        timezone="America/New_York",
+    )
+    assert domain.message_profile(uow, tenant_id=tenant.id) == {
+        "tenant_id": tenant.id,
+        "display_name": "Harbor Works",
+        "timezone": "America/New_York",
+        "default_language": "en",
+        "languages": ["en", "es", "km"],
+        "terminology": {"es": {"shift": "jornada"}},
+    }
+    # A suspended CBO's workers are still told of cancellations in its name.
+    decide(uow, caller=operator_caller(), tenant_id=tenant.id, action="suspend", reason="x")
+    assert domain.message_profile(uow, tenant_id=tenant.id)["display_name"] == "Harbor Works"
+    with pytest.raises(NotFound):
+        domain.message_profile(uow, tenant_id="no-such-cbo")

@@ -32,12 +32,20 @@ def drop_databases(prefix: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory, smtp):
+def platform(tmp_path_factory, smtp, sms_provider):
     prefix = E2E_ENV["WORKLB_DATABASE_PREFIX"]
     drop_databases(prefix)
     with isolated_vhost(Settings(), prefix) as amqp_uri:
         running = Platform(
-            env={**E2E_ENV, "WORKLB_AMQP_URI": amqp_uri, "WORKLB_SMTP_PORT": str(smtp.port)},
+            env={
+                **E2E_ENV,
+                "WORKLB_AMQP_URI": amqp_uri,
+                "WORKLB_SMTP_PORT": str(smtp.port),
+                # SMS go to the fake provider on loopback, whose signed callbacks come back to
+                # the platform's own address.
+                "WORKLB_SMS_BASE_URL": sms_provider.base_url,
+                "WORKLB_PUBLIC_URL": f"http://127.0.0.1:{E2E_PORT}",
+            },
             var=tmp_path_factory.mktemp("var"),
         )
         running.credentials = running.prepare(quiet=True)

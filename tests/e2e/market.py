@@ -252,6 +252,9 @@ def an_approved_worker(
     source_id: str | None = None,
     job_types: Iterable[str] = (),
     approved: bool = True,
+    language: str = "en",
+    phone: str = "(562) 555-0100",
+    email: str | None = None,
 ) -> dict:
     """A job seeker who registered themself (and confirmed their email), whose documents staff
     verified and whom staff approved (unless approved=False), with `availability` (None: none),
@@ -259,11 +262,11 @@ def an_approved_worker(
     booking's read model knows all of it: {"id", "name", "token" (their own)}."""
     owner = cbo["owner"]
     body = {
-        "email": f"{name.lower().replace(' ', '.')}-{uuid.uuid4().hex[:6]}@example.org",
+        "email": email or f"{name.lower().replace(' ', '.')}-{uuid.uuid4().hex[:6]}@example.org",
         "password": PASSWORD,
         "name": name,
-        "phone": "(562) 555-0100",
-        "preferred_language": "en",
+        "phone": phone,
+        "preferred_language": language,
         "home_area": home_zip,
     }
     worker_id, token = register_and_confirm(api, smtp, cbo["slug"], body)
@@ -304,7 +307,7 @@ def an_approved_worker(
         job_types=job_types,
         what=name,
     )
-    return {"id": worker_id, "name": name, "token": token}
+    return {"id": worker_id, "name": name, "token": token, "email": body["email"]}
 
 
 # -- bookings, offers, assignments --------------------------------------------------------------

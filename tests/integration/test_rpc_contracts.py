@@ -25,6 +25,7 @@ from chassis.contracts.tenancy_rpc import (
     SHARES,
     ClientRecord,
     LoginBox,
+    MessageProfile,
     Partner,
     SourceRecord,
     SourceRules,
@@ -230,13 +231,33 @@ def test_tenancy_answers_every_contract(as_caller, cbos):
     # Another CBO's client does not exist for it.
     with as_caller(other_cbo) as services_of_other, pytest.raises(NotFound):
         TenancyClient(services_of_other).client_record(client_id=made["id"])
-    called = services.called + services_of_identity.called
+    # The notifications service's timer (no tenant) names the CBO whose messages it writes;
+    # booking may not ask.
+    with as_caller(Caller.system(service="notifications")) as services_of_notifications:
+        profile = TenancyClient(services_of_notifications).message_profile(tenant_id=harbor)
+        assert profile == MessageProfile(
+            tenant_id=harbor,
+            display_name="CBO harbor",
+            timezone="America/Los_Angeles",
+            default_language="en",
+            languages=profile.languages,
+            terminology={},
+        )
+        assert "en" in profile.languages
+        with pytest.raises(NotFound):
+            TenancyClient(services_of_notifications).message_profile(tenant_id=str(uuid.uuid4()))
+    with (
+        as_caller(Caller.system(service="booking", tenant_id=harbor)) as booking,
+        pytest.raises(Forbidden),
+    ):
+        TenancyClient(booking).message_profile()
+    called = services.called + services_of_identity.called + services_of_notifications.called
     assert {method for _, method in called} == {
         method for service, method in RPC_CONTRACTS if service == "tenancy"
     }
 
 
-def test_identity_answers_every_contract(as_caller, cbos):
+def test_identity_answers_every_contract(as_caller, cbos, engines):
     someone = str(uuid.uuid4())
     with as_caller(Caller.system(service="booking", tenant_id=cbos["harbor"])) as services:
         identity = IdentityClient(services)
@@ -263,7 +284,28 @@ def test_identity_answers_every_contract(as_caller, cbos):
                 job_type="home_care",
                 jobseeker_ids=[str(uuid.uuid4()) for _ in range(501)],
             )
-    assert {method for _, method in services.called} == {
+    with as_caller(Caller.system(service="notifications")) as notifying:
+        identity = IdentityClient(notifying)
+        assert identity.contacts(account_ids=[someone], tenant_id=cbos["harbor"]) == []
+        # The CBO's owner, invited when the city approved it, manages bookings once active.
+        assert identity.staff_to_alert(permission="bookings.manage", tenant_id=cbos["harbor"]) == []
+        with engines[0].begin() as conn:
+            conn.execute(
+                text("UPDATE accounts SET status = 'active' WHERE email = :email"),
+                {"email": "owner@harbor.example.org"},
+            )
+        (owner,) = identity.staff_to_alert(permission="bookings.manage", tenant_id=cbos["harbor"])
+        assert owner.kind == "staff" and owner.email == "owner@harbor.example.org"
+        assert identity.contacts(account_ids=[owner.account_id], tenant_id=cbos["bay"]) == []
+        assert identity.contacts(account_ids=[owner.account_id], tenant_id=cbos["harbor"]) == [
+            owner
+        ]
+    with (
+        as_caller(Caller.system(service="booking", tenant_id=cbos["harbor"])) as booking,
+        pytest.raises(Forbidden),
+    ):
+        IdentityClient(booking).contacts(account_ids=[someone])
+    assert {method for _, method in services.called + notifying.called} == {
         method for service, method in RPC_CONTRACTS if service == "identity"
     }
     with as_caller(Caller.system(service="billing")) as services:

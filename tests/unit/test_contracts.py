@@ -203,12 +203,15 @@ def test_every_offered_rpc_has_a_contract():
         ("booking", "expire_offer"),
         ("identity", "is_eligible"),
         ("identity", "eligible_jobseekers"),
+        ("identity", "contacts"),
+        ("identity", "staff_to_alert"),
         ("tenancy", "login_box"),
         ("tenancy", "source_rules"),
         ("tenancy", "is_licensed"),
         ("tenancy", "partners"),
         ("tenancy", "client_record"),
         ("tenancy", "source_record"),
+        ("tenancy", "message_profile"),
     }
 
 

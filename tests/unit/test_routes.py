@@ -30,7 +30,7 @@ def test_the_entrypoint_takes_the_path_body_and_query_the_route_sends(route):
     signature = inspect.signature(inspect.unwrap(route.endpoint))
     taken = [name for name in signature.parameters if name != "self"]
     sent = _PARAM.findall(route.path)
-    if route.body is not None or route.upload:
+    if route.body is not None or route.upload or route.form_signed_by:
         sent.append("body")
     if route.query is not None:
         sent.append("query")

@@ -8,13 +8,14 @@ Thin: each entrypoint validates with the area's schemas and calls its domain fun
 from __future__ import annotations
 
 from chassis.config import Settings
-from chassis.context import Caller, public
+from chassis.context import Caller, for_services, public, requires
+from chassis.contracts import identity_rpc
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, rpc
 from chassis.errors import Unauthenticated
 from chassis.mail import Mailer
-from services.identity.accounts import domain, invitations
+from services.identity.accounts import contacts, domain, invitations
 from services.identity.accounts.schemas import (
     AcceptedSchema,
     AcceptInvitationSchema,
@@ -136,3 +137,36 @@ class AccountsEntrypoints:
     def send_password_reset_email(self, event: Event) -> None:
         """Makes the single-use token and emails the link."""
         self._send_link(event)
+
+    # -- for the notifications service ---------------------------------------------------------
+
+    @rpc
+    @requires("jobseekers.read")
+    @for_services("notifications")
+    def contacts(self, account_ids: list[str], tenant_id: str | None = None) -> list[dict]:
+        """How to reach the named accounts of the caller's CBO (a tenant-less system caller
+        names the CBO); ids outside it are left out."""
+        request = identity_rpc.ContactsRequest().load(
+            {"account_ids": account_ids, "tenant_id": tenant_id}
+        )
+        found = contacts.contacts(
+            self.db,
+            tenant_id=self.caller.tenant_asked_about(request["tenant_id"]),
+            account_ids=request["account_ids"],
+        )
+        return identity_rpc.ContactSchema(many=True).dump(found)
+
+    @rpc
+    @requires("tenant.staff.manage")
+    @for_services("notifications")
+    def staff_to_alert(self, permission: str, tenant_id: str | None = None) -> list[dict]:
+        """The CBO's active staff who hold `permission`, with how to reach them."""
+        request = identity_rpc.StaffToAlertRequest().load(
+            {"permission": permission, "tenant_id": tenant_id}
+        )
+        found = contacts.staff_to_alert(
+            self.db,
+            tenant_id=self.caller.tenant_asked_about(request["tenant_id"]),
+            permission=request["permission"],
+        )
+        return identity_rpc.ContactSchema(many=True).dump(found)

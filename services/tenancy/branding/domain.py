@@ -96,6 +96,21 @@ def get_branding(uow: UnitOfWork, *, tenant_id: str) -> dict[str, Any]:
     return _branding(uow, tenant_by_id(uow, tenant_id=tenant_id))
 
 
+def message_profile(uow: UnitOfWork, *, tenant_id: str) -> dict[str, Any]:
+    """What messages sent in the CBO's name need: its name, time zone, languages and words
+    (for the notifications service, whatever the CBO's status: a suspended CBO's workers are
+    still told their shifts are cancelled)."""
+    tenant = tenant_by_id(uow, tenant_id=tenant_id)
+    return {
+        "tenant_id": tenant.id,
+        "display_name": tenant.display_name or tenant.name,
+        "timezone": tenant.timezone,
+        "default_language": tenant.default_language,
+        "languages": list(tenant.languages),
+        "terminology": dict(tenant.terminology or {}),
+    }
+
+
 def update_branding(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:

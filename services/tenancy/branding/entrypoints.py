@@ -4,7 +4,7 @@ box's rules for the gateway."""
 from __future__ import annotations
 
 from chassis.config import Settings
-from chassis.context import Caller, public, requires
+from chassis.context import Caller, for_services, public, requires
 from chassis.contracts import tenancy_rpc
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
@@ -101,3 +101,15 @@ class BrandingEntrypoints:
     def login_box(self, slug: str) -> dict:
         """For the gateway's origin check: the CBO's id, status and allowed origins."""
         return tenancy_rpc.LoginBoxSchema().dump(domain.login_box_rules(self.db, slug=slug))
+
+    @rpc
+    @requires(SETTINGS)
+    @for_services("notifications")
+    def message_profile(self, tenant_id: str | None = None) -> dict:
+        """For the notifications service: the CBO's display name, time zone, languages and
+        words (a CBO's caller asks of its own; a tenant-less system caller names one)."""
+        request = tenancy_rpc.MessageProfileRequest().load({"tenant_id": tenant_id})
+        profile = domain.message_profile(
+            self.db, tenant_id=self.caller.tenant_asked_about(request["tenant_id"])
+        )
+        return tenancy_rpc.MessageProfileSchema().dump(profile)
