@@ -1,7 +1,7 @@
 """The booking service: one class composed of its areas' entrypoint mixins.
 
-Each area (settings, workers, jobtypes, sites, search, bookings, offers, attendance,
-reliability) is a sub-package with the same files: entrypoints.py, domain.py, models.py,
+Each area (settings, workers, jobtypes, sites, search, bookings, offers, sharing,
+attendance, reliability) is a sub-package with the same files: entrypoints.py, domain.py, models.py,
 schemas.py, routes.py, and rules.py where it has pure rules.
 """
 
@@ -16,6 +16,7 @@ from services.booking.offers.entrypoints import OffersEntrypoints
 from services.booking.reliability.entrypoints import ReliabilityEntrypoints
 from services.booking.search.entrypoints import SearchEntrypoints
 from services.booking.settings.entrypoints import SettingsEntrypoints
+from services.booking.sharing.entrypoints import SharingEntrypoints
 from services.booking.sites.entrypoints import SitesEntrypoints
 from services.booking.workers.entrypoints import WorkersEntrypoints
 
@@ -29,6 +30,7 @@ class BookingService(
     ReliabilityEntrypoints,
     SearchEntrypoints,
     OffersEntrypoints,
+    SharingEntrypoints,
     WorkersEntrypoints,
     ServiceBase,
 ):
