@@ -80,6 +80,34 @@ class Settings:
     reliability_decay_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_RELIABILITY_DECAY_SECONDS", "3600"))
     )
+    # Encrypts what notifications keeps secret at rest (webhook secrets, provider credentials):
+    # one or more Fernet keys, comma-separated, newest first (older ones still decrypt).
+    # `make run` generates one into var/secrets.env.
+    notifications_key: str = field(default_factory=lambda: _env("WORKLB_NOTIFICATIONS_KEY", ""))
+    # Webhooks (notifications): how often due deliveries are sent, how long a receiver has to
+    # answer, the first retry delay (doubling each attempt up to the cap) and the attempts.
+    webhook_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_SWEEP_SECONDS", "1"))
+    )
+    webhook_timeout_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_TIMEOUT_SECONDS", "5"))
+    )
+    webhook_retry_base_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+    )
+    webhook_retry_max_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+    )
+    webhook_max_attempts: int = field(
+        default_factory=lambda: int(_env("WORKLB_WEBHOOK_MAX_ATTEMPTS", "8"))
+    )
+    # Webhook URLs must reach public addresses; this lets loopback through too (tests, a
+    # developer's receiver). Private, link-local and other reserved addresses never are.
+    webhook_allow_loopback: bool = field(
+        default_factory=lambda: (
+            _env("WORKLB_WEBHOOK_ALLOW_LOOPBACK", "false").lower() in ("1", "true")
+        )
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))

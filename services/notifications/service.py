@@ -1,7 +1,9 @@
-"""The notifications service's nameko entrypoints: thin, over the domain code beside them."""
+"""The notifications service: one class composed of its areas' entrypoint mixins (webhooks:
+outside systems subscribed to a CBO's shared events)."""
 
 from chassis.service import ServiceBase
+from services.notifications.webhooks.entrypoints import WebhooksEntrypoints
 
 
-class NotificationsService(ServiceBase):
+class NotificationsService(WebhooksEntrypoints, ServiceBase):
     name = "notifications"

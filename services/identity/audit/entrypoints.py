@@ -39,3 +39,9 @@ class AuditEntrypoints:
         """Keeps the market's staff and client actions (job types, sites, bookings, offers,
         attendance, reliability) in the audit trail."""
         domain.record(self.db, event=event)
+
+    @event_handler("notifications", "audit.recorded")
+    def record_notifications_audit(self, event: Event) -> None:
+        """Keeps the CBO's notification settings changes (webhook subscriptions, replays) in
+        the audit trail."""
+        domain.record(self.db, event=event)
