@@ -328,7 +328,7 @@ class OpportunityShared(OpportunityParties):
 @event("opportunity.withdrawn")
 class OpportunityWithdrawn(OpportunityParties):
     """A shared shift is no longer shared with the partner: the owner withdrew it, the shift
-    filled or was cancelled, or the partnership ended (`reason`)."""
+    filled or was cancelled, or the partnership ended (`reason` "partnership ended")."""
 
     reason = fields.String(required=True)
 

@@ -176,3 +176,15 @@ def test_recipients_are_the_owner_and_the_partner_while_partnered():
     data = {"owner_tenant_id": "owner", "partner_tenant_id": "partner"}
     assert rules.recipients(data, partnership_ended=False) == ["owner", "partner"]
     assert rules.recipients(data, partnership_ended=True) == ["owner"]
+
+
+def test_a_withdrawal_because_the_partnership_ended_reaches_the_owner_only():
+    data = {"owner_tenant_id": "o", "partner_tenant_id": "p", "reason": "partnership ended"}
+    assert rules.recipients(data, partnership_ended=False, event_type="opportunity.withdrawn") == [
+        "o"
+    ]
+    other = {**data, "reason": "withdrawn by the owning CBO"}
+    assert rules.recipients(other, partnership_ended=False, event_type="opportunity.withdrawn") == [
+        "o",
+        "p",
+    ]

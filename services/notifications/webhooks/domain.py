@@ -221,7 +221,7 @@ def route_event(
     ended = partnership_id is not None and (
         uow.session.get(EndedPartnership, partnership_id) is not None
     )
-    tenants = rules.recipients(data, partnership_ended=ended)
+    tenants = rules.recipients(data, partnership_ended=ended, event_type=event_type)
     query = select(WebhookSubscription).where(
         WebhookSubscription.tenant_id.in_(tenants),
         WebhookSubscription.active.is_(True),

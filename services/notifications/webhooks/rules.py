@@ -187,13 +187,26 @@ def addresses_problem(addresses: Iterable[str], *, allow_loopback: bool) -> str 
 # -- who receives an event -----------------------------------------------------------------------
 
 
-def recipients(data: Mapping[str, Any], *, partnership_ended: bool) -> list[str]:
+# opportunity.withdrawn's reason when booking withdrew a share because the partnership ended
+# (chassis/contracts/booking_events.py): that event already tells of the end.
+PARTNERSHIP_ENDED = "partnership ended"
+
+
+def tells_of_end(event_type: str, data: Mapping[str, Any]) -> bool:
+    """Whether the event itself says its partnership ended (it may come before tenancy's)."""
+    return event_type == "opportunity.withdrawn" and data.get("reason") == PARTNERSHIP_ENDED
+
+
+def recipients(
+    data: Mapping[str, Any], *, partnership_ended: bool, event_type: str = ""
+) -> list[str]:
     """The CBOs whose subscriptions get an event of the partner exchange: the owning CBO, and
     the partner while the partnership stands (its end stops delivering anything more of the
-    owner's shared shifts to the partner)."""
+    owner's shared shifts to the partner, the withdrawals it causes included)."""
+    ended = partnership_ended or tells_of_end(event_type, data)
     found = [data["owner_tenant_id"]]
     partner = data.get("partner_tenant_id")
-    if partner and not partnership_ended and partner not in found:
+    if partner and not ended and partner not in found:
         found.append(partner)
     return found
 
