@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from gateway.routes import ROUTES
 from services.notifications.webhooks import rules
 from tests.e2e.market import (
     a_cbo,
@@ -25,6 +26,7 @@ from tests.e2e.market import (
     days_ahead,
     my_offer,
 )
+from tests.e2e.test_booking_odd_input_api import ODD_BODIES, ODD_QUERIES, paths
 from tests.waiting import wait_for
 
 
@@ -295,3 +297,24 @@ def test_partner_sharing_across_cbos_with_signed_webhooks(
     assert len(receiver.at("/partner")) == partner_seen
     log = api("GET", f"/api/v1/webhooks/{partner_hook}/deliveries", partner).json()
     assert {d["event_type"] for d in log["items"]} == {"opportunity.shared", "opportunity.filled"}
+
+
+WEBHOOK_ROUTES = [r for r in ROUTES if r.path.startswith(("/api/v1/webhook", "/api/v1/webhooks"))]
+
+
+@pytest.mark.parametrize("route", WEBHOOK_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_odd_input_to_webhooks_is_never_a_500(api, operator_token, platform, route):
+    owner = a_cbo(api, operator_token, platform, "hook-odd")["owner"]
+    made, _ = subscribe(api, owner, "http://127.0.0.1:9/odd")
+    ids = {"subscription_id": made}
+    failures = []
+    for path in paths(route, ids):
+        if route.method == "GET":
+            calls = [{"path": f"{path}?{query}"} for query in ODD_QUERIES]
+        else:
+            calls = [{"path": path, "json": body} for body in ODD_BODIES]
+        for call in calls:
+            response = api(route.method, call.pop("path"), owner, **call)
+            if response.status_code >= 500:
+                failures.append(f"{route.method} {response.url}: {response.text[:200]}")
+    assert not failures, "\n".join(failures)
