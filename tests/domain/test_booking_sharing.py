@@ -343,3 +343,22 @@ def test_the_worker_sees_their_offer_and_nobody_elses(uow, scene):
         confirm(uow, scene["outsider_worker"], sent.id)
     caller = jobseeker(scene["partner_worker"])
     assert caller.tenant_id == scene["partner"]
+
+
+def test_a_release_offers_at_most_its_cap(uow, scene, monkeypatch):
+    from services.booking.sharing import rules as sharing_rules
+
+    monkeypatch.setattr(sharing_rules, "RELEASE_CAP", 2)
+    (made,) = share(uow, scene)
+    key = scene["market"].job_type.key
+    for _ in range(3):
+        a_worker_record(uow, tenant_id=scene["partner"], job_types=[key])
+    sent = sharing.release_shared(
+        uow,
+        caller=staff_caller(scene["partner"]),
+        tenant_id=scene["partner"],
+        share_id=made.id,
+        eligible_now=everyone,
+    )
+    assert len(sent) == 2
+    assert len(uow.session.execute(select(Offer).where(Offer.share_id == made.id)).all()) == 2

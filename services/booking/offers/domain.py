@@ -930,14 +930,16 @@ def offer_under_share(
     named: bool,
     eligible_now: EligibleNow,
     now: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Offer]:
     """A partner CBO's staff offer a shift shared with their CBO to their own workers, under
     the share (sharing.grants): each worker re-checked by the search (less "another CBO that
     does not share": the shift itself is shared) and by identity, as any offer. `named`: one
     worker, whose refusal is 409 with the reasons (on `jobseeker_id`); otherwise a release to
     the given candidates, skipping those refused. The shift must be open and not started; a
-    worker already holding an offer or place on it is skipped (named: 409). The share's partner
-    is the workers' CBO: any other CBO's worker does not exist here (422)."""
+    worker already holding an offer or place on it is skipped (named: 409); at most `limit`
+    are sent. The share's partner is the workers' CBO: any other CBO's worker does not exist
+    here (422)."""
     now = _now(now)
     share = grants.fresh_share(uow, share_id=share_id)
     if share is None:
@@ -959,6 +961,8 @@ def offer_under_share(
     job_type = _job_type_of(uow, shift)
     sent: list[Offer] = []
     for worker_id in worker_ids:
+        if limit is not None and len(sent) >= limit:
+            break
         worker = uow.session.get(WorkerRecord, worker_id)
         if worker is None or worker.tenant_id != share.partner_tenant_id:
             if named:

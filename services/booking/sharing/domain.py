@@ -316,8 +316,8 @@ def offer_shared(
 
 def _release_candidates(uow: UnitOfWork, *, tenant_id: str, shift: Shift) -> list[str]:
     """The partner's workers worth re-checking for a shift: approved, active, not suspended,
-    approved for its job type when it needs that; the most reliable and nearest come first
-    through the offers area's re-check order (their name here, for a stable order)."""
+    approved for its job type when it needs that, in name order (at most four times the
+    release's cap: the re-check thins them out)."""
     job_type = uow.session.get_one(JobType, shift.job_type_id)
     query = select(WorkerRecord.id).where(
         WorkerRecord.tenant_id == tenant_id,
@@ -345,7 +345,7 @@ def release_shared(
     share = _partner_share(uow, tenant_id=tenant_id, share_id=share_id)
     shift = uow.session.get_one(Shift, share.shift_id)
     candidates = _release_candidates(uow, tenant_id=tenant_id, shift=shift)
-    sent = offers.offer_under_share(
+    return offers.offer_under_share(
         uow,
         caller=caller,
         share_id=share_id,
@@ -353,8 +353,8 @@ def release_shared(
         named=False,
         eligible_now=eligible_now,
         now=now,
+        limit=rules.RELEASE_CAP,
     )
-    return sent[: rules.RELEASE_CAP]
 
 
 # -- reading -------------------------------------------------------------------------------------
