@@ -302,10 +302,17 @@ def test_partner_sharing_across_cbos_with_signed_webhooks(
 WEBHOOK_ROUTES = [r for r in ROUTES if r.path.startswith(("/api/v1/webhook", "/api/v1/webhooks"))]
 
 
-@pytest.mark.parametrize("route", WEBHOOK_ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_odd_input_to_webhooks_is_never_a_500(api, operator_token, platform, route):
+@pytest.fixture(scope="module")
+def hook_owner(api, operator_token, platform) -> tuple[str, str]:
+    """A CBO owner's token and one subscription of theirs (a real id for the paths)."""
     owner = a_cbo(api, operator_token, platform, "hook-odd")["owner"]
     made, _ = subscribe(api, owner, "http://127.0.0.1:9/odd")
+    return owner, made
+
+
+@pytest.mark.parametrize("route", WEBHOOK_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_odd_input_to_webhooks_is_never_a_500(api, hook_owner, route):
+    owner, made = hook_owner
     ids = {"subscription_id": made}
     failures = []
     for path in paths(route, ids):
