@@ -213,6 +213,9 @@ def test_partner_sharing_across_cbos_with_signed_webhooks(
     # The owner sees the shift filled by the partner's worker, employed by the partner.
     shift = api("GET", f"/api/v1/shifts/{shifts[0]}", owner).json()
     assert shift["status"] == "filled"
+    assert [(a["worker_id"], a["worker_tenant_id"]) for a in shift["assignments"]] == [
+        (worker["id"], partner_cbo["id"])
+    ]
     shares = api("GET", "/api/v1/opportunity-shares", owner, params={"shift_id": shifts[0]})
     (filled,) = shares.json()["items"]
     assert filled["status"] == "filled"
