@@ -60,10 +60,8 @@ class WebhooksEntrypoints:
             check_destination=self._check_destination,
             **data,
         )
-        view = SubscriptionSchema().dump(made)
-        return SubscriptionCreatedSchema().dump(
-            {**view, "created_at": made.created_at, "secret": secret}
-        )
+        shown = {name: getattr(made, name) for name in SubscriptionSchema().fields}
+        return SubscriptionCreatedSchema().dump({**shown, "secret": secret})
 
     @rpc
     @requires(MANAGE)
