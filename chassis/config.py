@@ -80,6 +80,30 @@ class Settings:
     reliability_decay_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_RELIABILITY_DECAY_SECONDS", "3600"))
     )
+    # Webhooks (notifications): how often due deliveries are sent, how long a receiver has to
+    # answer, the first retry delay (doubling each attempt up to the cap) and the attempts.
+    webhook_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_SWEEP_SECONDS", "1"))
+    )
+    webhook_timeout_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_TIMEOUT_SECONDS", "5"))
+    )
+    webhook_retry_base_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+    )
+    webhook_retry_max_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+    )
+    webhook_max_attempts: int = field(
+        default_factory=lambda: int(_env("WORKLB_WEBHOOK_MAX_ATTEMPTS", "8"))
+    )
+    # Webhook URLs must reach public addresses; this lets loopback through too (tests, a
+    # developer's receiver). Private, link-local and other reserved addresses never are.
+    webhook_allow_loopback: bool = field(
+        default_factory=lambda: (
+            _env("WORKLB_WEBHOOK_ALLOW_LOOPBACK", "false").lower() in ("1", "true")
+        )
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))
@@ -108,9 +132,10 @@ class Settings:
         default_factory=lambda: _env("WORKLB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     )
     max_workers: int = field(default_factory=lambda: int(_env("WORKLB_MAX_WORKERS", "20")))
-    # Notifications: seals the CBOs' SMS credentials at rest (any 32+ random characters; `make
-    # run` generates it into var/secrets.env), the SMS provider's REST base (a Twilio-shaped
-    # API; a CBO may name its own https one), and how often the service sends what is due.
+    # Notifications: seals what it keeps secret at rest, the CBOs' SMS credentials and webhook
+    # secrets (keys of 32+ random characters, comma-separated, newest first: older ones still
+    # open; `make run` generates one into var/secrets.env), the SMS provider's REST base (a
+    # Twilio-shaped API; a CBO may name its own https one), and how often it sends what is due.
     notifications_key: str = field(default_factory=lambda: _env("WORKLB_NOTIFICATIONS_KEY", ""))
     sms_base_url: str = field(
         default_factory=lambda: _env(

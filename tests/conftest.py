@@ -4,6 +4,7 @@ import eventlet
 
 eventlet.monkey_patch()
 
+import base64  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 
@@ -11,12 +12,17 @@ import secrets  # noqa: E402
 os.environ.setdefault("WORKLB_DATABASE_PREFIX", "worklb_test")
 os.environ.setdefault("WORKLB_JWT_SECRET", secrets.token_urlsafe(48))
 os.environ.setdefault("WORKLB_CONTEXT_SECRET", secrets.token_urlsafe(48))
-os.environ.setdefault("WORKLB_NOTIFICATIONS_KEY", secrets.token_urlsafe(48))
 os.environ.setdefault("WORKLB_EVENT_RETRY_DELAYS", "0.05,0.1,0.2")
 os.environ.setdefault("WORKLB_OUTBOX_POLL_SECONDS", "0.5")
 os.environ.setdefault("WORKLB_TIER_SWEEP_SECONDS", "0.5")
 os.environ.setdefault("WORKLB_NOTIFICATIONS_SWEEP_SECONDS", "0.3")
 os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
+# Notifications' key for secrets at rest (a Fernet key), and webhooks to receivers on loopback,
+# retried quickly.
+os.environ.setdefault("WORKLB_NOTIFICATIONS_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+os.environ.setdefault("WORKLB_WEBHOOK_ALLOW_LOOPBACK", "true")
+os.environ.setdefault("WORKLB_WEBHOOK_SWEEP_SECONDS", "0.2")
+os.environ.setdefault("WORKLB_WEBHOOK_RETRY_BASE_SECONDS", "0.2")
 
 import chassis  # noqa: E402,F401  (quiets eventlet's deprecation notice)
 

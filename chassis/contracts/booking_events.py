@@ -295,3 +295,50 @@ class ReliabilityReviewClosed(Schema):
     review_id = fields.String(required=True)
     worker_id = fields.String(required=True)
     outcome = fields.String(required=True)
+
+
+# -- partner sharing (the partner exchange: see docs/ARCHITECTURE.md, "Sharing") --------------
+# The envelope's tenant is the owning CBO; the partner's id is in the payload, so the partner's
+# services and outside systems (notifications' webhooks) consume the same event.
+
+
+class OpportunityParties(Schema):
+    share_id = fields.String(required=True)
+    shift_id = fields.String(required=True)
+    booking_id = fields.String(required=True)
+    owner_tenant_id = fields.String(required=True)
+    partner_tenant_id = fields.String(required=True)
+    partnership_id = fields.String(required=True)
+
+
+@event("opportunity.shared")
+class OpportunityShared(OpportunityParties):
+    """A CBO shared an open shift with a partner CBO (a formed partnership sharing
+    "opportunities"): the partner's staff may offer it to their own eligible workers."""
+
+    job_type_key = fields.String(required=True)
+    job_type_name = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    timezone = fields.String(required=True)
+    positions = fields.Integer(required=True)
+    pay_rate_cents = fields.Integer(required=True)
+
+
+@event("opportunity.withdrawn")
+class OpportunityWithdrawn(OpportunityParties):
+    """A shared shift is no longer shared with the partner: the owner withdrew it, the shift
+    filled or was cancelled, or the partnership ended (`reason` "partnership ended")."""
+
+    reason = fields.String(required=True)
+
+
+@event("opportunity.filled")
+class OpportunityFilled(OpportunityParties):
+    """A partner CBO's worker confirmed a shared shift: reported back to the owner. The worker's
+    own CBO (`worker_tenant_id`, the partner) stays their employer of record."""
+
+    worker_id = fields.String(required=True)
+    worker_tenant_id = fields.String(required=True)
+    offer_id = fields.String(required=True)
+    assignment_id = fields.String(required=True)

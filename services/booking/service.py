@@ -1,8 +1,8 @@
 """The booking service: one class composed of its areas' entrypoint mixins.
 
-Each area (settings, workers, jobtypes, sites, search, bookings, offers, attendance,
-reliability, watch) is a sub-package with the same files: entrypoints.py, domain.py, models.py,
-schemas.py, routes.py, and rules.py where it has pure rules.
+Each area (settings, workers, jobtypes, sites, search, bookings, offers, sharing,
+attendance, reliability, watch) is a sub-package with the same files: entrypoints.py,
+domain.py, models.py, schemas.py, routes.py, and rules.py where it has pure rules.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from services.booking.offers.entrypoints import OffersEntrypoints
 from services.booking.reliability.entrypoints import ReliabilityEntrypoints
 from services.booking.search.entrypoints import SearchEntrypoints
 from services.booking.settings.entrypoints import SettingsEntrypoints
+from services.booking.sharing.entrypoints import SharingEntrypoints
 from services.booking.sites.entrypoints import SitesEntrypoints
 from services.booking.watch.entrypoints import WatchEntrypoints
 from services.booking.workers.entrypoints import WorkersEntrypoints
@@ -30,6 +31,7 @@ class BookingService(
     ReliabilityEntrypoints,
     SearchEntrypoints,
     OffersEntrypoints,
+    SharingEntrypoints,
     WorkersEntrypoints,
     WatchEntrypoints,
     ServiceBase,

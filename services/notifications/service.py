@@ -3,7 +3,8 @@
 Areas: notices (what to tell whom, from events, and reminders; the dispatch timer), messages
 (templates, the delivery log, the sender's timer, the provider's status callback), inbox (each
 person's in-app messages), channels (each CBO's SMS account, email name, reminder times),
-optouts (SMS STOP and START), catalogue (booking's site and job type names, for messages).
+optouts (SMS STOP and START), catalogue (booking's site and job type names, for messages),
+webhooks (outside systems subscribed to a CBO's shared events).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from services.notifications.inbox.entrypoints import InboxEntrypoints
 from services.notifications.messages.entrypoints import MessagesEntrypoints
 from services.notifications.notices.entrypoints import NoticesEntrypoints
 from services.notifications.optouts.entrypoints import OptoutsEntrypoints
+from services.notifications.webhooks.entrypoints import WebhooksEntrypoints
 
 
 class NotificationsService(
@@ -26,6 +28,7 @@ class NotificationsService(
     ChannelsEntrypoints,
     OptoutsEntrypoints,
     CatalogueEntrypoints,
+    WebhooksEntrypoints,
     ServiceBase,
 ):
     name = "notifications"

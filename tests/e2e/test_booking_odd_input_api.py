@@ -16,6 +16,7 @@ from services.booking.offers.routes import ROUTES as OFFERS
 from services.booking.reliability.routes import ROUTES as RELIABILITY
 from services.booking.search.routes import ROUTES as SEARCH
 from services.booking.settings.routes import ROUTES as SETTINGS
+from services.booking.sharing.routes import ROUTES as SHARING
 from services.booking.sites.routes import ROUTES as SITES
 from tests.e2e.market import (
     a_cbo,
@@ -28,7 +29,9 @@ from tests.e2e.market import (
 )
 from tests.e2e.tokens import mint_token
 
-ROUTES = JOB_TYPES + SITES + SETTINGS + SEARCH + BOOKINGS + OFFERS + ATTENDANCE + RELIABILITY
+ROUTES = (
+    JOB_TYPES + SITES + SETTINGS + SEARCH + BOOKINGS + OFFERS + SHARING + ATTENDANCE + RELIABILITY
+)
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 ODD_IDS = ("%00", "9" * 300, "%C3%A9%E2%98%83", str(uuid.uuid4()))
 HUGE = 10**30
@@ -36,6 +39,8 @@ ODD_BODIES = (
     [],
     "text",
     {key: "a\x00b" for key in ("reason", "text", "note", "outcome", "rating", "jobseeker_id")},
+    {"partner_ids": ["\x00", HUGE, None, "x" * 300], "url": "http://\x00", "events": [HUGE]},
+    {"partner_ids": "not a list", "active": "maybe", "description": ["x"]},
     {
         key: HUGE
         for key in ("positions", "minutes_late", "page", "per_page", "confirm_within_minutes")

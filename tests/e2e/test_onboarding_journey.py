@@ -84,6 +84,9 @@ VALID_BODIES: dict[str, dict] = {
     "decline_offer": {"reason": "Taken over"},
     "update_job_type": {"name": "Taken over"},
     "update_site": {"name": "Taken over"},
+    "withdraw_opportunity_share": {"reason": "Taken over"},
+    "offer_shared_opportunity": {"jobseeker_id": "00000000-0000-4000-8000-000000000000"},
+    "update_webhook": {"description": "Taken over"},
 }
 CLIENT_CSV_HEADER = "name,kind,billing_contact,billing_email,address_line1,city,state,postal_code\n"
 # Upload routes: (form fields, (filename, a small valid file, content type)).

@@ -456,6 +456,7 @@ def assignment_view(
         "shift_id": assignment.shift_id,
         "worker_id": assignment.worker_id,
         "worker_name": worker_name,
+        "worker_tenant_id": assignment.worker_tenant_id,
         "status": assignment.status,
         "starts_at": assignment.starts_at,
         "ends_at": assignment.ends_at,

@@ -176,6 +176,13 @@ class AssignmentSchema(_Cancelled):
     shift_id = fields.String(required=True)
     worker_id = fields.String(required=True)
     worker_name = fields.String(allow_none=True)
+    worker_tenant_id = fields.String(
+        required=True,
+        metadata={
+            "description": "The worker's own CBO, their employer of record: a partner CBO "
+            "when the shift was filled through partner sharing."
+        },
+    )
     status = fields.String(
         required=True, metadata={"enum": ["booked", "completed", "no_show", "cancelled"]}
     )

@@ -63,6 +63,7 @@ from services.booking.search import rules as search_rules
 from services.booking.settings import domain as booking_settings
 from services.booking.settings import rules as settings_rules
 from services.booking.settings.models import BookingSettings
+from services.booking.sharing import grants
 from services.booking.sites.models import Site
 from services.booking.workers.models import ClientRecord, WorkerRecord
 
@@ -236,6 +237,7 @@ def _send(
     rank: int | None,
     now: datetime,
     settings: BookingSettings,
+    share_id: str | None = None,
 ) -> Offer:
     computed = settings_rules.confirmation_deadline(
         sent_at=now, starts_at=shift.starts_at, settings=settings
@@ -251,6 +253,7 @@ def _send(
         channel=channel,
         rank=rank,
         deadline_at=rules.offer_deadline(computed=computed, now=now, starts_at=shift.starts_at),
+        share_id=share_id,
     )
     uow.session.add(offer)
     uow.session.flush()
@@ -317,6 +320,12 @@ def _lock_shift(uow: UnitOfWork, shift_id: str) -> Shift:
     return uow.session.execute(query).scalar_one()
 
 
+def lock_shift(uow: UnitOfWork, *, shift_id: str) -> Shift:
+    """The shift locked for a change of its offers (or shares: the sharing area), as it is
+    now."""
+    return _lock_shift(uow, shift_id)
+
+
 def _fresh_offer(uow: UnitOfWork, offer_id: str) -> Offer:
     query = select(Offer).where(Offer.id == offer_id).execution_options(populate_existing=True)
     return uow.session.execute(query).scalar_one()
@@ -329,19 +338,24 @@ def withdraw_live_offers(
     reason: str,
     now: datetime | None = None,
     worker: tuple[str, str] | None = None,
+    share_id: str | None = None,
 ) -> list[Offer]:
     """Withdraw the live offers of a (locked) shift, telling each worker why (offer.withdrawn):
-    every one when the shift filled or was cancelled (the bookings area calls it then); only
-    `worker`'s (worker id, their CBO) when identity suspended them or closed their account
-    (the shift's filling is then the caller's to resume: `after_offers_ended`)."""
+    every one when the shift filled or was cancelled (the bookings area calls it then: its
+    shares with partner CBOs end too); only `worker`'s (worker id, their CBO) when identity
+    suspended them or closed their account, or only those made under `share_id` when that
+    share ended (the shift's filling is then the caller's to resume: `after_offers_ended`)."""
     now = _now(now)
     offers = [
         o
         for o in _live_offers(uow, shift.id)
-        if worker is None or (o.worker_id, o.worker_tenant_id) == worker
+        if (worker is None or (o.worker_id, o.worker_tenant_id) == worker)
+        and (share_id is None or o.share_id == share_id)
     ]
     for offer in offers:
         _end(uow, offer=offer, shift=shift, status=WITHDRAWN, reason=reason, now=now)
+    if worker is None and share_id is None:
+        grants.close_shares(uow, shift=shift, reason=reason, now=now)
     return offers
 
 
@@ -625,6 +639,11 @@ def confirm_offer(
         raise Conflict(f"You can no longer be booked: {reason}.", {"reasons": [reason]})
     shift = _lock_shift(uow, shift_id)
     offer = _fresh_offer(uow, offer_id)
+    if offer.share_id is not None and offer.status == SENT:
+        # A partner CBO's worker: only while the shift is still shared with their CBO.
+        refused = grants.refusal(uow, share=grants.fresh_share(uow, share_id=offer.share_id))
+        if refused:
+            raise Conflict(refused, {"reasons": [refused]})
     refusal = rules.confirm_refusal(
         status=offer.status,
         deadline_at=offer.deadline_at,
@@ -637,10 +656,10 @@ def confirm_offer(
     )
     if refusal:
         raise Conflict(refusal)
-    reasons = [
-        _reason_text(r)
-        for r in search.reasons_against(uow, shift=shift, worker_id=worker_id, now=now)
-    ]
+    found = search.reasons_against(uow, shift=shift, worker_id=worker_id, now=now)
+    if offer.share_id is not None:
+        found = grants.without_not_shared(found)
+    reasons = [_reason_text(r) for r in found]
     if reasons:
         raise Conflict(
             f"You can no longer take this shift: {'; '.join(reasons)}.", {"reasons": reasons}
@@ -666,6 +685,16 @@ def confirm_offer(
         {**_payload(offer, shift), "assignment_id": assignment.id},
         tenant_id=shift.tenant_id,
     )
+    if offer.share_id is not None:
+        grants.record_fill(
+            uow,
+            share_id=offer.share_id,
+            shift=shift,
+            offer_id=offer.id,
+            worker_id=offer.worker_id,
+            worker_tenant_id=offer.worker_tenant_id,
+            assignment_id=assignment.id,
+        )
     if shift.filled >= shift.positions:
         shift.status = SHIFT_FILLED
         shift.next_tier_at = None
@@ -890,6 +919,93 @@ def offer_shift(
         tenant_id=tenant_id,
     )
     return offer
+
+
+def offer_under_share(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    share_id: str,
+    worker_ids: Sequence[str],
+    named: bool,
+    eligible_now: EligibleNow,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> list[Offer]:
+    """A partner CBO's staff offer a shift shared with their CBO to their own workers, under
+    the share (sharing.grants): each worker re-checked by the search (less "another CBO that
+    does not share": the shift itself is shared) and by identity, as any offer. `named`: one
+    worker, whose refusal is 409 with the reasons (on `jobseeker_id`); otherwise a release to
+    the given candidates, skipping those refused. The shift must be open and not started; a
+    worker already holding an offer or place on it is skipped (named: 409); at most `limit`
+    are sent. The share's partner is the workers' CBO: any other CBO's worker does not exist
+    here (422)."""
+    now = _now(now)
+    share = grants.fresh_share(uow, share_id=share_id)
+    if share is None:
+        raise NotFound("There is no such shared opportunity.")
+    shift = _lock_shift(uow, share.shift_id)
+    share = grants.fresh_share(uow, share_id=share_id)
+    refused = grants.refusal(uow, share=share)
+    if refused or share is None:
+        raise Conflict(refused or grants.NO_LONGER_SHARED)
+    if shift.status != SHIFT_OPEN:
+        raise Conflict(f"This shift is {shift.status}: it takes no more offers.")
+    if shift.starts_at <= now:
+        raise Conflict("This shift has already started.")
+    holding = select(Offer.worker_id).where(
+        Offer.shift_id == shift.id, Offer.status.in_((SENT, CONFIRMED))
+    )
+    held = set(uow.session.execute(holding).scalars())
+    settings = booking_settings.settings_for(uow, tenant_id=shift.tenant_id)
+    job_type = _job_type_of(uow, shift)
+    sent: list[Offer] = []
+    for worker_id in worker_ids:
+        if limit is not None and len(sent) >= limit:
+            break
+        worker = uow.session.get(WorkerRecord, worker_id)
+        if worker is None or worker.tenant_id != share.partner_tenant_id:
+            if named:
+                raise ValidationFailed(fields={"jobseeker_id": ["There is no such job seeker."]})
+            continue
+        if worker_id in held:
+            if named:
+                raise Conflict("This job seeker already has an offer for or a place on this shift.")
+            continue
+        found = grants.without_not_shared(
+            search.reasons_against(uow, shift=shift, worker_id=worker_id, now=now)
+        )
+        reasons = [_reason_text(r) for r in found]
+        if not reasons and worker_id not in eligible_now(job_type, worker.tenant_id, [worker_id]):
+            reasons = [rules.RECHECK_REFUSED]
+        if reasons:
+            if named:
+                when = _local(shift.starts_at, _booking_of(uow, shift).timezone)
+                raise _refused(worker.name or "This job seeker", "jobseeker_id", {when: reasons})
+            continue
+        offer = _send(
+            uow,
+            shift=shift,
+            worker_id=worker.id,
+            worker_tenant_id=worker.tenant_id,
+            channel=rules.SHARED_CHANNEL,
+            rank=None,
+            now=now,
+            settings=settings,
+            share_id=share.id,
+        )
+        held.add(worker_id)
+        sent.append(offer)
+        audit(
+            uow,
+            caller,
+            action="offer.create",
+            entity_type="offer",
+            entity_id=offer.id,
+            after={"shift_id": shift.id, "worker_id": worker.id, "share_id": share.id},
+            tenant_id=share.partner_tenant_id,
+        )
+    return sent
 
 
 # -- reading -------------------------------------------------------------------------------------

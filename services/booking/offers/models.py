@@ -31,7 +31,7 @@ class Offer(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), default=SENT)
-    # How it came: named | favourites | ranking | tier:<name> | rebooking
+    # How it came: named | favourites | ranking | tier:<name> | rebooking | shared
     channel: Mapped[str] = mapped_column(String(30))
     rank: Mapped[int | None] = mapped_column(Integer)
     deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -39,11 +39,15 @@ class Offer(Base):
     end_reason: Mapped[str | None] = mapped_column(String(500))
     # A command's idempotency key (rebooking sends one with every offer it asks for).
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # The share (sharing.models.OpportunityShare) a partner CBO's staff offered it under: the
+    # explicit grant its confirmation is checked against.
+    share_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
 
     __table_args__ = (
         Index("ix_offers_shift", "shift_id"),
+        Index("ix_offers_share", "share_id", postgresql_where=text("share_id IS NOT NULL")),
         Index("ix_offers_worker_pending", "worker_id", postgresql_where=text("status = 'sent'")),
         # A search's overlaps, read by the worker's CBO (migration booking_0007).
         Index(

@@ -24,6 +24,8 @@ NAMED_CHANNEL = "named"
 FAVOURITES_CHANNEL = "favourites"
 RANKING_CHANNEL = "ranking"
 STAFF_CHANNEL = "staff"
+# A partner CBO's staff offered a shift shared with their CBO (sharing.grants).
+SHARED_CHANNEL = "shared"
 
 
 def tier_channel(tier: int) -> str:

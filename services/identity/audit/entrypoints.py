@@ -42,6 +42,6 @@ class AuditEntrypoints:
 
     @event_handler("notifications", "audit.recorded")
     def record_notifications_audit(self, event: Event) -> None:
-        """Keeps changes of a CBO's notification channels (never their secrets) in the audit
-        trail."""
+        """Keeps changes of a CBO's notification settings (channels, webhook subscriptions,
+        replays; never their secrets) in the audit trail."""
         domain.record(self.db, event=event)

@@ -6,14 +6,14 @@ know of the copy: a score written or removed is copied to the worker's row; a wo
 written (new, or again by a rebuild) takes the score there is.
 
 Revision ID: booking_0030
-Revises: booking_0009
+Revises: booking_0020
 Create Date: 2026-11-30 05:00:00
 """
 
 from alembic import op
 
 revision = "booking_0030"
-down_revision = "booking_0009"
+down_revision = "booking_0020"
 branch_labels = None
 depends_on = None
 
