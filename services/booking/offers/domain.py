@@ -236,7 +236,9 @@ def _send(
     rank: int | None,
     now: datetime,
     settings: BookingSettings,
+    deadline_at: datetime | None = None,
 ) -> Offer:
+    """Offer `shift` to a worker (offer.sent), due by the CBO's deadline (or `deadline_at`)."""
     computed = settings_rules.confirmation_deadline(
         sent_at=now, starts_at=shift.starts_at, settings=settings
     )
@@ -250,7 +252,8 @@ def _send(
         status=SENT,
         channel=channel,
         rank=rank,
-        deadline_at=rules.offer_deadline(computed=computed, now=now, starts_at=shift.starts_at),
+        deadline_at=deadline_at
+        or rules.offer_deadline(computed=computed, now=now, starts_at=shift.starts_at),
     )
     uow.session.add(offer)
     uow.session.flush()
