@@ -14,6 +14,7 @@ os.environ.setdefault("WORKLB_CONTEXT_SECRET", secrets.token_urlsafe(48))
 os.environ.setdefault("WORKLB_EVENT_RETRY_DELAYS", "0.05,0.1,0.2")
 os.environ.setdefault("WORKLB_OUTBOX_POLL_SECONDS", "0.5")
 os.environ.setdefault("WORKLB_TIER_SWEEP_SECONDS", "0.5")
+os.environ.setdefault("WORKLB_DEADLINE_SWEEP_SECONDS", "0.2")
 os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
 
 import chassis  # noqa: E402,F401  (quiets eventlet's deprecation notice)
