@@ -202,6 +202,9 @@ def _advance(uow: UnitOfWork, cascade: Cascade, answer: NextOffer) -> None:
     """Record the offer booking made for the cascade (cascade.advanced), and its deadline as a
     timer at once (offer.sent will say the same)."""
     assert answer.offer_id and answer.worker_id and answer.deadline_at and answer.source
+    known = select(CascadeStep.offer_id).where(CascadeStep.offer_id == answer.offer_id)
+    if uow.session.execute(known).first() is not None:
+        return  # booking's first answer to a key this cascade has recorded already
     cascade.attempts += 1
     uow.session.add(
         CascadeStep(
