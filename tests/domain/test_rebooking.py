@@ -344,3 +344,27 @@ def test_a_revoked_licence_stops_the_active_cascade(uow, tenant_id):
     uow.session.refresh(cascade)
     assert (cascade.status, cascade.end_reason) == ("stopped", "licence")
     assert sent.types() == [] and len(booking.calls) == 1
+
+
+def test_shift_filled_by_the_cascades_worker_before_their_confirmation_completes_it(uow, tenant_id):
+    licensed(uow, tenant_id)
+    booking = Booking(["bo"])
+    cascade = lose(uow, tenant_id, booking)
+    (step,) = uow.session.execute(select(CascadeStep)).scalars()
+    sent = Outbox(uow)
+    cascades.shift_settled(
+        uow, tenant_id=tenant_id, shift_id=booking.shift_id, reason="filled", worker_ids=["bo"]
+    )
+    assert (
+        cascades.offer_confirmed(
+            uow,
+            tenant_id=tenant_id,
+            shift_id=booking.shift_id,
+            offer_id=step.offer_id,
+            worker_id="bo",
+        )
+        is None
+    )
+    uow.session.refresh(cascade)
+    assert cascade.status == "completed"
+    assert sent.one("cascade.completed")["data"]["offer_id"] == step.offer_id

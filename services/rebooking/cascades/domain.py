@@ -20,7 +20,7 @@ records it; no offer is made twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -239,6 +239,16 @@ def _advance(uow: UnitOfWork, cascade: Cascade, answer: NextOffer) -> None:
     )
 
 
+def _complete(uow: UnitOfWork, cascade: Cascade, step: CascadeStep, now: datetime) -> None:
+    step.outcome = "confirmed"
+    _end(uow, cascade, status=COMPLETED, reason=None, now=now)
+    uow.emit(
+        "cascade.completed",
+        {**_payload(cascade), "worker_id": step.worker_id, "offer_id": step.offer_id},
+        tenant_id=cascade.tenant_id,
+    )
+
+
 def offer_confirmed(
     uow: UnitOfWork,
     *,
@@ -248,31 +258,40 @@ def offer_confirmed(
     worker_id: str,
     now: datetime | None = None,
 ) -> Cascade | None:
-    """A worker confirmed: when the cascade offered them, it is complete (cascade.completed)."""
+    """A worker confirmed: when the cascade offered them, it is complete (cascade.completed).
+    shift.filled may have come first and completed it already: then nothing more."""
     now = _now(now)
     _lock_shift(uow, shift_id)
     step = _mark_step(uow, tenant_id=tenant_id, offer_id=offer_id, outcome="confirmed")
     cascade = _active(uow, tenant_id=tenant_id, shift_id=shift_id)
     if cascade is None or step is None or step.cascade_id != cascade.id:
         return None
-    _end(uow, cascade, status=COMPLETED, reason=None, now=now)
-    uow.emit(
-        "cascade.completed",
-        {**_payload(cascade), "worker_id": worker_id, "offer_id": offer_id},
-        tenant_id=tenant_id,
-    )
+    _complete(uow, cascade, step, now)
     return cascade
 
 
 def shift_settled(
-    uow: UnitOfWork, *, tenant_id: str, shift_id: str, reason: str, now: datetime | None = None
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    shift_id: str,
+    reason: str,
+    worker_ids: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> None:
-    """The shift filled (without the cascade's worker) or was cancelled: its active cascade,
-    if any, closes quietly (`reason`)."""
+    """The shift filled or was cancelled (`reason`). Its active cascade completes when one of
+    the workers holding it now (`worker_ids`) is one the cascade offered (offer.confirmed may
+    come second: events of different types arrive in any order); otherwise it closes
+    quietly."""
     now = _now(now)
     _lock_shift(uow, shift_id)
     cascade = _active(uow, tenant_id=tenant_id, shift_id=shift_id)
-    if cascade is not None:
+    if cascade is None:
+        return
+    holding = [s for s in _steps(uow, cascade) if s.worker_id in set(worker_ids)]
+    if holding:
+        _complete(uow, cascade, holding[-1], now)
+    else:
         _end(uow, cascade, status=CLOSED, reason=reason, now=now)
 
 

@@ -70,10 +70,15 @@ class CascadesEntrypoints:
 
     @event_handler("booking", "shift.filled")
     def close_filled_cascade(self, event: Event) -> None:
-        """The shift filled: its active cascade, if any, closes."""
+        """The shift filled: its active cascade completes if one of its workers holds it now
+        (cascade.completed), else closes."""
         if event.tenant_id is not None:
             domain.shift_settled(
-                self.db, tenant_id=event.tenant_id, shift_id=event.data["shift_id"], reason="filled"
+                self.db,
+                tenant_id=event.tenant_id,
+                shift_id=event.data["shift_id"],
+                reason="filled",
+                worker_ids=event.data["worker_ids"],
             )
 
     @event_handler("booking", "booking.cancelled")

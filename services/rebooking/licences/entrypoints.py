@@ -11,8 +11,11 @@ from chassis.entrypoints import event_handler
 from services.rebooking.licences import domain
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _day(value: str | date | None) -> date | None:
+    """A date of an event's data (loaded by its schema; ISO text if not)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 class LicencesEntrypoints:
