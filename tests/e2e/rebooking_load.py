@@ -20,7 +20,9 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import quote, urlparse
 
+import requests
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -219,3 +221,19 @@ def stop(processes: Iterable[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_for_instances(platform, count: int) -> None:
+    """Until `count` rebooking instances consume booking's offer.expired (each has started)."""
+    settings = platform.settings
+    api = urlparse(settings.rabbit_api_uri)
+    vhost = quote(urlparse(settings.amqp_uri).path.lstrip("/") or "/", safe="")
+    queue = quote("evt-booking-offer.expired--rebooking.rebook_expired_offer", safe="")
+    url = f"{api.scheme}://{api.hostname}:{api.port}/api/queues/{vhost}/{queue}"
+    auth = (api.username or "guest", api.password or "guest")
+
+    def consumers() -> bool:
+        answer = requests.get(url, auth=auth, timeout=5)
+        return answer.ok and answer.json().get("consumers", 0) >= count
+
+    wait_for(consumers, timeout=60, interval=0.5, what=f"{count} rebooking instances")

@@ -27,6 +27,7 @@ from tests.e2e.rebooking_load import (
     offers_of,
     stop,
     timers,
+    wait_for_instances,
 )
 from tests.waiting import wait_for
 
@@ -83,6 +84,7 @@ def test_three_rebooking_instances_run_a_thousand_cascades_and_never_offer_twice
     tenant_id, ana = market["cbo"]["id"], market["ana"]["id"]
     extra = more_rebooking(platform, 2)
     try:
+        wait_for_instances(platform, 3)
         # Zed's thousand deadlines all fall in the same second.
         due_at(platform, market["zed_offers"], datetime.now(UTC) + timedelta(seconds=3))
         wait_for(
