@@ -25,7 +25,6 @@ from urllib.parse import quote, urlparse
 import requests
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from chassis.db import make_engine
 from deploy.catalogue import SERVICE_CLASSES
@@ -63,8 +62,12 @@ _engines: dict[str, Engine] = {}
 
 
 def db(platform, service: str) -> Engine:
+    """An engine on one of the platform's databases that keeps one connection: the tests poll
+    often, and the server's connections are shared by every platform on the machine."""
     url = platform.settings.database_url(service)
-    return _engines.get(url) or _engines.setdefault(url, make_engine(url, poolclass=NullPool))
+    return _engines.get(url) or _engines.setdefault(
+        url, make_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+    )
 
 
 def a_load_market(
@@ -203,7 +206,9 @@ def more_rebooking(platform, count: int) -> list[subprocess.Popen]:
         subprocess.Popen(
             [sys.executable, "-m", "chassis.runner", SERVICE_CLASSES["rebooking"]],
             cwd=ROOT,
-            env={**platform.env, "WORKLB_OPS_PORT_BASE": "0"},
+            # Fewer workers each: three instances' database connections stay within what a
+            # shared PostgreSQL allows.
+            env={**platform.env, "WORKLB_OPS_PORT_BASE": "0", "WORKLB_MAX_WORKERS": "10"},
             stdout=(log / f"rebooking-{n + 2}.log").open("ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             preexec_fn=die_with(os.getpid()),

@@ -51,7 +51,7 @@ def test_a_rebooking_process_killed_mid_cascade_carries_on_after_a_restart(
     wait_for(
         lambda: len(offers_by_shift(platform, tenant_id, ana)) >= 10,
         timeout=60,
-        interval=0.01,
+        interval=0.02,
         what="the first replacement offers",
     )
     rebooking = platform.processes["rebooking"]
