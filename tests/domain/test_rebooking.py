@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from chassis.contracts.booking_rpc import NextOffer
-from chassis.errors import ValidationFailed
+from chassis.errors import ServiceUnavailable, ValidationFailed
 from services.rebooking.cascades import domain as cascades
-from services.rebooking.cascades.models import CascadeStep
+from services.rebooking.cascades.models import CascadeStep, PendingStep
 from services.rebooking.deadlines import domain as deadlines
 from services.rebooking.deadlines import rules as deadline_rules
 from services.rebooking.deadlines.models import OfferDeadline
@@ -368,3 +368,40 @@ def test_shift_filled_by_the_cascades_worker_before_their_confirmation_completes
     uow.session.refresh(cascade)
     assert cascade.status == "completed"
     assert sent.one("cascade.completed")["data"]["offer_id"] == step.offer_id
+
+
+def test_a_step_booking_cannot_take_is_kept_and_tried_again_with_the_same_key(uow, tenant_id):
+    licensed(uow, tenant_id)
+    booking = Booking(["bo"])
+    calls = []
+
+    def down(**arguments):
+        calls.append(arguments["idempotency_key"])
+        raise ServiceUnavailable("The booking service did not answer within 10 s.")
+
+    assert lose(uow, tenant_id, Booking([]), event_id="evt-9") is not None  # (exhausted)
+    cascades.offer_lost(
+        uow,
+        tenant_id=tenant_id,
+        event_id="evt-10",
+        trigger="offer.declined",
+        shift_id=booking.shift_id,
+        client_id="client-1",
+        worker_id="zed",
+        offer_id=None,
+        offer_next=down,
+        now=NOW,
+    )
+    (kept,) = uow.session.execute(select(PendingStep)).scalars()
+    assert kept.due_at == NOW + timedelta(seconds=1) and "did not answer" in kept.last_error
+    assert cascades.retry_pending_steps(uow, offer_next=down, now=NOW) == 0  # not due yet
+    later = NOW + timedelta(seconds=1)
+    assert cascades.retry_pending_steps(uow, offer_next=down, now=later) == 1
+    (kept,) = uow.session.execute(select(PendingStep)).scalars()
+    assert kept.tries == 2 and kept.due_at == later + timedelta(seconds=2)
+    sent = Outbox(uow)
+    assert cascades.retry_pending_steps(uow, offer_next=booking, now=later + timedelta(seconds=2))
+    assert sent.types() == ["cascade.started", "cascade.advanced"]
+    assert uow.session.execute(select(PendingStep)).first() is None
+    assert calls == ["rebooking:next:evt-10"] * 2
+    assert booking.calls[0]["idempotency_key"] == "rebooking:next:evt-10"

@@ -208,7 +208,11 @@ def more_rebooking(platform, count: int) -> list[subprocess.Popen]:
             cwd=ROOT,
             # Fewer workers each: three instances' database connections stay within what a
             # shared PostgreSQL allows.
-            env={**platform.env, "WORKLB_OPS_PORT_BASE": "0", "WORKLB_MAX_WORKERS": "10"},
+            env={
+                **platform.env,
+                "WORKLB_OPS_PORT_BASE": "0",
+                "WORKLB_MAX_WORKERS": str(min(10, int(platform.env.get("WORKLB_MAX_WORKERS", 20)))),
+            },
             stdout=(log / f"rebooking-{n + 2}.log").open("ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             preexec_fn=die_with(os.getpid()),

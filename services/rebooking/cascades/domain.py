@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 
 from chassis.contracts.booking_rpc import NextOffer
 from chassis.db import UnitOfWork
+from chassis.errors import ServiceUnavailable
 from chassis.paging import order_by, page_rows
 from services.rebooking.cascades import rules
 from services.rebooking.cascades.models import (
@@ -38,6 +39,7 @@ from services.rebooking.cascades.models import (
     STOPPED,
     Cascade,
     CascadeStep,
+    PendingStep,
 )
 from services.rebooking.deadlines import domain as deadlines
 from services.rebooking.licences import domain as licences
@@ -136,10 +138,13 @@ def offer_lost(
     offer_id: str | None,
     offer_next: OfferNext,
     now: datetime | None = None,
+    tries: int = 1,
 ) -> Cascade | None:
     """A shift's offer expired or was declined, or its worker gave their place up (`trigger`,
     the event `event_id`): start the shift's cascade or move it on (see the module docstring).
-    Returns the cascade, None when there is none (no licence; nothing to replace)."""
+    Returns the cascade, None when there is none (no licence; nothing to replace). When booking
+    cannot answer, the step is kept (`PendingStep`, this being try number `tries`) for
+    `retry_pending_steps`."""
     now = _now(now)
     _lock_shift(uow, shift_id)
     cascade = _active(uow, tenant_id=tenant_id, shift_id=shift_id)
@@ -157,15 +162,35 @@ def offer_lost(
         if rules.out_of_attempts(attempts=cascade.attempts, max_attempts=cascade.max_attempts):
             _end(uow, cascade, status=EXHAUSTED, reason="attempts_used", now=now)
             return cascade
-    answer = offer_next(
-        shift_id=shift_id,
-        idempotency_key=rules.step_key(event_id),
-        preferred_worker_ids=prefs["preferred_worker_ids"],
-        use_ranking=prefs["use_ranking"],
-        exclude_worker_ids=sorted(tried),
-        window_seconds=preference_rules.window_seconds(prefs["confirmation_window_minutes"]),
-        min_lead_minutes=prefs["min_lead_minutes"],
-    )
+    try:
+        answer = offer_next(
+            shift_id=shift_id,
+            idempotency_key=rules.step_key(event_id),
+            preferred_worker_ids=prefs["preferred_worker_ids"],
+            use_ranking=prefs["use_ranking"],
+            exclude_worker_ids=sorted(tried),
+            window_seconds=preference_rules.window_seconds(prefs["confirmation_window_minutes"]),
+            min_lead_minutes=prefs["min_lead_minutes"],
+        )
+    except ServiceUnavailable as exc:
+        # Booking is down or slow (it may even have made the offer): the step is kept and
+        # tried again by the timer with the same key, so it is neither lost nor doubled.
+        uow.session.add(
+            PendingStep(
+                event_id=event_id,
+                tenant_id=tenant_id,
+                trigger=trigger,
+                shift_id=shift_id,
+                client_id=client_id,
+                worker_id=worker_id,
+                offer_id=offer_id,
+                due_at=now + rules.retry_delay(tries),
+                tries=tries,
+                last_error=str(exc)[:500],
+            )
+        )
+        uow.session.flush()
+        return cascade
     step = rules.after_answer(offered=answer.offered, why=answer.why)
     if cascade is None:
         if step.action in (rules.CLOSE, rules.WAIT):
@@ -300,6 +325,38 @@ def offer_withdrawn(uow: UnitOfWork, *, tenant_id: str, offer_id: str) -> None:
     down): the step says so."""
     _mark_step(uow, tenant_id=tenant_id, offer_id=offer_id, outcome="withdrawn")
     uow.session.flush()
+
+
+def retry_pending_steps(
+    uow: UnitOfWork, *, offer_next: OfferNext, now: datetime | None = None, batch: int = 50
+) -> int:
+    """The cascades' timer: take the kept steps that are due (SKIP LOCKED: every instance may
+    run it) and try each again with its event's key; one booking still cannot take is kept
+    again, later. Returns how many were tried."""
+    now = _now(now)
+    query = (
+        select(PendingStep)
+        .where(PendingStep.due_at <= now)
+        .order_by(PendingStep.due_at, PendingStep.event_id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    steps = list(uow.session.execute(query).scalars())
+    for step in steps:
+        values = {
+            "tenant_id": step.tenant_id,
+            "event_id": step.event_id,
+            "trigger": step.trigger,
+            "shift_id": step.shift_id,
+            "client_id": step.client_id,
+            "worker_id": step.worker_id,
+            "offer_id": step.offer_id,
+        }
+        tries = step.tries + 1
+        uow.session.delete(step)
+        uow.session.flush()
+        offer_lost(uow, offer_next=offer_next, now=now, tries=tries, **values)
+    return len(steps)
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from chassis.context import CLIENT, STAFF, Caller, requires_any
 from chassis.contracts.booking_rpc import BookingClient, NextOffer
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc
+from chassis.entrypoints import event_handler, rpc, timer
 from chassis.errors import Forbidden
 from chassis.rpc import ServiceCaller
 from services.rebooking.cascades import domain, rules
@@ -97,6 +97,12 @@ class CascadesEntrypoints:
             domain.offer_withdrawn(
                 self.db, tenant_id=event.tenant_id, offer_id=event.data["offer_id"]
             )
+
+    @timer("deadline_sweep_seconds")
+    def retry_cascade_steps(self) -> None:
+        """Tries again the cascade steps booking could not take when their event came (kept
+        rows, SKIP LOCKED; the same idempotency key)."""
+        domain.retry_pending_steps(self.db, offer_next=self._offer_next)
 
     @rpc
     @requires_any("bookings.read", "self.book")

@@ -69,3 +69,25 @@ class CascadeStep(Base):
     # sent, then confirmed | declined | expired | withdrawn
     outcome: Mapped[str] = mapped_column(String(20), default="sent")
     created_at: Mapped[datetime] = created_column()
+
+
+class PendingStep(Base):
+    """A cascade step booking could not take when its event came (booking unavailable, or it
+    timed out): kept, so the cascades' timer tries it again with the same idempotency key,
+    however long the outage lasts (an event's own retries are few and then dead-letter)."""
+
+    __tablename__ = "pending_cascade_steps"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    trigger: Mapped[str] = mapped_column(String(30))
+    shift_id: Mapped[str] = mapped_column(String(36))
+    client_id: Mapped[str] = mapped_column(String(36))
+    worker_id: Mapped[str] = mapped_column(String(36))
+    offer_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = created_column()
+
+    __table_args__ = (Index("ix_pending_cascade_steps_due", "due_at"),)

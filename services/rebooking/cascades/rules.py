@@ -4,6 +4,7 @@ and what booking's answer (or the attempts used) makes of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 # What ends a shift's offer or place and may start a cascade.
 EXPIRED = "offer.expired"
@@ -53,3 +54,11 @@ def after_answer(*, offered: bool, why: str | None) -> Step:
     if why == "covered":
         return Step(WAIT)
     return Step(CLOSE, why)
+
+
+RETRY_MAX_SECONDS = 60
+
+
+def retry_delay(tries: int) -> timedelta:
+    """When a step booking could not take is tried again: 1, 2, 4 … 60 s after try `tries`."""
+    return timedelta(seconds=min(2 ** max(tries - 1, 0), RETRY_MAX_SECONDS))
