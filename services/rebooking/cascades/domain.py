@@ -343,19 +343,24 @@ def retry_pending_steps(
     )
     steps = list(uow.session.execute(query).scalars())
     for step in steps:
-        values = {
-            "tenant_id": step.tenant_id,
-            "event_id": step.event_id,
-            "trigger": step.trigger,
-            "shift_id": step.shift_id,
-            "client_id": step.client_id,
-            "worker_id": step.worker_id,
-            "offer_id": step.offer_id,
-        }
-        tries = step.tries + 1
+        tenant_id, event_id, trigger = step.tenant_id, step.event_id, step.trigger
+        shift_id, client_id, worker_id = step.shift_id, step.client_id, step.worker_id
+        offer_id, tries = step.offer_id, step.tries + 1
         uow.session.delete(step)
         uow.session.flush()
-        offer_lost(uow, offer_next=offer_next, now=now, tries=tries, **values)
+        offer_lost(
+            uow,
+            tenant_id=tenant_id,
+            event_id=event_id,
+            trigger=trigger,
+            shift_id=shift_id,
+            client_id=client_id,
+            worker_id=worker_id,
+            offer_id=offer_id,
+            offer_next=offer_next,
+            now=now,
+            tries=tries,
+        )
     return len(steps)
 
 
