@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from tests.e2e.rebooking_load import (
@@ -40,6 +41,7 @@ def pending_timers(platform, offer_ids) -> int:
         return conn.execute(query, {"ids": offer_ids}).scalar_one()
 
 
+@pytest.mark.timeout(900)
 def test_a_rebooking_process_killed_mid_cascade_carries_on_after_a_restart(
     api, smtp, platform, operator_token
 ):
@@ -77,6 +79,7 @@ def test_a_rebooking_process_killed_mid_cascade_carries_on_after_a_restart(
     assert dead_letters(platform) == 0
 
 
+@pytest.mark.timeout(1800)
 def test_three_rebooking_instances_run_a_thousand_cascades_and_never_offer_twice(
     api, smtp, platform, operator_token
 ):
