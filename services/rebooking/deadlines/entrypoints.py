@@ -20,8 +20,9 @@ from services.rebooking.deadlines import domain, rules
 
 log = logging.getLogger(__name__)
 
-# How many expire_offer calls one sweep has in flight at once.
-CONCURRENT_CALLS = 50
+# How many expire_offer calls one sweep has in flight at once: about as many as booking has
+# workers (WORKLB_MAX_WORKERS), so that a burst queues here rather than timing out there.
+CONCURRENT_CALLS = 20
 
 
 class DeadlinesEntrypoints:
@@ -98,8 +99,11 @@ class DeadlinesEntrypoints:
                 # Before the deadline by booking's clock (or a key clash: tried again, logged).
                 return offer_id, (rules.TOO_EARLY, str(exc)[:500])
             except Exception as exc:  # an outage: the timer is tried again with a backoff
-                log.warning("expire_offer failed", extra={"fields": {"offer_id": offer_id}})
-                return offer_id, (rules.FAILED, f"{type(exc).__name__}: {exc}"[:500])
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning(
+                    "expire_offer failed", extra={"fields": {"offer_id": offer_id, "error": error}}
+                )
+                return offer_id, (rules.FAILED, error)
             if ended.expired or ended.status == "expired":
                 return offer_id, (rules.EXPIRED, None)
             return offer_id, (rules.ENDED, f"already {ended.status}")
