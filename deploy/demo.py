@@ -1201,11 +1201,10 @@ class Demo:
         sites: dict[str, str],
     ) -> None:
         """Replacement cascades (Harbor Works holds the rebooking licence): the City prefers
-        Lupe Hernandez (now also approved for warehouse work) when a warehouse worker drops
-        out; the Nguyen family wants no replacement but from its list, which is empty. Jamal
-        Carter and Maria Lopez each decline a named shift three weeks ahead: the City's
-        cascade offers Lupe and waits for her answer (in progress); the family's is exhausted
-        at once."""
+        Maria Lopez (now also approved for custodial work) when its custodian drops out; the
+        Nguyen family wants no replacement but from its list, which is empty. Maria and Lupe
+        Hernandez each decline a named shift three weeks ahead: the family's cascade is
+        exhausted at once; the City's offers Maria and waits for her answer (in progress)."""
         slug, staff = cbo["slug"], cbo["owner"]
         made = self.call("GET", "/api/v1/bookings", staff, params={"per_page": 200})["items"]
         markers = {b["notes"] for b in made}
@@ -1217,24 +1216,32 @@ class Demo:
             )["items"]
             return found[0]["id"]
 
-        lupe = person("Lupe Hernandez")
+        maria = person("Maria Lopez")
         try:
             self.call(
                 "POST",
-                f"/api/v1/jobseekers/{lupe}/job-types",
+                f"/api/v1/jobseekers/{maria}/job-types",
                 staff,
-                json={"job_type": "warehouse"},
+                json={"job_type": "custodial"},
             )
         except ApiError as exc:
             if exc.status != 409:  # approved on an earlier run
                 raise
-        # The family's first: booking meanwhile hears of Lupe's new approval.
-        plans: tuple[tuple[str, str, str, list[str], str], ...] = (
-            ("The Nguyen Family", "home_care", "Maria Lopez", [], "rebooking-exhausted"),
-            ("City of Long Beach", "warehouse", "Jamal Carter", [lupe], "rebooking-in-progress"),
+        # The family's first: booking meanwhile hears of Maria's new approval. (day, client,
+        # job type, the named worker who declines, the client's preferred workers, marker)
+        plans: tuple[tuple[int, str, str, str, list[str], str], ...] = (
+            (0, "The Nguyen Family", "home_care", "Maria Lopez", [], "rebooking-exhausted"),
+            (
+                1,
+                "City of Long Beach",
+                "custodial",
+                "Lupe Hernandez",
+                [maria],
+                "rebooking-in-progress",
+            ),
         )
         start = self.today + timedelta(days=7 - self.today.weekday() + 14)
-        for client, job_type, named, preferred, marker in plans:
+        for day, client, job_type, named, preferred, marker in plans:
             self.call(
                 "PATCH",
                 f"/api/v1/clients/{client_ids[client]}/rebooking-preferences",
@@ -1254,7 +1261,7 @@ class Demo:
                 "client_id": client_ids[client],
                 "site_id": sites[client_ids[client]],
                 "job_type_id": job_types[job_type],
-                "starts_on": start.isoformat(),
+                "starts_on": (start + timedelta(days=day)).isoformat(),
                 "start_time": "09:00",
                 "end_time": "12:00",
                 "fill_mode": "named",
