@@ -104,6 +104,10 @@ class Settings:
             _env("WORKLB_WEBHOOK_ALLOW_LOOPBACK", "false").lower() in ("1", "true")
         )
     )
+    # How often each rebooking instance fires the confirmation deadlines that have come.
+    deadline_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_DEADLINE_SWEEP_SECONDS", "0.5"))
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))

@@ -8,7 +8,8 @@ CBOs, records their MOUs, and takes each owner's invitation from the dev mail si
 to set a password. Each owner then sets the CBO's branding, words, languages, login-box sites and
 logo, worker sources, clients, a custom role and a staff member; people register as job seekers on
 the CBO's site or are registered by staff, upload ID documents that staff review, and some are
-approved. Finally the two CBOs form a partnership.
+approved. Finally the two CBOs form a partnership, and Harbor Works' clients get rebooking
+preferences: one declined shift's replacement cascade is left in progress, another exhausted.
 
 Running it again adds only what is missing. The passwords it sets are generated at run time and
 kept in <var>/demo-credentials.json (never in the repository); an account whose password is not
@@ -1111,6 +1112,7 @@ class Demo:
             step(f"{slug}: site for {client['name']}")
         if slug == CBOS[0]["slug"]:
             self.bookings(cbo, client_ids, job_types, sites)
+            self.rebooking(cbo, client_ids, job_types, sites)
 
     def bookings(
         self,
@@ -1190,6 +1192,116 @@ class Demo:
                     json={"reason": "The client moved the event to another month."},
                 )
                 step(f"{slug}: staff cancelled it, with a reason")
+
+    def rebooking(
+        self,
+        cbo: dict[str, Any],
+        client_ids: dict[str, str],
+        job_types: dict[str, str],
+        sites: dict[str, str],
+    ) -> None:
+        """Replacement cascades (Harbor Works holds the rebooking licence): the City prefers
+        Maria Lopez (now also approved for custodial work) when its custodian drops out; the
+        Nguyen family wants no replacement but from its list, which is empty. Maria and Lupe
+        Hernandez each decline a named shift three weeks ahead: the family's cascade is
+        exhausted at once; the City's offers Maria and waits for her answer (in progress)."""
+        slug, staff = cbo["slug"], cbo["owner"]
+        made = self.call("GET", "/api/v1/bookings", staff, params={"per_page": 200})["items"]
+        markers = {b["notes"] for b in made}
+        people = {p["name"]: p for p in cbo["spec"]["jobseekers"]}
+
+        def person(name: str) -> str:
+            found = self.call(
+                "GET", "/api/v1/jobseekers", staff, params={"q": people[name]["email"]}
+            )["items"]
+            return found[0]["id"]
+
+        maria = person("Maria Lopez")
+        try:
+            self.call(
+                "POST",
+                f"/api/v1/jobseekers/{maria}/job-types",
+                staff,
+                json={"job_type": "custodial"},
+            )
+        except ApiError as exc:
+            if exc.status != 409:  # approved on an earlier run
+                raise
+        # The family's first: booking meanwhile hears of Maria's new approval. (day, client,
+        # job type, the named worker who declines, the client's preferred workers, marker)
+        plans: tuple[tuple[int, str, str, str, list[str], str], ...] = (
+            (0, "The Nguyen Family", "home_care", "Maria Lopez", [], "rebooking-exhausted"),
+            (
+                1,
+                "City of Long Beach",
+                "custodial",
+                "Lupe Hernandez",
+                [maria],
+                "rebooking-in-progress",
+            ),
+        )
+        start = self.today + timedelta(days=7 - self.today.weekday() + 14)
+        for day, client, job_type, named, preferred, marker in plans:
+            self.call(
+                "PATCH",
+                f"/api/v1/clients/{client_ids[client]}/rebooking-preferences",
+                staff,
+                json={
+                    "preferred_worker_ids": preferred,
+                    "use_ranking": False,
+                    "confirmation_window_minutes": 24 * 60,
+                    "max_attempts": 3,
+                },
+            )
+            step(f"{slug}: rebooking preferences of {client}")
+            notes = f"Demo booking: {marker}"
+            if notes in markers:
+                continue
+            body = {
+                "client_id": client_ids[client],
+                "site_id": sites[client_ids[client]],
+                "job_type_id": job_types[job_type],
+                "starts_on": (start + timedelta(days=day)).isoformat(),
+                "start_time": "09:00",
+                "end_time": "12:00",
+                "fill_mode": "named",
+                "named_worker_id": person(named),
+                "notes": notes,
+            }
+            booking = until_booking_knows(
+                functools.partial(self.call, "POST", "/api/v1/bookings", staff, json=body),
+                f"the people of {slug}",
+            )
+            shift_id = booking["shifts"][0]["id"]
+            token = self.access(slug, people[named]["email"])
+            offers = self.call(
+                "GET", "/api/v1/me/offers", token, params={"status": "sent", "per_page": 200}
+            )["items"]
+            offer = next(o for o in offers if o["shift"]["id"] == shift_id)
+            self.call(
+                "POST",
+                f"/api/v1/offers/{offer['id']}/decline",
+                token,
+                json={"reason": "Something came up that day."},
+            )
+            cascade = self.cascade_of(staff, shift_id)
+            step(
+                f"{slug}: {named} declined a {client} shift; its cascade is {cascade['status']}"
+                + (f" ({cascade['end_reason']})" if cascade["end_reason"] else "")
+            )
+
+    def cascade_of(self, staff: str, shift_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The shift's cascade, once rebooking has taken up the declined offer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.call(
+                "GET", "/api/v1/rebooking/cascades", staff, params={"shift_id": shift_id}
+            )["items"]
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise DemoError(f"rebooking did not take up shift {shift_id} in {timeout:g} s")
+            time.sleep(0.25)
 
     # -- all of it ---------------------------------------------------------------------------
 

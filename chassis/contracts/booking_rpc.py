@@ -11,6 +11,7 @@ answer and changes nothing, so several rebooking instances may send it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from marshmallow import Schema, fields, post_load, validate
 
@@ -64,8 +65,131 @@ EXPIRE_OFFER = rpc_contract(
 )
 
 
+# -- offer_next ------------------------------------------------------------------------------
+# Rebooking's cascades ask booking for the next offer of a shift that lost its worker or offer.
+# Booking chooses: the client's preferred workers in their order, then (if allowed) its own
+# ranking of eligible workers; never one this shift has offered already, nor one in
+# `exclude_worker_ids`, blocked by the client, or ineligible now (booking's search and
+# identity's re-check decide, as for every offer).
+
+OFFER_SOURCES: tuple[str, ...] = ("preferred", "ranking")
+# Why no offer was made: the shift is filled, cancelled, started or starts within
+# `min_lead_minutes` (too_close); its free positions are covered by live offers already
+# (covered: booking's own filling is at work); nobody is left (no_candidates).
+NO_OFFER_REASONS: tuple[str, ...] = (
+    "filled",
+    "cancelled",
+    "started",
+    "too_close",
+    "covered",
+    "no_candidates",
+)
+MAX_PREFERRED_WORKERS = 50
+MAX_EXCLUDED_WORKERS = 1000
+# A replacement's confirmation window: 1 minute to 14 days (None: the CBO's usual deadline).
+WINDOW_SECONDS_RANGE = (60, 14 * 24 * 3600)
+
+
+@dataclass(frozen=True)
+class NextOffer:
+    shift_id: str
+    booking_id: str
+    client_id: str
+    starts_at: datetime
+    # True when an offer was made (by this command, or by the first with its key).
+    offered: bool
+    offer_id: str | None
+    worker_id: str | None
+    deadline_at: datetime | None
+    source: str | None
+    # Why no offer was made (NO_OFFER_REASONS); None when one was.
+    why: str | None
+
+
+class OfferNextRequest(Schema):
+    shift_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    preferred_worker_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=list,
+        validate=validate.Length(max=MAX_PREFERRED_WORKERS),
+    )
+    use_ranking = fields.Boolean(load_default=True)
+    exclude_worker_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=list,
+        validate=validate.Length(max=MAX_EXCLUDED_WORKERS),
+    )
+    window_seconds = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=WINDOW_SECONDS_RANGE[0], max=WINDOW_SECONDS_RANGE[1]),
+    )
+    # No offer when the shift starts sooner than this (too_close).
+    min_lead_minutes = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=14 * 24 * 60)
+    )
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class NextOfferSchema(Schema):
+    """The offer booking made (offer id, worker, deadline, where the worker came from), or why
+    it made none; with the shift's booking, client and start either way."""
+
+    shift_id = fields.String(required=True)
+    booking_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    offered = fields.Boolean(required=True)
+    offer_id = fields.String(required=True, allow_none=True)
+    worker_id = fields.String(required=True, allow_none=True)
+    deadline_at = fields.AwareDateTime(required=True, allow_none=True)
+    source = fields.String(required=True, allow_none=True, validate=validate.OneOf(OFFER_SOURCES))
+    why = fields.String(required=True, allow_none=True, validate=validate.OneOf(NO_OFFER_REASONS))
+
+    @post_load
+    def make(self, data: dict, **_) -> NextOffer:
+        return NextOffer(**data)
+
+
+OFFER_NEXT = rpc_contract(
+    SERVICE,
+    "offer_next",
+    request=OfferNextRequest,
+    response=NextOfferSchema(),
+    description=(
+        "Offer a shift to the next worker (channel rebooking): the preferred workers in order, "
+        "then booking's ranking if use_ranking; never one offered this shift before, excluded, "
+        "blocked or ineligible now. Answers the offer, or none with why. Idempotent by key "
+        "(per CBO); Conflict for a key used for another command; NotFound outside the caller's "
+        "CBO. Rebooking's system only."
+    ),
+)
+
+
 class BookingClient(ServiceClient):
     service = SERVICE
 
     def expire_offer(self, *, offer_id: str, idempotency_key: str) -> ExpiredOffer:
         return self._call(EXPIRE_OFFER, offer_id=offer_id, idempotency_key=idempotency_key)
+
+    def offer_next(
+        self,
+        *,
+        shift_id: str,
+        idempotency_key: str,
+        preferred_worker_ids: list[str] | None = None,
+        use_ranking: bool = True,
+        exclude_worker_ids: list[str] | None = None,
+        window_seconds: int | None = None,
+        min_lead_minutes: int = 0,
+    ) -> NextOffer:
+        return self._call(
+            OFFER_NEXT,
+            shift_id=shift_id,
+            idempotency_key=idempotency_key,
+            preferred_worker_ids=preferred_worker_ids or [],
+            use_ranking=use_ranking,
+            exclude_worker_ids=exclude_worker_ids or [],
+            window_seconds=window_seconds,
+            min_lead_minutes=min_lead_minutes,
+        )

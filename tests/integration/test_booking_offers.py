@@ -169,3 +169,68 @@ def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(
     assert tier == 1
     # Sid, suspended in identity, was never offered it, though booking still ranked them first.
     assert offered() == {fay.id, *reliable}
+
+
+def test_rebooking_asks_for_the_next_offer_through_bookings_client(
+    booking, engine, identity_engine, container_factory, service_config, smtp
+):
+    """offer_next on the real service: the preferred worker identity clears (not the one it
+    has suspended since), one answer per key, a covered shift, other callers refused."""
+    empty(identity_engine)
+    tenant_id = str(uuid.uuid4())
+    with unit(identity_engine, "identity") as people:
+        a_projected_cbo(people, tenant_id=tenant_id)
+        zed, sid, ana = (
+            a_jobseeker(people, tenant_id=tenant_id, status="approved") for _ in range(3)
+        )
+        jobseekers.suspend(
+            people,
+            caller=staff_caller(tenant_id),
+            tenant_id=tenant_id,
+            jobseeker_id=sid.id,
+            reason="Fake documents",
+        )
+        people.session.execute(delete(outbox))
+    container_factory(
+        load_class(SERVICE_CLASSES["identity"]), service_config(smtp_port=smtp.port)
+    ).start()
+    with unit(engine) as uow:
+        market = a_market(uow, tenant_id=tenant_id)
+        for person in (zed, sid, ana):
+            a_worker_known_as(uow, market, person.id)
+        shift = a_market_shift(uow, market, fill_mode="named", named_worker_id=zed.id)
+        (first,) = offers.start_filling(
+            uow, eligible_now=everyone, caller=staff_caller(tenant_id), shifts=[shift]
+        )
+    rebooking = Caller.system(service="rebooking", tenant_id=tenant_id)
+    with booking(rebooking) as services:
+        client = BookingClient(services)
+        covered = client.offer_next(shift_id=shift.id, idempotency_key="n-1")
+        assert (covered.offered, covered.why) == (False, "covered")
+        with engine.begin() as conn:
+            conn.execute(update(Offer).where(Offer.id == first.id).values(status="declined"))
+        made = client.offer_next(
+            shift_id=shift.id,
+            idempotency_key="n-2",
+            preferred_worker_ids=[sid.id, ana.id],
+            use_ranking=False,
+            window_seconds=600,
+        )
+        assert (made.offered, made.worker_id, made.source) == (True, ana.id, "preferred")
+        assert made.deadline_at is not None and made.starts_at == shift.starts_at
+        assert client.offer_next(shift_id=shift.id, idempotency_key="n-2") == made
+        with pytest.raises(NotFound):
+            client.offer_next(shift_id="no-such-shift", idempotency_key="n-3")
+    for number, caller in enumerate(
+        (
+            Caller.system(service="evv", tenant_id=tenant_id),
+            staff_caller(tenant_id, permissions=["bookings.read"]),
+        )
+    ):
+        with booking(caller) as services, pytest.raises(Forbidden):
+            BookingClient(services).offer_next(shift_id=shift.id, idempotency_key=f"x-{number}")
+    with engine.connect() as conn:
+        query = select(Offer.worker_id, Offer.channel).where(Offer.shift_id == shift.id)
+        assert sorted(conn.execute(query).all()) == sorted(
+            [(zed.id, "named"), (ana.id, "rebooking")]
+        )

@@ -1,6 +1,7 @@
 """`make bench`: python -m tests.perf [--requests N] [--warmup N] runs every benchmark;
 `python -m tests.perf gateway [...]`, `python -m tests.perf import [--rows N]` or
-`python -m tests.perf search [--sizes 20000,100000]` runs one.
+`python -m tests.perf search [--sizes 20000,100000]` or
+`python -m tests.perf rebooking [--shifts 1000]` runs one.
 
 eventlet must patch the standard library before anything else is imported (nameko needs it).
 """
@@ -17,12 +18,13 @@ eventlet.monkey_patch()
 import sys
 
 import chassis  # noqa: F401  (quiets eventlet's other deprecation warnings)
-from tests.perf import bench_gateway, bench_import, bench_search
+from tests.perf import bench_gateway, bench_import, bench_rebooking, bench_search
 
 BENCHMARKS = {
     "gateway": bench_gateway.main,
     "import": bench_import.main,
     "search": bench_search.main,
+    "rebooking": bench_rebooking.main,
 }
 
 
@@ -30,7 +32,12 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] in BENCHMARKS:
         return BENCHMARKS[argv[0]](argv[1:])
     # No name: every benchmark; the options are the gateway one's, as before imports came.
-    return bench_gateway.main(argv) or bench_import.main([]) or bench_search.main([])
+    return (
+        bench_gateway.main(argv)
+        or bench_import.main([])
+        or bench_search.main([])
+        or bench_rebooking.main([])
+    )
 
 
 if __name__ == "__main__":

@@ -238,7 +238,9 @@ def _send(
     now: datetime,
     settings: BookingSettings,
     share_id: str | None = None,
+    deadline_at: datetime | None = None,
 ) -> Offer:
+    """Offer `shift` to a worker (offer.sent), due by the CBO's deadline (or `deadline_at`)."""
     computed = settings_rules.confirmation_deadline(
         sent_at=now, starts_at=shift.starts_at, settings=settings
     )
@@ -252,7 +254,8 @@ def _send(
         status=SENT,
         channel=channel,
         rank=rank,
-        deadline_at=rules.offer_deadline(computed=computed, now=now, starts_at=shift.starts_at),
+        deadline_at=deadline_at
+        or rules.offer_deadline(computed=computed, now=now, starts_at=shift.starts_at),
         share_id=share_id,
     )
     uow.session.add(offer)

@@ -12,10 +12,11 @@ from chassis.contracts import booking_rpc
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, rpc, timer
+from chassis.errors import Forbidden
 from chassis.rpc import ServiceCaller
 from services.booking.bookings import cancellations
 from services.booking.common import client_scope, market_tenant, staff_tenant, worker_of
-from services.booking.offers import domain
+from services.booking.offers import domain, replacements
 from services.booking.offers.recheck import EligibleNow, identity_recheck
 from services.booking.offers.schemas import (
     DeclineSchema,
@@ -162,6 +163,42 @@ class OffersEntrypoints:
             self.db, scope=scope, eligible_now=self._eligible_now(), caller=self.caller, **request
         )
         return booking_rpc.ExpiredOfferSchema().dump(result)
+
+    @rpc
+    @requires(MANAGE)
+    @for_services("rebooking")
+    def offer_next(
+        self,
+        shift_id: str,
+        idempotency_key: str,
+        preferred_worker_ids: list[str] | None = None,
+        use_ranking: bool = True,
+        exclude_worker_ids: list[str] | None = None,
+        window_seconds: int | None = None,
+        min_lead_minutes: int = 0,
+    ) -> dict:
+        """For rebooking's cascades: offer a shift to the next worker, or say why not
+        (chassis.contracts.booking_rpc; offers/replacements.py)."""
+        if not self.caller.is_system:
+            raise Forbidden("Only the rebooking service can ask for a replacement offer.")
+        request = booking_rpc.OfferNextRequest().load(
+            {
+                "shift_id": shift_id,
+                "idempotency_key": idempotency_key,
+                "preferred_worker_ids": preferred_worker_ids or [],
+                "use_ranking": use_ranking,
+                "exclude_worker_ids": exclude_worker_ids or [],
+                "window_seconds": window_seconds,
+                "min_lead_minutes": min_lead_minutes,
+            }
+        )
+        result = replacements.offer_next(
+            self.db,
+            scope=self.caller.service_scope(),
+            eligible_now=self._eligible_now(),
+            **request,
+        )
+        return booking_rpc.NextOfferSchema().dump(result)
 
     # -- identity stands a worker down ----------------------------------------------------------
     # Handlers of their own beside the workers area's (which keep the read model): the read

@@ -123,9 +123,9 @@ class Assignment(Base):
 
 
 class OfferCommand(Base):
-    """A command another service sent about an offer (rebooking's `expire_offer`) under its
-    idempotency key, and the answer it got: the same key again gets the same answer and
-    changes nothing, however many rebooking instances send it."""
+    """A command another service sent about an offer (rebooking's `expire_offer` and
+    `offer_next`) under its idempotency key, and the answer it got: the same key again gets the
+    same answer and changes nothing, however many rebooking instances send it."""
 
     __tablename__ = "offer_commands"
 
@@ -133,6 +133,7 @@ class OfferCommand(Base):
     tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     command: Mapped[str] = mapped_column(String(30))
-    offer_id: Mapped[str] = mapped_column(String(36))
+    # The offer it ended or made (none when offer_next made none: migration booking_0010).
+    offer_id: Mapped[str | None] = mapped_column(String(36))
     result: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = created_column()

@@ -231,3 +231,44 @@ def by_cbo(workers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
         if worker_id not in ids:
             ids.append(worker_id)
     return found
+
+
+# -- replacements (rebooking's offer_next) -------------------------------------------------------
+
+REBOOKING_CHANNEL = "rebooking"
+
+
+def replacement_refusal(
+    *,
+    shift_status: str,
+    starts_at: datetime,
+    now: datetime,
+    min_lead: timedelta,
+    positions: int,
+    filled: int,
+    live_offers: int,
+) -> str | None:
+    """Why a shift takes no replacement offer now (booking_rpc.NO_OFFER_REASONS), None when it
+    does: filled, cancelled (or completed: started), started, too close to its start, or its
+    free positions already covered by live offers."""
+    if shift_status == "filled":
+        return "filled"
+    if shift_status == "cancelled":
+        return "cancelled"
+    if shift_status != "open" or starts_at <= now:
+        return "started"
+    if starts_at - now < min_lead:
+        return "too_close"
+    if not offers_needed(positions=positions, filled=filled, live_offers=live_offers):
+        return "covered"
+    return None
+
+
+def replacement_deadline(
+    *, computed: datetime, now: datetime, starts_at: datetime, window: timedelta | None
+) -> datetime:
+    """A replacement offer's deadline: the client's window for replacements when it has one
+    (else the CBO's usual deadline, `computed`), never after the shift starts."""
+    if window is None:
+        return offer_deadline(computed=computed, now=now, starts_at=starts_at)
+    return min(now + window, starts_at)

@@ -2,7 +2,7 @@
 offer was made under (offers.share_id).
 
 Revision ID: booking_0020
-Revises: booking_0009
+Revises: booking_0010
 Create Date: 2026-11-30 05:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "booking_0020"
-down_revision = "booking_0009"
+down_revision = "booking_0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,217 @@
+"""Replacement offers for rebooking's cascades (`offer_next`, chassis/contracts/booking_rpc.py).
+
+When a shift loses its offer or its worker and the CBO holds the rebooking licence, rebooking
+asks booking for the next offer, with the client's preferences. Booking chooses, with the rules
+every other offer follows (none are repeated here): the preferred workers in their order, each
+re-checked by the search (`reasons_against`: blocked by the client, unavailable, over a cap,
+not approved ...) and by identity (`eligible_now`); then, if the client allows it, the search's
+ranking of eligible workers (`ranked_workers`), thinned by identity's re-check. Never a worker
+this shift has offered before (`domain._offered`), nor one rebooking names in `exclude`.
+
+It happens under the shift's lock, like every change of an offer, and is idempotent by key:
+the answer is kept in `offer_commands` (per CBO) and the same key again gets the same answer
+and changes nothing, so a redelivered event or a second rebooking instance never makes a
+second offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from chassis.db import UnitOfWork
+from chassis.errors import Conflict, NotFound
+from services.booking.bookings.models import Shift
+from services.booking.offers import domain, rules
+from services.booking.offers.models import OfferCommand
+from services.booking.offers.recheck import EligibleNow
+from services.booking.search import domain as search
+from services.booking.settings import domain as booking_settings
+from services.booking.settings import rules as settings_rules
+from services.booking.workers.models import WorkerRecord
+
+COMMAND = "offer_next"
+PREFERRED = "preferred"
+RANKING = "ranking"
+
+
+def _answer(shift: Shift, **offer: Any) -> dict[str, Any]:
+    base = {"offer_id": None, "worker_id": None, "deadline_at": None, "source": None, "why": None}
+    return {
+        "shift_id": shift.id,
+        "booking_id": shift.booking_id,
+        "client_id": shift.client_id,
+        "starts_at": shift.starts_at,
+        **base,
+        **offer,
+        "offered": offer.get("offer_id") is not None,
+    }
+
+
+def _stored(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer as JSON (kept in offer_commands)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in answer.items()}
+
+
+def _loaded(result: dict[str, Any]) -> dict[str, Any]:
+    answer = dict(result)
+    for name in ("starts_at", "deadline_at"):
+        if answer.get(name):
+            answer[name] = datetime.fromisoformat(answer[name])
+    return answer
+
+
+def _first_preferred(
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    preferred: Sequence[str],
+    skip: set[str],
+    eligible_now: EligibleNow,
+    now: datetime,
+) -> WorkerRecord | None:
+    """The first preferred worker not in `skip` whom the search and identity let take the
+    shift now; those who may not are passed over (and not asked again by the ranking)."""
+    for worker_id in preferred:
+        if worker_id in skip:
+            continue
+        skip.add(worker_id)
+        worker = uow.session.get(WorkerRecord, worker_id)
+        if worker is None:
+            continue
+        if search.reasons_against(uow, shift=shift, worker_id=worker_id, now=now):
+            continue
+        if domain._may_work_now(
+            uow,
+            shift=shift,
+            worker_id=worker.id,
+            worker_tenant_id=worker.tenant_id,
+            eligible_now=eligible_now,
+        ):
+            return worker
+    return None
+
+
+def offer_next(
+    uow: UnitOfWork,
+    *,
+    scope: str | None,
+    shift_id: str,
+    idempotency_key: str,
+    eligible_now: EligibleNow,
+    preferred_worker_ids: Sequence[str] = (),
+    use_ranking: bool = True,
+    exclude_worker_ids: Sequence[str] = (),
+    window_seconds: int | None = None,
+    min_lead_minutes: int = 0,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Offer `shift_id` to the next worker (channel "rebooking", offer.sent) and answer the
+    offer with its source (preferred | ranking), or none with why (filled, cancelled, started,
+    too_close, covered, no_candidates). `scope` is the caller's CBO (None: across CBOs).
+    The same `idempotency_key` again answers the same; one used for another command or shift
+    is 409."""
+    now = domain._now(now)
+    query = select(Shift.id).where(Shift.id == shift_id)
+    if scope is not None:
+        query = query.where(Shift.tenant_id == scope)
+    if uow.session.execute(query).scalar_one_or_none() is None:
+        raise NotFound("There is no such shift.")
+    shift = domain._lock_shift(uow, shift_id)
+    # Looked up under the shift's lock: a concurrent command with this key has committed.
+    done = uow.session.get(OfferCommand, (shift.tenant_id, idempotency_key), populate_existing=True)
+    if done is not None:
+        if done.command != COMMAND or done.result.get("shift_id") != shift.id:
+            raise Conflict("This idempotency key was used for another command.")
+        return _loaded(done.result)
+    answer = _choose(
+        uow,
+        shift=shift,
+        preferred=preferred_worker_ids,
+        use_ranking=use_ranking,
+        exclude=exclude_worker_ids,
+        window=timedelta(seconds=window_seconds) if window_seconds else None,
+        min_lead=timedelta(minutes=min_lead_minutes),
+        eligible_now=eligible_now,
+        now=now,
+    )
+    uow.session.add(
+        OfferCommand(
+            idempotency_key=idempotency_key,
+            tenant_id=shift.tenant_id,
+            command=COMMAND,
+            offer_id=answer["offer_id"],
+            result=_stored(answer),
+        )
+    )
+    uow.session.flush()
+    return answer
+
+
+def _choose(
+    uow: UnitOfWork,
+    *,
+    shift: Shift,
+    preferred: Sequence[str],
+    use_ranking: bool,
+    exclude: Sequence[str],
+    window: timedelta | None,
+    min_lead: timedelta,
+    eligible_now: EligibleNow,
+    now: datetime,
+) -> dict[str, Any]:
+    why = rules.replacement_refusal(
+        shift_status=shift.status,
+        starts_at=shift.starts_at,
+        now=now,
+        min_lead=min_lead,
+        positions=shift.positions,
+        filled=shift.filled,
+        live_offers=len(domain._live_offers(uow, shift.id)),
+    )
+    if why is not None:
+        return _answer(shift, why=why)
+    offered = domain._offered(uow, shift.id)
+    skip = offered | set(exclude)
+    chosen: tuple[str, str, str] | None = None  # worker id, their CBO, source
+    worker = _first_preferred(
+        uow, shift=shift, preferred=preferred, skip=skip, eligible_now=eligible_now, now=now
+    )
+    if worker is not None:
+        chosen = (worker.id, worker.tenant_id, PREFERRED)
+    elif use_ranking:
+        ranked = domain._cleared_ranking(
+            uow, shift=shift, needed=1, tier=None, exclude=skip, eligible_now=eligible_now
+        )
+        if ranked:
+            chosen = (ranked[0].worker_id, ranked[0].worker_tenant_id, RANKING)
+    if chosen is None:
+        return _answer(shift, why="no_candidates")
+    worker_id, worker_tenant_id, source = chosen
+    settings = booking_settings.settings_for(uow, tenant_id=shift.tenant_id)
+    computed = settings_rules.confirmation_deadline(
+        sent_at=now, starts_at=shift.starts_at, settings=settings
+    )
+    offer = domain._send(
+        uow,
+        shift=shift,
+        worker_id=worker_id,
+        worker_tenant_id=worker_tenant_id,
+        channel=rules.REBOOKING_CHANNEL,
+        rank=len(offered) + 1,
+        now=now,
+        settings=settings,
+        deadline_at=rules.replacement_deadline(
+            computed=computed, now=now, starts_at=shift.starts_at, window=window
+        ),
+    )
+    return _answer(
+        shift,
+        offer_id=offer.id,
+        worker_id=worker_id,
+        deadline_at=offer.deadline_at,
+        source=source,
+    )

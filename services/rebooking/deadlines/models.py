@@ -1,0 +1,41 @@
+"""Every offer's confirmation deadline as a durable timer (from booking's offer.sent)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.rebooking.base import Base, created_column, updated_column
+
+# A deadline waits (pending), then booking was told to expire the offer (fired), or the offer
+# ended first: confirmed, declined or withdrawn (settled).
+PENDING = "pending"
+FIRED = "fired"
+SETTLED = "settled"
+
+
+class OfferDeadline(Base):
+    __tablename__ = "offer_deadlines"
+
+    offer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    shift_id: Mapped[str] = mapped_column(String(36))
+    worker_id: Mapped[str] = mapped_column(String(36))
+    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the sweep takes it next: the deadline, later after a failed try.
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    # What booking answered (expired, already <status>), or how the offer ended first.
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+    __table_args__ = (
+        # The sweep's claim: the due pending rows, soonest first.
+        Index("ix_offer_deadlines_due", "due_at", postgresql_where=text("status = 'pending'")),
+    )

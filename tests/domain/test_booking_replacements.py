@@ -1,0 +1,170 @@
+"""Rebooking's replacement offers (offers/replacements.py `offer_next`) on booking's real
+database: the preferred workers first in their order, then the ranking when allowed; never a
+worker the shift offered before, one rebooking excludes, one the client blocked or identity
+refuses; the client's window for replacements; why no offer is made; one answer per key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chassis.errors import Conflict, NotFound
+from services.booking.offers import domain as offers
+from services.booking.offers import replacements
+from tests.domain.outbox import Outbox
+from tests.factories import staff_caller
+from tests.market.offers import a_market, a_market_shift, a_worker, offers_of
+from tests.market.recheck import Identity, everyone
+from tests.market.search import a_rating
+
+SERVICE = "booking"
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def market(uow):
+    return a_market(uow)
+
+
+def named_shift(uow, market, worker, **options):
+    """A named shift whose named worker declined: it waits for a replacement."""
+    shift = a_market_shift(uow, market, fill_mode="named", named_worker_id=worker.id, **options)
+    (offer,) = offers.start_filling(
+        uow, eligible_now=everyone, caller=staff_caller(market.tenant_id), shifts=[shift], now=NOW
+    )
+    offers.decline_offer(
+        uow,
+        eligible_now=everyone,
+        tenant_id=worker.tenant_id,
+        worker_id=worker.id,
+        offer_id=offer.id,
+        now=NOW,
+    )
+    return shift
+
+
+def next_offer(uow, market, shift, key="k1", eligible_now=everyone, **options):
+    return replacements.offer_next(
+        uow,
+        scope=market.tenant_id,
+        shift_id=shift.id,
+        idempotency_key=key,
+        eligible_now=eligible_now,
+        now=NOW,
+        **options,
+    )
+
+
+def test_the_preferred_workers_come_first_in_their_order_then_the_ranking(uow, market):
+    zed, ana, bo, cy = (a_worker(uow, market) for _ in range(4))
+    shift = named_shift(uow, market, zed)
+    sent = Outbox(uow)
+    first = next_offer(uow, market, shift, "k1", preferred_worker_ids=[bo.id, ana.id])
+    assert (first["worker_id"], first["source"], first["offered"]) == (bo.id, "preferred", True)
+    assert first["why"] is None and first["booking_id"] == shift.booking_id
+    event = sent.one("offer.sent")["data"]
+    assert event["channel"] == "rebooking" and event["offer_id"] == first["offer_id"]
+    # Bo's offer is live: the position is covered until it ends.
+    assert next_offer(uow, market, shift, "k2")["why"] == "covered"
+    offers.decline_offer(
+        uow,
+        eligible_now=everyone,
+        tenant_id=bo.tenant_id,
+        worker_id=bo.id,
+        offer_id=first["offer_id"],
+        now=NOW,
+    )
+    second = next_offer(uow, market, shift, "k3", preferred_worker_ids=[bo.id, ana.id])
+    assert (second["worker_id"], second["source"]) == (ana.id, "preferred")
+    offers.decline_offer(
+        uow,
+        eligible_now=everyone,
+        tenant_id=ana.tenant_id,
+        worker_id=ana.id,
+        offer_id=second["offer_id"],
+        now=NOW,
+    )
+    third = next_offer(uow, market, shift, "k4", preferred_worker_ids=[bo.id, ana.id])
+    assert (third["worker_id"], third["source"]) == (cy.id, "ranking")
+    assert [o.worker_id for o in offers_of(uow, shift)] == [zed.id, bo.id, ana.id, cy.id]
+
+
+def test_excluded_blocked_refused_and_unknown_workers_are_passed_over(uow, market):
+    zed, ana, bo, cy, dee = (a_worker(uow, market) for _ in range(5))
+    a_rating(
+        uow,
+        tenant_id=market.tenant_id,
+        client_id=market.client.id,
+        worker_id=bo.id,
+        rating="blocked",
+    )
+    shift = named_shift(uow, market, zed)
+    answer = next_offer(
+        uow,
+        market,
+        shift,
+        preferred_worker_ids=["nobody", zed.id, ana.id, bo.id, cy.id],
+        exclude_worker_ids=[ana.id],
+        eligible_now=Identity(cy.id),
+        use_ranking=False,
+    )
+    # Zed declined this shift, Ana is excluded, Bo is blocked, Cy refused by identity.
+    assert answer["offered"] is False and answer["why"] == "no_candidates"
+    ranked = next_offer(
+        uow, market, shift, "k2", exclude_worker_ids=[ana.id], eligible_now=Identity(cy.id)
+    )
+    assert (ranked["worker_id"], ranked["source"]) == (dee.id, "ranking")
+
+
+def test_the_clients_window_for_replacements_sets_the_deadline(uow, market):
+    zed, ana = a_worker(uow, market), a_worker(uow, market)
+    shift = named_shift(uow, market, zed)
+    answer = next_offer(uow, market, shift, preferred_worker_ids=[ana.id], window_seconds=120)
+    assert answer["deadline_at"] == NOW + timedelta(seconds=120)
+    (offer,) = [o for o in offers_of(uow, shift) if o.worker_id == ana.id]
+    assert offer.deadline_at == NOW + timedelta(seconds=120) and offer.channel == "rebooking"
+
+
+def test_too_close_started_filled_and_cancelled_shifts_get_no_offer(uow, market):
+    zed, ana = a_worker(uow, market), a_worker(uow, market)
+    soon = a_market_shift(uow, market, fill_mode="named", named_worker_id=zed.id)
+    assert (
+        next_offer(uow, market, soon, min_lead_minutes=5 * 24 * 60, preferred_worker_ids=[ana.id])[
+            "why"
+        ]
+        == "too_close"
+    )
+    shift = named_shift(uow, market, zed)
+    shift.status = "filled"
+    uow.session.flush()
+    assert next_offer(uow, market, shift, "f")["why"] == "filled"
+    shift.status = "cancelled"
+    uow.session.flush()
+    assert next_offer(uow, market, shift, "c")["why"] == "cancelled"
+    shift.status = "open"
+    shift.starts_at = NOW - timedelta(minutes=1)
+    uow.session.flush()
+    assert next_offer(uow, market, shift, "s")["why"] == "started"
+
+
+def test_one_key_one_answer_and_the_cbos_own_shifts_only(uow, market):
+    zed, ana, bo = (a_worker(uow, market) for _ in range(3))
+    shift = named_shift(uow, market, zed)
+    first = next_offer(uow, market, shift, "same", preferred_worker_ids=[ana.id])
+    sent = Outbox(uow)
+    again = next_offer(uow, market, shift, "same", preferred_worker_ids=[bo.id])
+    assert again == first and sent.types() == []
+    assert len(offers_of(uow, shift)) == 2
+    other = named_shift(uow, market, a_worker(uow, market))
+    with pytest.raises(Conflict, match="idempotency key"):
+        next_offer(uow, market, other, "same")
+    with pytest.raises(NotFound):
+        replacements.offer_next(
+            uow,
+            scope="another-cbo",
+            shift_id=shift.id,
+            idempotency_key="x",
+            eligible_now=everyone,
+        )

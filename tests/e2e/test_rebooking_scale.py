@@ -1,0 +1,116 @@
+"""Rebooking under stress, on the whole platform (tests/e2e/rebooking_load.py makes the market):
+
+- the rebooking process killed with SIGKILL in the middle of 200 cascades and started again
+  carries on: every shift gets its replacement offer, none twice, no timer left behind, nothing
+  dead-lettered;
+- three rebooking instances side by side run 1,000 cascades (each shift's named worker lets
+  the deadline pass, the preferred worker is offered and lets it pass too, the cascade is
+  exhausted): no offer is made twice (counted per shift and worker in booking's database).
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from tests.e2e.rebooking_load import (
+    a_load_market,
+    cascade_statuses,
+    db,
+    dead_letters,
+    due_at,
+    more_rebooking,
+    offer_counts,
+    offers_by_shift,
+    offers_of,
+    stop,
+    timers,
+    wait_for_instances,
+)
+from tests.waiting import wait_for
+
+
+def pending_timers(platform, offer_ids) -> int:
+    with db(platform, "rebooking").connect() as conn:
+        query = text(
+            "SELECT count(*) FROM offer_deadlines WHERE offer_id = ANY(:ids) AND status = 'pending'"
+        )
+        return conn.execute(query, {"ids": offer_ids}).scalar_one()
+
+
+@pytest.mark.timeout(900)
+def test_a_rebooking_process_killed_mid_cascade_carries_on_after_a_restart(
+    api, smtp, platform, operator_token
+):
+    market = a_load_market(api, smtp, platform, operator_token, shifts=200)
+    tenant_id, ana = market["cbo"]["id"], market["ana"]["id"]
+    due_at(platform, market["zed_offers"], datetime.now(UTC))
+
+    # Some cascades have moved on (Ana offered some shifts), not all: kill it now.
+    wait_for(
+        lambda: len(offers_by_shift(platform, tenant_id, ana)) >= 10,
+        timeout=60,
+        interval=0.02,
+        what="the first replacement offers",
+    )
+    rebooking = platform.processes["rebooking"]
+    rebooking.send_signal(signal.SIGKILL)
+    rebooking.wait(10)
+    made_before = len(offers_by_shift(platform, tenant_id, ana))
+    platform.spawn(["rebooking"])
+
+    wait_for(
+        lambda: len(offers_by_shift(platform, tenant_id, ana)) == 200,
+        timeout=180,
+        what="Ana to be offered every shift",
+    )
+    wait_for(
+        lambda: cascade_statuses(platform, tenant_id).get("active") == 200,
+        timeout=60,
+        what="200 active cascades",
+    )
+    assert made_before < 200
+    assert max(offer_counts(platform, tenant_id).values()) == 1
+    assert pending_timers(platform, market["zed_offers"]) == 0
+    assert timers(platform, offers_of(platform, tenant_id, ana)) == 200
+    assert dead_letters(platform) == 0
+
+
+@pytest.mark.timeout(1800)
+def test_three_rebooking_instances_run_a_thousand_cascades_and_never_offer_twice(
+    api, smtp, platform, operator_token
+):
+    market = a_load_market(api, smtp, platform, operator_token, shifts=1000)
+    tenant_id, ana = market["cbo"]["id"], market["ana"]["id"]
+    extra = more_rebooking(platform, 2)
+    try:
+        wait_for_instances(platform, 3)
+        # Zed's thousand deadlines all fall in the same second.
+        due_at(platform, market["zed_offers"], datetime.now(UTC) + timedelta(seconds=3))
+        wait_for(
+            lambda: len(offers_by_shift(platform, tenant_id, ana)) == 1000,
+            timeout=300,
+            what="Ana to be offered every shift",
+        )
+        ana_offers = offers_of(platform, tenant_id, ana)
+        wait_for(
+            lambda: timers(platform, ana_offers) == 1000,
+            timeout=60,
+            what="rebooking to keep Ana's deadlines",
+        )
+        # Ana lets every deadline pass too: nobody is left, each cascade is exhausted.
+        due_at(platform, ana_offers, datetime.now(UTC))
+        wait_for(
+            lambda: cascade_statuses(platform, tenant_id).get("exhausted") == 1000,
+            timeout=300,
+            what="1,000 exhausted cascades",
+        )
+    finally:
+        stop(extra)
+    counts = offer_counts(platform, tenant_id)
+    assert len(counts) == 2000 and max(counts.values()) == 1
+    assert cascade_statuses(platform, tenant_id) == {"exhausted": 1000}
+    assert dead_letters(platform) == 0

@@ -1,0 +1,213 @@
+"""From a confirmation deadline to the next offer: 1,000 offers whose deadlines fall in the same
+second, with one rebooking instance and then with three.
+
+The platform runs as in `make run` on its own ports, database prefix and RabbitMQ vhost (and
+a loopback SMTP server for the job seekers' sign-up). The market is made through the API
+(tests/e2e/rebooking_load.py): a licensed CBO whose client prefers Ana, then Bo; 1,000 shifts
+offered to Zed by named bookings. Round one moves Zed's 1,000 deadlines to one second (in
+booking and in rebooking's timers: no route makes a deadline sooner) and waits until Ana is
+offered every shift; round two, with two more rebooking instances started, does the same with
+Ana's deadlines, and Bo is offered. The figure of each shift is booking's `created_at` of the
+next offer minus the deadline: the sweep's claim, `expire_offer`, offer.expired through the
+outbox and the broker, the cascade's step and `offer_next`.
+
+Beside them, in the same run, the floor: one bare `expire_offer` RPC (on an offer already
+ended: the shift's lock, the key's lookup, the answer), sequential, through nameko from this
+process as rebooking's system.
+
+    python -m tests.perf rebooking [--shifts 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from chassis.config import SERVICE_NAMES, Settings
+from chassis.context import Caller, context_data_for
+from deploy.local import Platform, PlatformError, isolated_vhost
+from tests.e2e import rebooking_load as load
+from tests.perf.bench_gateway import Result, check_ports_free, machine, measure, table
+from tests.smtp import start_smtp
+from tests.waiting import wait_for
+
+GATEWAY_PORT = int(os.environ.get("WORKLB_BENCH_REBOOKING_PORT", "18360"))
+OPS_PORT_BASE = GATEWAY_PORT + 1
+DATABASE_PREFIX = "worklb_bench_rebooking"
+VHOST = "worklb_bench_rebooking"
+GOAL_P99_MS = 1000.0
+
+
+def drop_databases(base: Settings) -> None:
+    """An earlier run's databases, dropped: each run measures the same fresh market."""
+    url = base.database_url_template.format(name="postgres")
+    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for service in SERVICE_NAMES:
+            cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE_PREFIX}_{service}" WITH (FORCE)')
+    conn.close()
+
+
+def api_for(url: str):
+    session = requests.Session()
+
+    def call(method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return session.request(method, url + path, headers=headers, timeout=60, **kwargs)
+
+    return call
+
+
+def a_round(
+    platform, tenant_id: str, offer_ids: list[str], next_worker: str, name: str, shifts: int
+) -> Result:
+    """Move the offers' deadlines to one second and time each shift's next offer."""
+    deadline = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    load.due_at(platform, offer_ids, deadline)
+    started = time.perf_counter()
+    wait_for(
+        lambda: len(load.offers_by_shift(platform, tenant_id, next_worker)) == shifts,
+        timeout=600,
+        interval=0.2,
+        what=f"{shifts} next offers",
+    )
+    made = load.offers_by_shift(platform, tenant_id, next_worker)
+    samples = sorted((created - deadline).total_seconds() for _, created in made.values())
+    last = max(samples)
+    print(f"  {name}: last offer {last:.2f} s after the deadline", flush=True)
+    return Result(name, tuple(samples), max(last, time.perf_counter() - started - 3, 1e-3))
+
+
+def bare_expire(platform, offer_ids: list[str], n: int) -> Result:
+    """The floor: expire_offer on offers already ended, one after another (rebooking's system)."""
+    settings = platform.settings
+    caller = Caller.system(service="rebooking")
+    context = context_data_for(caller, platform.env["WORKLB_CONTEXT_SECRET"])
+    config = {"AMQP_URI": settings.amqp_uri}
+    ids = iter(offer_ids * (1 + (n + 10) // max(len(offer_ids), 1)))
+    with ClusterRpcProxy(config, context_data=context, timeout=settings.rpc_timeout) as proxy:
+
+        def call() -> None:
+            proxy.booking.expire_offer(
+                offer_id=next(ids), idempotency_key=f"bench-{uuid.uuid4().hex}"
+            )
+
+        return measure("floor: bare expire_offer RPC", call, n, warmup=10)
+
+
+def run(shifts: int) -> list[Result]:
+    base = Settings()
+    check_ports_free(base.gateway_host, [GATEWAY_PORT])
+    check_ports_free(base.ops_host, [OPS_PORT_BASE + i for i in range(len(SERVICE_NAMES))])
+    drop_databases(base)
+    var = Path(tempfile.mkdtemp(prefix="worklb-bench-rebooking-"))
+    ok = False
+    controller, smtp = start_smtp()
+    try:
+        with isolated_vhost(base, VHOST) as amqp_uri:
+            env = {
+                "WORKLB_GATEWAY_PORT": str(GATEWAY_PORT),
+                "WORKLB_OPS_PORT_BASE": str(OPS_PORT_BASE),
+                "WORKLB_DATABASE_PREFIX": DATABASE_PREFIX,
+                "WORKLB_LOG_LEVEL": "WARNING",
+                "WORKLB_AMQP_URI": amqp_uri,
+                "WORKLB_SMTP_PORT": str(smtp.port),
+                "WORKLB_OPERATOR_EMAIL": f"bench-{uuid.uuid4().hex[:12]}@worklb.local",
+            }
+            platform = Platform(env=env, var=var)
+            extra = []
+            try:
+                print("preparing databases and starting the platform…", flush=True)
+                email, password = platform.prepare(quiet=True)
+                platform.start()
+                api = api_for(platform.url)
+                signed_in = api(
+                    "POST", "/api/v1/auth/token", json={"email": email, "password": password}
+                )
+                signed_in.raise_for_status()
+                operator = signed_in.json()["access_token"]
+                print(f"making the market: {shifts} shifts offered to Zed…", flush=True)
+                started = time.perf_counter()
+                market = load.a_load_market(
+                    api, smtp, platform, operator, shifts=shifts, also_bo=True
+                )
+                print(f"  made in {time.perf_counter() - started:.0f} s", flush=True)
+                tenant_id = market["cbo"]["id"]
+                ana, bo = market["ana"]["id"], market["bo"]["id"]
+                print("round 1: one rebooking instance…", flush=True)
+                one = a_round(
+                    platform,
+                    tenant_id,
+                    market["zed_offers"],
+                    ana,
+                    f"deadline -> next offer, 1 instance ({shifts} at once)",
+                    shifts,
+                )
+                ana_offers = load.offers_of(platform, tenant_id, ana)
+                wait_for(
+                    lambda: load.timers(platform, ana_offers) == shifts,
+                    timeout=120,
+                    what="rebooking to keep Ana's deadlines",
+                )
+                extra = load.more_rebooking(platform, 2)
+                load.wait_for_instances(platform, 3)
+                print("round 2: three rebooking instances…", flush=True)
+                three = a_round(
+                    platform,
+                    tenant_id,
+                    ana_offers,
+                    bo,
+                    f"deadline -> next offer, 3 instances ({shifts} at once)",
+                    shifts,
+                )
+                counts = load.offer_counts(platform, tenant_id)
+                assert max(counts.values()) == 1, "an offer was made twice"
+                print("measuring the floor…", flush=True)
+                floor = bare_expire(platform, market["zed_offers"], 200)
+                platform.check_alive()
+            finally:
+                load.stop(extra)
+                platform.stop()
+        ok = True
+        return [one, three, floor]
+    finally:
+        controller.stop()
+        if ok:
+            shutil.rmtree(var, ignore_errors=True)
+        else:
+            print(f"service logs kept in {var / 'log'}", file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf rebooking", description=__doc__)
+    parser.add_argument("--shifts", type=int, default=1000, help="offers due in the same second")
+    args = parser.parse_args(argv)
+    try:
+        results = run(args.shifts)
+    except PlatformError as exc:
+        print(f"cannot run the benchmark: {exc}", file=sys.stderr)
+        return 1
+    print()
+    print(machine())
+    print(table(results))
+    for result in results[:2]:
+        met = "met" if result.p99_ms < GOAL_P99_MS else "NOT met"
+        print(
+            f"{result.name}: p99 {result.p99_ms:.0f} ms, max {max(result.samples) * 1000:.0f} ms; "
+            f"goal p99 < {GOAL_P99_MS:.0f} ms: {met}"
+        )
+    return 0
