@@ -5,9 +5,10 @@ and C with a one-minute window for replacements.
 - The journey: the named worker declines; A is offered and does not confirm; within a second
   of A's deadline B is offered; B declines; C is offered and confirms; the shift is filled and
   the cascade completed.
-- Every candidate declines: the cascade is exhausted (no candidates).
-- After the licence is revoked the cascade's offer just expires at its deadline and nothing
-  more is offered; without it a decline starts nothing.
+- Every candidate declines: the cascade is exhausted (no candidates); the CBO's staff get an
+  inbox item and an email, and market watch lists the cascade.
+- After the licence is revoked the cascade's offer just expires at its deadline, nothing more
+  is offered, and market watch lists the expired offer; without it a decline starts nothing.
 - The preferences API: defaults, a client user's own client, validation per field, another
   CBO's staff and another client's user get 404.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
@@ -173,7 +175,13 @@ def test_a_cascade_replaces_a_worker_who_does_not_confirm_until_one_does(api, ma
     assert sorted(o["worker"]["id"] for o in offers["items"]) == sorted(x["id"] for x in w.values())
 
 
-def test_when_every_candidate_declines_the_cascade_is_exhausted(api, market):
+def minted_email(token: str) -> str:
+    """The address of the account behind a token tests/e2e/tokens.py minted."""
+    account_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    return f"minted-{account_id}@tokens.example.org"
+
+
+def test_when_every_candidate_declines_the_cascade_is_exhausted(api, market, smtp):
     w = market["workers"]
     prefer(api, market, ["Ana First", "Bo Second"])
     shift_id = named_shift(api, market, 4)
@@ -189,6 +197,37 @@ def test_when_every_candidate_declines_the_cascade_is_exhausted(api, market):
     cascade = wait_for(exhausted, what="the cascade to be exhausted")
     assert cascade["end_reason"] == "no_candidates" and cascade["attempts"] == 2
     assert w["Cy Third"]["id"] not in shift_offers(api, market["cbo"]["owner"], shift_id)
+
+    # The CBO's staff who manage bookings are alerted: an inbox item and an email (read from
+    # the SMTP server on loopback).
+    owner = market["cbo"]["owner"]
+
+    def alert() -> dict | None:
+        page = api("GET", "/api/v1/me/inbox", owner, params={"per_page": 100})
+        assert page.status_code == 200, page.text
+        found = [
+            i
+            for i in page.json()["items"]
+            if i["kind"] == "rebooking_exhausted" and i["data"].get("shift_id") == shift_id
+        ]
+        return found[0] if found else None
+
+    item = wait_for(alert, what="the staff alert in the owner's inbox")
+    assert item["title"].startswith("No replacement found") and item["read_at"] is None
+    owner_email = minted_email(owner)
+    mail = wait_for(
+        lambda: next(
+            (m for m in smtp.to(owner_email) if "No replacement found" in m["Subject"]), None
+        ),
+        what="the alert's email",
+    )
+    assert "No replacement found" in mail["Subject"]
+    # Market watch shows the exhausted cascade, with the action that resolves it.
+    watch = api("GET", "/api/v1/market-watch", owner, params={"horizon_hours": 168})
+    assert watch.status_code == 200, watch.text
+    [shown] = [c for c in watch.json()["cascades_exhausted"]["items"] if c["shift_id"] == shift_id]
+    assert shown["reason"] == "no_candidates" and shown["attempts"] == 2
+    assert shown["action"]["href"] == f"/api/v1/shifts/{shift_id}/offers"
 
 
 def test_after_the_licence_is_revoked_offers_just_expire_and_nothing_starts(
@@ -226,6 +265,15 @@ def test_after_the_licence_is_revoked_offers_just_expire_and_nothing_starts(
         "licence",
     )
     assert ana["deadline_at"]
+    # Staff see the expired offer in market watch: nobody else has been offered the shift.
+    watch = api(
+        "GET", "/api/v1/market-watch", market["cbo"]["owner"], params={"horizon_hours": 168}
+    )
+    assert watch.status_code == 200, watch.text
+    [expired] = [o for o in watch.json()["expired_offers"]["items"] if o["shift_id"] == shift_id]
+    assert expired["worker"]["worker_id"] == w["Ana First"]["id"]
+    assert expired["pending_offers"] == 0
+    assert expired["action"]["href"] == f"/api/v1/shifts/{shift_id}/offers"
 
     # Without the licence a decline starts nothing.
     declines = handled(rebooking_db, "rebook_declined_offer")
