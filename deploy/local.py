@@ -32,7 +32,7 @@ from deploy.catalogue import GATEWAY_CLASS, SERVICE_CLASSES
 from deploy.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET")
+SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET", "WORKLB_EVV_SIGNING_KEY")
 # Every service stops within 10 s of SIGTERM (chassis.runner); after this, it is killed.
 STOP_GRACE_SECONDS = 12.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
