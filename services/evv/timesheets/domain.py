@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -107,7 +108,7 @@ def reconsider(uow: UnitOfWork, *, visit: Visit, open_exceptions: int) -> None:
         return
     from services.evv.visits import domain as visits
 
-    on = visit.starts_at.astimezone(records_zone(uow, visit.tenant_id)).date()
+    on = visit.starts_at.astimezone(_zone(uow, visit.tenant_id)).date()
     if not rules.approved_by_evv(
         licensed=records.licensed(uow, tenant_id=visit.tenant_id, on=on),
         client_chose_evv=visits.client_chose_evv(
@@ -120,9 +121,7 @@ def reconsider(uow: UnitOfWork, *, visit: Visit, open_exceptions: int) -> None:
     _approve(uow, line, visit, "evv")
 
 
-def records_zone(uow: UnitOfWork, tenant_id: str):
-    from zoneinfo import ZoneInfo
-
+def _zone(uow: UnitOfWork, tenant_id: str) -> ZoneInfo:
     return ZoneInfo(records.cbo_timezone(uow, tenant_id=tenant_id))
 
 
@@ -192,7 +191,7 @@ def answer_line(
     else:
         line.status = status
     uow.session.flush()
-    return line_view(uow, line, visit)
+    return line_view(line, visit)
 
 
 def resolve_line(
@@ -221,10 +220,10 @@ def resolve_line(
         },
         tenant_id=tenant_id,
     )
-    return line_view(uow, line, visit)
+    return line_view(line, visit)
 
 
-def line_view(uow: UnitOfWork, line: TimesheetLine, visit: Visit) -> dict[str, Any]:
+def line_view(line: TimesheetLine, visit: Visit) -> dict[str, Any]:
     return {
         "visit_id": visit.id,
         "shift_id": visit.shift_id,
@@ -284,7 +283,7 @@ def list_timesheets(
             .where(TimesheetLine.timesheet_id == sheet.id)
             .order_by(Visit.starts_at)
         ).all()
-        lines = [line_view(uow, line, visit) for line, visit in rows]
+        lines = [line_view(line, visit) for line, visit in rows]
         items.append(
             {
                 "id": sheet.id,

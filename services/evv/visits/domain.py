@@ -141,7 +141,7 @@ class VisitView:
     job_type: Any
 
 
-def view_of(uow: UnitOfWork, visit: Visit) -> VisitView:
+def view_of(uow: UnitOfWork, *, visit: Visit) -> VisitView:
     found = list(
         uow.session.scalars(
             select(Record)
@@ -161,7 +161,7 @@ def view_of(uow: UnitOfWork, visit: Visit) -> VisitView:
 
 
 def read_visit(uow: UnitOfWork, *, caller: Caller, tenant_id: str, visit_id: str) -> VisitView:
-    return view_of(uow, visit_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id))
+    return view_of(uow, visit=visit_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id))
 
 
 def list_visits(
@@ -196,7 +196,7 @@ def list_visits(
         .limit(per_page)
     )
     return {
-        "items": [view_of(uow, visit) for visit in rows],
+        "items": [view_of(uow, visit=visit) for visit in rows],
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -219,7 +219,7 @@ def visit_event(visit: Visit) -> dict[str, Any]:
 
 
 def raise_exceptions(
-    uow: UnitOfWork, visit: Visit, found: list[rules.Found], record_id: str | None
+    uow: UnitOfWork, *, visit: Visit, found: list[rules.Found], record_id: str | None
 ) -> list[str]:
     """Record the exceptions not raised for this visit before; each new one is an event."""
     raised = []
@@ -262,7 +262,7 @@ def records_new_id() -> str:
     return new_id()
 
 
-def open_exceptions(uow: UnitOfWork, visit: Visit, severity: str | None = None) -> int:
+def open_exceptions(uow: UnitOfWork, *, visit: Visit, severity: str | None = None) -> int:
     query = select(func.count()).where(
         VisitException.visit_id == visit.id,
         VisitException.tenant_id == visit.tenant_id,
@@ -311,8 +311,8 @@ def resolve_exception(
     visit = uow.session.execute(
         select(Visit).where(Visit.id == found.visit_id).with_for_update()
     ).scalar_one()
-    settle(uow, visit)
-    return view_of(uow, visit)
+    settle(uow, visit=visit)
+    return view_of(uow, visit=visit)
 
 
 def _check_codes(data: dict[str, Any]) -> None:
@@ -493,8 +493,8 @@ def record_punch(
             settings=settings_dict(settings),
         )
     uow.session.flush()
-    raise_exceptions(uow, visit, found_exceptions, record.id)
-    settle(uow, visit)
+    raise_exceptions(uow, visit=visit, found=found_exceptions, record_id=record.id)
+    settle(uow, visit=visit)
     return _answer(uow, record)
 
 
@@ -609,24 +609,24 @@ def correct_visit(
     if clock_in is not None and clock_out is not None:
         raise_exceptions(
             uow,
-            visit,
-            rules.judge_length(
+            visit=visit,
+            found=rules.judge_length(
                 clock_in_at=clock_in,
                 clock_out_at=clock_out,
                 starts_at=visit.starts_at,
                 ends_at=visit.ends_at,
                 settings=settings_dict(settings_for(uow, tenant_id=visit.tenant_id)),
             ),
-            record.id,
+            record_id=record.id,
         )
-    settle(uow, visit)
-    return view_of(uow, visit)
+    settle(uow, visit=visit)
+    return view_of(uow, visit=visit)
 
 
 # -- verification --------------------------------------------------------------------------------
 
 
-def cures_elements(uow: UnitOfWork, visit: Visit) -> dict[str, Any] | None:
+def cures_elements(uow: UnitOfWork, *, visit: Visit) -> dict[str, Any] | None:
     """The six Cures Act elements of a clocked visit; None while one is unknown."""
     site, job_type = records.where_and_what(uow, tenant_id=visit.tenant_id, shift_id=visit.shift_id)
     if site is None or job_type is None or visit.clock_in_at is None or visit.clock_out_at is None:
@@ -644,15 +644,15 @@ def cures_elements(uow: UnitOfWork, visit: Visit) -> dict[str, Any] | None:
     }
 
 
-def settle(uow: UnitOfWork, visit: Visit) -> None:
+def settle(uow: UnitOfWork, *, visit: Visit) -> None:
     """Verify a completed visit with its six elements and no open must-fix exception (and put
     it on its timesheet); reconsider the approval of one already verified."""
     if visit.status == "verified":
-        timesheets.reconsider(uow, visit=visit, open_exceptions=open_exceptions(uow, visit))
+        timesheets.reconsider(uow, visit=visit, open_exceptions=open_exceptions(uow, visit=visit))
         return
-    if visit.status != "completed" or open_exceptions(uow, visit, rules.MUST_FIX):
+    if visit.status != "completed" or open_exceptions(uow, visit=visit, severity=rules.MUST_FIX):
         return
-    elements = cures_elements(uow, visit)
+    elements = cures_elements(uow, visit=visit)
     if elements is None:
         return
     assert visit.clock_in_at is not None and visit.clock_out_at is not None
@@ -669,7 +669,7 @@ def settle(uow: UnitOfWork, visit: Visit) -> None:
         uow,
         visit=visit,
         worked_minutes=worked,
-        open_exceptions=open_exceptions(uow, visit),
+        open_exceptions=open_exceptions(uow, visit=visit),
     )
 
 
@@ -743,12 +743,14 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, limit: int = 500) -> 
                 done["missing_clock_outs"] += len(
                     raise_exceptions(
                         uow,
-                        visit,
-                        [rules.Found("missing_clock_out", "No clock-out after the shift ended.")],
-                        None,
+                        visit=visit,
+                        found=[
+                            rules.Found("missing_clock_out", "No clock-out after the shift ended.")
+                        ],
+                        record_id=None,
                     )
                 )
         else:
-            settle(uow, visit)
+            settle(uow, visit=visit)
             done["settled"] += visit.status == "verified"
     return done

@@ -105,7 +105,7 @@ class ExceptionSchema(Schema):
     resolved_at = fields.DateTime(allow_none=True, required=True)
 
 
-class SiteSchema(Schema):
+class VisitSiteSchema(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     latitude = fields.Float(required=True)
@@ -129,7 +129,7 @@ class VisitSchema(Schema):
     no_show_suspected = fields.Boolean(required=True)
     verified_at = fields.DateTime(allow_none=True, required=True)
     service_type = fields.String(allow_none=True, required=True)
-    site = fields.Nested(SiteSchema, allow_none=True, required=True)
+    site = fields.Nested(VisitSiteSchema, allow_none=True, required=True)
     records = fields.List(fields.Nested(RecordSchema), required=True)
     exceptions = fields.List(fields.Nested(ExceptionSchema), required=True)
 
