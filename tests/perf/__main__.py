@@ -1,6 +1,7 @@
 """`make bench`: python -m tests.perf [--requests N] [--warmup N] runs every benchmark;
 `python -m tests.perf gateway [...]`, `python -m tests.perf import [--rows N]` or
-`python -m tests.perf search [--sizes 20000,100000]` runs one.
+`python -m tests.perf search [--sizes 20000,100000]` or
+`python -m tests.perf evv [--clients 50 --punches 5000 --records 1000000]` runs one.
 
 eventlet must patch the standard library before anything else is imported (nameko needs it).
 """
@@ -17,12 +18,13 @@ eventlet.monkey_patch()
 import sys
 
 import chassis  # noqa: F401  (quiets eventlet's other deprecation warnings)
-from tests.perf import bench_gateway, bench_import, bench_search
+from tests.perf import bench_evv, bench_gateway, bench_import, bench_search
 
 BENCHMARKS = {
     "gateway": bench_gateway.main,
     "import": bench_import.main,
     "search": bench_search.main,
+    "evv": bench_evv.main,
 }
 
 
@@ -30,7 +32,12 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] in BENCHMARKS:
         return BENCHMARKS[argv[0]](argv[1:])
     # No name: every benchmark; the options are the gateway one's, as before imports came.
-    return bench_gateway.main(argv) or bench_import.main([]) or bench_search.main([])
+    return (
+        bench_gateway.main(argv)
+        or bench_import.main([])
+        or bench_search.main([])
+        or bench_evv.main([])
+    )
 
 
 if __name__ == "__main__":
