@@ -45,14 +45,16 @@ def now_minute() -> datetime:
 
 
 def visit_now(platform, api, worker: dict, visit_id: str, *, hours: int = 4) -> datetime:
-    """Once EVV knows the visit, move its schedule to start now (see the module's docstring)."""
+    """Once EVV knows the visit, move its schedule to end about now (see the module's
+    docstring)."""
 
     def known():
         found = api("GET", f"/api/v1/visits/{visit_id}", worker["token"])
         return found.status_code == 200 and found.json()["site"] is not None
 
     wait_for(known, what="EVV to learn the confirmed shift and its site")
-    start = now_minute()
+    # It ended a moment ago: the clock-in is sent "offline" late, the clock-out now.
+    start = now_minute() - timedelta(hours=hours) + timedelta(minutes=1)
     with evv_db(platform).begin() as conn:
         conn.execute(
             text("UPDATE visits SET starts_at = :s, ends_at = :e WHERE id = :i"),
