@@ -13,6 +13,7 @@ database and returns only the first record that does not fit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,7 +204,7 @@ def verify(uow: UnitOfWork, *, tenant_id: str, key: Ed25519PrivateKey) -> Verifi
 
 
 def _seal_problem(
-    uow: UnitOfWork, tenant_id: str, seals: list, max_seq: int, key: Ed25519PrivateKey
+    uow: UnitOfWork, tenant_id: str, seals: Sequence[Any], max_seq: int, key: Ed25519PrivateKey
 ) -> rules.Break | None:
     public = key.public_key()
     sealed_to = 0
