@@ -7,6 +7,7 @@ verification), timesheets, exports.
 
 from __future__ import annotations
 
+from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
 from services.evv.exports.entrypoints import ExportsEntrypoints
 from services.evv.ledger.entrypoints import LedgerEntrypoints
@@ -24,3 +25,6 @@ class EvvService(
     ServiceBase,
 ):
     name = "evv"
+
+    # Asked whether a client a caller names is one of their CBO's (tenancy.client_record).
+    services: ServiceCaller = Services()  # type: ignore[assignment]

@@ -138,7 +138,7 @@ def _approve(uow: UnitOfWork, line: TimesheetLine, visit: Visit, by: str) -> Non
     )
 
 
-def _line_for(
+def line_for(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, visit_id: str
 ) -> tuple[TimesheetLine, Visit]:
     Visit = _visit_model()
@@ -167,7 +167,7 @@ def answer_line(
 ) -> dict[str, Any]:
     """The worker (their own line) or the client's user (their client's) approves or disputes a
     line."""
-    line, visit = _line_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id)
+    line, visit = line_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id)
     if caller.kind not in (JOBSEEKER, CLIENT):
         raise Forbidden("Only the worker and the client answer a timesheet line.")
     if line.status == rules.APPROVED:
@@ -198,7 +198,7 @@ def resolve_line(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, visit_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Staff settle a disputed line: approved with the minutes they found (and why)."""
-    line, visit = _line_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id)
+    line, visit = line_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id)
     if line.status != rules.DISPUTED:
         raise Conflict("Only a disputed line is resolved by staff.")
     before = {"status": line.status, "worked_minutes": line.worked_minutes}

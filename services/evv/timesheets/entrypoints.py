@@ -35,6 +35,10 @@ class TimesheetsEntrypoints:
     @rpc
     @requires_any("self.work", "self.book")
     def answer_timesheet_line(self, visit_id: str, body: dict) -> dict:
+        # Somebody else's line is not found before the body is judged.
+        domain.line_for(
+            self.db, caller=self.caller, tenant_id=self.caller.require_tenant(), visit_id=visit_id
+        )
         data = AnswerSchema().load(body)
         if data["answer"] == "disputed" and not (data.get("reason") or "").strip():
             raise ValidationError("Say why you dispute this line.", "reason")
@@ -54,6 +58,7 @@ class TimesheetsEntrypoints:
         tenant_id = self.caller.require_tenant()
         if self.caller.kind != STAFF:
             raise Forbidden("Only the CBO's staff can do this.")
+        domain.line_for(self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id)
         data = ResolveLineSchema().load(body)
         found = domain.resolve_line(
             self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id, data=data

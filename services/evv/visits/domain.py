@@ -273,16 +273,24 @@ def open_exceptions(uow: UnitOfWork, *, visit: Visit, severity: str | None = Non
     return uow.session.scalar(query) or 0
 
 
+def exception_for(
+    uow: UnitOfWork, *, tenant_id: str, exception_id: str, lock: bool = False
+) -> VisitException:
+    query = select(VisitException).where(
+        VisitException.id == exception_id, VisitException.tenant_id == tenant_id
+    )
+    if lock:
+        query = query.with_for_update()
+    found = uow.session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise NotFound("There is no such exception.")
+    return found
+
+
 def resolve_exception(
     uow: UnitOfWork, *, caller: Caller, tenant_id: str, exception_id: str, data: dict[str, Any]
 ) -> VisitView:
-    found = uow.session.execute(
-        select(VisitException)
-        .where(VisitException.id == exception_id, VisitException.tenant_id == tenant_id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound("There is no such exception.")
+    found = exception_for(uow, tenant_id=tenant_id, exception_id=exception_id, lock=True)
     if found.status != "open":
         raise Conflict("This exception was already resolved.")
     _check_codes(data)

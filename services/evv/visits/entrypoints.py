@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from chassis.config import Settings
 from chassis.context import JOBSEEKER, STAFF, Caller, requires, requires_any
+from chassis.contracts.tenancy_rpc import TenancyClient
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc, timer
 from chassis.errors import Forbidden, NotFound
+from chassis.rpc import ServiceCaller
 from services.evv.visits import domain
 from services.evv.visits.schemas import (
     ClientChoiceSchema,
@@ -47,6 +49,7 @@ class VisitsEntrypoints:
     db: UnitOfWork
     caller: Caller
     settings: Settings
+    services: ServiceCaller
 
     @rpc
     @requires("self.work")
@@ -86,6 +89,8 @@ class VisitsEntrypoints:
     @requires("timesheets.approve")
     def correct_visit(self, visit_id: str, body: dict) -> dict:
         tenant_id = _staff_tenant(self.caller)
+        # Another CBO's visit is not found before its body is judged.
+        domain.visit_for(self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id)
         data = CorrectionSchema().load(body)
         view = domain.correct_visit(
             self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id, data=data
@@ -96,6 +101,7 @@ class VisitsEntrypoints:
     @requires("timesheets.approve")
     def resolve_exception(self, exception_id: str, body: dict) -> dict:
         tenant_id = _staff_tenant(self.caller)
+        domain.exception_for(self.db, tenant_id=tenant_id, exception_id=exception_id)
         data = ResolveSchema().load(body)
         view = domain.resolve_exception(
             self.db, caller=self.caller, tenant_id=tenant_id, exception_id=exception_id, data=data
@@ -121,9 +127,11 @@ class VisitsEntrypoints:
     @requires("clients.manage")
     def set_client_evv(self, client_id: str, body: dict) -> dict:
         tenant_id = _staff_tenant(self.caller)
-        data = ClientChoiceSchema().load(body)
         if not 1 <= len(client_id) <= 36:
             raise NotFound("There is no such client.")
+        # Tenancy answers only for a client of the caller's own CBO (NotFound otherwise).
+        TenancyClient(self.services).client_record(client_id=client_id)
+        data = ClientChoiceSchema().load(body)
         answer = domain.set_client_choice(
             self.db, caller=self.caller, tenant_id=tenant_id, client_id=client_id, evv=data["evv"]
         )
