@@ -529,8 +529,10 @@ def test_a_record_appended_with_a_good_hash_is_named_by_the_seals(uow):
     forged = ids()
     _copy_of(uow, last_id, forged, 7, last_hash, "0" * 64)
     # The forger computes the hash right (no secret needed): only the seals catch it.
+    uow.session.execute(text(ledger.FIXED_OUTPUT))
     uow.session.execute(
-        text(f"UPDATE visit_records SET hash = {ledger.HASH_SQL} WHERE id = :i"), {"i": forged}
+        text(f"UPDATE visit_records SET hash = encode({ledger.HASH_SQL}, 'hex') WHERE id = :i"),
+        {"i": forged},
     )
     found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY)
     assert (found.problem.problem, found.problem.record_id, found.problem.seq) == (
