@@ -268,7 +268,7 @@ def run_chain(records: int) -> list[str]:
                 "device_punch_id, method, device_time, server_time, delay_seconds, latitude, "
                 "longitude, accuracy_m, mocked, distance_m) "
                 "SELECT gen_random_uuid()::text, :t, 'v' || (i / 2), 'w' || (i % 500), 'punch', "
-                "CASE WHEN i % 2 = 0 THEN 'clock_in' ELSE 'clock_out' END, 'd' || i, 'mobile_gps', "
+                "CASE WHEN i % 2 = 0 THEN 'clock_in' ELSE 'clock_out' END, :t || i, 'mobile_gps', "
                 "now() - make_interval(secs => :n - i), now() - make_interval(secs => :n - i), 0, "
                 "33.77 + (i % 100) * 1e-5, -118.19, 5.0, false, 1.5 "
                 "FROM generate_series(1, :n) AS i"
@@ -317,11 +317,12 @@ def main(argv: list[str]) -> int:
     try:
         if args.only in (None, "punches"):
             lines += run_punches(args.clients, args.punches, args.readers, args.port)
+            print("\n".join(lines), flush=True)
         if args.only in (None, "chain"):
-            lines += run_chain(args.records)
+            found = run_chain(args.records)
+            print("\n".join(found), flush=True)
+            lines += found
     except PlatformError as exc:
         print(f"cannot run the benchmark: {exc}", file=sys.stderr)
         return 1
-    print()
-    print("\n".join(lines))
     return 0

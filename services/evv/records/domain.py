@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from chassis.db import UnitOfWork
@@ -177,12 +177,23 @@ def where_and_what(
     uow: UnitOfWork, *, tenant_id: str, shift_id: str
 ) -> tuple[SiteRecord | None, JobTypeRecord | None]:
     """The site and job type of a shift, as far as EVV has heard of them."""
-    shift = uow.session.get(ShiftRecord, shift_id)
-    if shift is None or shift.tenant_id != tenant_id:
+    # One round trip: every punch asks this.
+    found = uow.session.execute(
+        select(SiteRecord, JobTypeRecord)
+        .select_from(ShiftRecord)
+        .outerjoin(
+            SiteRecord,
+            and_(SiteRecord.site_id == ShiftRecord.site_id, SiteRecord.tenant_id == tenant_id),
+        )
+        .outerjoin(
+            JobTypeRecord,
+            and_(
+                JobTypeRecord.job_type_id == ShiftRecord.job_type_id,
+                JobTypeRecord.tenant_id == tenant_id,
+            ),
+        )
+        .where(ShiftRecord.shift_id == shift_id, ShiftRecord.tenant_id == tenant_id)
+    ).first()
+    if found is None:
         return None, None
-    site = uow.session.get(SiteRecord, shift.site_id)
-    job_type = uow.session.get(JobTypeRecord, shift.job_type_id)
-    return (
-        site if site is not None and site.tenant_id == tenant_id else None,
-        job_type if job_type is not None and job_type.tenant_id == tenant_id else None,
-    )
+    return found[0], found[1]

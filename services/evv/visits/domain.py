@@ -388,9 +388,8 @@ def record_punch(
             )
         ).scalar_one_or_none()
 
-    found = earlier()
-    if found is not None:
-        return _answer(uow, found)
+    # The visit's row lock orders a worker's punches of one visit (and copies of one punch):
+    # a copy sent at the same moment waits here and then finds the first one.
     visit = uow.session.execute(
         select(Visit)
         .where(
@@ -401,8 +400,10 @@ def record_punch(
         .with_for_update()
     ).scalar_one_or_none()
     if visit is None:
+        found = earlier()
+        if found is not None:  # sent again naming another assignment: the first one stands
+            return _answer(uow, found)
         raise NotFound("You have no such confirmed shift.")
-    # A copy sent at the same moment waited for the lock: it finds the first one now.
     found = earlier()
     if found is not None:
         return _answer(uow, found)
@@ -501,9 +502,9 @@ def record_punch(
             settings=settings_dict(settings),
         )
     uow.session.flush()
-    raise_exceptions(uow, visit=visit, found=found_exceptions, record_id=record.id)
+    raised = raise_exceptions(uow, visit=visit, found=found_exceptions, record_id=record.id)
     settle(uow, visit=visit)
-    return _answer(uow, record)
+    return PunchAnswer(record, visit, sorted(raised))
 
 
 # -- corrections ---------------------------------------------------------------------------------
