@@ -28,6 +28,7 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -41,6 +42,7 @@ from services.evv.ledger import rules as ledger_rules
 from tests.e2e.cbos import apply_and_approve
 from tests.e2e.tokens import mint_token
 from tests.perf.bench_gateway import check_ports_free, machine, sign_in
+from tests.waiting import wait_for
 
 GATEWAY_PORT = 18460
 OPS_PORT_BASE = 18461
@@ -176,6 +178,14 @@ def _punch_load(
     )
 
 
+def _can_connect(engine) -> bool:
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+
+
 def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str]:
     base = Settings()
     check_ports_free(base.gateway_host, [port])
@@ -219,7 +229,15 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
                 flush=True,
             )
             punch, read, _ = _punch_load(platform.url, workers, visits, reader, readers)
+            for row in (punch, read):
+                print(
+                    f"{row.name}: n={len(row.samples)} p50={row.p(50):.1f} ms "
+                    f"p99={row.p(99):.1f} ms {row.rate:.1f}/s errors={row.errors}",
+                    flush=True,
+                )
             engine = make_engine(platform.settings.database_url("evv"), poolclass=NullPool)
+            # The database server is shared: wait for a free connection rather than lose the run.
+            wait_for(lambda: _can_connect(engine), timeout=120, interval=1, what="a connection")
             with engine.connect() as conn:
                 recorded = conn.execute(
                     text("SELECT count(*) FROM visit_records WHERE tenant_id = :t"),
