@@ -579,3 +579,26 @@ def test_exports_in_both_layouts(uow):
     assert rows[0]["CaregiverSSN"] == "999999999"
     other = exports.export(uow, tenant_id=ids(), layout="sandata", fmt="json", **period)
     assert json.loads(base64.b64decode(other["data"]))["visits"] == []
+
+
+def test_a_correction_of_a_verified_visit_changes_its_pending_line(uow):
+    market = Market(uow)
+    visit_id = market.shift()
+    market.punch(visit_id)
+    market.punch(visit_id, "clock_out")
+    assert line_of(uow, visit_id).worked_minutes == 240
+    visits.correct_visit(
+        uow,
+        caller=market.staff,
+        tenant_id=market.tenant_id,
+        visit_id=visit_id,
+        data={
+            "kind": "clock_out",
+            "time": market.starts_at + timedelta(hours=3),
+            "reason_code": "100",
+            "action_code": "10",
+            "comment": None,
+        },
+        now=market.starts_at + timedelta(hours=5),
+    )
+    assert line_of(uow, visit_id).worked_minutes == 180

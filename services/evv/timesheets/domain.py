@@ -36,6 +36,12 @@ def line_approved(uow: UnitOfWork, *, visit_id: str) -> bool:
     return line is not None and line.status == rules.APPROVED
 
 
+def correct_minutes(uow: UnitOfWork, *, visit_id: str, worked_minutes: int) -> None:
+    line = uow.session.get(TimesheetLine, visit_id, with_for_update=True)
+    if line is not None and line.status != rules.APPROVED:
+        line.worked_minutes = worked_minutes
+
+
 def _line_event(line: TimesheetLine, sheet: Timesheet, visit: Visit) -> dict[str, Any]:
     return {
         "timesheet_id": sheet.id,

@@ -615,6 +615,11 @@ def correct_visit(
         },
         tenant_id=tenant_id,
     )
+    if visit.status == "verified" and clock_in is not None and clock_out is not None:
+        # Its line (not approved: checked above) shows the corrected minutes.
+        timesheets.correct_minutes(
+            uow, visit_id=visit.id, worked_minutes=rules.minutes_between(clock_in, clock_out)
+        )
     if clock_in is not None and clock_out is not None:
         raise_exceptions(
             uow,
