@@ -108,6 +108,15 @@ class Settings:
     deadline_sweep_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_DEADLINE_SWEEP_SECONDS", "0.5"))
     )
+    # EVV: the secret its Ed25519 signing key is derived from (the chain's seals), how often
+    # the sealer chains new punches, and how often the no-show / missing clock-out sweep runs.
+    evv_signing_key: str = field(default_factory=lambda: _env("WORKLB_EVV_SIGNING_KEY", ""))
+    evv_seal_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_EVV_SEAL_SECONDS", "1"))
+    )
+    evv_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_EVV_SWEEP_SECONDS", "60"))
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))

@@ -32,7 +32,12 @@ from deploy.catalogue import GATEWAY_CLASS, SERVICE_CLASSES
 from deploy.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_NAMES = ("WORKLB_JWT_SECRET", "WORKLB_CONTEXT_SECRET", "WORKLB_NOTIFICATIONS_KEY")
+SECRET_NAMES = (
+    "WORKLB_JWT_SECRET",
+    "WORKLB_CONTEXT_SECRET",
+    "WORKLB_NOTIFICATIONS_KEY",
+    "WORKLB_EVV_SIGNING_KEY",
+)
 
 
 def _new_secret(name: str) -> str:

@@ -1,7 +1,17 @@
 """The evv service's declarative base: every area's models.py defines its tables on it (its own
-database, worklb_evv)."""
+database, worklb_evv), with the id and time-stamp columns they share.
 
-from sqlalchemy.orm import DeclarativeBase
+Every row that belongs to a CBO carries `tenant_id` (the CBO whose shift it is), and every
+query over it filters by it. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -9,3 +19,15 @@ class Base(DeclarativeBase):
 
 
 metadata = Base.metadata
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def created_column() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def updated_column() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())

@@ -1,7 +1,8 @@
 """`make bench`: python -m tests.perf [--requests N] [--warmup N] runs every benchmark;
 `python -m tests.perf gateway [...]`, `python -m tests.perf import [--rows N]` or
 `python -m tests.perf search [--sizes 20000,100000]` or
-`python -m tests.perf rebooking [--shifts 1000]` runs one.
+`python -m tests.perf rebooking [--shifts 1000]` or
+`python -m tests.perf evv [--clients 50 --punches 5000 --records 1000000]` runs one.
 
 eventlet must patch the standard library before anything else is imported (nameko needs it).
 """
@@ -18,13 +19,14 @@ eventlet.monkey_patch()
 import sys
 
 import chassis  # noqa: F401  (quiets eventlet's other deprecation warnings)
-from tests.perf import bench_gateway, bench_import, bench_rebooking, bench_search
+from tests.perf import bench_evv, bench_gateway, bench_import, bench_rebooking, bench_search
 
 BENCHMARKS = {
     "gateway": bench_gateway.main,
     "import": bench_import.main,
     "search": bench_search.main,
     "rebooking": bench_rebooking.main,
+    "evv": bench_evv.main,
 }
 
 
@@ -37,6 +39,7 @@ def main(argv: list[str]) -> int:
         or bench_import.main([])
         or bench_search.main([])
         or bench_rebooking.main([])
+        or bench_evv.main([])
     )
 
 

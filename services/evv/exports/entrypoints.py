@@ -1,0 +1,39 @@
+"""Aggregator exports for the CBO's staff."""
+
+from __future__ import annotations
+
+from chassis.context import STAFF, Caller, requires
+from chassis.db import UnitOfWork
+from chassis.entrypoints import rpc
+from chassis.errors import Forbidden
+from services.evv.exports import domain
+from services.evv.exports.schemas import ExportQuerySchema
+
+
+class ExportsEntrypoints:
+    db: UnitOfWork
+    caller: Caller
+
+    def _export(self, layout: str, query: dict | None) -> dict:
+        tenant_id = self.caller.require_tenant()
+        if self.caller.kind != STAFF:
+            raise Forbidden("Only the CBO's staff can do this.")
+        options = ExportQuerySchema().load(query or {})
+        return domain.export(
+            self.db,
+            tenant_id=tenant_id,
+            layout=layout,
+            fmt=options["format"],
+            start=options["start"],
+            end=options["end"],
+        )
+
+    @rpc
+    @requires("timesheets.approve")
+    def export_sandata(self, query: dict | None = None) -> dict:
+        return self._export("sandata", query)
+
+    @rpc
+    @requires("timesheets.approve")
+    def export_hhaexchange(self, query: dict | None = None) -> dict:
+        return self._export("hhaexchange", query)

@@ -1,0 +1,346 @@
+"""EVV under load: clock-ins through the HTTP gateway from many concurrent clients, with an
+authenticated read measured beside them, and the verification of a million-record chain.
+
+1. Punches. The platform runs as in `make run` (one process per service and the gateway) on its
+   own ports, database prefix and RabbitMQ vhost. A CBO is applied for and approved through the
+   API; its workers' tokens are minted (tests/e2e/tokens.py) and their confirmed visits are
+   written straight into EVV's database (booking is not what is measured). `--clients`
+   concurrent clients each send their share of `--punches` clock-ins, and send a tenth of them
+   again (a device retrying): every punch must be recorded exactly once. Meanwhile `--readers`
+   clients call GET /api/v1/me (identity, through the gateway) in a loop.
+2. The chain. `--records` records are seeded into one CBO's chain of a bench database
+   (inserted with generate_series, then chained and signed by the real sealer in batches), and
+   `ledger.domain.verify` re-checks the whole chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from chassis.config import SERVICE_NAMES, Settings
+from chassis.db import UnitOfWork, make_engine
+from chassis.migrations import upgrade
+from chassis.tokens import ACCESS, verify
+from deploy.local import Platform, PlatformError, isolated_vhost
+from services.evv.ledger import domain as ledger
+from services.evv.ledger import rules as ledger_rules
+from tests.e2e.cbos import apply_and_approve
+from tests.e2e.tokens import mint_token
+from tests.perf.bench_gateway import check_ports_free, machine, sign_in
+from tests.waiting import wait_for
+
+GATEWAY_PORT = 18460
+OPS_PORT_BASE = 18461
+DATABASE_PREFIX = "worklb_bench_evv"
+VHOST = "worklb_bench_evv"
+SITE = (33.7701, -118.1937)
+
+
+@dataclass
+class Timed:
+    name: str
+    samples: list[float]
+    elapsed: float
+    errors: int = 0
+
+    def p(self, q: int) -> float:
+        return statistics.quantiles(self.samples, n=100)[q - 1] * 1000
+
+    @property
+    def rate(self) -> float:
+        return len(self.samples) / self.elapsed
+
+
+def _seed_visits(platform: Platform, tenant_id: str, workers: list[str], per_worker: int) -> dict:
+    """Confirmed visits starting now, `per_worker` for each worker, at one site."""
+    engine = make_engine(platform.settings.database_url("evv"), poolclass=NullPool)
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    site_id, job_type_id = str(uuid.uuid4()), str(uuid.uuid4())
+    visits: dict[str, list[str]] = {}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO site_records VALUES (:s, :t, :c, 'Bench site', :lat, :lon, 150, "
+                "'America/Los_Angeles', now())"
+            ),
+            {"s": site_id, "t": tenant_id, "c": "bench-client", "lat": SITE[0], "lon": SITE[1]},
+        )
+        conn.execute(
+            text("INSERT INTO job_type_records VALUES (:j, :t, 'care', 'Care', now())"),
+            {"j": job_type_id, "t": tenant_id},
+        )
+        for worker in workers:
+            ids = [str(uuid.uuid4()) for _ in range(per_worker)]
+            visits[worker] = ids
+            conn.execute(
+                text(
+                    "INSERT INTO shift_records SELECT v, :t, v, 'bench-client', :s, :j "
+                    "FROM unnest(CAST(:ids AS varchar[])) v"
+                ),
+                {"t": tenant_id, "s": site_id, "j": job_type_id, "ids": ids},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO visits (id, tenant_id, shift_id, client_id, worker_id, "
+                    "worker_tenant_id, starts_at, ends_at, status, no_show_suspected) "
+                    "SELECT v, :t, v, 'bench-client', :w, :t, :a, :b, 'scheduled', false "
+                    "FROM unnest(CAST(:ids AS varchar[])) v"
+                ),
+                {
+                    "t": tenant_id,
+                    "w": worker,
+                    "a": start,
+                    "b": start + timedelta(hours=4),
+                    "ids": ids,
+                },
+            )
+    engine.dispose()
+    return visits
+
+
+def _punch_load(
+    url: str, tokens: dict[str, str], visits: dict, reader_token: str, readers: int
+) -> tuple[Timed, Timed, int]:
+    punches: list[float] = []
+    reads: list[float] = []
+    errors = [0, 0]
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def client(worker: str) -> None:
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {tokens[worker]}"
+            sent = []
+            for index, visit_id in enumerate(visits[worker]):
+                body = {
+                    "id": uuid.uuid4().hex,
+                    "assignment_id": visit_id,
+                    "kind": "clock_in",
+                    "device_time": datetime.now(UTC).isoformat(),
+                    "latitude": SITE[0],
+                    "longitude": SITE[1],
+                    "accuracy_m": 5.0,
+                }
+                sent.append(body)
+                # A tenth is sent twice, as a device that did not hear the answer would.
+                for body_to_send in [body] + ([sent[index // 2]] if index % 10 == 9 else []):
+                    before = time.perf_counter()
+                    answer = session.post(f"{url}/api/v1/me/visits/punches", json=body_to_send)
+                    took = time.perf_counter() - before
+                    with lock:
+                        punches.append(took)
+                        if answer.status_code != 201:
+                            errors[0] += 1
+
+    def reader() -> None:
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {reader_token}"
+            while not done.is_set():
+                before = time.perf_counter()
+                answer = session.get(f"{url}/api/v1/me")
+                took = time.perf_counter() - before
+                with lock:
+                    reads.append(took)
+                    if answer.status_code != 200:
+                        errors[1] += 1
+
+    read_threads = [threading.Thread(target=reader) for _ in range(readers)]
+    punch_threads = [threading.Thread(target=client, args=(w,)) for w in visits]
+    started = time.perf_counter()
+    for thread in read_threads + punch_threads:
+        thread.start()
+    for thread in punch_threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    done.set()
+    for thread in read_threads:
+        thread.join()
+    read_elapsed = time.perf_counter() - started
+    return (
+        Timed("POST punch (gateway)", punches, elapsed, errors[0]),
+        Timed("GET /api/v1/me (gateway)", reads, read_elapsed, errors[1]),
+        0,
+    )
+
+
+def _can_connect(engine) -> bool:
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+
+
+def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str]:
+    base = Settings()
+    check_ports_free(base.gateway_host, [port])
+    check_ports_free(base.ops_host, [port + 1 + i for i in range(len(SERVICE_NAMES))])
+    var = Path(tempfile.mkdtemp(prefix="worklb-bench-evv-"))
+    lines = []
+    with isolated_vhost(base, VHOST) as amqp_uri:
+        env = {
+            "WORKLB_GATEWAY_PORT": str(port),
+            "WORKLB_OPS_PORT_BASE": str(port + 1),
+            "WORKLB_DATABASE_PREFIX": DATABASE_PREFIX,
+            "WORKLB_LOG_LEVEL": "WARNING",
+            "WORKLB_AMQP_URI": amqp_uri,
+            "WORKLB_OPERATOR_EMAIL": f"bench-{uuid.uuid4().hex[:12]}@worklb.local",
+        }
+        platform = Platform(env=env, var=var)
+        try:
+            print("preparing databases and starting the platform…", flush=True)
+            email, password = platform.prepare(quiet=True)
+            platform.start()
+            with requests.Session() as session:
+                operator = sign_in(session, platform.url, email, password)
+
+                def api(method, path, token=None, **kwargs):
+                    headers = {"Authorization": f"Bearer {token}"} if token else {}
+                    return session.request(method, platform.url + path, headers=headers, **kwargs)
+
+                tenant_id = apply_and_approve(api, operator, f"bench-{uuid.uuid4().hex[:8]}")
+            workers = {}
+            for _ in range(clients):
+                token = mint_token(
+                    platform, tenant_id=tenant_id, kind="jobseeker", roles=["jobseeker"], minutes=60
+                )
+                workers[
+                    verify(platform.env["WORKLB_JWT_SECRET"], token, token_type=ACCESS)["sub"]
+                ] = token
+            reader = mint_token(platform, tenant_id=tenant_id, roles=["viewer"], minutes=60)
+            visits = _seed_visits(platform, tenant_id, list(workers), punches // clients)
+            print(
+                f"{clients} clients sending {punches} clock-ins (+10% resent), {readers} readers…",
+                flush=True,
+            )
+            punch, read, _ = _punch_load(platform.url, workers, visits, reader, readers)
+            for row in (punch, read):
+                print(
+                    f"{row.name}: n={len(row.samples)} p50={row.p(50):.1f} ms "
+                    f"p99={row.p(99):.1f} ms {row.rate:.1f}/s errors={row.errors}",
+                    flush=True,
+                )
+            engine = make_engine(platform.settings.database_url("evv"), poolclass=NullPool)
+            # The database server is shared: wait for a free connection rather than lose the run.
+            wait_for(lambda: _can_connect(engine), timeout=120, interval=1, what="a connection")
+            with engine.connect() as conn:
+                recorded = conn.execute(
+                    text("SELECT count(*) FROM visit_records WHERE tenant_id = :t"),
+                    {"t": tenant_id},
+                ).scalar()
+                twice = conn.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT visit_id FROM visit_records "
+                        "WHERE tenant_id = :t GROUP BY visit_id HAVING count(*) > 1) x"
+                    ),
+                    {"t": tenant_id},
+                ).scalar()
+            engine.dispose()
+            platform.check_alive()
+        finally:
+            platform.stop()
+    lines.append(machine())
+    lines.append(f"{'':<28} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7}")
+    for row in (punch, read):
+        lines.append(
+            f"{row.name:<28} {len(row.samples):>6} {row.p(50):>8.1f} {row.p(99):>8.1f} "
+            f"{row.rate:>8.1f} {row.errors:>7}"
+        )
+    expected = (punches // clients) * clients
+    lines.append(
+        f"clock-ins recorded: {recorded} of {expected} distinct sent; "
+        f"visits with two records: {twice}"
+    )
+    return lines
+
+
+def run_chain(records: int) -> list[str]:
+    settings = Settings()
+    url = settings.database_url("evv").replace(
+        settings.database_name("evv"), f"{DATABASE_PREFIX}_chain_evv"
+    )
+    upgrade("evv", url)
+    engine = make_engine(url, poolclass=NullPool)
+    tenant_id = str(uuid.uuid4())
+    key = ledger_rules.signing_key("bench " * 8)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO visit_records (id, tenant_id, visit_id, worker_id, record_type, kind, "
+                "device_punch_id, method, device_time, server_time, delay_seconds, latitude, "
+                "longitude, accuracy_m, mocked, distance_m) "
+                "SELECT gen_random_uuid()::text, :t, 'v' || (i / 2), 'w' || (i % 500), 'punch', "
+                "CASE WHEN i % 2 = 0 THEN 'clock_in' ELSE 'clock_out' END, :t || i, 'mobile_gps', "
+                "now() - make_interval(secs => :n - i), now() - make_interval(secs => :n - i), 0, "
+                "33.77 + (i % 100) * 1e-5, -118.19, 5.0, false, 1.5 "
+                "FROM generate_series(1, :n) AS i"
+            ),
+            {"t": tenant_id, "n": records},
+        )
+    seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    with Session(engine) as session:
+        uow = UnitOfWork(session, source="evv")
+        while ledger.seal_tenant(uow, tenant_id=tenant_id, key=key, batch=20_000):
+            uow.commit()
+    sealed = time.perf_counter() - started
+    timings = []
+    for _ in range(3):
+        with Session(engine) as session:
+            uow = UnitOfWork(session, source="evv")
+            before = time.perf_counter()
+            found = ledger.verify(uow, tenant_id=tenant_id, key=key)
+            timings.append(time.perf_counter() - before)
+            assert found.intact and found.records == records, found
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM visit_records WHERE tenant_id = :t"), {"t": tenant_id})
+        conn.execute(text("DELETE FROM chain_seals WHERE tenant_id = :t"), {"t": tenant_id})
+        conn.execute(text("DELETE FROM chain_heads WHERE tenant_id = :t"), {"t": tenant_id})
+    engine.dispose()
+    return [
+        f"chain of {records:,} records: seeded in {seeded:.1f} s, sealed in {sealed:.1f} s "
+        f"({records / sealed:,.0f} records/s)",
+        "verification of the whole chain: "
+        + ", ".join(f"{t:.2f} s" for t in timings)
+        + f" (best {min(timings):.2f} s)",
+    ]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf evv", description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--punches", type=int, default=5000)
+    parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--port", type=int, default=GATEWAY_PORT)
+    parser.add_argument("--only", choices=("punches", "chain"), default=None)
+    args = parser.parse_args(argv)
+    lines: list[str] = []
+    try:
+        if args.only in (None, "punches"):
+            lines += run_punches(args.clients, args.punches, args.readers, args.port)
+            print("\n".join(lines), flush=True)
+        if args.only in (None, "chain"):
+            found = run_chain(args.records)
+            print("\n".join(found), flush=True)
+            lines += found
+    except PlatformError as exc:
+        print(f"cannot run the benchmark: {exc}", file=sys.stderr)
+        return 1
+    return 0
