@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import eventlet
+import eventlet.event
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -612,11 +613,22 @@ def test_an_inbox_is_its_owners_newest_first(uow):
 # -- two instances at once -----------------------------------------------------------------------
 
 
-class SlowDirectory(Directory):
-    """Answers after a pause, so two dispatchers overlap."""
+class MeetingDirectory(Directory):
+    """Holds the first dispatcher to ask until the second is asking too (each holding the
+    notice it claimed), so the two are surely inside a dispatch at once; later calls pass."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.callers = 0
+        self.both_inside = eventlet.event.Event()
 
     def contacts(self, *, tenant_id: str, account_ids: list[str]) -> list[Contact]:
-        eventlet.sleep(0.01)
+        self.callers += 1
+        if self.callers == 2:
+            self.both_inside.send(True)
+        elif self.callers == 1:
+            with eventlet.Timeout(10, TimeoutError("the second dispatcher never asked")):
+                self.both_inside.wait()
         return super().contacts(tenant_id=tenant_id, account_ids=account_ids)
 
 
@@ -626,7 +638,7 @@ def test_two_instances_dispatch_and_send_each_reminder_once(domain_engine):
     engine = domain_engine(SERVICE)
     cbo = tenant()
     workers = [person("km") for _ in range(30)]
-    directory = SlowDirectory(cbo, workers)
+    directory = MeetingDirectory(cbo, workers)
 
     def unit() -> UnitOfWork:
         return UnitOfWork(Session(engine, expire_on_commit=False), source=SERVICE)
