@@ -40,11 +40,6 @@ SECRET_NAMES = (
 )
 
 
-def _new_secret(name: str) -> str:
-    """A fresh value for a secret: random text (notifications derives its keys from it)."""
-    return secrets.token_urlsafe(48)
-
-
 # Every service stops within 10 s of SIGTERM (chassis.runner); after this, it is killed.
 STOP_GRACE_SECONDS = 12.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -93,7 +88,7 @@ def local_secrets(var: Path) -> dict[str, str]:
     missing = [name for name in SECRET_NAMES if len(found.get(name, "")) < 32]
     if missing:
         for name in missing:
-            found[name] = _new_secret(name)
+            found[name] = secrets.token_urlsafe(48)
         path.write_text("".join(f"{k}={v}\n" for k, v in found.items()))
         path.chmod(0o600)
     return found

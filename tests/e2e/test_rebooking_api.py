@@ -38,6 +38,7 @@ from tests.e2e.market import (
     unique,
 )
 from tests.e2e.rebooking_load import due_at
+from tests.e2e.tokens import minted_email
 from tests.waiting import wait_for
 
 PREFS = "/api/v1/clients/{}/rebooking-preferences"
@@ -179,10 +180,9 @@ def test_a_cascade_replaces_a_worker_who_does_not_confirm_until_one_does(api, ma
     assert sorted(o["worker"]["id"] for o in offers["items"]) == sorted(x["id"] for x in w.values())
 
 
-def minted_email(token: str) -> str:
+def email_of(token: str) -> str:
     """The address of the account behind a token tests/e2e/tokens.py minted."""
-    account_id = jwt.decode(token, options={"verify_signature": False})["sub"]
-    return f"minted-{account_id}@tokens.example.org"
+    return minted_email(jwt.decode(token, options={"verify_signature": False})["sub"])
 
 
 def test_when_every_candidate_declines_the_cascade_is_exhausted(api, market, smtp):
@@ -218,7 +218,7 @@ def test_when_every_candidate_declines_the_cascade_is_exhausted(api, market, smt
 
     item = wait_for(alert, what="the staff alert in the owner's inbox")
     assert item["title"].startswith("No replacement found") and item["read_at"] is None
-    owner_email = minted_email(owner)
+    owner_email = email_of(owner)
     mail = wait_for(
         lambda: next(
             (m for m in smtp.to(owner_email) if "No replacement found" in m["Subject"]), None

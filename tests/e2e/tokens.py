@@ -28,6 +28,11 @@ from tests.waiting import wait_for
 _engines: dict[str, Engine] = {}
 
 
+def minted_email(account_id: str) -> str:
+    """The address of an account this module made."""
+    return f"minted-{account_id}@tokens.example.org"
+
+
 def _add_account(platform, *, tenant_id: str | None, kind: str, roles: list[str]) -> str:
     url = platform.settings.database_url("identity")
     engine = _engines.get(url) or _engines.setdefault(url, make_engine(url, poolclass=NullPool))
@@ -46,7 +51,7 @@ def _add_account(platform, *, tenant_id: str | None, kind: str, roles: list[str]
             Account(
                 id=account_id,
                 tenant_id=tenant_id,
-                email=f"minted-{account_id}@tokens.example.org",
+                email=minted_email(account_id),
                 kind=kind,
                 roles=roles,
                 status="active",
