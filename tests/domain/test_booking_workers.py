@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from chassis.context import Caller
 from chassis.entrypoints import event_subscriptions
@@ -18,7 +18,7 @@ from services.booking.search.schemas import SearchRequestSchema
 from services.booking.service import BookingService
 from services.booking.workers import domain
 from services.booking.workers.entrypoints import WorkersEntrypoints
-from services.booking.workers.models import ClientRecord, WorkerDay, WorkerRecord
+from services.booking.workers.models import ClientRecord, WorkerCount, WorkerDay, WorkerRecord
 from tests.domain.outbox import Outbox
 from tests.factories import staff_caller
 from tests.market.builders import a_cbo_record, a_job_type, a_site, a_worker_record
@@ -266,7 +266,7 @@ def test_a_profile_gives_the_worker_coordinates_weekly_minutes_and_exception_dat
         ["es", "km"],
     )
     assert (found.home_zip, found.latitude, found.longitude) == ("90802", 33.7706, -118.182)
-    assert found.source_id == college and found.availability == data["availability"]
+    assert found.source_id == college
     # Monday 09-13, and Friday night into Saturday morning as one range.
     assert found.weekly_minutes == [(540, 780), (4 * 1440 + 1320, 5 * 1440 + 360)]
     assert days_of(uow, maria) == {
@@ -718,6 +718,32 @@ def test_a_rebuild_of_an_empty_log_empties_the_model(uow, tenant_id):
         ("events", "cbos", "clients", "sources", "partnerships", "workers", "worker_days"), 0
     )
     assert all(rows == [] for rows in snapshot(uow).values())
+
+
+def counted_workers(uow) -> tuple[dict[str, int], dict[str, int]]:
+    """The counts the triggers keep, and the workers counted per CBO."""
+    kept = dict(uow.session.execute(select(WorkerCount.tenant_id, WorkerCount.workers)).all())
+    counted = dict(
+        uow.session.execute(
+            select(WorkerRecord.tenant_id, func.count()).group_by(WorkerRecord.tenant_id)
+        ).all()
+    )
+    return {t: n for t, n in kept.items() if n}, counted
+
+
+def test_each_cbos_worker_count_follows_its_workers_through_rebuilds(uow, events, tenant_id):
+    other = new_id()
+    a_worker_record(uow, tenant_id=other)
+    receive(uow, *a_realistic_story(events, tenant_id))
+    kept, counted = counted_workers(uow)
+    assert kept == counted and kept[other] == 1 and kept[tenant_id] == 3
+    # A rebuild deletes the model and writes it again in bulk: the counts follow both
+    # statements (the hand-made worker of the other CBO has no event: it is gone).
+    domain.rebuild(uow)
+    kept, counted = counted_workers(uow)
+    assert kept == counted == {tenant_id: 3}
+    uow.session.execute(text("TRUNCATE workers, worker_days"))
+    assert counted_workers(uow) == ({}, {})
 
 
 def test_the_day_rows_of_a_worker_follow_the_date_of_each_exception(uow, events, tenant_id):

@@ -230,7 +230,6 @@ def a_worker_record(
         latitude=home[0] if home else None,
         longitude=home[1] if home else None,
         source_id=source_id,
-        availability=availability,
         weekly_minutes=worker_rules.weekly_minutes(availability),
         **fields,
     )

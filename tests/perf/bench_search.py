@@ -189,7 +189,6 @@ def seed(dsn: str, *, tenant_id: str, workers: int, seed_value: int = 7) -> dict
                         lat + rnd.uniform(-0.01, 0.01) if home else None,
                         lon + rnd.uniform(-0.01, 0.01) if home else None,
                         source,
-                        availability,
                         "{"
                         + ",".join(
                             f"[{a},{b})" for a, b in worker_rules.weekly_minutes(availability)
@@ -200,6 +199,20 @@ def seed(dsn: str, *, tenant_id: str, workers: int, seed_value: int = 7) -> dict
                 for on_date, minutes in worker_rules.day_minutes(availability).items():
                     ranges = "{" + ",".join(f"[{a},{b})" for a, b in minutes) + "}"
                     day_rows.append([worker_id, on_date.isoformat(), tenant_id, ranges])
+            # The scores first: a worker's row takes its score when written (migration
+            # booking_0030), as after a vacuum; written after, each copy would leave a dead row
+            # version of the whole table behind in one transaction, a bloat production's
+            # one-at-a-time HOT updates do not have.
+            _copy(
+                cur,
+                "reliability_scores",
+                ["worker_id", "tenant_id", "score", "active_points", "completed_shifts"],
+                [
+                    [w, tenant_id, round(rnd.uniform(40, 100), 1), 0.0, rnd.randint(0, 40)]
+                    for w in worker_ids
+                    if rnd.random() < 0.6
+                ],
+            )
             _copy(
                 cur,
                 "workers",
@@ -217,7 +230,6 @@ def seed(dsn: str, *, tenant_id: str, workers: int, seed_value: int = 7) -> dict
                     "latitude",
                     "longitude",
                     "source_id",
-                    "availability",
                     "weekly_minutes",
                 ],
                 worker_rows,
@@ -345,16 +357,6 @@ def seed(dsn: str, *, tenant_id: str, workers: int, seed_value: int = 7) -> dict
                     "deadline_at",
                 ],
                 offer_rows,
-            )
-            _copy(
-                cur,
-                "reliability_scores",
-                ["worker_id", "tenant_id", "score", "active_points", "completed_shifts"],
-                [
-                    [w, tenant_id, round(rnd.uniform(40, 100), 1), 0.0, rnd.randint(0, 40)]
-                    for w in worker_ids
-                    if rnd.random() < 0.6
-                ],
             )
             _copy(
                 cur,

@@ -491,10 +491,11 @@ def _statement(
             'capped', count(*) FILTER (WHERE m.capped))
      FROM marks m WHERE m.tenant_id = :tenant) AS mark_counts,"""
         else:
-            # Only how many: the CBO's workers (an index-only count) less its eligible.
+            # Only how many: the CBO's workers (kept by triggers, migration booking_0050)
+            # less its eligible.
             counts_sql = """
-  (SELECT json_build_object('own', count(*)) FROM workers w
-     WHERE w.tenant_id = :tenant) AS row_counts,
+  (SELECT json_build_object('own', coalesce(max(c.workers), 0)) FROM worker_counts c
+     WHERE c.tenant_id = :tenant) AS row_counts,
   CAST(NULL AS json) AS day_counts, CAST(NULL AS json) AS mark_counts,"""
         # Without partners every eligible worker is the CBO's own: eligible_total counts them.
         own_eligible = (

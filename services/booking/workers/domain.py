@@ -306,7 +306,6 @@ def _worker(store: Store, event: Received, worker_id: str) -> WorkerRecord | Non
             "latitude": None,
             "longitude": None,
             "source_id": None,
-            "availability": {},
             "weekly_minutes": [],
             "profile_event_at": None,
             "status_event_at": None,
@@ -352,7 +351,6 @@ def _profile_changed(store: Store, event: Received) -> None:
         worker.home_zip = data.get("home_area")
         worker.latitude, worker.longitude = home if home else (None, None)
         worker.source_id = data.get("source_id")
-        worker.availability = availability
         worker.weekly_minutes = rules.weekly_minutes(availability)
         worker.profile_event_at = event.occurred_at
         store.replace_days(worker, rules.day_minutes(availability))

@@ -62,8 +62,6 @@ class WorkerRecord(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     source_id: Mapped[str | None] = mapped_column(String(36))
-    # As identity keeps it: {"weekly": {"monday": [{"start","end"}]}, "exceptions": [...]}.
-    availability: Mapped[dict] = mapped_column(JSONB, default=dict)
     # The weekly hours as minutes of the CBO's local week (Monday 00:00 = 0, up to 10080).
     weekly_minutes: Mapped[list[tuple[int, int]]] = mapped_column(MinuteRanges, default=list)
     # The same as bits, one per whole hour of the week covered (hours 0-55, 56-111, 112-167),
@@ -97,6 +95,16 @@ class WorkerRecord(Base):
         # The search's page of left-out workers, in name order (migration booking_0007).
         Index("ix_workers_tenant_name", "tenant_id", text('(name COLLATE "C")'), "id"),
     )
+
+
+class WorkerCount(Base):
+    """How many workers a CBO has in the read model, kept by PostgreSQL's statement triggers on
+    workers (migration booking_0050): staff's search reads it instead of counting them."""
+
+    __tablename__ = "worker_counts"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workers: Mapped[int] = mapped_column(Integer)
 
 
 class WorkerDay(Base):
