@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import shutil
 import sys
@@ -47,8 +48,9 @@ from tests.e2e.tokens import mint_token, staff_token
 from tests.perf.bench_gateway import Result, check_ports_free, machine, measure
 from tests.perf.bench_import import new_cbo
 
-GATEWAY_PORT = 18600
-OPS_PORT_BASE = 18601
+# Overridable, as the rebooking benchmark's, when another run holds the ports.
+GATEWAY_PORT = int(os.environ.get("WORKLB_BENCH_SEARCH_PORT", "18600"))
+OPS_PORT_BASE = GATEWAY_PORT + 1
 DATABASE_PREFIX = "worklb_bench_search"
 VHOST = "worklb_bench_search"
 LONG_BEACH = "America/Los_Angeles"
