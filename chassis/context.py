@@ -120,6 +120,14 @@ class Caller:
             raise Forbidden("This action belongs to a CBO; sign in with a CBO account.")
         return self.tenant_id
 
+    def require_staff_tenant(self, *, or_system: bool = False) -> str:
+        """The tenant of a CBO staff caller (with `or_system`, also the service's own system
+        caller); job seekers, clients and the city are refused."""
+        tenant_id = self.require_tenant()
+        if self.kind != STAFF and not (or_system and self.is_system):
+            raise Forbidden("Only the CBO's staff can do this.")
+        return tenant_id
+
     def service_scope(self) -> str | None:
         """For RPCs other services call: the CBO this caller is bound to, or None for one
         that acts across CBOs (a system caller without a tenant, the platform operator)."""
@@ -165,6 +173,11 @@ class Caller:
             service=data.get("service"),
             client_address=data.get("client_address"),
         )
+
+
+def staff_tenant(caller: Caller) -> str:
+    """The tenant of a CBO staff caller, or of the service's own system caller acting for it."""
+    return caller.require_staff_tenant(or_system=True)
 
 
 def sign(payload: str, secret: str) -> str:

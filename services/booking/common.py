@@ -11,18 +11,11 @@ from dataclasses import asdict
 from typing import Any
 
 from chassis.context import CLIENT, JOBSEEKER, STAFF, Caller
+from chassis.context import staff_tenant as staff_tenant  # the areas import it from here
 from chassis.contracts.tenancy_rpc import TenancyClient
 from chassis.errors import Forbidden, NotFound
 from services.booking.workers import domain as workers
 from services.booking.workers.models import ClientRecord
-
-
-def staff_tenant(caller: Caller) -> str:
-    """The tenant of a CBO staff caller (or booking's own system); others are refused."""
-    tenant_id = caller.require_tenant()
-    if caller.kind != STAFF and not caller.is_system:
-        raise Forbidden("Only the CBO's staff can do this.")
-    return tenant_id
 
 
 def market_tenant(caller: Caller) -> str:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from chassis.config import Settings
-from chassis.context import STAFF, Caller
-from chassis.errors import Forbidden, Unauthenticated
+from chassis.context import Caller
+from chassis.context import staff_tenant as staff_tenant  # the areas import it from here
+from chassis.errors import Unauthenticated
 from services.notifications.channels.sealing import Sealer
-
-
-def staff_tenant(caller: Caller) -> str:
-    """The tenant of a CBO staff caller (or the service's own system); others are refused."""
-    tenant_id = caller.require_tenant()
-    if caller.kind != STAFF and not caller.is_system:
-        raise Forbidden("Only the CBO's staff can do this.")
-    return tenant_id
 
 
 def person(caller: Caller) -> tuple[str, str]:

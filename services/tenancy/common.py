@@ -10,21 +10,13 @@ from typing import Any
 from marshmallow import Schema, validate
 from sqlalchemy import select
 
-from chassis.context import STAFF, Caller
+from chassis.context import staff_tenant as staff_tenant  # the areas import it from here
 from chassis.db import UnitOfWork
 from chassis.errors import Forbidden, NotFound
 from services.tenancy.tenants.models import Tenant
 from services.tenancy.tenants.rules import APPROVED
 
 # -- Who may act -------------------------------------------------------------------------------
-
-
-def staff_tenant(caller: Caller) -> str:
-    """The tenant of a CBO staff caller; others (job seekers, clients, the city) are refused."""
-    tenant_id = caller.require_tenant()
-    if caller.kind != STAFF and not caller.is_system:
-        raise Forbidden("Only the CBO's staff can do this.")
-    return tenant_id
 
 
 # -- Finding a CBO -----------------------------------------------------------------------------

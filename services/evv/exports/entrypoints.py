@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from chassis.context import STAFF, Caller, requires
+from chassis.context import Caller, requires
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from chassis.errors import Forbidden
 from services.evv.exports import domain
 from services.evv.exports.schemas import ExportQuerySchema
 
@@ -15,9 +14,7 @@ class ExportsEntrypoints:
     caller: Caller
 
     def _export(self, layout: str, query: dict | None) -> dict:
-        tenant_id = self.caller.require_tenant()
-        if self.caller.kind != STAFF:
-            raise Forbidden("Only the CBO's staff can do this.")
+        tenant_id = self.caller.require_staff_tenant()
         options = ExportQuerySchema().load(query or {})
         return domain.export(
             self.db,

@@ -4,10 +4,9 @@ verification for staff and the public key for anyone."""
 from __future__ import annotations
 
 from chassis.config import Settings
-from chassis.context import STAFF, Caller, public, requires
+from chassis.context import Caller, public, requires
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc, timer
-from chassis.errors import Forbidden
 from services.evv.ledger import domain, rules
 from services.evv.ledger.schemas import PublicKeySchema, VerificationSchema
 
@@ -28,9 +27,7 @@ class LedgerEntrypoints:
     @rpc
     @requires("timesheets.approve")
     def verify_chain(self) -> dict:
-        tenant_id = self.caller.require_tenant()
-        if self.caller.kind != STAFF:
-            raise Forbidden("Only the CBO's staff can do this.")
+        tenant_id = self.caller.require_staff_tenant()
         found = domain.verify(self.db, tenant_id=tenant_id, key=self._key())
         return VerificationSchema().dump(found.as_dict())
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from chassis.context import STAFF, Caller, requires, requires_any
+from chassis.context import Caller, requires, requires_any
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
-from chassis.errors import Forbidden
 from services.evv.timesheets import domain
 from services.evv.timesheets.schemas import (
     AnswerSchema,
@@ -55,9 +54,7 @@ class TimesheetsEntrypoints:
     @rpc
     @requires("timesheets.approve")
     def resolve_timesheet_line(self, visit_id: str, body: dict) -> dict:
-        tenant_id = self.caller.require_tenant()
-        if self.caller.kind != STAFF:
-            raise Forbidden("Only the CBO's staff can do this.")
+        tenant_id = self.caller.require_staff_tenant()
         domain.line_for(self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id)
         data = ResolveLineSchema().load(body)
         found = domain.resolve_line(

@@ -5,11 +5,10 @@ the due ones."""
 from __future__ import annotations
 
 from chassis.config import Settings
-from chassis.context import STAFF, Caller, requires
+from chassis.context import Caller, requires
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, rpc, timer
-from chassis.errors import Forbidden
 from services.notifications.channels.sealing import Sealer
 from services.notifications.common import sealer_of
 from services.notifications.webhooks import domain, sender
@@ -28,13 +27,6 @@ from services.notifications.webhooks.schemas import (
 MANAGE = "tenant.partnerships.manage"
 
 
-def _staff_tenant(caller: Caller) -> str:
-    tenant_id = caller.require_tenant()
-    if caller.kind != STAFF:
-        raise Forbidden("Only the CBO's staff can do this.")
-    return tenant_id
-
-
 class WebhooksEntrypoints:
     db: UnitOfWork
     caller: Caller
@@ -51,7 +43,7 @@ class WebhooksEntrypoints:
     @rpc
     @requires(MANAGE)
     def create_webhook(self, body: dict) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         data = SubscriptionCreateSchema().load(body)
         made, secret = domain.create_subscription(
             self.db,
@@ -67,7 +59,7 @@ class WebhooksEntrypoints:
     @rpc
     @requires(MANAGE)
     def list_webhooks(self, query: dict | None = None) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         options = SubscriptionQuerySchema().load(query or {})
         found = domain.list_subscriptions(self.db, tenant_id=tenant_id, **options)
         return SubscriptionPageSchema().dump(found)
@@ -75,14 +67,14 @@ class WebhooksEntrypoints:
     @rpc
     @requires(MANAGE)
     def get_webhook(self, subscription_id: str) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         found = domain.subscription(self.db, tenant_id=tenant_id, subscription_id=subscription_id)
         return SubscriptionSchema().dump(found)
 
     @rpc
     @requires(MANAGE)
     def update_webhook(self, subscription_id: str, body: dict) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         changes = SubscriptionUpdateSchema().load(body)
         found = domain.update_subscription(
             self.db,
@@ -97,7 +89,7 @@ class WebhooksEntrypoints:
     @rpc
     @requires(MANAGE)
     def delete_webhook(self, subscription_id: str) -> None:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         domain.delete_subscription(
             self.db, caller=self.caller, tenant_id=tenant_id, subscription_id=subscription_id
         )
@@ -107,7 +99,7 @@ class WebhooksEntrypoints:
     @rpc
     @requires(MANAGE)
     def list_webhook_deliveries(self, subscription_id: str, query: dict | None = None) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         options = DeliveryQuerySchema().load(query or {})
         found = domain.list_deliveries(
             self.db, tenant_id=tenant_id, subscription_id=subscription_id, **options
@@ -117,14 +109,14 @@ class WebhooksEntrypoints:
     @rpc
     @requires(MANAGE)
     def get_webhook_delivery(self, delivery_id: str) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         found = domain.delivery(self.db, tenant_id=tenant_id, delivery_id=delivery_id)
         return DeliveryDetailSchema().dump(found)
 
     @rpc
     @requires(MANAGE)
     def replay_webhook_delivery(self, delivery_id: str) -> dict:
-        tenant_id = _staff_tenant(self.caller)
+        tenant_id = self.caller.require_staff_tenant()
         again = domain.replay(
             self.db, caller=self.caller, tenant_id=tenant_id, delivery_id=delivery_id
         )
