@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, literal, null, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Boolean, Date, DateTime, Float, Integer, String
 
@@ -712,22 +712,30 @@ def explain_workers(
     ids = list(dict.fromkeys(worker_ids))
     if not ids:
         return {}
-    # Only the columns the rules read (not the stored availability), with the client's
-    # rating joined on: one round trip instead of two.
+    # Only the columns the rules read, with the client's rating and the worker source's rule
+    # joined on: one round trip for what is on the worker's row or beside it.
     rows = uow.session.execute(
         select(
             *(getattr(WorkerRecord, c) for c in _EXPLAINED_COLUMNS),
             ClientPreference.rating,
+            SourceRecord.weekly_cap_minutes.label("source_cap"),
+            SourceRecord.terms.label("source_terms"),
+            SourceRecord.name.label("source_name"),
         )
         .outerjoin(
             ClientPreference,
             (ClientPreference.worker_id == WorkerRecord.id)
             & (ClientPreference.client_id == context.request.client_id),
         )
+        .outerjoin(SourceRecord, SourceRecord.id == WorkerRecord.source_id)
         .where(WorkerRecord.id.in_(ids))
     ).all()
     found = {row.id: row for row in rows}
-    zones = timezones_of(uow, tenant_ids={w.tenant_id for w in found.values()})
+    # The request's context knows the zones of the CBO and its partners: usually all of them.
+    tenants = {w.tenant_id for w in found.values()}
+    zones = {t: context.timezones[t] for t in tenants if t in context.timezones}
+    if len(zones) < len(tenants):
+        zones.update(timezones_of(uow, tenant_ids=tenants - zones.keys()))
     dates = sorted({s.on_date for z in set(zones.values()) for s in context.plan_for(z).segments})
     days: dict[str, dict[date, rules.Ranges]] = {}
     for row in uow.session.execute(
@@ -742,9 +750,10 @@ def explain_workers(
         w.ends_at for w in context.request.windows
     ]
     first, last = min(starts), max(ends)
-    commitments: dict[str, list[rules.Commitment]] = {}
-    assignments = uow.session.execute(
+    # Their shifts (with the site's name) and pending offers in those weeks, in one query.
+    assignments = (
         select(
+            literal("assignment").label("kind"),
             Assignment.worker_id,
             Assignment.tenant_id,
             Assignment.status,
@@ -760,46 +769,38 @@ def explain_workers(
             Assignment.starts_at < last,
             Assignment.ends_at > first,
         )
-    ).all()
-    for assignment in assignments:
+    )
+    offers = select(
+        literal("offer").label("kind"),
+        Offer.worker_id,
+        Offer.tenant_id,
+        Offer.status,
+        Offer.starts_at,
+        Offer.ends_at,
+        Offer.shift_id,
+        null().label("site_name"),
+    ).where(
+        Offer.worker_id.in_(ids),
+        Offer.status == rules.PENDING_OFFER,
+        Offer.starts_at < last,
+        Offer.ends_at > first,
+    )
+    commitments: dict[str, list[rules.Commitment]] = {}
+    held_rows: Sequence[Any] = uow.session.execute(union_all(assignments, offers)).all()
+    for held in held_rows:
         where = None
-        if assignment.tenant_id == context.tenant_id:
-            site_name = assignment.site_name
-            where = "this site" if site_name == context.site.name else site_name
-        commitments.setdefault(assignment.worker_id, []).append(
+        if held.kind == "assignment" and held.tenant_id == context.tenant_id:
+            where = "this site" if held.site_name == context.site.name else held.site_name
+        commitments.setdefault(held.worker_id, []).append(
             rules.Commitment(
-                kind="assignment",
-                status=assignment.status,
-                starts_at=assignment.starts_at,
-                ends_at=assignment.ends_at,
-                shift_id=assignment.shift_id,
+                kind=held.kind,
+                status=held.status,
+                starts_at=held.starts_at,
+                ends_at=held.ends_at,
+                shift_id=held.shift_id,
                 where=where,
             )
         )
-    for offer in uow.session.execute(
-        select(Offer.worker_id, Offer.status, Offer.starts_at, Offer.ends_at, Offer.shift_id).where(
-            Offer.worker_id.in_(ids),
-            Offer.status == rules.PENDING_OFFER,
-            Offer.starts_at < last,
-            Offer.ends_at > first,
-        )
-    ):
-        commitments.setdefault(offer.worker_id, []).append(
-            rules.Commitment(
-                kind="offer",
-                status=offer.status,
-                starts_at=offer.starts_at,
-                ends_at=offer.ends_at,
-                shift_id=offer.shift_id,
-            )
-        )
-    source_ids = {w.source_id for w in found.values() if w.source_id}
-    sources = {
-        s.id: rules.Source(s.weekly_cap_minutes, _terms(s.terms), s.name)
-        for s in uow.session.execute(
-            select(SourceRecord).where(SourceRecord.id.in_(source_ids))
-        ).scalars()
-    }
     explained = {}
     for worker_id in ids:
         worker = found.get(worker_id)
@@ -818,7 +819,9 @@ def explain_workers(
             days=days.get(worker.id, {}),
             latitude=worker.latitude,
             longitude=worker.longitude,
-            source=sources.get(worker.source_id) if worker.source_id else None,
+            source=rules.Source(worker.source_cap, _terms(worker.source_terms), worker.source_name)
+            if worker.source_id and worker.source_name is not None
+            else None,
             commitments=tuple(commitments.get(worker.id, ())),
             timezone=zones[worker.tenant_id],
         )
