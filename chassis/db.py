@@ -169,7 +169,14 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         self.settings: Settings = settings_from(self.container.config)
         self.service_name = self.container.service_name
-        self.engine = make_engine(self.settings.database_url(self.service_name))
+        # As many pooled connections as workers can hold at once: a smaller pool closes its
+        # overflow connections as they come back and opens new ones under load (a PostgreSQL
+        # backend started per request). The most it may open stays 30 by default.
+        self.engine = make_engine(
+            self.settings.database_url(self.service_name),
+            pool_size=max(10, self.settings.max_workers),
+            max_overflow=10,
+        )
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from chassis.context import Caller
 from chassis.errors import Conflict, NotFound, ValidationFailed
@@ -258,6 +258,36 @@ def test_a_punch_sent_three_times_is_one_punch(uow):
         text("SELECT count(*) FROM visit_records WHERE visit_id = :v"), {"v": visit_id}
     ).scalar()
     assert count == 1
+
+
+def _statements_of(uow, work) -> list[str]:
+    """The SQL statements `work()` sends (savepoints of the test's transaction left out)."""
+    sent: list[str] = []
+    connection = uow.session.connection()
+
+    def count(conn, cursor, statement, *args) -> None:
+        if "SAVEPOINT" not in statement:
+            sent.append(statement.split(None, 1)[0].upper())
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    return sent
+
+
+def test_a_punch_costs_four_statements_and_a_copy_two(uow):
+    """The busiest call of the service: the visit locked with its site and settings, the
+    record, its event, the visit's update (the commit comes after). A copy: the locked visit,
+    then the first punch found by its device id (and the answer's reads)."""
+    market = Market(uow)
+    visit_id = market.shift()
+    market.punch(market.shift())  # the CBO's settings exist from its first punch on
+    first = _statements_of(uow, lambda: market.punch(visit_id, device_id="device-punch-0002"))
+    assert first == ["SELECT", "INSERT", "INSERT", "UPDATE"]
+    again = _statements_of(uow, lambda: market.punch(visit_id, device_id="device-punch-0002"))
+    assert again[:2] == ["SELECT", "SELECT"] and "INSERT" not in again and "UPDATE" not in again
 
 
 def test_a_clock_in_2_km_away_raises_an_exception_that_staff_resolve(uow):
