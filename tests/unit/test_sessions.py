@@ -202,3 +202,52 @@ def test_the_entrypoint_hands_the_tokens_generation_to_the_check():
     for bad in (-1, "2", 1.5, True):
         with pytest.raises(Unauthenticated):
             caller_from_request(request_with({SESSION_CLAIM: bad}), SECRET, "corr-1")
+
+
+# -- verified tokens --------------------------------------------------------------------------
+
+
+def test_a_token_is_verified_once_and_its_expiry_checked_every_time(monkeypatch):
+    import gateway.service as service
+
+    verified: list[str] = []
+    real_verify = service.verify
+
+    def counting_verify(secret, token, *, token_type):
+        verified.append(token)
+        return real_verify(secret, token, token_type=token_type)
+
+    monkeypatch.setattr(service, "verify", counting_verify)
+    token, claims = issue(
+        SECRET, token_type=ACCESS, subject="u1", lifetime=timedelta(minutes=5), claims={}
+    )
+    now = [float(claims["exp"] - 60)]
+    tokens = service.VerifiedTokens(size=2, clock=lambda: now[0])
+    for _ in range(3):
+        assert tokens.claims(SECRET, token)["sub"] == "u1"
+    assert verified == [token]
+    # A forged token is refused every time, never remembered.
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            tokens.claims(SECRET, forged)
+    assert len(verified) == 3
+    # From its `exp` on, the remembered token is refused as an expired one.
+    now[0] = float(claims["exp"])
+    with pytest.raises(Unauthenticated, match="expired"):
+        tokens.claims(SECRET, token)
+
+
+def test_verified_tokens_are_a_bounded_lru():
+    from gateway.service import VerifiedTokens
+
+    tokens = VerifiedTokens(size=2)
+    issued = [
+        issue(SECRET, token_type=ACCESS, subject=f"u{i}", lifetime=timedelta(minutes=5))[0]
+        for i in range(3)
+    ]
+    for token in issued:
+        tokens.claims(SECRET, token)
+    assert list(tokens._claims) == issued[1:]
+    tokens.claims(SECRET, issued[1])  # used again: the newest
+    assert list(tokens._claims) == [issued[2], issued[1]]
