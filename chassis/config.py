@@ -160,6 +160,12 @@ class Settings:
         default_factory=lambda: float(_env("WORKLB_NOTIFICATIONS_SWEEP_SECONDS", "1"))
     )
 
+    @property
+    def session_refresh_seconds(self) -> float:
+        """How often the gateway renews the session answers in use: half their lifetime, so a
+        session in use is never asked about on its requests' path (gateway.sessions)."""
+        return self.session_check_seconds / 2
+
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}_{service}"
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from chassis.config import Settings, SettingsProvider, settings_from
 from chassis.context import Caller, CallerContext, context_data_for
 from chassis.contracts.sessions import SESSION_CLAIM
+from chassis.entrypoints import timer
 from chassis.errors import DomainError, Unauthenticated
 from chassis.metrics import Metrics
 from chassis.rpc import ServiceCaller, Services
@@ -177,6 +178,7 @@ class Gateway:
     settings: Settings = SettingsProvider()  # type: ignore[assignment]
     metrics = Metrics()
     _api: Api | None = None
+    _sessions: SessionCheck | None = None
 
     def api(self) -> Api:
         # Built once per process: the route map and the OpenAPI document do not change.
@@ -186,9 +188,19 @@ class Gateway:
                 # The platform's public URL is its own origin, also behind a proxy whose Host
                 # differs (CBO origin checks never apply to it).
                 own_origins=(getattr(self.settings, "public_url", ""),),
-                session_check=SessionCheck(ttl=self.settings.session_check_seconds),
+                session_check=self.sessions(),
             )
         return Gateway._api
+
+    def sessions(self) -> SessionCheck:
+        if Gateway._sessions is None:
+            Gateway._sessions = SessionCheck(ttl=self.settings.session_check_seconds)
+        return Gateway._sessions
+
+    @timer("session_refresh_seconds")
+    def refresh_sessions(self) -> None:
+        """Renew the session answers in use before they expire (gateway.sessions)."""
+        self.sessions().refresh(self.services)
 
     @ApiEntrypoint.decorator
     def handle(self, request) -> Response:

@@ -112,12 +112,27 @@ def _machine_busy() -> tuple[float, float]:
 
 
 class CpuMeter:
-    """CPU seconds each platform process, the benchmark client, PostgreSQL (all of it: the
-    server is shared) and RabbitMQ used between start() and stop(): what a punch costs in
-    CPU, which a busy machine does not distort the way it distorts latency."""
+    """CPU seconds each platform process, the benchmark client, the PostgreSQL backends of the
+    benchmark's databases (those alive at the end: pooled connections live on), PostgreSQL and
+    RabbitMQ as a whole (shared with whatever else runs) used between start() and stop():
+    what a request costs in CPU, which a busy machine does not distort the way it distorts
+    latency."""
 
-    def __init__(self, processes: dict[str, int]) -> None:
+    def __init__(self, processes: dict[str, int], database_url: str) -> None:
         self.processes = processes
+        self.database_url = database_url
+
+    def _backends(self) -> dict[int, float]:
+        engine = make_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                pids = conn.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname LIKE :p"),
+                    {"p": f"{DATABASE_PREFIX}%"},
+                ).scalars()
+                return {pid: _process_cpu(pid) for pid in pids}
+        finally:
+            engine.dispose()
 
     def _sample(self) -> dict[str, float]:
         found = {name: _process_cpu(pid) for name, pid in self.processes.items()}
@@ -131,11 +146,17 @@ class CpuMeter:
         return found
 
     def start(self) -> None:
+        self.backends = self._backends()
         self.before = self._sample()
 
     def stop(self) -> dict[str, float]:
         after = self._sample()
-        return {name: after[name] - self.before.get(name, 0.0) for name in after}
+        used = {name: after[name] - self.before.get(name, 0.0) for name in after}
+        backends = self._backends()
+        used["postgresql (bench dbs)"] = sum(
+            cpu - self.backends.get(pid, 0.0) for pid, cpu in backends.items()
+        )
+        return used
 
 
 def cpu_lines(title: str, used: dict[str, float], items: int) -> list[str]:
@@ -395,7 +416,10 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
             per_worker = punches // clients
             visits = _seed_visits(platform, tenant_id, list(workers), per_worker)
             bare_visits = _seed_visits(platform, tenant_id, list(workers), per_worker)
-            meter = CpuMeter({name: p.pid for name, p in platform.processes.items()})
+            meter = CpuMeter(
+                {name: p.pid for name, p in platform.processes.items()},
+                platform.settings.database_url("evv"),
+            )
             print(
                 f"{clients} clients sending {punches} clock-ins (+10% resent), {readers} readers…",
                 flush=True,
