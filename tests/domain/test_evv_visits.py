@@ -572,6 +572,50 @@ def test_a_record_appended_with_a_good_hash_is_named_by_the_seals(uow):
     )
 
 
+def test_the_chain_checked_in_ranges_names_the_same_first_record(uow):
+    """A long chain is checked in ranges at once (each on its own connection; here one after
+    another in the test's transaction): a change, a removal or an insertion at a range's
+    edge is named as the whole chain's one query names it."""
+    market = sealed_market(uow, punches=5)  # 10 records: ranges of 3 (1-3, 4-6, 7-9, 10-)
+    for parts in (1, 2, 3, 4, 9):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert found.intact and found.records == 10, parts
+    assert ledger.ranges_of(10, 4) == [(None, 3), (4, 6), (7, 9), (10, None)]
+    records = chain(uow, market)
+    # The first record of the second range changed, then the last of the first removed.
+    uow.session.execute(
+        text("UPDATE visit_records SET latitude = latitude + 0.01 WHERE id = :i"),
+        {"i": records[3][0]},
+    )
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert (found.problem.problem, found.problem.record_id) == ("changed", records[3][0])
+    uow.session.execute(text("DELETE FROM visit_records WHERE id = :i"), {"i": records[2][0]})
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert (found.problem.problem, found.problem.seq) == ("removed", 3), parts
+        assert found.records == 9
+
+
+def test_a_record_put_before_the_first_or_after_the_last_is_named_in_ranges(uow):
+    market = sealed_market(uow, punches=5)
+    first_id, _ = chain(uow, market)[0]
+    forged = ids()
+    _copy_of(uow, first_id, forged, 0, ledger_rules.GENESIS, "e" * 64)
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert (found.problem.problem, found.problem.seq) == ("inserted", 0), parts
+        assert found.problem.record_id == forged
+    uow.session.execute(text("DELETE FROM visit_records WHERE id = :i"), {"i": forged})
+    last_id, _ = chain(uow, market)[-1]
+    _copy_of(uow, last_id, forged, 40, "f" * 64, "e" * 64)
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        # Positions 11 to 39 are missing before it.
+        assert (found.problem.problem, found.problem.seq) == ("removed", 11), parts
+        assert forged in found.problem.message
+
+
 def test_a_seal_signed_by_another_key_fails(uow):
     market = sealed_market(uow, punches=1)
     found = ledger.verify(
