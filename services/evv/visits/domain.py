@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from chassis.audit import audit
 from chassis.context import CLIENT, JOBSEEKER, Caller
@@ -521,8 +522,7 @@ def record_punch(
     )
     inside = None if distance is None or site is None else distance <= site.radius_m
     if kind == "clock_in":
-        visit.clock_in_at = punch.device_time
-        visit.status = "in_progress"
+        _punched(visit, clock_in_at=punch.device_time, status="in_progress")
         uow.emit(
             "visit.started",
             {
@@ -535,8 +535,7 @@ def record_punch(
             tenant_id=visit.tenant_id,
         )
     else:
-        visit.clock_out_at = punch.device_time
-        visit.status = "completed"
+        _punched(visit, clock_out_at=punch.device_time, status="completed")
         uow.emit(
             "visit.ended",
             {
@@ -557,11 +556,38 @@ def record_punch(
             ends_at=visit.ends_at,
             settings=settings_dict(settings),
         )
-    uow.session.flush()
+    uow.session.connection().execute(
+        _UPDATE_PUNCHED,
+        {
+            "visit_id": visit.id,
+            "status": visit.status,
+            "clock_in_at": visit.clock_in_at,
+            "clock_out_at": visit.clock_out_at,
+        },
+    )
     raised = raise_exceptions(uow, visit=visit, found=found_exceptions, record_id=record.id)
     settle(uow, visit=visit)
     return PunchAnswer(record, visit, sorted(raised))
 
+
+def _punched(visit: Visit, **changes: Any) -> None:
+    """Set what a punch changes on the loaded visit without the ORM's change tracking: the
+    punch writes it with _UPDATE_PUNCHED (a flush of the ORM's own was a tenth of its CPU)."""
+    for name, value in changes.items():
+        set_committed_value(visit, name, value)
+
+
+_VISITS = cast(Table, Visit.__table__)
+_UPDATE_PUNCHED = (
+    update(_VISITS)
+    .where(_VISITS.c.id == bindparam("visit_id"))
+    .values(
+        status=bindparam("status"),
+        clock_in_at=bindparam("clock_in_at"),
+        clock_out_at=bindparam("clock_out_at"),
+        updated_at=func.now(),
+    )
+)
 
 # What a punch writes (the chain's columns are the sealer's), once: nothing if the device's id
 # was recorded for the worker before.
