@@ -7,8 +7,8 @@ under a transaction-level advisory lock for that CBO (another instance skips it)
 after the CBO's head in server-time order, and signs the batch.
 
 A record's canonical text is built by PostgreSQL (CANONICAL), both when sealing and when
-verifying, so the verification of a whole chain is one query: it recomputes every hash in the
-database and returns only the first record that does not fit.
+verifying, so the verification recomputes every hash in the database, in one pass over the
+chain (in ranges at once for a long one), and returns only the first record that does not fit.
 """
 
 from __future__ import annotations
@@ -391,5 +391,9 @@ def public_key(key: Ed25519PrivateKey) -> dict[str, str]:
         "public_key_hex": raw.hex(),
         "key_id": rules.key_id(key),
         "signed_message": "worklb-evv-seal|<tenant_id>|<first_seq>|<last_seq>|<last_hash>",
-        "record_hash": "sha256(<prev_hash>|<seq>|<canonical JSON array of the record>)",
+        "record_hash": "sha256(<prev_hash>|<seq>|<the record's row text: PostgreSQL's "
+        "ROW(id, visit_id, worker_id, record_type, kind, device_punch_id, method, device_time, "
+        "server_time, delay_seconds, latitude, longitude, accuracy_m, mocked, distance_m, "
+        "corrects_record_id, reason_code, action_code, comment, entered_by)::text with "
+        "TimeZone UTC, DateStyle ISO and extra_float_digits 1>)",
     }
