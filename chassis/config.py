@@ -160,6 +160,13 @@ class Settings:
         default_factory=lambda: float(_env("WORKLB_NOTIFICATIONS_SWEEP_SECONDS", "1"))
     )
 
+    @property
+    def session_refresh_seconds(self) -> float:
+        """How often the gateway renews the session answers in use: half their lifetime, so a
+        session in use is never asked about on its requests' path (gateway.sessions). At least
+        0.1 s: a check cached for no time at all still starts the gateway's timer."""
+        return max(self.session_check_seconds / 2, 0.1)
+
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}_{service}"
 

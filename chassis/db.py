@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import psycopg2
 from nameko.extensions import DependencyProvider
 from psycogreen.eventlet import patch_psycopg
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import bindparam, create_engine, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +59,15 @@ def ensure_database(url: str) -> bool:
         conn.close()
 
 
+# Built once: a statement made anew for every event costs more CPU than sending it.
+_INSERT_EVENT = insert(outbox).values(
+    event_id=bindparam("event_id"),
+    event_type=bindparam("event_type"),
+    tenant_id=bindparam("tenant_id"),
+    envelope=bindparam("envelope", type_=outbox.c.envelope.type),
+)
+
+
 class UnitOfWork:
     """A session plus the events its changes cause; both commit together.
 
@@ -96,12 +105,13 @@ class UnitOfWork:
             correlation_id=self.correlation_id,
         )
         self.session.execute(
-            insert(outbox).values(
-                event_id=envelope["event_id"],
-                event_type=event_type,
-                tenant_id=tenant_id,
-                envelope=envelope,
-            )
+            _INSERT_EVENT,
+            {
+                "event_id": envelope["event_id"],
+                "event_type": event_type,
+                "tenant_id": tenant_id,
+                "envelope": envelope,
+            },
         )
         self.emitted.append(envelope)
         return envelope["event_id"]
@@ -169,7 +179,14 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         self.settings: Settings = settings_from(self.container.config)
         self.service_name = self.container.service_name
-        self.engine = make_engine(self.settings.database_url(self.service_name))
+        # As many pooled connections as workers can hold at once: a smaller pool closes its
+        # overflow connections as they come back and opens new ones under load (a PostgreSQL
+        # backend started per request). The most it may open stays 30 by default.
+        self.engine = make_engine(
+            self.settings.database_url(self.service_name),
+            pool_size=max(10, self.settings.max_workers),
+            max_overflow=10,
+        )
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

@@ -9,7 +9,9 @@ to set a password. Each owner then sets the CBO's branding, words, languages, lo
 logo, worker sources, clients, a custom role and a staff member; people register as job seekers on
 the CBO's site or are registered by staff, upload ID documents that staff review, and some are
 approved. Finally the two CBOs form a partnership, and Harbor Works' clients get rebooking
-preferences: one declined shift's replacement cascade is left in progress, another exhausted.
+preferences: one declined shift's replacement cascade is left in progress, another exhausted;
+and two of its workers are booked for shifts starting a few minutes after the demo runs and
+clock in from the phone, one at the client's door, one 2 km away (an EVV exception).
 
 Running it again adds only what is missing. The passwords it sets are generated at run time and
 kept in <var>/demo-credentials.json (never in the repository); an account whose password is not
@@ -1113,6 +1115,7 @@ class Demo:
         if slug == CBOS[0]["slug"]:
             self.bookings(cbo, client_ids, job_types, sites)
             self.rebooking(cbo, client_ids, job_types, sites)
+            self.visits(cbo, client_ids, job_types, sites)
 
     def bookings(
         self,
@@ -1289,6 +1292,136 @@ class Demo:
                 f"{slug}: {named} declined a {client} shift; its cascade is {cascade['status']}"
                 + (f" ({cascade['end_reason']})" if cascade["end_reason"] else "")
             )
+
+    def visits(
+        self,
+        cbo: dict[str, Any],
+        client_ids: dict[str, str],
+        job_types: dict[str, str],
+        sites: dict[str, str],
+    ) -> None:
+        """EVV visits happening now (Harbor Works holds the EVV licence): the Nguyen family
+        chooses EVV; Maria Lopez and Jamal Carter each add hours to today's availability, are
+        booked for a shift starting in a few minutes, confirm, and clock in from the phone:
+        Maria at the family's door (a visit with no exception), Jamal 2 km from the City's site
+        (outside the geofence: an exception staff see). Their clock-outs are theirs to send
+        when the shifts end. Skipped late in the evening, when such a shift would run past
+        midnight."""
+        slug, staff = cbo["slug"], cbo["owner"]
+        made = self.call("GET", "/api/v1/bookings", staff, params={"per_page": 200})["items"]
+        markers = {b["notes"] for b in made}
+        plans = (
+            ("Maria Lopez", "The Nguyen Family", "home_care", 0.0, "evv-at-the-door"),
+            ("Jamal Carter", "City of Long Beach", "warehouse", 0.018, "evv-2-km-away"),
+        )
+        if all(f"Demo booking: {marker}" in markers for *_, marker in plans):
+            return
+        now = datetime.now(CITY_TZ)
+        starts = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+        starts -= timedelta(minutes=starts.minute % 5)
+        ends = starts + timedelta(hours=2)
+        if ends.date() != now.date():
+            step(f"{slug}: EVV visits skipped (a shift starting now would run past midnight)")
+            return
+        self.call(
+            "PUT",
+            f"/api/v1/evv/clients/{client_ids['The Nguyen Family']}",
+            staff,
+            json={"evv": True},
+        )
+        step(f"{slug}: The Nguyen Family chose EVV")
+        people = {p["name"]: p for p in cbo["spec"]["jobseekers"]}
+        for name, client, job_type, north, marker in plans:
+            notes = f"Demo booking: {marker}"
+            if notes in markers:
+                continue
+            worker = people[name]
+            token = self.access(slug, worker["email"])
+            profile = self.call("GET", "/api/v1/me/jobseeker-profile", token)
+            availability = profile.get("availability") or {"weekly": {}, "exceptions": []}
+            extra = {
+                "date": now.date().isoformat(),
+                "kind": "extra",
+                "slots": [{"start": f"{now:%H}:00", "end": f"{ends:%H:%M}"}],
+                "note": "Can cover a shift today.",
+            }
+            exceptions = [
+                e for e in availability.get("exceptions", []) if e["date"] != extra["date"]
+            ]
+            self.call(
+                "PUT",
+                "/api/v1/me/jobseeker-profile",
+                token,
+                json={
+                    "availability": {
+                        "weekly": availability.get("weekly", {}),
+                        "exceptions": [*exceptions, extra],
+                    }
+                },
+            )
+            found = self.call("GET", "/api/v1/jobseekers", staff, params={"q": worker["email"]})
+            body = {
+                "client_id": client_ids[client],
+                "site_id": sites[client_ids[client]],
+                "job_type_id": job_types[job_type],
+                "starts_on": starts.date().isoformat(),
+                "start_time": f"{starts:%H:%M}",
+                "end_time": f"{ends:%H:%M}",
+                "positions": 1,
+                "fill_mode": "named",
+                "named_worker_id": found["items"][0]["id"],
+                "notes": notes,
+            }
+            booking = until_booking_knows(
+                functools.partial(self.call, "POST", "/api/v1/bookings", staff, json=body),
+                f"{name}'s hours today",
+            )
+            shift_id = booking["shifts"][0]["id"]
+            offers = self.call(
+                "GET", "/api/v1/me/offers", token, params={"status": "sent", "per_page": 200}
+            )["items"]
+            offer = next(o for o in offers if o["shift"]["id"] == shift_id)
+            self.call("POST", f"/api/v1/offers/{offer['id']}/confirm", token)
+            visit = self.visit_of(token, shift_id)
+            site = visit["site"] or {}
+            latitude, longitude = site.get("latitude"), site.get("longitude")
+            if latitude is None or longitude is None:
+                step(
+                    f"{slug}: {name} confirmed {starts:%H:%M}; EVV knows no position of the "
+                    "site, so no clock-in"
+                )
+                continue
+            punch = self.call(
+                "POST",
+                "/api/v1/me/visits/punches",
+                token,
+                json={
+                    "id": secrets.token_hex(16),
+                    "assignment_id": visit["id"],
+                    "kind": "clock_in",
+                    "device_time": datetime.now(CITY_TZ).isoformat(),
+                    "latitude": latitude + north,
+                    "longitude": longitude,
+                    "accuracy_m": 8.0,
+                },
+            )
+            raised = ", ".join(punch["exceptions"]) or "no exception"
+            step(
+                f"{slug}: {name} booked {starts:%H:%M}–{ends:%H:%M} at {client}, confirmed "
+                f"and clocked in ({raised})"
+            )
+
+    def visit_of(self, token: str, shift_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The worker's visit of a confirmed shift, once EVV has heard of the confirmation."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.call("GET", "/api/v1/me/visits", token, params={"per_page": 100})
+            visit = next((v for v in found["items"] if v["shift_id"] == shift_id), None)
+            if visit is not None:
+                return visit
+            if time.monotonic() > deadline:
+                raise DemoError(f"EVV did not hear of the shift {shift_id} in {timeout:g} s")
+            time.sleep(0.25)
 
     def cascade_of(self, staff: str, shift_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """The shift's cascade, once rebooking has taken up the declined offer."""

@@ -7,6 +7,8 @@ import logging
 import re
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import partial
 
 from eventlet.event import Event
@@ -17,6 +19,7 @@ from werkzeug.wrappers import Response
 from chassis.config import Settings, SettingsProvider, settings_from
 from chassis.context import Caller, CallerContext, context_data_for
 from chassis.contracts.sessions import SESSION_CLAIM
+from chassis.entrypoints import timer
 from chassis.errors import DomainError, Unauthenticated
 from chassis.metrics import Metrics
 from chassis.rpc import ServiceCaller, Services
@@ -29,9 +32,40 @@ log = logging.getLogger(__name__)
 
 # \Z, not $: `$` would also take an id with a newline after it.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}\Z")
+# How many verified access tokens the gateway remembers (VerifiedTokens).
+TOKEN_CACHE_SIZE = 20_000
 
 
-def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
+class VerifiedTokens:
+    """Access tokens whose signature and claims this process has verified, with their claims:
+    a client sends the same token with every request for up to its whole lifetime, so its
+    HMAC and JSON are checked once. Only the expiry is checked again (the same bytes cannot
+    verify differently); a bounded LRU of the tokens seen lately."""
+
+    def __init__(self, size: int = TOKEN_CACHE_SIZE, clock: Callable[[], float] = time.time):
+        self.size = size
+        self.clock = clock
+        self._claims: OrderedDict[str, dict] = OrderedDict()
+
+    def claims(self, secret: str, token: str) -> dict:
+        found = self._claims.get(token)
+        if found is None:
+            found = verify(secret, token, token_type=ACCESS)
+            self._claims[token] = found
+            while len(self._claims) > self.size:
+                self._claims.popitem(last=False)
+        else:
+            self._claims.move_to_end(token)
+        # As PyJWT judges it: expired from the second `exp` names on.
+        if found["exp"] <= self.clock():
+            self._claims.pop(token, None)
+            raise Unauthenticated("Your session has expired; sign in again.")
+        return found
+
+
+def caller_from_request(
+    request, secret: str, correlation_id: str, tokens: VerifiedTokens | None = None
+) -> Caller:
     """The caller a request's bearer token names; anonymous without one."""
     header = request.headers.get("Authorization", "")
     if not header:
@@ -39,7 +73,10 @@ def caller_from_request(request, secret: str, correlation_id: str) -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Use 'Authorization: Bearer <access token>'.")
-    claims = verify(secret, token.strip(), token_type=ACCESS)
+    if tokens is None:
+        claims = verify(secret, token.strip(), token_type=ACCESS)
+    else:
+        claims = tokens.claims(secret, token.strip())
     generation = claims.get(SESSION_CLAIM, 0)
     if type(generation) is not int or generation < 0:
         raise Unauthenticated("The token is not valid.")
@@ -72,6 +109,7 @@ class ApiEntrypoint(HttpRequestHandler):
         settings = settings_from(self.container.config)
         self.jwt_secret = settings.jwt_secret
         self.context_secret = settings.context_secret
+        self.tokens = VerifiedTokens()
         super().setup()
 
     def handle_request(self, request):
@@ -96,7 +134,7 @@ class ApiEntrypoint(HttpRequestHandler):
         given = request.headers.get("X-Request-ID", "")
         correlation_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
         try:
-            caller = caller_from_request(request, self.jwt_secret, correlation_id)
+            caller = caller_from_request(request, self.jwt_secret, correlation_id, self.tokens)
         except DomainError as error:
             response = error_response(error, correlation_id)
             response.headers["X-Request-ID"] = correlation_id
@@ -140,6 +178,7 @@ class Gateway:
     settings: Settings = SettingsProvider()  # type: ignore[assignment]
     metrics = Metrics()
     _api: Api | None = None
+    _sessions: SessionCheck | None = None
 
     def api(self) -> Api:
         # Built once per process: the route map and the OpenAPI document do not change.
@@ -149,9 +188,19 @@ class Gateway:
                 # The platform's public URL is its own origin, also behind a proxy whose Host
                 # differs (CBO origin checks never apply to it).
                 own_origins=(getattr(self.settings, "public_url", ""),),
-                session_check=SessionCheck(ttl=self.settings.session_check_seconds),
+                session_check=self.sessions(),
             )
         return Gateway._api
+
+    def sessions(self) -> SessionCheck:
+        if Gateway._sessions is None:
+            Gateway._sessions = SessionCheck(ttl=self.settings.session_check_seconds)
+        return Gateway._sessions
+
+    @timer("session_refresh_seconds")
+    def refresh_sessions(self) -> None:
+        """Renew the session answers in use before they expire (gateway.sessions)."""
+        self.sessions().refresh(self.services)
 
     @ApiEntrypoint.decorator
     def handle(self, request) -> Response:

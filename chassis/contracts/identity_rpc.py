@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from marshmallow import Schema, fields, post_load, validate
 
 from chassis.contracts.rpc import ServiceClient, rpc_contract
+from chassis.contracts.sessions import SessionStatusSchema
 from chassis.schemas import Pattern
 
 SERVICE = "identity"
@@ -172,6 +173,44 @@ STAFF_TO_ALERT = rpc_contract(
 )
 
 
+# -- session_statuses (the gateway's renewal of the session answers it holds) ---------------------
+
+# The most sessions one call asks about; the gateway asks about more in several calls.
+MAX_SESSIONS = 500
+
+
+class SessionKeySchema(Schema):
+    account_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    # The session generation a token was issued under (chassis.contracts.sessions).
+    generation = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class SessionStatusesRequest(Schema):
+    sessions = fields.List(
+        fields.Nested(SessionKeySchema),
+        required=True,
+        validate=validate.Length(max=MAX_SESSIONS),
+    )
+
+
+class SessionStatusItemSchema(SessionStatusSchema):
+    """One session's answer (as identity.session_status gives it), with what it is about."""
+
+    account_id = fields.String(required=True)
+    generation = fields.Integer(required=True)
+
+
+SESSION_STATUSES = rpc_contract(
+    SERVICE,
+    "session_statuses",
+    request=SessionStatusesRequest,
+    response=SessionStatusItemSchema(many=True),
+    description="Whether each (account, generation) session still stands and its CBO's status, "
+    f"in the order asked (at most {MAX_SESSIONS}). For the gateway's system only: it renews "
+    "the answers of the sessions in use before they expire.",
+)
+
+
 class IdentityClient(ServiceClient):
     service = SERVICE
 
@@ -203,3 +242,6 @@ class IdentityClient(ServiceClient):
 
     def staff_to_alert(self, *, permission: str, tenant_id: str | None = None) -> list[Contact]:
         return self._call(STAFF_TO_ALERT, permission=permission, tenant_id=tenant_id)
+
+    def session_statuses(self, *, sessions: list[dict]) -> list[dict]:
+        return self._call(SESSION_STATUSES, sessions=sessions)

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from chassis.context import Caller
 from chassis.errors import Conflict, NotFound, ValidationFailed
@@ -258,6 +258,36 @@ def test_a_punch_sent_three_times_is_one_punch(uow):
         text("SELECT count(*) FROM visit_records WHERE visit_id = :v"), {"v": visit_id}
     ).scalar()
     assert count == 1
+
+
+def _statements_of(uow, work) -> list[str]:
+    """The SQL statements `work()` sends (savepoints of the test's transaction left out)."""
+    sent: list[str] = []
+    connection = uow.session.connection()
+
+    def count(conn, cursor, statement, *args) -> None:
+        if "SAVEPOINT" not in statement:
+            sent.append(statement.split(None, 1)[0].upper())
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    return sent
+
+
+def test_a_punch_costs_four_statements_and_a_copy_two(uow):
+    """The busiest call of the service: the visit locked with its site and settings, the
+    record, its event, the visit's update (the commit comes after). A copy: the locked visit,
+    then the first punch found by its device id (and the answer's reads)."""
+    market = Market(uow)
+    visit_id = market.shift()
+    market.punch(market.shift())  # the CBO's settings exist from its first punch on
+    first = _statements_of(uow, lambda: market.punch(visit_id, device_id="device-punch-0002"))
+    assert first == ["SELECT", "INSERT", "INSERT", "UPDATE"]
+    again = _statements_of(uow, lambda: market.punch(visit_id, device_id="device-punch-0002"))
+    assert again[:2] == ["SELECT", "SELECT"] and "INSERT" not in again and "UPDATE" not in again
 
 
 def test_a_clock_in_2_km_away_raises_an_exception_that_staff_resolve(uow):
@@ -540,6 +570,50 @@ def test_a_record_appended_with_a_good_hash_is_named_by_the_seals(uow):
         forged,
         7,
     )
+
+
+def test_the_chain_checked_in_ranges_names_the_same_first_record(uow):
+    """A long chain is checked in ranges at once (each on its own connection; here one after
+    another in the test's transaction): a change, a removal or an insertion at a range's
+    edge is named as the whole chain's one query names it."""
+    market = sealed_market(uow, punches=5)  # 10 records: ranges of 3 (1-3, 4-6, 7-9, 10-)
+    for parts in (1, 2, 3, 4, 9):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert found.intact and found.records == 10, parts
+    assert ledger.ranges_of(10, 4) == [(None, 3), (4, 6), (7, 9), (10, None)]
+    records = chain(uow, market)
+    # The first record of the second range changed, then the last of the first removed.
+    uow.session.execute(
+        text("UPDATE visit_records SET latitude = latitude + 0.01 WHERE id = :i"),
+        {"i": records[3][0]},
+    )
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert (found.problem.problem, found.problem.record_id) == ("changed", records[3][0])
+    uow.session.execute(text("DELETE FROM visit_records WHERE id = :i"), {"i": records[2][0]})
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert (found.problem.problem, found.problem.seq) == ("removed", 3), parts
+        assert found.records == 9
+
+
+def test_a_record_put_before_the_first_or_after_the_last_is_named_in_ranges(uow):
+    market = sealed_market(uow, punches=5)
+    first_id, _ = chain(uow, market)[0]
+    forged = ids()
+    _copy_of(uow, first_id, forged, 0, ledger_rules.GENESIS, "e" * 64)
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        assert (found.problem.problem, found.problem.seq) == ("inserted", 0), parts
+        assert found.problem.record_id == forged
+    uow.session.execute(text("DELETE FROM visit_records WHERE id = :i"), {"i": forged})
+    last_id, _ = chain(uow, market)[-1]
+    _copy_of(uow, last_id, forged, 40, "f" * 64, "e" * 64)
+    for parts in (1, 4):
+        found = ledger.verify(uow, tenant_id=market.tenant_id, key=KEY, parts=parts)
+        # Positions 11 to 39 are missing before it.
+        assert (found.problem.problem, found.problem.seq) == ("removed", 11), parts
+        assert forged in found.problem.message
 
 
 def test_a_seal_signed_by_another_key_fails(uow):

@@ -150,3 +150,17 @@ def test_the_status_tells_the_cbos_status_as_identity_knows_it(uow):
     # An account whose CBO identity has not heard of (yet): unknown, refused writes alike.
     stray = an_account(uow, tenant_id="t" * 36)
     assert status(uow, stray)["cbo_status"] == "unknown"
+
+
+def test_many_sessions_are_answered_at_once_in_the_order_asked(uow):
+    cbo = a_projected_cbo(uow)
+    ana = a_staff_member(uow, tenant_id=cbo.tenant_id)
+    bo = a_staff_member(uow, tenant_id=cbo.tenant_id)
+    sessions.end_sessions(uow, account_ids=[bo.id], because="deactivated")
+    asked = [(bo.id, 0), (ana.id, 0), ("no-such-account", 0), (bo.id, 1), (ana.id, 0)]
+    answers = sessions.session_statuses(uow, sessions=asked)
+    assert [(a["account_id"], a["generation"]) for a in answers] == asked
+    for (account_id, generation), answer in zip(asked, answers, strict=True):
+        single = sessions.session_status(uow, account_id=account_id, generation=generation)
+        assert {k: answer[k] for k in single} == single
+    assert [a["valid"] for a in answers] == [False, True, False, True, True]

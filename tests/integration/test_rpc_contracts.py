@@ -305,7 +305,23 @@ def test_identity_answers_every_contract(as_caller, cbos, engines):
         pytest.raises(Forbidden),
     ):
         IdentityClient(booking).contacts(account_ids=[someone])
-    assert {method for _, method in services.called + notifying.called} == {
+    # The gateway's renewal of its session answers: its system only.
+    sessions = [
+        {"account_id": owner.account_id, "generation": 0},
+        {"account_id": someone, "generation": 0},
+    ]
+    with as_caller(Caller.system(service="gateway")) as gateway:
+        answers = IdentityClient(gateway).session_statuses(sessions=sessions)
+        assert [(a["account_id"], a["valid"]) for a in answers] == [
+            (owner.account_id, True),
+            (someone, False),
+        ]
+    with (
+        as_caller(Caller.system(service="booking", tenant_id=cbos["harbor"])) as booking,
+        pytest.raises(Forbidden),
+    ):
+        IdentityClient(booking).session_statuses(sessions=sessions)
+    assert {method for _, method in services.called + notifying.called + gateway.called} == {
         method for service, method in RPC_CONTRACTS if service == "identity"
     }
     with as_caller(Caller.system(service="billing")) as services:

@@ -206,6 +206,7 @@ def test_every_offered_rpc_has_a_contract():
         ("identity", "eligible_jobseekers"),
         ("identity", "contacts"),
         ("identity", "staff_to_alert"),
+        ("identity", "session_statuses"),
         ("tenancy", "login_box"),
         ("tenancy", "source_rules"),
         ("tenancy", "is_licensed"),

@@ -40,6 +40,8 @@ class FakeIdentity:
             raise self.error
         if method == "session_status":
             return self.answer
+        if method == "session_statuses":
+            return [{**s, **self.answer} for s in kwargs["sessions"]]
         return {"ok": True}
 
 
@@ -117,6 +119,79 @@ def test_requests_that_miss_the_cache_together_share_one_call():
         assert len(identity.calls) == 1
         assert outcomes == ([None] * 5 if error is None else ["503"] * 5)
         release.reset()
+
+
+def test_the_answers_in_use_are_renewed_in_one_call_before_they_expire():
+    clock, identity = Clock(), FakeIdentity()
+    check = SessionCheck(ttl=2.0, clock=clock)
+    people = [Caller(kind="staff", user_id=f"u{i}", tenant_id="t1") for i in range(3)]
+    for caller in people:
+        check(signed_in_request(), caller, identity)
+    assert len(identity.calls) == 3
+    # Every half ttl the gateway's timer renews what is in use: person 0 sends a request
+    # every second, person 1 one every 5 s, for two minutes; person 2 is gone.
+    for tick in range(1, 121):
+        clock.now += 1.0
+        check(signed_in_request(), people[0], identity)
+        if tick % 5 == 0:
+            check(signed_in_request(), people[1], identity)
+        check.refresh(identity)
+    renewals = [c for c in identity.calls if c[1] == "session_statuses"]
+    assert len(identity.calls) == 3 + len(renewals)  # no request asked on its own again
+    assert {s["account_id"] for s in renewals[-1][2]["sessions"]} == {"u0", "u1"}
+    assert {s["account_id"] for s in renewals[0][2]["sessions"]} == {"u0", "u1", "u2"}
+    clock.now += 2.5
+    check(signed_in_request(), people[2], identity)  # not renewed for long: asked again
+    assert identity.calls[-1][1] == "session_status"
+
+
+def test_a_renewal_that_says_the_session_ended_refuses_the_next_request():
+    clock, identity = Clock(), FakeIdentity()
+    check = SessionCheck(ttl=2.0, clock=clock)
+    check(signed_in_request(), STAFF, identity)
+    identity.answer = {
+        "valid": False,
+        "message": "Your account was deactivated.",
+        "cbo_status": None,
+    }
+    clock.now += 1.0
+    assert check.refresh(identity) == 1
+    with pytest.raises(Unauthenticated, match="deactivated"):
+        check(signed_in_request(), STAFF, identity)
+
+
+def test_a_failed_renewal_leaves_the_answers_to_expire_on_time():
+    clock, identity = Clock(), FakeIdentity()
+    check = SessionCheck(ttl=2.0, clock=clock)
+    check(signed_in_request(), STAFF, identity)
+    clock.now += 1.0
+    identity.error = ServiceUnavailable("The identity service did not answer.")
+    assert check.refresh(identity) == 0
+    check(signed_in_request(), STAFF, identity)  # still within the first answer's ttl
+    clock.now += 1.5  # 2.5 s after identity's answer: too old, asked again, and identity is away
+    with pytest.raises(ServiceUnavailable):
+        check(signed_in_request(), STAFF, identity)
+
+
+def test_an_answer_renewed_is_aged_from_when_it_was_asked_for():
+    clock = Clock()
+
+    class SlowIdentity(FakeIdentity):
+        def call(self, service, method, **kwargs):
+            clock.now += 1.5  # identity takes 1.5 s to answer
+            return super().call(service, method, **kwargs)
+
+    identity = SlowIdentity()
+    check = SessionCheck(ttl=2.0, clock=clock)
+    check(signed_in_request(), STAFF, identity)  # asked at 1000.0, answered at 1001.5
+    clock.now += 0.1
+    check.refresh(identity)  # asked at 1001.6, answered at 1003.1
+    clock.now = 1003.5  # 1.9 s after the renewal was asked for: still good
+    check(signed_in_request(), STAFF, identity)
+    calls = len(identity.calls)
+    clock.now = 1003.7  # 2.1 s after: too old
+    check(signed_in_request(), STAFF, identity)
+    assert len(identity.calls) == calls + 1
 
 
 def test_an_ended_session_is_refused_with_identitys_reason():
@@ -202,3 +277,52 @@ def test_the_entrypoint_hands_the_tokens_generation_to_the_check():
     for bad in (-1, "2", 1.5, True):
         with pytest.raises(Unauthenticated):
             caller_from_request(request_with({SESSION_CLAIM: bad}), SECRET, "corr-1")
+
+
+# -- verified tokens --------------------------------------------------------------------------
+
+
+def test_a_token_is_verified_once_and_its_expiry_checked_every_time(monkeypatch):
+    import gateway.service as service
+
+    verified: list[str] = []
+    real_verify = service.verify
+
+    def counting_verify(secret, token, *, token_type):
+        verified.append(token)
+        return real_verify(secret, token, token_type=token_type)
+
+    monkeypatch.setattr(service, "verify", counting_verify)
+    token, claims = issue(
+        SECRET, token_type=ACCESS, subject="u1", lifetime=timedelta(minutes=5), claims={}
+    )
+    now = [float(claims["exp"] - 60)]
+    tokens = service.VerifiedTokens(size=2, clock=lambda: now[0])
+    for _ in range(3):
+        assert tokens.claims(SECRET, token)["sub"] == "u1"
+    assert verified == [token]
+    # A forged token is refused every time, never remembered.
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            tokens.claims(SECRET, forged)
+    assert len(verified) == 3
+    # From its `exp` on, the remembered token is refused as an expired one.
+    now[0] = float(claims["exp"])
+    with pytest.raises(Unauthenticated, match="expired"):
+        tokens.claims(SECRET, token)
+
+
+def test_verified_tokens_are_a_bounded_lru():
+    from gateway.service import VerifiedTokens
+
+    tokens = VerifiedTokens(size=2)
+    issued = [
+        issue(SECRET, token_type=ACCESS, subject=f"u{i}", lifetime=timedelta(minutes=5))[0]
+        for i in range(3)
+    ]
+    for token in issued:
+        tokens.claims(SECRET, token)
+    assert list(tokens._claims) == issued[1:]
+    tokens.claims(SECRET, issued[1])  # used again: the newest
+    assert list(tokens._claims) == [issued[2], issued[1]]

@@ -7,8 +7,8 @@ under a transaction-level advisory lock for that CBO (another instance skips it)
 after the CBO's head in server-time order, and signs the batch.
 
 A record's canonical text is built by PostgreSQL (CANONICAL), both when sealing and when
-verifying, so the verification of a whole chain is one query: it recomputes every hash in the
-database and returns only the first record that does not fit.
+verifying, so the verification recomputes every hash in the database, in one pass over the
+chain (in ranges at once for a long one), and returns only the first record that does not fit.
 """
 
 from __future__ import annotations
@@ -146,105 +146,180 @@ class Verification:
         }
 
 
-# The first record whose content no longer gives its stored hash (PostgreSQL recomputes every
-# hash: the one costly part of a verification, a few microseconds a record).
-_FIRST_CHANGED = f"""
-SELECT seq, id FROM visit_records
-WHERE tenant_id = :t AND seq BETWEEN :low AND :high
-  AND decode(hash, 'hex') IS DISTINCT FROM {HASH_SQL}
-ORDER BY seq, id LIMIT 1
+# One pass over a range of a CBO's chain (every record with `seq` from :low to :high; no
+# bound where one is NULL), in chain order, re-checking three things of each record at once:
+# its stored hash against the one recomputed from its content now (PostgreSQL recomputes every
+# hash: the costly part of a verification, a few microseconds a record), its prev_hash against
+# the stored hash of the record before it, and its step from that record's seq (1 in a whole
+# chain). The record before the range's first is looked up by the index (the genesis before the
+# chain's first). Answers the range's first changed record and its first unlinked one (with
+# what is wrong with it), and how many records it holds.
+_RANGE = f"""
+WITH before AS (
+    SELECT seq, hash FROM visit_records
+    WHERE tenant_id = :t AND seq < :low AND CAST(:low AS bigint) IS NOT NULL
+    ORDER BY seq DESC, id DESC LIMIT 1
+), checked AS (
+    SELECT seq, id,
+           decode(hash, 'hex') IS NOT DISTINCT FROM {HASH_SQL} AS intact,
+           prev_hash = coalesce(
+               lag(hash) OVER w, (SELECT hash FROM before), CAST(:genesis AS varchar)
+           ) AS linked,
+           seq - coalesce(lag(seq) OVER w, (SELECT seq FROM before), 0) AS step
+    FROM visit_records
+    WHERE tenant_id = :t AND seq IS NOT NULL
+      AND (CAST(:low AS bigint) IS NULL OR seq >= :low)
+      AND (CAST(:high AS bigint) IS NULL OR seq <= :high)
+    WINDOW w AS (ORDER BY seq, id)
+)
+SELECT count(*) AS records,
+       (array_agg(seq ORDER BY seq, id) FILTER (WHERE NOT intact))[1] AS changed_seq,
+       (array_agg(id ORDER BY seq, id) FILTER (WHERE NOT intact))[1] AS changed_id,
+       (array_agg(seq ORDER BY seq, id) FILTER (WHERE NOT linked OR step <> 1))[1]
+           AS unlinked_seq,
+       (array_agg(id ORDER BY seq, id) FILTER (WHERE NOT linked OR step <> 1))[1]
+           AS unlinked_id,
+       (array_agg(linked ORDER BY seq, id) FILTER (WHERE NOT linked OR step <> 1))[1]
+           AS unlinked_linked,
+       (array_agg(step ORDER BY seq, id) FILTER (WHERE NOT linked OR step <> 1))[1]
+           AS unlinked_step
+FROM checked
 """
-# A chain longer than this is re-hashed in PARTS ranges at once, each on its own connection
+# A chain longer than this is checked in PARTS ranges at once, each on its own connection
 # (PostgreSQL runs one query on one core).
 PARALLEL_FROM = 100_000
 PARTS = 4
-# The first record that does not follow the one before it (a gap, a repeated position, a
-# prev_hash that is not the stored hash before it): narrow columns only, in chain order.
-_FIRST_UNLINKED = """
-SELECT seq, id, linked, step FROM (
-    SELECT seq, id, prev_hash = coalesce(lag(hash) OVER w, :genesis) AS linked,
-           seq - coalesce(lag(seq) OVER w, 0) AS step
-    FROM visit_records WHERE tenant_id = :t AND seq IS NOT NULL
-    WINDOW w AS (ORDER BY seq, id)
-) AS c
-WHERE NOT linked OR step <> 1
-ORDER BY seq, id LIMIT 1
-"""
 
 
-def _first_changed(uow: UnitOfWork, tenant_id: str, max_seq: int) -> Any:
-    """The first changed record, by position. A long chain is cut into ranges checked at once
-    on connections of their own (the records are append-only, and the ranges end at the last
-    position counted); within a test's transaction, or for a short chain, one query."""
-    bind = uow.session.get_bind()
-    if max_seq < PARALLEL_FROM or not isinstance(bind, Engine):
-        return uow.session.execute(
-            text(_FIRST_CHANGED), {"t": tenant_id, "low": 0, "high": max_seq}
-        ).first()
-    step = max_seq // PARTS + 1
-    ranges = [(low, min(low + step - 1, max_seq)) for low in range(1, max_seq + 1, step)]
-    found: list[Any] = [None] * len(ranges)
+@dataclass(frozen=True)
+class _Suspect:
+    seq: int
+    record_id: str
+    linked: bool = True
+    step: int = 1
 
-    def check(index: int, low: int, high: int) -> None:
-        with bind.begin() as conn:
-            conn.execute(text(FIXED_OUTPUT))
-            found[index] = conn.execute(
-                text(_FIRST_CHANGED), {"t": tenant_id, "low": low, "high": high}
-            ).first()
 
-    workers = [
-        threading.Thread(target=check, args=(i, low, high)) for i, (low, high) in enumerate(ranges)
+@dataclass(frozen=True)
+class _Scan:
+    records: int
+    changed: _Suspect | None
+    unlinked: _Suspect | None
+
+
+def ranges_of(max_seq: int, parts: int) -> list[tuple[int | None, int | None]]:
+    """`parts` ranges of positions 1..max_seq in order, the first open below and the last open
+    above (a record put at position 0, or past the last, falls in them too)."""
+    step = max_seq // parts + 1
+    lows = list(range(1, max_seq + 1, step)) or [1]
+    bounds: list[tuple[int | None, int | None]] = [
+        (low, min(low + step - 1, max_seq)) for low in lows
     ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return next((row for row in found if row is not None), None)
+    bounds[0] = (None, bounds[0][1])
+    bounds[-1] = (bounds[-1][0], None)
+    return bounds
 
 
-def _first_link_broken(uow: UnitOfWork, tenant_id: str, max_seq: int) -> rules.Link | None:
-    params = {"t": tenant_id, "genesis": rules.GENESIS}
-    changed = _first_changed(uow, tenant_id, max_seq)
-    unlinked = uow.session.execute(text(_FIRST_UNLINKED), params).first()
+def _scan_range(conn: Any, tenant_id: str, low: int | None, high: int | None) -> _Scan:
+    row = conn.execute(
+        text(_RANGE),
+        {"t": tenant_id, "low": low, "high": high, "genesis": rules.GENESIS},
+    ).one()
+    changed = None if row.changed_seq is None else _Suspect(row.changed_seq, row.changed_id)
+    unlinked = (
+        None
+        if row.unlinked_seq is None
+        else _Suspect(row.unlinked_seq, row.unlinked_id, row.unlinked_linked, row.unlinked_step)
+    )
+    return _Scan(row.records, changed, unlinked)
+
+
+def _scan(uow: UnitOfWork, tenant_id: str, max_seq: int, parts: int | None = None) -> _Scan:
+    """The whole chain checked in one pass: in ranges at once on connections of their own for
+    a long chain (the records are append-only); within a test's transaction, the ranges one
+    after another in it. The first changed and the first unlinked record of the first range
+    that has one."""
+    bind = uow.session.get_bind()
+    if parts is None:
+        parts = PARTS if max_seq >= PARALLEL_FROM and isinstance(bind, Engine) else 1
+    bounds = ranges_of(max_seq, parts)
+    if not isinstance(bind, Engine) or parts == 1:
+        connection = uow.session.connection()
+        scans = [_scan_range(connection, tenant_id, low, high) for low, high in bounds]
+    else:
+        found: list[Any] = [None] * len(bounds)
+
+        def check(index: int, low: int | None, high: int | None) -> None:
+            with bind.begin() as conn:
+                conn.execute(text(FIXED_OUTPUT))
+                found[index] = _scan_range(conn, tenant_id, low, high)
+
+        workers = [
+            threading.Thread(target=check, args=(i, low, high))
+            for i, (low, high) in enumerate(bounds)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if any(scan is None for scan in found):
+            raise RuntimeError("a range of the chain could not be checked")
+        scans = found
+    return _Scan(
+        records=sum(scan.records for scan in scans),
+        changed=next((scan.changed for scan in scans if scan.changed), None),
+        unlinked=next((scan.unlinked for scan in scans if scan.unlinked), None),
+    )
+
+
+def _first_link_broken(scan: _Scan) -> rules.Link | None:
+    changed, unlinked = scan.changed, scan.unlinked
     if changed is None and unlinked is None:
         return None
     if unlinked is None or (changed is not None and changed.seq < unlinked.seq):
         assert changed is not None
-        return rules.Link(seq=changed.seq, record_id=changed.id, intact=False, linked=True, step=1)
+        return rules.Link(
+            seq=changed.seq, record_id=changed.record_id, intact=False, linked=True, step=1
+        )
     return rules.Link(
         seq=unlinked.seq,
-        record_id=unlinked.id,
-        intact=not (changed is not None and changed.id == unlinked.id),
+        record_id=unlinked.record_id,
+        intact=not (changed is not None and changed.record_id == unlinked.record_id),
         linked=bool(unlinked.linked),
         step=unlinked.step,
     )
 
 
-def verify(uow: UnitOfWork, *, tenant_id: str, key: Ed25519PrivateKey) -> Verification:
+def verify(
+    uow: UnitOfWork, *, tenant_id: str, key: Ed25519PrivateKey, parts: int | None = None
+) -> Verification:
     """Re-check a CBO's whole chain: every record's hash from its content now, every link, no
-    gap, every seal's signature and hash, and nothing chained after the last seal."""
+    gap, every seal's signature and hash, and nothing chained after the last seal. One pass
+    over the records (`_scan`), in PARTS ranges at once for a long chain (`parts` sets how
+    many)."""
     session = uow.session
     session.execute(text(FIXED_OUTPUT))
+    # Both from indexes: the chain's last position, and the records not sealed yet.
     counts = session.execute(
         text(
-            "SELECT count(*) FILTER (WHERE seq IS NOT NULL), count(*) FILTER (WHERE seq IS NULL),"
-            " max(seq) FROM visit_records WHERE tenant_id = :t"
+            "SELECT (SELECT max(seq) FROM visit_records WHERE tenant_id = :t), "
+            "(SELECT count(*) FROM visit_records WHERE tenant_id = :t AND seq IS NULL)"
         ),
         {"t": tenant_id},
     ).one()
-    sealed, unsealed, max_seq = counts[0], counts[1], counts[2] or 0
+    max_seq, unsealed = counts[0] or 0, counts[1]
     seals = session.execute(
         select(Seal.first_seq, Seal.last_seq, Seal.last_hash, Seal.signature)
         .where(Seal.tenant_id == tenant_id)
         .order_by(Seal.last_seq)
     ).all()
-    link = _first_link_broken(uow, tenant_id, max_seq)
+    scan = _scan(uow, tenant_id, max_seq, parts)
+    link = _first_link_broken(scan)
     problem = rules.first_break(link) if link is not None else None
     if problem is None:
         problem = _seal_problem(uow, tenant_id, seals, max_seq, key)
     return Verification(
         intact=problem is None,
-        records=sealed,
+        records=scan.records,
         sealed_up_to=seals[-1].last_seq if seals else 0,
         unsealed=unsealed,
         seals=len(seals),
@@ -316,5 +391,9 @@ def public_key(key: Ed25519PrivateKey) -> dict[str, str]:
         "public_key_hex": raw.hex(),
         "key_id": rules.key_id(key),
         "signed_message": "worklb-evv-seal|<tenant_id>|<first_seq>|<last_seq>|<last_hash>",
-        "record_hash": "sha256(<prev_hash>|<seq>|<canonical JSON array of the record>)",
+        "record_hash": "sha256(<prev_hash>|<seq>|<the record's row text: PostgreSQL's "
+        "ROW(id, visit_id, worker_id, record_type, kind, device_punch_id, method, device_time, "
+        "server_time, delay_seconds, latitude, longitude, accuracy_m, mocked, distance_m, "
+        "corrects_record_id, reason_code, action_code, comment, entered_by)::text with "
+        "TimeZone UTC, DateStyle ISO and extra_float_digits 1>)",
     }

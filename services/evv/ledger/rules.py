@@ -2,10 +2,11 @@
 and what a break in the chain means.
 
 Each CBO has one chain. Record n's hash is SHA-256 over the hash of record n-1 (GENESIS for
-the first), n, and the record's canonical text (a JSON array of every field, built by the same
-SQL expression when sealing and when verifying: `domain.CANONICAL`). A seal is the service's
-Ed25519 signature over (CBO, first and last position, last hash) of a batch: a record appended
-after the last seal, or a chain rewritten from some point on, no longer matches a signature.
+the first), n, and the record's canonical text (PostgreSQL's text form of a row of every
+field, built by the same SQL expression when sealing and when verifying: `domain.CANONICAL`).
+A seal is the service's Ed25519 signature over (CBO, first and last position, last hash) of a
+batch: a record appended after the last seal, or a chain rewritten from some point on, no
+longer matches a signature.
 """
 
 from __future__ import annotations

@@ -99,9 +99,18 @@ def require_current(uow: UnitOfWork, *, account_id: str, generation: int) -> int
 def session_status(uow: UnitOfWork, *, account_id: str, generation: int) -> dict:
     """Whether a token of `account_id` issued under `generation` still speaks for it, and the
     status of its CBO (chassis.contracts.sessions.SessionStatusSchema)."""
-    # One query: the gateway asks this for every session it has not seen for a while.
-    found = uow.session.execute(
+    answer = session_statuses(uow, sessions=[(account_id, generation)])[0]
+    return {key: answer[key] for key in ("valid", "message", "cbo_status")}
+
+
+def session_statuses(uow: UnitOfWork, *, sessions: list[tuple[str, int]]) -> list[dict]:
+    """`session_status` of many (account, generation) pairs at once, in their order, each with
+    its account id and generation: one query (the gateway renews the sessions in use in
+    batches)."""
+    account_ids = list({account_id for account_id, _ in sessions})
+    rows = uow.session.execute(
         select(
+            Account.id,
             Account.status,
             Account.tenant_id,
             Tenant.status.label("cbo"),
@@ -110,19 +119,28 @@ def session_status(uow: UnitOfWork, *, account_id: str, generation: int) -> dict
         )
         .outerjoin(Tenant, Tenant.tenant_id == Account.tenant_id)
         .outerjoin(SessionGeneration, SessionGeneration.account_id == Account.id)
-        .where(Account.id == account_id)
-    ).first()
-    message = rules.void_because(
-        account_found=found is not None,
-        account_active=found is not None and found.status == ACTIVE,
-        current=found.generation if found else 0,
-        presented=generation,
-        ended_because=found.ended_because if found else "",
-    )
-    return {
-        "valid": message is None,
-        "message": message,
-        "cbo_status": rules.cbo_status(
-            tenant_id=found.tenant_id if found else None, projected=found.cbo if found else None
-        ),
-    }
+        .where(Account.id.in_(account_ids))
+    ).all()
+    found = {row.id: row for row in rows}
+    answers = []
+    for account_id, generation in sessions:
+        row = found.get(account_id)
+        message = rules.void_because(
+            account_found=row is not None,
+            account_active=row is not None and row.status == ACTIVE,
+            current=row.generation if row else 0,
+            presented=generation,
+            ended_because=row.ended_because if row else "",
+        )
+        answers.append(
+            {
+                "account_id": account_id,
+                "generation": generation,
+                "valid": message is None,
+                "message": message,
+                "cbo_status": rules.cbo_status(
+                    tenant_id=row.tenant_id if row else None, projected=row.cbo if row else None
+                ),
+            }
+        )
+    return answers

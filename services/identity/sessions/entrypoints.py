@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chassis.context import Caller, public
+from chassis.context import Caller, for_services, public, requires
+from chassis.contracts import identity_rpc
 from chassis.contracts.sessions import SessionStatusSchema
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
@@ -29,3 +30,16 @@ class SessionsEntrypoints:
             self.db, account_id=self.caller.user_id, generation=data["generation"]
         )
         return SessionStatusSchema().dump(status)
+
+    @rpc
+    @requires("platform.operate")
+    @for_services("gateway")
+    def session_statuses(self, sessions: list[dict]) -> list[dict]:
+        """`session_status` of many sessions at once, for the gateway's renewal of the answers
+        it holds (chassis.contracts.identity_rpc.SESSION_STATUSES)."""
+        request = identity_rpc.SessionStatusesRequest().load({"sessions": sessions})
+        found = domain.session_statuses(
+            self.db,
+            sessions=[(s["account_id"], s["generation"]) for s in request["sessions"]],
+        )
+        return identity_rpc.SessionStatusItemSchema(many=True).dump(found)
