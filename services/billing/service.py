@@ -1,7 +1,19 @@
-"""The billing service's nameko entrypoints: thin, over the domain code beside them."""
+"""The billing service: one class composed of its areas' entrypoint mixins.
 
+Areas: lines (billing's read model of approved timesheet lines, shifts, job types, visits and
+late cancellations, built from events only; workers' payroll ids) and rates (pay and bill rates
+per client, and the rates that apply to a shift)."""
+
+from __future__ import annotations
+
+from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
+from services.billing.lines.entrypoints import LinesEntrypoints
+from services.billing.rates.entrypoints import RatesEntrypoints
 
 
-class BillingService(ServiceBase):
+class BillingService(LinesEntrypoints, RatesEntrypoints, ServiceBase):
     name = "billing"
+
+    # Asked whether a client a caller names is one of their CBO's (tenancy.client_record).
+    services: ServiceCaller = Services()  # type: ignore[assignment]
