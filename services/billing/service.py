@@ -12,6 +12,7 @@ from __future__ import annotations
 from chassis.jobs import JobRunner, JobStarter
 from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
+from services.billing.costs.entrypoints import CostsEntrypoints
 from services.billing.lines.entrypoints import LinesEntrypoints
 from services.billing.payroll.domain import COMPLETE, PREVIEW
 from services.billing.payroll.entrypoints import PayrollEntrypoints
@@ -24,6 +25,7 @@ class BillingService(
     RatesEntrypoints,
     SettingsEntrypoints,
     PayrollEntrypoints,
+    CostsEntrypoints,
     ServiceBase,
 ):
     name = "billing"

@@ -312,3 +312,41 @@ def test_another_cbo_sees_none_of_it(world, new_unit, uow, ana_week):
         ]
         == []
     )
+
+
+def test_the_cost_of_a_proposed_shift_matches_the_payroll_of_its_week(world, new_unit, ana_week):
+    from services.billing.costs import domain as costs
+
+    proposed = {
+        "starts_at": world.local(5, "18:00"),
+        "ends_at": world.local(5, "20:00"),
+        "client_id": world.client_a,
+        "job_type_id": ana_week["job"],
+    }
+    # Bo holds a booked 8-hour Saturday shift he has not worked yet.
+    saturday = world.shift(
+        client_id=world.client_a,
+        job_type_id=ana_week["job"],
+        starts_at=world.local(5, "08:00"),
+        ends_at=world.local(5, "16:00"),
+    )
+    [ana, bo] = costs.shift_costs(
+        world.uow,
+        tenant_id=world.tenant_id,
+        proposed=proposed,
+        workers=[
+            {"worker_id": ana_week["ana"], "booked_shift_ids": []},
+            {"worker_id": ana_week["bo"], "booked_shift_ids": [saturday]},
+        ],
+    )
+    run = preview(world, new_unit)
+    paid = lines_of(world, run)[(ana_week["ana"], WEEK.isoformat())]
+    assert ana["before"]["gross_cents"] == paid["gross_cents"]
+    assert ana["before"]["overtime_minutes"] == paid["overtime_minutes"]
+    # Saturday already has 9 hours: two more are daily (and weekly) overtime at 1.5x.
+    assert ana["shift"] == {"regular_minutes": 0, "overtime_minutes": 120, "double_time_minutes": 0}
+    assert ana["added"]["pay_cents"] == 2 * 3000
+    # Bo: 20 worked + 8 booked + 2 proposed, but 10 hours on Saturday: 2 at 1.5x.
+    assert bo["before"]["regular_minutes"] == 28 * 60
+    assert bo["shift"]["overtime_minutes"] == 120
+    assert bo["added"]["bill_cents"] == 2 * 4200

@@ -377,6 +377,7 @@ class WorkerWeek:
     works: list[pay.Work] = field(default_factory=list)
     cancelled: list[pay.Cancelled] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)  # item id -> version
+    shift_ids: set[str] = field(default_factory=set)
     unpriced: list[str] = field(default_factory=list)
     name: str | None = None
     payroll_id: str | None = None
@@ -420,6 +421,7 @@ def worker_weeks(
         if week is None:
             continue
         week.items[line.visit_id] = line.version
+        week.shift_ids.add(line.shift_id)
         week.name, week.payroll_id = line.worker_name, line.payroll_id
         week.worker_tenant_id = line.worker_tenant_id
         if not line.priced:

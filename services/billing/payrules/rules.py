@@ -470,13 +470,16 @@ def cost_of(
     *,
     week_start: date,
     zone: ZoneInfo,
+    cancelled: Sequence[Cancelled] = (),
+    bonus_cents: int = 0,
     rules: PayRules = CALIFORNIA,
 ) -> Cost:
     """The week before and after the proposed shift (a shift never overlaps itself: a
     proposed shift with the key of one in the week replaces it)."""
     others = [w for w in week if w.key != proposed.key]
-    before = week_pay(others, week_start=week_start, zone=zone, rules=rules)
-    after = week_pay([*others, proposed], week_start=week_start, zone=zone, rules=rules)
+    same = {"week_start": week_start, "zone": zone, "cancelled": cancelled, "rules": rules}
+    before = week_pay(others, bonus_cents=bonus_cents, **same)  # type: ignore[arg-type]
+    after = week_pay([*others, proposed], bonus_cents=bonus_cents, **same)  # type: ignore[arg-type]
     mine = next(w for w in after.works if w.key == proposed.key)
     return Cost(before=before, after=after, shift_minutes=dict(mine.minutes))
 
