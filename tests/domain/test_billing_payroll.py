@@ -45,7 +45,7 @@ def finance(world: BillingWorld):
 
 def preview(world, new_unit, week=WEEK) -> PayrollRun:
     run, job_id = payroll.start_run(
-        world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=week, now=NOW
+        world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=week
     )
     assert run_job(new_unit, job_id, KINDS, owner="test") == "succeeded"
     world.uow.session.refresh(run)
@@ -54,7 +54,7 @@ def preview(world, new_unit, week=WEEK) -> PayrollRun:
 
 def complete(world, new_unit, run: PayrollRun) -> PayrollRun:
     run, job_id = payroll.complete_run(
-        world.uow, caller=finance(world), tenant_id=world.tenant_id, run_id=run.id
+        world.uow, caller=finance(world), tenant_id=world.tenant_id, run_id=run.id, now=NOW
     )
     if job_id is not None:
         assert run_job(new_unit, job_id, KINDS, owner="test") == "succeeded"
@@ -172,7 +172,7 @@ def test_running_the_week_again_pays_nobody_twice(world, new_unit, ana_week):
     assert again.status == COMPLETED and sent.events() == []
     with pytest.raises(Conflict):
         payroll.start_run(
-            world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=WEEK, now=NOW
+            world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=WEEK
         )
     # The next week has nothing new to pay.
     later = preview(world, new_unit, NEXT_WEEK)
@@ -264,22 +264,25 @@ def test_blockers_stop_the_run(world, new_unit, uow):
     assert again.blocker_count == 2
 
 
-def test_a_week_not_over_and_a_day_not_monday_are_refused(world):
+def test_a_day_not_monday_is_refused_and_a_week_under_way_previews_but_never_completes(
+    world, new_unit, ana_week
+):
     with pytest.raises(ValidationFailed):
         payroll.start_run(
             world.uow,
             caller=finance(world),
             tenant_id=world.tenant_id,
             week_start=WEEK + timedelta(days=1),
-            now=NOW,
         )
-    with pytest.raises(ValidationFailed):
-        payroll.start_run(
+    run = preview(world, new_unit)
+    assert run.workers == 2
+    with pytest.raises(Conflict):
+        payroll.complete_run(
             world.uow,
             caller=finance(world),
             tenant_id=world.tenant_id,
-            week_start=WEEK,
-            now=datetime.combine(WEEK + timedelta(days=3), datetime.min.time(), UTC),
+            run_id=run.id,
+            now=datetime.combine(WEEK + timedelta(days=6), datetime.min.time(), UTC),
         )
 
 

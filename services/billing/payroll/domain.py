@@ -100,17 +100,13 @@ def start_run(
     caller: Caller | None,
     tenant_id: str,
     week_start: date,
-    now: datetime | None = None,
 ) -> tuple[PayrollRun, str]:
-    """Preview a pay week (a Monday, the week over in the CBO's zone): a new run, any earlier
-    preview of the week superseded. Returns the run and its preview job's id (to start once
-    the transaction commits). 409 once the week has been run."""
-    now = now or datetime.now(UTC)
-    zone = lines.cbo_timezone(uow, tenant_id=tenant_id)
+    """Preview a pay week (its Monday): a new run, any earlier preview of the week superseded.
+    A week still under way may be previewed (how it is going); only an ended one completes.
+    Returns the run and its preview job's id (to start once the transaction commits). 409
+    once the week has been run."""
     if week_start.weekday() != 0:
         raise ValidationFailed(fields={"week_start": ["A pay week starts on a Monday."]})
-    if not rules.week_ended(week_start, now, zone):
-        raise ValidationFailed(fields={"week_start": ["This pay week has not ended yet."]})
     locked = week_locked(uow, tenant_id=tenant_id, week_start=week_start)
     if locked is not None:
         raise Conflict(f"The week of {week_start.isoformat()} was run already (run {locked.id}).")
@@ -158,13 +154,22 @@ def start_run(
 
 
 def complete_run(
-    uow: UnitOfWork, *, caller: Caller | None, tenant_id: str, run_id: str
+    uow: UnitOfWork,
+    *,
+    caller: Caller | None,
+    tenant_id: str,
+    run_id: str,
+    now: datetime | None = None,
 ) -> tuple[PayrollRun, str | None]:
-    """Lock a previewed week and pay it (its job makes the files and publishes the event).
-    A run already completing or completed is answered as it is (nothing is paid twice)."""
+    """Lock a previewed week that has ended and pay it (its job makes the files and publishes
+    the event). A run already completing or completed is answered as it is (nothing is paid
+    twice)."""
     run = _run_for(uow, tenant_id=tenant_id, run_id=run_id, lock=True)
     if run.status in (COMPLETING, COMPLETED):
         return run, None
+    zone = lines.cbo_timezone(uow, tenant_id=tenant_id)
+    if not rules.week_ended(run.week_start, now or datetime.now(UTC), zone):
+        raise Conflict("This pay week has not ended yet: preview it, complete it once it has.")
     if run.status != PREVIEWED:
         word = "was superseded by a newer preview" if run.status == SUPERSEDED else "is not ready"
         raise Conflict(f"This preview {word}.")
@@ -215,9 +220,7 @@ def start_scheduled_runs(uow: UnitOfWork, *, now: datetime | None = None) -> lis
         ).first()
         if exists is not None or not _has_work(uow, tenant_id=cbo.tenant_id, week_start=week):
             continue
-        _run, job_id = start_run(
-            uow, caller=None, tenant_id=cbo.tenant_id, week_start=week, now=now
-        )
+        _run, job_id = start_run(uow, caller=None, tenant_id=cbo.tenant_id, week_start=week)
         started.append(job_id)
     return started
 
