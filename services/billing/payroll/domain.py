@@ -18,6 +18,7 @@ shift's event has not arrived). The preview lists them; completing refuses while
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal, or_, select, union, update
+from sqlalchemy import and_, func, literal, or_, select, text, union, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -419,7 +421,9 @@ def worker_weeks(
     workers = sorted({w for w, _ in wanted})
     weeks = sorted({d for _, d in wanted})
     found = {pair: WorkerWeek(worker_id=pair[0], week_start=pair[1]) for pair in wanted}
-    for line in lines.priced_lines(uow, tenant_id=tenant_id, week_starts=weeks, worker_ids=workers):
+    for line in lines.priced_lines(
+        uow, tenant_id=tenant_id, week_starts=weeks, worker_ids=workers, with_elements=False
+    ):
         week = found.get((line.worker_id, line.week_start))
         if week is None:
             continue
@@ -774,13 +778,32 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
                     "worker_id": worker_id,
                 }
             )
-    if new_lines:
-        uow.session.execute(insert(PayrollLine).values(new_lines).on_conflict_do_nothing())
-    if items:
-        uow.session.execute(insert(PayrollRunItem).values(items).on_conflict_do_nothing())
+    _insert_rows(uow, PayrollLine, new_lines)
+    _insert_rows(uow, PayrollRunItem, items)
     _add_blockers(run, blockers)
     run.workers += len(paid_workers)
     run.gross_cents += sum(line["gross_cents"] for line in new_lines)
+
+
+def _insert_rows(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert thousands of rows as one statement with one parameter (a JSON array the server
+    turns into rows): neither a VALUES list compiled anew for each batch, nor psycopg2's
+    executemany (a round trip a row). Rows already there are left as they are."""
+    if not rows:
+        return
+    table = model.__table__
+    names = list(rows[0])
+    dialect = postgresql.dialect()
+    shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    uow.session.execute(
+        text(
+            f"INSERT INTO {table.name} ({quoted}) "
+            f"SELECT {quoted} FROM json_to_recordset(CAST(:rows AS json)) AS x({shape}) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"rows": json.dumps(rows, default=str)},
+    )
 
 
 def _rate(value: Any) -> Decimal:

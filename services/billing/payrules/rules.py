@@ -344,34 +344,34 @@ def week_pay(
         for tier in TIERS:
             totals[tier] += minutes[tier]
     worked = sum(totals.values())
-    straight_exact = sum((Fraction(w.minutes * w.pay_rate_cents, 60) for w in works), Fraction(0))
-    # Cents per hour.
-    wage_rate = straight_exact * 60 / worked if worked else Fraction(0)
-    non_overtime = totals[REGULAR]
-    if bonus_cents and worked:
-        if rules.bonus_method == BONUS_ALVARADO and non_overtime:
-            bonus_rate = Fraction(bonus_cents * 60, non_overtime)
-            bonus_share = {OVERTIME: bonus_rate * TIME_AND_A_HALF, DOUBLE_TIME: bonus_rate * DOUBLE}
-        else:
-            bonus_rate = Fraction(bonus_cents * 60, worked)
-            bonus_share = {OVERTIME: bonus_rate / 2, DOUBLE_TIME: bonus_rate}
-    else:
-        bonus_share = {OVERTIME: Fraction(0), DOUBLE_TIME: Fraction(0)}
-    regular_rate = wage_rate + (Fraction(bonus_cents * 60, worked) if worked else Fraction(0))
-    premium_of: dict[str, Fraction] = {
-        OVERTIME: wage_rate / 2 + bonus_share[OVERTIME],
-        DOUBLE_TIME: wage_rate + bonus_share[DOUBLE_TIME],
-    }
+    # The week's straight-time pay, exactly: cents x 60 (minutes x hourly cents).
+    straight_60 = sum(w.minutes * w.pay_rate_cents for w in works)
+    # The regular rate in cents an hour: straight-time pay and bonus over all hours worked.
+    regular_rate = Fraction(straight_60 + 60 * bonus_cents, worked) if worked else Fraction(0)
+    bonus_share = _bonus_share(bonus_cents, worked, totals[REGULAR], rules)
     paid: list[WorkPay] = []
     straight = overtime_premium = bill = reporting = reporting_minutes_total = 0
     for work in works:
         split = tiers[work.key]
         own = round_half_up(work.minutes * work.pay_rate_cents, 60)
-        extra = sum(_cents(premium_of[tier] * split[tier] / 60) for tier in (OVERTIME, DOUBLE_TIME))
-        billed = sum(
-            _cents(Fraction(split[tier] * work.bill_rate_cents, 60) * MULTIPLIER[tier])
-            for tier in TIERS
-        )
+        # Half the wage part of the regular rate on top for each 1.5x hour, all of it for a
+        # 2x hour (integers: this runs for every worker of a payroll), plus the bonus's share.
+        ot, dt = split[OVERTIME], split[DOUBLE_TIME]
+        extra = 0
+        if ot:
+            extra += round_half_up(ot * straight_60, worked * 120)
+        if dt:
+            extra += round_half_up(dt * straight_60, worked * 60)
+        if bonus_share is not None:
+            extra += _cents(bonus_share[OVERTIME] * ot / 60) + _cents(
+                bonus_share[DOUBLE_TIME] * dt / 60
+            )
+        bill_rate = work.bill_rate_cents
+        billed = round_half_up(split[REGULAR] * bill_rate, 60)
+        if ot:
+            billed += round_half_up(ot * bill_rate * 3, 120)
+        if dt:
+            billed += round_half_up(dt * bill_rate * 2, 60)
         owed = (
             reporting_minutes(work.scheduled_minutes, work.minutes, rules)
             if work.scheduled_minutes is not None
@@ -436,6 +436,21 @@ def week_pay(
         works=paid,
         seventh_day=seventh,
     )
+
+
+def _bonus_share(
+    bonus_cents: int, worked: int, non_overtime: int, rules: PayRules
+) -> dict[str, Fraction] | None:
+    """What a bonus adds to each overtime (1.5x) and double-time hour, cents an hour; None
+    without a bonus. FLSA: half the bonus's hourly share over all hours (a whole one for 2x);
+    California's flat sum (Alvarado): the bonus over the non-overtime hours, times 1.5 (2)."""
+    if not bonus_cents or not worked:
+        return None
+    if rules.bonus_method == BONUS_ALVARADO and non_overtime:
+        rate = Fraction(bonus_cents * 60, non_overtime)
+        return {OVERTIME: rate * TIME_AND_A_HALF, DOUBLE_TIME: rate * DOUBLE}
+    rate = Fraction(bonus_cents * 60, worked)
+    return {OVERTIME: rate / 2, DOUBLE_TIME: rate}
 
 
 def _cents(value: Fraction) -> int:
