@@ -182,10 +182,17 @@ def main(argv: list[str]) -> int:
     upgrade("billing", url)
     engine = make_engine(url, poolclass=NullPool)
     statements = {"n": 0}
+    slowest: list[tuple[float, str]] = []
 
     @event.listens_for(engine, "before_cursor_execute")
-    def count(*_args) -> None:
+    def count(conn, cursor, statement, *_args) -> None:
         statements["n"] += 1
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def timed(conn, cursor, statement, *_args) -> None:
+        took = time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+        slowest.append((took, " ".join(statement.split())[:110]))
 
     tenant_id = str(uuid.uuid4())
     seeded = seed(engine, tenant_id, args.workers, args.shifts)
@@ -193,6 +200,7 @@ def main(argv: list[str]) -> int:
     floor, read = bare_read(engine, tenant_id)
     assert read == lines, (read, lines)
     statements["n"] = 0
+    slowest.clear()
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
@@ -211,9 +219,15 @@ def main(argv: list[str]) -> int:
         f"gross ${found['gross_cents'] / 100:,.2f} for {found['workers']:,} workers",
         flush=True,
     )
+    if args.profile:
+        print("the slowest statements (wall, this client):")
+        for took, statement in sorted(slowest, reverse=True)[:8]:
+            print(f"  {took:6.2f} s  {statement}")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
         print(out.getvalue())
     with engine.begin() as conn:
         for table in (

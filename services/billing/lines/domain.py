@@ -334,7 +334,7 @@ def week_bounds(week_start: date, timezone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def priced_lines(
+def line_rows(
     uow: UnitOfWork,
     *,
     tenant_id: str,
@@ -344,13 +344,13 @@ def priced_lines(
     worker_ids: list[str] | None = None,
     status: str | None = m.APPROVED,
     with_elements: bool = True,
-) -> list[PricedLine]:
-    """The CBO's timesheet lines of the given pay weeks (or visits), priced, in the order of
-    worker, start. `status` None takes disputed ones too; `with_elements` False leaves the six
-    elements out (payroll needs none: a week of a big CBO reads faster)."""
+) -> list[tuple[Any, Rates | None]]:
+    """The lines as plain rows (each with its line's, shift's, visit's, worker's and client's
+    columns; `known_shift` None where billing has not heard of the shift) and the rates that
+    apply to each: what priced_lines is made of, and what payroll reads a big week with (no
+    object per line)."""
     line, shift, visit = m.LineRecord, m.ShiftRecord, m.VisitRecord
     worker, client = m.WorkerRecord, m.ClientRecord
-    # Plain columns, not entities: a payroll week of 50,000 lines loads in a fraction.
     columns = [
         line.visit_id,
         line.tenant_id,
@@ -401,35 +401,54 @@ def priced_lines(
     if status is not None:
         query = query.where(line.status == status)
     rows = uow.session.execute(query).all()
-    job_types = _job_types(uow, tenant_id, {r.job_type_id for r in rows if r.known_shift})
-    terms: dict[tuple[str, str, int | None, int | None], rates.ShiftTerms] = {}
-    for r in rows:
-        if r.known_shift:
-            key = (
-                r.client_id,
-                r.job_type_id,
-                r.pay_rate_cents if r.pay_rate_given else None,
-                r.bill_rate_cents if r.bill_rate_given else None,
-            )
-            if key not in terms:
-                terms[key] = rates.ShiftTerms(*key)
+    keys = [
+        (
+            r.client_id,
+            r.job_type_id,
+            r.pay_rate_cents if r.pay_rate_given else None,
+            r.bill_rate_cents if r.bill_rate_given else None,
+        )
+        if r.known_shift
+        else None
+        for r in rows
+    ]
+    terms = {key: rates.ShiftTerms(*key) for key in set(keys) if key is not None}
     priced = rates.rates_for(uow, tenant_id=tenant_id, shifts=terms.values())
+    return [
+        (row, priced.get(terms[key]) if key is not None else None)
+        for row, key in zip(rows, keys, strict=True)
+    ]
+
+
+def priced_lines(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    week_starts: list[date] | None = None,
+    visit_ids: list[str] | None = None,
+    client_id: str | None = None,
+    worker_ids: list[str] | None = None,
+    status: str | None = m.APPROVED,
+    with_elements: bool = True,
+) -> list[PricedLine]:
+    """The CBO's timesheet lines of the given pay weeks (or visits), priced, in the order of
+    worker, start. `status` None takes disputed ones too; `with_elements` False leaves the six
+    elements out."""
+    rows = line_rows(
+        uow,
+        tenant_id=tenant_id,
+        week_starts=week_starts,
+        visit_ids=visit_ids,
+        client_id=client_id,
+        worker_ids=worker_ids,
+        status=status,
+        with_elements=with_elements,
+    )
+    job_types = _job_types(uow, tenant_id, {r.job_type_id for r, _ in rows if r.known_shift})
     zone = ZoneInfo(cbo_timezone(uow, tenant_id=tenant_id))
     found = []
-    for r in rows:
+    for r, applied in rows:
         job_type = job_types.get(r.job_type_id) if r.known_shift else None
-        applied = None
-        if r.known_shift:
-            applied = priced.get(
-                terms[
-                    (
-                        r.client_id,
-                        r.job_type_id,
-                        r.pay_rate_cents if r.pay_rate_given else None,
-                        r.bill_rate_cents if r.bill_rate_given else None,
-                    )
-                ]
-            )
         began = r.clock_in_at or r.starts_at
         found.append(
             PricedLine(

@@ -40,7 +40,6 @@ from chassis.errors import Conflict, NotFound, ValidationFailed
 from chassis.jobs import Job, JobFailed, JobKind, StepResult
 from services.billing.lines import domain as lines
 from services.billing.lines import models as read
-from services.billing.lines.domain import PricedLine
 from services.billing.payroll import rules
 from services.billing.payroll.models import (
     ADJUSTMENT,
@@ -390,22 +389,6 @@ class WorkerWeek:
     bonus_cents: int = 0
 
 
-def _work_of(line: PricedLine, zone: ZoneInfo) -> pay.Work:
-    begins = line.clock_in_at or line.starts_at
-    if begins is None:  # neither punches nor the shift known yet: the week's first minute
-        begins = datetime.combine(line.week_start, datetime.min.time(), zone)
-    return pay.Work(
-        key=line.visit_id,
-        starts_at=begins,
-        minutes=line.worked_minutes,
-        pay_rate_cents=line.pay_rate_cents,
-        bill_rate_cents=line.bill_rate_cents,
-        scheduled_minutes=line.scheduled_minutes,
-        client_id=line.client_id,
-        job_type_id=line.job_type_id,
-    )
-
-
 def worker_weeks(
     uow: UnitOfWork,
     *,
@@ -421,20 +404,39 @@ def worker_weeks(
     workers = sorted({w for w, _ in wanted})
     weeks = sorted({d for _, d in wanted})
     found = {pair: WorkerWeek(worker_id=pair[0], week_start=pair[1]) for pair in wanted}
-    for line in lines.priced_lines(
+    for row, applied in lines.line_rows(
         uow, tenant_id=tenant_id, week_starts=weeks, worker_ids=workers, with_elements=False
     ):
-        week = found.get((line.worker_id, line.week_start))
+        week = found.get((row.worker_id, row.week_start))
         if week is None:
             continue
-        week.items[line.visit_id] = line.version
-        week.shift_ids.add(line.shift_id)
-        week.name, week.payroll_id = line.worker_name, line.payroll_id
-        week.worker_tenant_id = line.worker_tenant_id
-        if not line.priced:
-            week.unpriced.append(line.visit_id)
+        week.items[row.visit_id] = row.version
+        week.shift_ids.add(row.shift_id)
+        week.name, week.payroll_id = row.worker_name, row.payroll_id
+        week.worker_tenant_id = row.worker_tenant_id
+        if applied is None:
+            week.unpriced.append(row.visit_id)
             continue
-        week.works.append(_work_of(line, zone))
+        # Neither punches nor the shift known yet: the week's first minute.
+        begins = (
+            row.clock_in_at
+            or row.starts_at
+            or datetime.combine(row.week_start, datetime.min.time(), zone)
+        )
+        week.works.append(
+            pay.Work(
+                key=row.visit_id,
+                starts_at=begins,
+                minutes=row.worked_minutes,
+                pay_rate_cents=applied.pay_rate_cents,
+                bill_rate_cents=applied.bill_rate_cents,
+                scheduled_minutes=row.scheduled_minutes,
+                client_id=row.client_id,
+                job_type_id=row.job_type_id,
+            )
+        )
+    for week in found.values():
+        week.works.sort(key=lambda w: (w.starts_at, w.key))
     first, _ = lines.week_bounds(weeks[0], zone_name)
     _, last = lines.week_bounds(weeks[-1], zone_name)
     cancelled = uow.session.execute(
@@ -717,7 +719,7 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
     weeks = worker_weeks(uow, tenant_id=tenant_id, pairs=pairs)
     paid = _paid_weeks(uow, tenant_id=tenant_id, pairs=adjust)
     new_lines: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
+    items: list[tuple[str, int, date]] = []
     blockers: list[dict[str, Any]] = []
     paid_workers: set[str] = set()
     for (worker_id, week_start), week in sorted(weeks.items()):
@@ -739,16 +741,7 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
         else:
             kind = ADJUSTMENT
             figures = rules.difference(figures, paid.get((worker_id, week_start)))
-        items.extend(
-            {
-                "run_id": run.id,
-                "item_id": item_id,
-                "tenant_id": tenant_id,
-                "version": version,
-                "week_start": week_start,
-            }
-            for item_id, version in week.items.items()
-        )
+        items.extend((item_id, version, week_start) for item_id, version in week.items.items())
         if kind == ADJUSTMENT and rules.is_nothing(figures):
             continue
         paid_workers.add(worker_id)
@@ -779,7 +772,23 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
                 }
             )
     _insert_rows(uow, PayrollLine, new_lines)
-    _insert_rows(uow, PayrollRunItem, items)
+    if items:
+        # Tens of thousands of (id, version, week): three arrays, one statement.
+        uow.session.execute(
+            text(
+                "INSERT INTO payroll_run_items (run_id, item_id, tenant_id, version, week_start) "
+                "SELECT :run, i, :tenant, v, w FROM unnest("
+                "CAST(:ids AS text[]), CAST(:versions AS int[]), CAST(:weeks AS date[])) "
+                "AS x(i, v, w) ON CONFLICT DO NOTHING"
+            ),
+            {
+                "run": run.id,
+                "tenant": tenant_id,
+                "ids": [item[0] for item in items],
+                "versions": [item[1] for item in items],
+                "weeks": [item[2] for item in items],
+            },
+        )
     _add_blockers(run, blockers)
     run.workers += len(paid_workers)
     run.gross_cents += sum(line["gross_cents"] for line in new_lines)
