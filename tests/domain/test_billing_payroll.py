@@ -353,3 +353,31 @@ def test_the_cost_of_a_proposed_shift_matches_the_payroll_of_its_week(world, new
     assert bo["before"]["regular_minutes"] == 28 * 60
     assert bo["shift"]["overtime_minutes"] == 120
     assert bo["added"]["bill_cents"] == 2 * 4200
+
+
+def test_a_bonus_is_paid_with_the_week_and_raises_its_overtime(world, new_unit, ana_week):
+    bo = ana_week["bo"]
+    payroll.set_bonus(
+        world.uow,
+        caller=finance(world),
+        tenant_id=world.tenant_id,
+        data={"worker_id": bo, "week_start": WEEK, "cents": 5000, "reason": "Reliability"},
+    )
+    run = complete(world, new_unit, preview(world, new_unit))
+    line = lines_of(world, run)[(bo, WEEK.isoformat())]
+    assert (line["bonus_cents"], line["gross_cents"]) == (5000, 40000 + 5000)
+    # The week is run: a bonus for it now goes on a later week.
+    with pytest.raises(Conflict):
+        payroll.set_bonus(
+            world.uow,
+            caller=finance(world),
+            tenant_id=world.tenant_id,
+            data={"worker_id": bo, "week_start": WEEK, "cents": 1, "reason": "Late"},
+        )
+    with pytest.raises(NotFound):
+        payroll.set_bonus(
+            world.uow,
+            caller=finance(world),
+            tenant_id=BillingWorld(world.uow).tenant_id,
+            data={"worker_id": bo, "week_start": NEXT_WEEK, "cents": 1, "reason": "Theirs"},
+        )
