@@ -30,6 +30,7 @@ import time
 import zlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from datetime import time as time_of
 from email import message_from_bytes, policy
 from email.utils import getaddresses
 from pathlib import Path
@@ -1336,7 +1337,27 @@ class Demo:
             now = datetime.now(CITY_TZ)
             start = (now + timedelta(minutes=90)).replace(second=0, microsecond=0)
             start += timedelta(minutes=-start.minute % 15)
+            if (start + timedelta(hours=9)).date() != start.date():
+                start = datetime.combine(start.date() + timedelta(days=1), time_of(8), CITY_TZ)
             end = start + timedelta(hours=9)
+            # Jamal told staff he can work a long day: an extra day beside his weekday mornings.
+            profile = self.call("GET", f"/api/v1/jobseekers/{jamal['id']}", staff)
+            availability = profile["availability"]
+            availability["exceptions"] = [
+                *[x for x in availability["exceptions"] if x["date"] != start.date().isoformat()],
+                {
+                    "date": start.date().isoformat(),
+                    "kind": "extra",
+                    "slots": [{"start": "00:00", "end": "24:00"}],
+                    "note": "Can work a long day",
+                },
+            ]
+            self.call(
+                "PUT",
+                f"/api/v1/jobseekers/{jamal['id']}",
+                staff,
+                json={"availability": availability},
+            )
             booked = until_booking_knows(
                 functools.partial(
                     self.call,
