@@ -66,9 +66,7 @@ class TimesheetsEntrypoints:
     @rpc
     @requires("timesheets.approve")
     def amend_timesheet_line(self, visit_id: str, body: dict) -> dict:
-        tenant_id = self.caller.require_tenant()
-        if self.caller.kind != STAFF:
-            raise Forbidden("Only the CBO's staff can do this.")
+        tenant_id = self.caller.require_staff_tenant()
         domain.line_for(self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id)
         data = AmendLineSchema().load(body)
         found = domain.amend_line(
