@@ -62,7 +62,7 @@ FROM generate_series(1, :n) AS i;
 
 INSERT INTO shift_records (id, tenant_id, booking_id, client_id, job_type_id, day, minutes,
                            positions, booked_at, filled_at, cancelled)
-SELECT :t || '-' || i, :t, 'bk', client_id, job_type_id, day, 240, 1,
+SELECT gen_random_uuid()::text, :t, 'bk', client_id, job_type_id, day, 240, 1,
        day - 7, CASE WHEN luck < 0.85 THEN day - 6 END, luck > 0.9
 FROM bench_shifts;
 
@@ -198,10 +198,14 @@ def run(
             print(
                 f"seeding {shifts:,} shifts of one CBO and {others} x {other_shifts:,}…", flush=True
             )
+            engine = make_engine(url, poolclass=NullPool)
+            with engine.begin() as conn:  # a run before this one left its rows
+                conn.execute(
+                    text("TRUNCATE shift_records, daily_rollups, daily_totals, worker_periods")
+                )
             seeded = _seed(url, big, shifts, 3000)
             for tenant_id in small:
                 seeded += _seed(url, tenant_id, other_shifts, 300)
-            engine = make_engine(url, poolclass=NullPool)
             with engine.begin() as conn:
                 conn.execute(text(TOTALS))
                 conn.execute(text("ANALYZE"))
