@@ -642,18 +642,61 @@ def test_a_replay_rebuilds_the_same_numbers_and_a_redelivery_changes_nothing(uow
 
 
 def test_a_fact_about_a_shift_not_yet_booked_waits_for_its_booking(uow):
+    """Events of one shift come on several queues: a fill and a cancellation that arrive before
+    the booking are parked, and counted when it comes; a replay gives the same numbers."""
     cbo = Cbo(uow, "early")
-    early = event(
+    job, client = cbo.job_type("Driver", ["driving"]), cbo.client("Movers", "business")
+    shift_id, booking_id = ids(), ids()
+    cbo.feed(
         "shift.filled",
-        cbo.id,
-        at("2026-11-17"),
-        shift_id=ids(),
-        booking_id=ids(),
-        client_id=ids(),
+        at("2026-11-10", "12:00"),
+        shift_id=shift_id,
+        booking_id=booking_id,
+        client_id=client,
         worker_ids=[ids()],
     )
-    with pytest.raises(records.ShiftNotYetKnown):
-        records.receive(uow, event=records.received(early))
+    cbo.feed(
+        "booking.cancelled",
+        at("2026-11-16", "20:00"),
+        cancelled_by_kind="client",
+        reason="closed",
+        minutes_before_start=600,
+        late=True,
+        booking_id=booking_id,
+        client_id=client,
+        shift_ids=[shift_id],
+        late_shift_ids=[shift_id],
+        worker_ids=[],
+        assignments=[],
+    )
+    waiting = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+    assert (waiting["shifts_filled"], waiting["shifts_cancelled"]) == (0, 0)
+    cbo.feed(
+        "booking.created",
+        at("2026-11-10", "10:00"),
+        booking_id=booking_id,
+        client_id=client,
+        site_id=ids(),
+        job_type_id=job,
+        positions=1,
+        fill_mode="open",
+        pay_rate_cents=2000,
+        bill_rate_cents=3000,
+        created_by_kind="staff",
+        shifts=[
+            {
+                "shift_id": shift_id,
+                "starts_at": at("2026-11-17", "09:00"),
+                "ends_at": at("2026-11-17", "13:00"),
+            }
+        ],
+    )
+    counted = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+    assert (counted["shifts_booked"], counted["shifts_filled"]) == (1, 1)
+    assert (counted["shifts_cancelled"], counted["late_cancellations"]) == (1, 1)
+    assert counted["time_to_fill_minutes"] == 120.0
+    records.rebuild(uow)
+    assert dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"] == counted
 
 
 def test_a_cbo_never_sees_another_cbos_numbers(uow, market):

@@ -14,9 +14,10 @@ job type (`worker_periods`: active job seekers, the earnings profile). A shift's
 on the shift's own day in its CBO's time zone.
 
 Order: events of one shift come on several queues. A fact about a shift reporting has not
-heard of yet (its `booking.created` is still on its way) raises `ShiftNotYetKnown`: the
-handler's transaction rolls back and the chassis retries the event with backoff, so it is
-applied (and logged) after the booking, and a replay applies them in that order too.
+heard of yet (its `booking.created` is still on its way) is logged and parked
+(`parked_events`, under that shift) without changing anything; the booking's arrival applies
+the parked facts, in the order they were logged. A replay goes through the same steps in the
+same order, so it parks and releases them alike.
 Corrections (a completed place marked a no-show, or back) take the figures back from the
 bucket they went to (the place keeps its outcome, source and minutes).
 """
@@ -46,6 +47,7 @@ from services.reporting.records.models import (
     DailyRollup,
     DailyTotal,
     JobTypeRecord,
+    ParkedEvent,
     PartnershipRecord,
     PlaceRecord,
     ReceivedEvent,
@@ -61,7 +63,12 @@ REBUILD_BATCH = 1000
 
 
 class ShiftNotYetKnown(RuntimeError):
-    """A fact about a shift whose booking has not reached reporting yet: tried again later."""
+    """A fact about a shift whose booking has not reached reporting yet: parked until it
+    does. Raised before the apply function changes anything."""
+
+    def __init__(self, shift_id: str) -> None:
+        super().__init__(f"shift {shift_id} is not known to reporting yet")
+        self.shift_id = shift_id
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,55 @@ def receive(uow: UnitOfWork, *, event: Received) -> bool:
     ).scalar_one_or_none()
     if logged is None:
         return False
-    APPLY[event.event_type](uow, event)
+    _apply(uow, event)
     return True
+
+
+def _apply(uow: UnitOfWork, event: Received) -> None:
+    """Apply one logged event, or park it under the shift it waits for."""
+    try:
+        APPLY[event.event_type](uow, event)
+    except ShiftNotYetKnown as waiting:
+        uow.session.execute(
+            pg_insert(ParkedEvent)
+            .values(event_id=event.event_id, shift_id=waiting.shift_id)
+            .on_conflict_do_update(index_elements=["event_id"], set_={"shift_id": waiting.shift_id})
+        )
+
+
+def _release_parked(uow: UnitOfWork, shift_ids: list[str]) -> None:
+    """Apply the facts that waited for these shifts, in the order they were logged."""
+    waiting = (
+        uow.session.execute(
+            delete(ParkedEvent)
+            .where(ParkedEvent.shift_id.in_(shift_ids))
+            .returning(ParkedEvent.event_id)
+        )
+        .scalars()
+        .all()
+    )
+    if not waiting:
+        return
+    logged = (
+        uow.session.execute(
+            select(ReceivedEvent)
+            .where(ReceivedEvent.event_id.in_(waiting))
+            .order_by(ReceivedEvent.seq)
+        )
+        .scalars()
+        .all()
+    )
+    for entry in logged:
+        _apply(
+            uow,
+            Received(
+                event_id=entry.event_id,
+                event_type=entry.event_type,
+                tenant_id=entry.tenant_id,
+                occurred_at=entry.occurred_at,
+                data=entry.data,
+            ),
+        )
 
 
 def _concerns_a_cbo(event: Received) -> bool:
@@ -233,7 +287,7 @@ def _worker_source(uow: UnitOfWork, worker_id: str) -> str:
 def _shift(uow: UnitOfWork, tenant_id: str, shift_id: str) -> ShiftRecord:
     found = uow.session.get(ShiftRecord, shift_id)
     if found is None or found.tenant_id != tenant_id:
-        raise ShiftNotYetKnown(f"shift {shift_id} is not known to reporting yet")
+        raise ShiftNotYetKnown(shift_id)
     return found
 
 
@@ -438,6 +492,7 @@ def _booking_created(uow: UnitOfWork, event: Received) -> None:
             shifts_booked=1,
             minutes_booked=record.minutes * record.positions,
         )
+    _release_parked(uow, [shift["shift_id"] for shift in data["shifts"]])
 
 
 def _dims(shift: ShiftRecord) -> dict[str, Any]:
@@ -464,8 +519,9 @@ def _booking_cancelled(uow: UnitOfWork, event: Received) -> None:
     assert event.tenant_id is not None
     data = event.data
     late = set(data.get("late_shift_ids") or [])
-    for shift_id in data["shift_ids"]:
-        shift = _shift(uow, event.tenant_id, shift_id)
+    # Every shift known before anything changes (else the event waits, unchanged).
+    shifts = [_shift(uow, event.tenant_id, shift_id) for shift_id in data["shift_ids"]]
+    for shift_id, shift in zip(data["shift_ids"], shifts, strict=True):
         if shift.cancelled:
             continue
         shift.cancelled = True
@@ -740,6 +796,7 @@ READ_MODEL: tuple[type[Base], ...] = (
     DailyTotal,
     WorkerPeriod,
     ActivityEntry,
+    ParkedEvent,
 )
 
 
@@ -796,7 +853,7 @@ def rebuild(uow: UnitOfWork, *, caller: Caller | None = None) -> dict[str, int]:
                 occurred_at=entry.occurred_at,
                 data=entry.data,
             )
-            APPLY[event.event_type](uow, event)
+            _apply(uow, event)
         uow.session.flush()
         uow.session.expunge_all()
         last = logged[-1].seq

@@ -36,6 +36,15 @@ class ReceivedEvent(Base):
     data: Mapped[dict] = mapped_column(JSONB)
 
 
+class ParkedEvent(Base):
+    """A logged fact about a shift whose booking had not arrived: applied when it does."""
+
+    __tablename__ = "parked_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    shift_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
 class CboRecord(Base):
     __tablename__ = "cbo_records"
 

@@ -118,6 +118,13 @@ def upgrade() -> None:
         op.f("ix_job_type_records_tenant_id"), "job_type_records", ["tenant_id"], unique=False
     )
     op.create_table(
+        "parked_events",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("shift_id", sa.String(length=36), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_index(op.f("ix_parked_events_shift_id"), "parked_events", ["shift_id"], unique=False)
+    op.create_table(
         "partnership_records",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("proposer_id", sa.String(length=36), nullable=False),
@@ -285,6 +292,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_parked_events_shift_id"), table_name="parked_events")
+    op.drop_table("parked_events")
     op.drop_index(op.f("ix_worker_records_tenant_id"), table_name="worker_records")
     op.drop_table("worker_records")
     op.drop_table("worker_periods")
