@@ -699,6 +699,33 @@ def test_a_fact_about_a_shift_not_yet_booked_waits_for_its_booking(uow):
     assert dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"] == counted
 
 
+def test_a_place_corrected_to_a_no_show_takes_its_worker_off_the_active_count(uow):
+    cbo = Cbo(uow, "fix")
+    job, client = cbo.job_type("Driver", ["driving"]), cbo.client("Movers", "business")
+    worker = cbo.worker("Eve", "2026-11-02", ["driving"], None, "2026-11-02")
+    (shift,) = cbo.booking(job, client, at("2026-11-10"), ("2026-11-17", "09:00", "13:00"))
+    place = cbo.attendance("shift.completed", shift, worker, "2026-11-17", "09:00", "13:00")
+    worked = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+    assert (worked["active_jobseekers"], worked["hours_worked"], worked["no_shows"]) == (1, 4.0, 0)
+    cbo.attendance(
+        "worker.no_show",
+        shift,
+        worker,
+        "2026-11-17",
+        "09:00",
+        "13:00",
+        assignment_id=place,
+        correction=True,
+    )
+    for period in (WEEK, MONTH):
+        fixed = dashboards.kpis(uow, tenant_id=cbo.id, period=period)["current"]["kpis"]
+        assert (fixed["active_jobseekers"], fixed["hours_worked"], fixed["no_shows"]) == (0, 0, 1)
+    assert (
+        dashboards.earnings_profile(uow, tenant_id=cbo.id, period=WEEK)["overall"]["worker_weeks"]
+        == 0
+    )
+
+
 def test_a_cbo_never_sees_another_cbos_numbers(uow, market):
     harbor = market["cbo"]
     other = Cbo(uow, "eastside")

@@ -9,18 +9,25 @@ route backdates activity by months.
 
 Also: another CBO sees none of it (404 for a CBO that does not share its reports), the
 operator sees every CBO's, a viewer reads reports and schedules but cannot change a schedule,
-and the downloads are CSV and XLSX files."""
+the downloads are CSV and XLSX files, and a scheduled delivery, once due (its time moved
+into the past in reporting's database: waiting for a Monday 8:00 is not a test), reaches the
+real SMTP server on loopback once, with its file."""
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
+from sqlalchemy import text
+from sqlalchemy.pool import NullPool
 
 from chassis.contracts.events import build_envelope
+from chassis.db import make_engine
 from tests.e2e.market import (
     a_cbo,
     a_client,
@@ -276,3 +283,56 @@ def test_another_cbo_sees_nothing_and_a_viewer_cannot_change_a_schedule(
     changed = api("PATCH", path, cbo["owner"], json={"hour": 9})
     assert changed.status_code == 200 and changed.json()["hour"] == 9
     assert api("DELETE", path, cbo["owner"]).status_code == 204
+
+
+def test_a_scheduled_delivery_arrives_once_with_its_file(api, market, platform, smtp):
+    cbo = market["cbo"]
+    stakeholder = f"board-{uuid.uuid4().hex[:8]}@stakeholders.example.org"
+    made = api(
+        "POST",
+        "/api/v1/report-schedules",
+        cbo["owner"],
+        json={
+            "name": "Monday KPIs",
+            "recipients": [stakeholder, "Chair@Stakeholders.example.org"],
+            "period": "week",
+            "weekday": 0,
+            "hour": 8,
+            "file_format": "xlsx",
+        },
+    )
+    assert made.status_code == 201, made.text
+    schedule = made.json()
+    assert schedule["recipients"] == [stakeholder, "chair@stakeholders.example.org"]
+    engine = make_engine(platform.settings.database_url("reporting"), poolclass=NullPool)
+    with engine.begin() as conn:  # due a minute ago
+        conn.execute(
+            text(
+                "UPDATE report_schedules SET next_run_at = now() - interval '1 minute' "
+                "WHERE id = :id"
+            ),
+            {"id": schedule["id"]},
+        )
+    engine.dispose()
+    path = f"/api/v1/report-schedules/{schedule['id']}"
+
+    def sent():
+        page = api("GET", f"{path}/deliveries", cbo["owner"]).json()
+        return page if page["items"] and page["items"][0]["status"] == "sent" else None
+
+    page = wait_for(sent, timeout=20, what="the scheduled delivery to be sent")
+    assert page["total"] == 1
+    message = smtp.wait_for(stakeholder)
+    assert len(smtp.to(stakeholder)) == 1
+    assert "chair@stakeholders.example.org" in str(message["To"]).lower()
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename().endswith(".xlsx")
+    assert (
+        "xl/worksheets/sheet1.xml"
+        in zipfile.ZipFile(io.BytesIO(attachment.get_content())).namelist()
+    )
+    # The schedule moved on to its next Monday; the sweeps since sent nothing more.
+    again = api("GET", path, cbo["owner"]).json()
+    assert datetime.fromisoformat(again["next_run_at"]) > datetime.now(UTC)
+    assert api("GET", f"{path}/deliveries", cbo["owner"]).json()["total"] == 1
+    assert len(smtp.to(stakeholder)) == 1

@@ -95,6 +95,12 @@ FROM (
 GROUP BY period, starts_on, worker_id, job_type_id;
 """
 
+ACTIVE = """
+INSERT INTO active_counts (tenant_id, period, starts_on, active)
+SELECT tenant_id, period, starts_on, count(DISTINCT worker_id)
+FROM worker_periods WHERE shifts > 0 GROUP BY tenant_id, period, starts_on
+"""
+
 TOTALS = """
 INSERT INTO daily_totals (tenant_id, day, registered, approved, shifts_booked, minutes_booked,
     shifts_cancelled, shifts_filled, fill_minutes, places_completed, minutes_worked, no_shows,
@@ -201,13 +207,17 @@ def run(
             engine = make_engine(url, poolclass=NullPool)
             with engine.begin() as conn:  # a run before this one left its rows
                 conn.execute(
-                    text("TRUNCATE shift_records, daily_rollups, daily_totals, worker_periods")
+                    text(
+                        "TRUNCATE shift_records, daily_rollups, daily_totals, worker_periods, "
+                        "active_counts"
+                    )
                 )
             seeded = _seed(url, big, shifts, 3000)
             for tenant_id in small:
                 seeded += _seed(url, tenant_id, other_shifts, 300)
             with engine.begin() as conn:
                 conn.execute(text(TOTALS))
+                conn.execute(text(ACTIVE))
                 conn.execute(text("ANALYZE"))
                 for table in ("shift_records", "daily_rollups", "daily_totals", "worker_periods"):
                     counted[table] = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()

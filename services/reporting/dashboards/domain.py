@@ -22,6 +22,7 @@ from chassis.uploads import file_payload
 from services.reporting.dashboards import rules
 from services.reporting.dashboards.rules import Period
 from services.reporting.records.models import (
+    ActiveCount,
     ActivityEntry,
     CboRecord,
     ClientRecord,
@@ -142,7 +143,19 @@ def _active(
     job_type_id: str | None,
     source_id: str | None,
 ) -> dict[date, int]:
-    """Job seekers who worked at least one shift, per period start."""
+    """Job seekers who worked at least one shift, per period start: the kept counts (one row
+    per CBO and period), or counted from workers' periods when filtered."""
+    if job_type_id is None and source_id is None:
+        counted = uow.session.execute(
+            select(ActiveCount.starts_on, func.sum(ActiveCount.active))
+            .where(
+                _tenant_filter(ActiveCount.tenant_id, tenant_id),
+                ActiveCount.period == kind,
+                ActiveCount.starts_on.in_(sorted(set(starts))),
+            )
+            .group_by(ActiveCount.starts_on)
+        ).all()
+        return {starts_on: int(total) for starts_on, total in counted}
     query = (
         select(
             WorkerPeriod.starts_on,

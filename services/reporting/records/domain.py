@@ -41,6 +41,7 @@ from chassis.db import UnitOfWork
 from services.reporting.base import Base
 from services.reporting.records import rules
 from services.reporting.records.models import (
+    ActiveCount,
     ActivityEntry,
     CboRecord,
     ClientRecord,
@@ -54,6 +55,7 @@ from services.reporting.records.models import (
     ShiftRecord,
     SourceRecord,
     VisitRecord,
+    WorkerActivity,
     WorkerPeriod,
     WorkerRecord,
 )
@@ -275,6 +277,40 @@ def _bump_worker(
             statement.on_conflict_do_update(
                 index_elements=list(keys),
                 set_={name: table.c[name] + statement.excluded[name] for name in deltas},
+            )
+        )
+        if deltas.get("shifts"):
+            _count_active(
+                uow,
+                tenant_id=tenant_id,
+                period=period,
+                starts_on=starts_on,
+                worker_id=worker_id,
+                shifts=deltas["shifts"],
+            )
+
+
+def _count_active(
+    uow: UnitOfWork, *, tenant_id: str, period: str, starts_on: date, worker_id: str, shifts: int
+) -> None:
+    """Keep the period's count of active job seekers: a worker's first shift in it adds one,
+    a correction taking back their last one removes them (so a dashboard reads one row)."""
+    keys = {"tenant_id": tenant_id, "period": period, "starts_on": starts_on}
+    statement = pg_insert(WorkerActivity).values(**keys, worker_id=worker_id, shifts=shifts)
+    now = uow.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[*keys, "worker_id"],
+            set_={"shifts": WorkerActivity.shifts + statement.excluded.shifts},
+        ).returning(WorkerActivity.shifts)
+    ).scalar_one()
+    before = now - shifts
+    change = (now > 0) - (before > 0)
+    if change:
+        counted = pg_insert(ActiveCount).values(**keys, active=change)
+        uow.session.execute(
+            counted.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={"active": ActiveCount.active + counted.excluded.active},
             )
         )
 
@@ -795,6 +831,8 @@ READ_MODEL: tuple[type[Base], ...] = (
     DailyRollup,
     DailyTotal,
     WorkerPeriod,
+    WorkerActivity,
+    ActiveCount,
     ActivityEntry,
     ParkedEvent,
 )

@@ -189,6 +189,8 @@ class DailyTotal(_Metrics, Base):
     dozen of these."""
 
     __tablename__ = "daily_totals"
+    # The platform-wide dashboard reads every CBO's days of a period.
+    __table_args__ = (Index("ix_daily_totals_day", "day"),)
 
     tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -208,6 +210,32 @@ class WorkerPeriod(Base):
     shifts: Mapped[int] = mapped_column(Integer, default=0)
     minutes: Mapped[int] = mapped_column(BigInteger, default=0)
     gross_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkerActivity(Base):
+    """A worker's shifts worked in one week or month (any job type): when it turns positive
+    the worker counts as active there (ActiveCount), when a correction brings it to zero they
+    no longer do."""
+
+    __tablename__ = "worker_activity"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    worker_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    shifts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActiveCount(Base):
+    """How many job seekers worked at least one shift in a CBO's week or month."""
+
+    __tablename__ = "active_counts"
+    __table_args__ = (Index("ix_active_counts_period", "period", "starts_on"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    active: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ActivityEntry(Base):

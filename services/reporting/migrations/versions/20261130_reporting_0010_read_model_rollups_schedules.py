@@ -118,6 +118,25 @@ def upgrade() -> None:
         op.f("ix_job_type_records_tenant_id"), "job_type_records", ["tenant_id"], unique=False
     )
     op.create_table(
+        "active_counts",
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("period", sa.String(length=5), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("active", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "period", "starts_on"),
+    )
+    op.create_index("ix_active_counts_period", "active_counts", ["period", "starts_on"])
+    op.create_table(
+        "worker_activity",
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("period", sa.String(length=5), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("worker_id", sa.String(length=36), nullable=False),
+        sa.Column("shifts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "period", "starts_on", "worker_id"),
+    )
+    op.create_index("ix_daily_totals_day", "daily_totals", ["day"])
+    op.create_table(
         "parked_events",
         sa.Column("event_id", sa.String(length=36), nullable=False),
         sa.Column("shift_id", sa.String(length=36), nullable=False),
@@ -292,6 +311,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_daily_totals_day", table_name="daily_totals")
+    op.drop_table("worker_activity")
+    op.drop_index("ix_active_counts_period", table_name="active_counts")
+    op.drop_table("active_counts")
     op.drop_index(op.f("ix_parked_events_shift_id"), table_name="parked_events")
     op.drop_table("parked_events")
     op.drop_index(op.f("ix_worker_records_tenant_id"), table_name="worker_records")
