@@ -9,7 +9,7 @@ from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, rpc
 from services.reporting.records import domain
-from services.reporting.records.schemas import RebuildSchema
+from services.reporting.records.schemas import ReportModelRebuildSchema
 
 
 class RecordsEntrypoints:
@@ -25,7 +25,7 @@ class RecordsEntrypoints:
     @requires("platform.operate")
     def rebuild_report_model(self) -> dict:
         """Empty the read model and apply every event it was built from again."""
-        return RebuildSchema().dump(domain.rebuild(self.db, caller=self.caller))
+        return ReportModelRebuildSchema().dump(domain.rebuild(self.db, caller=self.caller))
 
     @event_handler("tenancy", "tenant.approved")
     def learn_tenant_approved(self, event: Event) -> None:

@@ -13,7 +13,7 @@ ROUTES: tuple[Route, ...] = (
         Records.rebuild_report_model,
         "Rebuild reporting's read model from its replay log (the operator)",
         "Reports",
-        response=schemas.RebuildSchema,
+        response=schemas.ReportModelRebuildSchema,
         description="Empties the rollups and applies every event received again, in order.",
     ),
 )

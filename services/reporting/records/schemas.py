@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 
-class RebuildSchema(Schema):
+class ReportModelRebuildSchema(Schema):
     """The read model after a rebuild from its replay log: how many rows it holds."""
 
     events = fields.Integer(
