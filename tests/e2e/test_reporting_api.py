@@ -278,6 +278,33 @@ def test_another_cbo_sees_nothing_and_a_viewer_cannot_change_a_schedule(
     assert api("PATCH", path, viewer, json={"hour": 9}).status_code == 403
     assert api("DELETE", path, viewer).status_code == 403
     assert api("GET", path, other["owner"]).status_code == 404
+    # A partnership sharing "reports" lets the partner read them; its end stops it at once.
+    proposed = api(
+        "POST",
+        "/api/v1/partnerships",
+        cbo["owner"],
+        json={"partner_slug": other["slug"], "shares": ["reports"]},
+    )
+    assert proposed.status_code == 201, proposed.text
+    partnership = proposed.json()["id"]
+    accepted = api("POST", f"/api/v1/partnerships/{partnership}/accept", other["owner"])
+    assert accepted.status_code == 200, accepted.text
+
+    def shared():
+        answer = api(
+            "GET",
+            "/api/v1/reports/kpis",
+            other["owner"],
+            params={"tenant_id": cbo["id"], "day": day.isoformat()},
+        )
+        return answer if answer.status_code == 200 else None
+
+    partner_view = wait_for(shared, what="reporting to learn of the partnership").json()
+    assert partner_view["current"]["kpis"]["shifts_booked"] == 3
+    ended = api("POST", f"/api/v1/partnerships/{partnership}/end", cbo["owner"])
+    assert ended.status_code == 200, ended.text
+    wait_for(lambda: not shared(), what="the ended partnership to close the reports")
+
     bad = api("POST", "/api/v1/report-schedules", cbo["owner"], json={**schedule, "hour": 99})
     assert bad.status_code == 422 and "hour" in bad.json()["error"]["fields"]
     changed = api("PATCH", path, cbo["owner"], json={"hour": 9})
