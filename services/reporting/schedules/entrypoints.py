@@ -67,11 +67,14 @@ class SchedulesEntrypoints:
     @rpc
     @requires(CHANGE)
     def update_report_schedule(self, schedule_id: str, body: dict) -> dict:
+        tenant_id = self.caller.require_tenant()
+        # Another CBO's schedule (or none) is 404 before anything about the body is said.
+        domain.get_schedule(self.db, tenant_id=tenant_id, schedule_id=schedule_id)
         data = ScheduleUpdateSchema().load(body)
         changed = domain.update_schedule(
             self.db,
             caller=self.caller,
-            tenant_id=self.caller.require_tenant(),
+            tenant_id=tenant_id,
             schedule_id=schedule_id,
             data=data,
             now=datetime.now(UTC),
