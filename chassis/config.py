@@ -123,6 +123,10 @@ class Settings:
     evv_sweep_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_EVV_SWEEP_SECONDS", "60"))
     )
+    # Reporting: how often each instance looks for scheduled report deliveries that are due.
+    report_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_REPORT_SWEEP_SECONDS", "30"))
+    )
     gateway_host: str = field(default_factory=lambda: _env("WORKLB_GATEWAY_HOST", "127.0.0.1"))
     gateway_port: int = field(default_factory=lambda: int(_env("WORKLB_GATEWAY_PORT", "8000")))
     ops_host: str = field(default_factory=lambda: _env("WORKLB_OPS_HOST", "127.0.0.1"))

@@ -72,3 +72,40 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date | datetime | time):
         return value.isoformat()
     return value
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Iterable[Any]]]]) -> bytes:
+    """An XLSX workbook of `sheets` (name, header, rows), every cell made safe. Text is always
+    written as text (never read as a formula or a link), numbers as numbers, None as an empty
+    cell, dates and times in ISO 8601."""
+    import xlsxwriter  # only the services that write spreadsheets load it
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    bold = workbook.add_format({"bold": True})
+    for name, header, rows in sheets:
+        # Sheet names: at most 31 characters, none of []:*?/\
+        title = re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Sheet"
+        sheet = workbook.add_worksheet(title)
+        for column, label in enumerate(header):
+            sheet.write_string(0, column, str(safe_cell(label)), bold)
+        for row_number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                _write_cell(sheet, row_number, column, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_cell(sheet: Any, row: int, column: int, value: Any) -> None:
+    value = _plain(value)
+    if isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value)
+    elif value != "":
+        sheet.write_string(row, column, str(safe_cell(str(value))))

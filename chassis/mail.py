@@ -23,6 +23,13 @@ class MailFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Email:
     to: str
     subject: str
@@ -32,6 +39,9 @@ class Email:
     # own, for the messages the notifications service sends on its behalf.
     from_name: str | None = None
     reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # A Message-ID the sender chose (a stable one lets a receiver spot a resend).
+    message_id: str | None = None
 
 
 class Mailer:
@@ -56,11 +66,19 @@ class Mailer:
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False)
         domain = parseaddr(self.sender)[1].partition("@")[2] or "worklb.local"
-        message["Message-ID"] = make_msgid(domain=domain)
+        message["Message-ID"] = email.message_id or make_msgid(domain=domain)
         # Plain 7-bit when it can be, so links stay whole in the raw message (var/mail/*.eml).
         message.set_content(email.text, cte="7bit" if email.text.isascii() else None)
         if email.html:
             message.add_alternative(email.html, subtype="html")
+        for attachment in email.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.data,
+                maintype=maintype,
+                subtype=subtype.partition(";")[0] or "octet-stream",
+                filename=attachment.filename,
+            )
         return message
 
     def send(self, email: Email) -> str:

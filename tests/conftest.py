@@ -20,6 +20,7 @@ os.environ.setdefault("WORKLB_OUTBOX_POLL_SECONDS", "0.5")
 os.environ.setdefault("WORKLB_TIER_SWEEP_SECONDS", "0.5")
 os.environ.setdefault("WORKLB_NOTIFICATIONS_SWEEP_SECONDS", "0.3")
 os.environ.setdefault("WORKLB_DEADLINE_SWEEP_SECONDS", "0.2")
+os.environ.setdefault("WORKLB_REPORT_SWEEP_SECONDS", "0.3")
 os.environ.setdefault("WORKLB_LOG_LEVEL", "WARNING")
 # Notifications' key for secrets at rest (a Fernet key), and webhooks to receivers on loopback,
 # retried quickly.

@@ -21,6 +21,9 @@ class JobTypeCreated(Schema):
     bill_rate_cents = fields.Integer(required=True)
     min_shift_minutes = fields.Integer(required=True)
     active = fields.Boolean(required=True)
+    # The skills a worker needs for it (reporting weighs hours booked per skill); absent in
+    # events published before it was added.
+    required_skills = fields.List(fields.String(), load_default=list)
 
 
 @event("jobtype.updated")

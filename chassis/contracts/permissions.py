@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, str] = {
     "timesheets.approve": "Approve timesheets and fix visit exceptions.",
     "payroll.run": "Run payroll and invoices; export them.",
     "reports.read": "Read the CBO's reports and downloads.",
+    "reports.schedule": "Create, change and delete the scheduled deliveries of reports.",
     # Self-service for job seekers and client users.
     "self.profile": "Read and change one's own profile.",
     "self.work": "See, confirm and decline one's own offers; clock in and out.",
@@ -47,7 +48,14 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "approver": frozenset({"jobseekers.read", "jobseekers.approve", "clients.read"}),
     "scheduler": frozenset({"jobseekers.read", "clients.read", "bookings.read", "bookings.manage"}),
     "finance": frozenset(
-        {"clients.read", "bookings.read", "timesheets.approve", "payroll.run", "reports.read"}
+        {
+            "clients.read",
+            "bookings.read",
+            "timesheets.approve",
+            "payroll.run",
+            "reports.read",
+            "reports.schedule",
+        }
     ),
     "viewer": frozenset({"jobseekers.read", "clients.read", "bookings.read", "reports.read"}),
     "jobseeker": frozenset({"self.profile", "self.work"}),

@@ -21,7 +21,8 @@ SERVICE = "tenancy"
 # The features a CBO can be licensed for, and what partners can share: the vocabulary both
 # tenancy and its callers use.
 FEATURES: tuple[str, ...] = ("evv", "rebooking")
-SHARES: tuple[str, ...] = ("job_types", "opportunities")
+# "reports": each CBO may read the other's reports (reporting).
+SHARES: tuple[str, ...] = ("job_types", "opportunities", "reports")
 
 
 # -- login_box -----------------------------------------------------------------------------

@@ -94,6 +94,7 @@ def test_a_job_type_is_created_with_a_key_from_its_name_its_event_and_audit_entr
         "bill_rate_cents": 2800,
         "min_shift_minutes": 240,
         "active": True,
+        "required_skills": ["forklift", "lifting"],
     }
     assert sent.one("jobtype.created")["tenant_id"] == tenant_id
     [trail] = sent.audit()

@@ -53,6 +53,13 @@ CBO_PEOPLE_PERMISSIONS = frozenset(PERMISSIONS) - PLATFORM_PERMISSIONS
 # Bodies that pass validation, so that a call on another CBO's object reaches the lookup
 # (an empty body would stop at 422 first). Any other JSON route gets {}.
 VALID_BODIES: dict[str, dict] = {
+    "create_report_schedule": {
+        "name": "Monday KPIs",
+        "recipients": ["board@example.org"],
+        "period": "week",
+        "hour": 8,
+    },
+    "update_report_schedule": {"hour": 9},
     "change_staff_roles": {"roles": ["viewer"]},
     "update_role": {"description": "Taken over"},
     "withdraw_offer": {"reason": "Taken over"},
@@ -473,6 +480,19 @@ def cbo_a(api, smtp, operator_token, platform) -> CboA:
         )
     )
     market = booking_of_a(api, smtp, platform, cbo, marker, client["id"])
+    schedule = made(
+        api(
+            "POST",
+            "/api/v1/report-schedules",
+            owner,
+            json={
+                "name": f"KPIs of {marker}",
+                "recipients": [f"board@{cbo.slug}.example.org"],
+                "period": "week",
+                "hour": 8,
+            },
+        )
+    )
     ids = {
         **market,
         "tenant_id": cbo.tenant_id,
@@ -489,6 +509,7 @@ def cbo_a(api, smtp, operator_token, platform) -> CboA:
         "partnership_id": partnership["id"],
         "mou_id": mou["id"],
         "licence_id": licence["id"],
+        "schedule_id": schedule["id"],
     }
     return CboA(cbo, marker, ids, (logo, document, mou_document))
 

@@ -194,7 +194,7 @@ def test_tenancy_answers_every_contract(as_caller, cbos):
 
         assert tenancy.partners() == [Partner(cbos["partnership"], bay, ["job_types"])]
         by_share = {share: tenancy.partners(share=share) for share in SHARES}
-        assert by_share == {"job_types": tenancy.partners(), "opportunities": []}
+        assert by_share == {"job_types": tenancy.partners(), "opportunities": [], "reports": []}
         with pytest.raises(ValidationFailed):
             tenancy.partners(share="secrets")
 

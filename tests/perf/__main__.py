@@ -3,7 +3,8 @@
 `python -m tests.perf search [--sizes 20000,100000]` or
 `python -m tests.perf rebooking [--shifts 1000]` or
 `python -m tests.perf evv [--clients 50 --punches 5000 --records 1000000]` or
-`python -m tests.perf payroll [--workers 10000 --shifts 5 --profile]` runs one.
+`python -m tests.perf payroll [--workers 10000 --shifts 5 --profile]` or
+`python -m tests.perf reporting [--shifts 1000000 --requests 200]` runs one.
 
 eventlet must patch the standard library before anything else is imported (nameko needs it).
 """
@@ -26,6 +27,7 @@ from tests.perf import (
     bench_import,
     bench_payroll,
     bench_rebooking,
+    bench_reporting,
     bench_search,
 )
 
@@ -36,6 +38,7 @@ BENCHMARKS = {
     "rebooking": bench_rebooking.main,
     "evv": bench_evv.main,
     "payroll": bench_payroll.main,
+    "reporting": bench_reporting.main,
 }
 
 
@@ -50,6 +53,7 @@ def main(argv: list[str]) -> int:
         or bench_rebooking.main([])
         or bench_evv.main([])
         or bench_payroll.main([])
+        or bench_reporting.main([])
     )
 
 

@@ -197,6 +197,7 @@ def _event(job_type: JobType) -> dict[str, Any]:
         "bill_rate_cents": job_type.bill_rate_cents,
         "min_shift_minutes": job_type.min_shift_minutes,
         "active": job_type.active,
+        "required_skills": list(job_type.required_skills or []),
     }
 
 
