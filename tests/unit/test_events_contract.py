@@ -49,7 +49,7 @@ def test_malformed_envelopes_are_refused(body):
 
 
 # Past tenses that do not end in -ed, and the one fact named by its noun (the issue's).
-IRREGULAR_PAST = {"sent", "withdrawn"}
+IRREGULAR_PAST = {"sent", "withdrawn", "paid"}
 NAMED_FACTS = {"worker.no_show"}
 
 
