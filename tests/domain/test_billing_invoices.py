@@ -1,0 +1,324 @@
+"""Billing's invoices on its real database: numbers without gaps per series (void and replace
+included, a failed issue taking none), the life cycle with its events and audit entries, who
+sees which invoice, and the operator's licence charges prorated by day."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from chassis.context import Caller
+from chassis.contracts.permissions import BUILTIN_ROLES
+from chassis.errors import Conflict, Forbidden, NotFound
+from services.billing.invoices import domain
+from services.billing.licences import domain as licences
+from tests.domain.outbox import Outbox
+from tests.factories import jobseeker_caller, operator_caller, staff_caller
+
+SERVICE = "billing"
+NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+
+
+def client_user(tenant_id: str, client_id: str) -> Caller:
+    return Caller(
+        kind="client",
+        user_id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        roles=("client",),
+        permissions=BUILTIN_ROLES["client"],
+        client_id=client_id,
+    )
+
+
+def a_line(source_id: str | None = None, *, minutes: int = 480, rate: int = 2500) -> dict:
+    amount = minutes * rate // 60
+    return {
+        "source_id": source_id or str(uuid.uuid4()),
+        "description": "Home care",
+        "service_date": date(2026, 11, 23),
+        "worker_id": str(uuid.uuid4()),
+        "worker_name": "សុខ សុភា",
+        "job_type_name": "Home care",
+        "minutes": minutes,
+        "rate_cents": rate,
+        "base_cents": amount,
+        "premium_cents": 0,
+        "amount_cents": amount,
+    }
+
+
+def a_draft(uow, tenant_id: str, client_id: str | None = None, *, lines=None, kind="client"):
+    return domain.create_draft(
+        uow,
+        tenant_id=tenant_id,
+        kind=kind,
+        client_id=client_id or str(uuid.uuid4()),
+        period="week",
+        period_start=date(2026, 11, 23),
+        period_end=date(2026, 11, 29),
+        issuer_name="Khmer Community Works",
+        bill_to_name="City of Long Beach",
+        timezone="America/Los_Angeles",
+        lines=lines if lines is not None else [a_line()],
+    )
+
+
+def finance(tenant_id: str) -> Caller:
+    return staff_caller(tenant_id, role="finance")
+
+
+def test_a_draft_totals_its_lines_and_has_no_number(uow):
+    tenant = str(uuid.uuid4())
+    draft = a_draft(uow, tenant, lines=[a_line(minutes=480), a_line(minutes=450, rate=2125)])
+    assert draft.number is None and draft.status == "draft"
+    assert draft.total_cents == 20000 + 15937  # the builder floors; the domain sums what it gets
+
+
+def test_numbers_have_no_gaps_across_issue_void_and_replace(uow):
+    tenant = str(uuid.uuid4())
+    caller = finance(tenant)
+    sent = Outbox(uow)
+    first = domain.issue_invoice(uow, caller=caller, invoice_id=a_draft(uow, tenant).id, now=NOW)
+    voided, replacement = domain.void_invoice(
+        uow, caller=caller, invoice_id=first.id, reason="Wrong hours", replace=True, now=NOW
+    )
+    assert replacement is not None and replacement.number is None
+    assert voided.number == "INV-000001" and voided.replaced_by_id == replacement.id
+    second = domain.issue_invoice(uow, caller=caller, invoice_id=replacement.id, now=NOW)
+    third = domain.issue_invoice(uow, caller=caller, invoice_id=a_draft(uow, tenant).id, now=NOW)
+    assert [second.number, third.number] == ["INV-000002", "INV-000003"]
+    assert second.replaces_id == first.id
+    assert domain.invoice_view(uow, invoice=second)["replaces_number"] == "INV-000001"
+    # Another CBO's series starts at one.
+    other = str(uuid.uuid4())
+    theirs = domain.issue_invoice(
+        uow, caller=finance(other), invoice_id=a_draft(uow, other).id, now=NOW
+    )
+    assert theirs.number == "INV-000001"
+    assert sent.types().count("invoice.issued") == 4
+    voided_event = sent.one("invoice.voided")["data"]
+    assert voided_event["number"] == "INV-000001"
+    assert voided_event["replaced_by"] == replacement.id
+
+
+def test_an_issue_that_fails_takes_no_number(uow):
+    tenant = str(uuid.uuid4())
+    caller = finance(tenant)
+    empty = a_draft(uow, tenant, lines=[])
+    with pytest.raises(Conflict):
+        domain.issue_invoice(uow, caller=caller, invoice_id=empty.id, now=NOW)
+    uow.session.rollback()
+    issued = domain.issue_invoice(uow, caller=caller, invoice_id=a_draft(uow, tenant).id, now=NOW)
+    assert issued.number == "INV-000001"
+
+
+def test_the_life_cycle_refuses_wrong_moves(uow):
+    tenant = str(uuid.uuid4())
+    caller = finance(tenant)
+    draft = a_draft(uow, tenant)
+    with pytest.raises(Conflict):
+        domain.pay_invoice(uow, caller=caller, invoice_id=draft.id, now=NOW)
+    with pytest.raises(Conflict):
+        domain.void_invoice(
+            uow, caller=caller, invoice_id=draft.id, reason="x", replace=False, now=NOW
+        )
+    domain.issue_invoice(uow, caller=caller, invoice_id=draft.id, now=NOW)
+    with pytest.raises(Conflict):
+        domain.issue_invoice(uow, caller=caller, invoice_id=draft.id, now=NOW)
+    sent = Outbox(uow)
+    paid = domain.pay_invoice(uow, caller=caller, invoice_id=draft.id, now=NOW, reference="chk 9")
+    assert (paid.status, paid.paid_at, paid.payment_reference) == ("paid", NOW, "chk 9")
+    assert sent.one("invoice.paid")["data"]["total_cents"] == 20000
+    assert sent.audit()[0]["action"] == "invoice.pay"
+    voided, replacement = domain.void_invoice(
+        uow, caller=caller, invoice_id=draft.id, reason="Refunded", replace=False, now=NOW
+    )
+    assert voided.status == "void" and replacement is None
+    with pytest.raises(Conflict):
+        domain.pay_invoice(uow, caller=caller, invoice_id=draft.id, now=NOW)
+
+
+def test_a_line_is_on_one_live_invoice_only_until_its_invoice_is_voided(uow):
+    tenant = str(uuid.uuid4())
+    caller = finance(tenant)
+    invoice = a_draft(uow, tenant, lines=[a_line("visit-1")])
+    with pytest.raises(Conflict):
+        a_draft(uow, tenant, lines=[a_line("visit-1")])
+    uow.session.rollback()
+    invoice = a_draft(uow, tenant, lines=[a_line("visit-1")])
+    domain.issue_invoice(uow, caller=caller, invoice_id=invoice.id, now=NOW)
+    domain.void_invoice(
+        uow, caller=caller, invoice_id=invoice.id, reason="Wrong", replace=False, now=NOW
+    )
+    again = a_draft(uow, tenant, lines=[a_line("visit-1")])
+    assert again.status == "draft"
+    # The same source at another CBO is its own.
+    assert a_draft(uow, str(uuid.uuid4()), lines=[a_line("visit-1")]).status == "draft"
+
+
+def test_who_sees_which_invoice(uow):
+    tenant, other_tenant = str(uuid.uuid4()), str(uuid.uuid4())
+    client, other_client = str(uuid.uuid4()), str(uuid.uuid4())
+    issued = a_draft(uow, tenant, client)
+    domain.issue_invoice(uow, caller=finance(tenant), invoice_id=issued.id, now=NOW)
+    draft = a_draft(uow, tenant, client)
+    licence = a_draft(uow, tenant, kind="licence")
+
+    def seen(caller) -> set[str]:
+        page = domain.list_invoices(uow, caller=caller, page=1, per_page=50)
+        return {item["id"] for item in page["items"]}
+
+    assert seen(finance(tenant)) == {issued.id, draft.id, licence.id}
+    assert seen(client_user(tenant, client)) == {issued.id}  # issued, their own, no draft
+    assert seen(client_user(tenant, other_client)) == set()
+    assert seen(finance(other_tenant)) == set()
+    assert seen(jobseeker_caller(tenant)) == set()
+    assert seen(staff_caller(tenant, role="scheduler")) == set()
+    assert licence.id in seen(operator_caller()) and issued.id not in seen(operator_caller())
+    for caller, invoice in [
+        (client_user(tenant, client), draft),
+        (client_user(tenant, other_client), issued),
+        (finance(other_tenant), issued),
+        (jobseeker_caller(tenant), issued),
+        (operator_caller(), issued),
+    ]:
+        with pytest.raises(NotFound):
+            domain.find_invoice(uow, caller=caller, invoice_id=invoice.id)
+
+
+def test_only_finance_staff_move_client_invoices_and_only_the_operator_licence_ones(uow):
+    tenant = str(uuid.uuid4())
+    client = str(uuid.uuid4())
+    invoice = a_draft(uow, tenant, client)
+    licence = a_draft(uow, tenant, kind="licence")
+    with pytest.raises(Forbidden):
+        domain.issue_invoice(uow, caller=finance(tenant), invoice_id=licence.id, now=NOW)
+    with pytest.raises(NotFound):  # a client's user never sees a draft
+        domain.issue_invoice(
+            uow, caller=client_user(tenant, client), invoice_id=invoice.id, now=NOW
+        )
+    issued = domain.issue_invoice(uow, caller=operator_caller(), invoice_id=licence.id, now=NOW)
+    assert issued.number == "LIC-000001"
+    domain.issue_invoice(uow, caller=finance(tenant), invoice_id=invoice.id, now=NOW)
+    # A client's user whose (forged) token claims payroll.run sees the issued invoice but
+    # still cannot pay it: only staff move client invoices.
+    forged = Caller(
+        kind="client",
+        user_id=str(uuid.uuid4()),
+        tenant_id=tenant,
+        permissions=frozenset({"payroll.run"}),
+        client_id=client,
+    )
+    with pytest.raises(Forbidden):
+        domain.pay_invoice(uow, caller=forged, invoice_id=invoice.id, now=NOW)
+    with pytest.raises(Forbidden):
+        domain.pay_invoice(uow, caller=finance(tenant), invoice_id=licence.id, now=NOW)
+
+
+def test_a_client_s_invoicing_settings(uow):
+    tenant, client = str(uuid.uuid4()), str(uuid.uuid4())
+    assert domain.client_settings(uow, tenant_id=tenant, client_id=client)["period"] == "week"
+    found = domain.set_client_settings(
+        uow,
+        caller=finance(tenant),
+        tenant_id=tenant,
+        client_id=client,
+        settings={
+            "period": "month",
+            "evv_elements": True,
+            "bill_premiums": False,
+            "terms_days": 15,
+        },
+    )
+    assert found == {
+        "client_id": client,
+        "period": "month",
+        "evv_elements": True,
+        "bill_premiums": False,
+        "terms_days": 15,
+    }
+    other = domain.client_settings(uow, tenant_id=str(uuid.uuid4()), client_id=client)
+    assert other["period"] == "week"
+
+
+# Licence charges.
+
+
+def learn(uow, tenant_id: str, feature: str, starts_on: str, ends_on: str | None = None) -> str:
+    licence_id = str(uuid.uuid4())
+    licences.learn_licence(
+        uow,
+        tenant_id=tenant_id,
+        licence_id=licence_id,
+        feature=feature,
+        starts_on=date.fromisoformat(starts_on),
+        ends_on=date.fromisoformat(ends_on) if ends_on else None,
+        event_at=NOW,
+    )
+    return licence_id
+
+
+def test_a_month_of_licence_charges_is_each_cbo_s_own_invoice(uow):
+    operator = operator_caller()
+    licences.set_price(uow, caller=operator, feature="evv", monthly_cents=20000)
+    licences.set_price(uow, caller=operator, feature="rebooking", monthly_cents=15000)
+    tenant, late = str(uuid.uuid4()), str(uuid.uuid4())
+    licences.learn_cbo_name(uow, tenant_id=tenant, name="Khmer Community Works", event_at=NOW)
+    learn(uow, tenant, "evv", "2026-01-01")
+    revoked = learn(uow, tenant, "rebooking", "2026-01-01")
+    # Revoked: its last day moved to the 10th (an older event arriving later changes nothing).
+    licences.learn_licence(
+        uow,
+        tenant_id=tenant,
+        licence_id=revoked,
+        feature="rebooking",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 11, 10),
+        event_at=NOW,
+    )
+    licences.learn_licence(
+        uow,
+        tenant_id=tenant,
+        licence_id=revoked,
+        feature="rebooking",
+        starts_on=date(2026, 1, 1),
+        ends_on=None,
+        event_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    learn(uow, late, "evv", "2026-11-16")
+    found = licences.charge_month(uow, caller=operator, month=date(2026, 11, 1))
+    totals = {draft["tenant_id"]: draft["total_cents"] for draft in found["drafts"]}
+    assert totals == {tenant: 20000 + 5000, late: 10000}
+    mine = next(d for d in found["drafts"] if d["tenant_id"] == tenant)
+    assert (mine["kind"], mine["bill_to_name"], mine["period_start"]) == (
+        "licence",
+        "Khmer Community Works",
+        date(2026, 11, 1),
+    )
+    invoice = domain.find_invoice(uow, caller=finance(tenant), invoice_id=mine["id"])
+    lines = domain.invoice_view(uow, invoice=invoice)["lines"]
+    assert [line["description"] for line in lines] == [
+        "EVV licence, 2026-11-01 to 2026-11-30",
+        "Automatic rebooking licence, 2026-11-01 to 2026-11-30 (10 of 30 days)",
+    ]
+    # Charged again: the drafts are made again, not doubled; once issued, never charged twice.
+    again = licences.charge_month(uow, caller=operator, month=date(2026, 11, 1))
+    assert len(again["drafts"]) == 2
+    for draft in again["drafts"]:
+        domain.issue_invoice(uow, caller=operator, invoice_id=draft["id"], now=NOW)
+    assert licences.charge_month(uow, caller=operator, month=date(2026, 11, 1))["drafts"] == []
+    # The CBO's finance staff see their licence invoice; another CBO's do not.
+    issued = next(d for d in again["drafts"] if d["tenant_id"] == tenant)
+    seen = domain.find_invoice(uow, caller=finance(tenant), invoice_id=issued["id"])
+    assert (seen.number, seen.status) in {("LIC-000001", "issued"), ("LIC-000002", "issued")}
+    with pytest.raises(NotFound):
+        domain.find_invoice(uow, caller=finance(late), invoice_id=issued["id"])
+
+
+def test_an_unpriced_feature_is_named_not_charged(uow):
+    tenant = str(uuid.uuid4())
+    learn(uow, tenant, "evv", "2026-01-01")
+    found = licences.charge_month(uow, caller=operator_caller(), month=date(2026, 11, 1))
+    assert found["drafts"] == [] and found["unpriced_features"] == ["evv"]
