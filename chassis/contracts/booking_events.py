@@ -70,6 +70,10 @@ class BookingCreated(Schema):
     fill_mode = fields.String(required=True, metadata={"enum": ["named", "favourites", "open"]})
     pay_rate_cents = fields.Integer(required=True)
     bill_rate_cents = fields.Integer(required=True)
+    # True when staff gave the rate on the booking; false when it is the job type's (billing's
+    # per-client rates then apply). Missing in events before they were added: false.
+    pay_rate_given = fields.Boolean(load_default=False)
+    bill_rate_given = fields.Boolean(load_default=False)
     created_by_kind = fields.String(required=True, metadata={"enum": ["staff", "client"]})
     shifts = fields.List(fields.Nested(ShiftTimes), required=True)
 

@@ -1,8 +1,10 @@
 """The billing service: one class composed of its areas' entrypoint mixins.
 
-Areas: invoices (client and licence invoices, their numbers, life cycle and documents; each
-client's invoicing settings), licences (the read model of tenancy's licences, the operator's
-prices, monthly licence charges)."""
+Areas: lines (billing's read model of approved timesheet lines, shifts, job types, visits and
+late cancellations, built from events only; workers' payroll ids), rates (pay and bill rates
+per client, and the rates that apply to a shift), invoices (client and licence invoices, their
+numbers, life cycle and documents; each client's invoicing settings) and licences (the read
+model of tenancy's licences and CBO names, the operator's prices, monthly licence charges)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
 from services.billing.invoices.entrypoints import InvoicesEntrypoints
 from services.billing.licences.entrypoints import LicencesEntrypoints
+from services.billing.lines.entrypoints import LinesEntrypoints
+from services.billing.rates.entrypoints import RatesEntrypoints
 
 
-class BillingService(InvoicesEntrypoints, LicencesEntrypoints, ServiceBase):
+class BillingService(
+    LinesEntrypoints, RatesEntrypoints, InvoicesEntrypoints, LicencesEntrypoints, ServiceBase
+):
     name = "billing"
 
-    # Tenancy (client_record: a client a caller names is one of their CBO's).
+    # Asked whether a client a caller names is one of their CBO's (tenancy.client_record).
     services: ServiceCaller = Services()  # type: ignore[assignment]

@@ -256,6 +256,10 @@ def create_booking(
             "fill_mode": booking.fill_mode,
             "pay_rate_cents": booking.pay_rate_cents,
             "bill_rate_cents": booking.bill_rate_cents,
+            # Whether staff gave the rates on the booking (billing's client rates yield to
+            # them) or they are the job type's.
+            "pay_rate_given": data.get("pay_rate_cents") is not None,
+            "bill_rate_given": data.get("bill_rate_cents") is not None,
             "created_by_kind": kind,
             "shifts": [
                 {"shift_id": s.id, "starts_at": s.starts_at, "ends_at": s.ends_at} for s in shifts
