@@ -8,9 +8,11 @@ model of tenancy's licences and CBO names, the operator's prices, monthly licenc
 
 from __future__ import annotations
 
+from chassis.jobs import JobRunner, JobStarter
 from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
 from services.billing.invoices.entrypoints import InvoicesEntrypoints
+from services.billing.invoices.generation import GENERATE_JOB
 from services.billing.licences.entrypoints import LicencesEntrypoints
 from services.billing.lines.entrypoints import LinesEntrypoints
 from services.billing.rates.entrypoints import RatesEntrypoints
@@ -23,3 +25,5 @@ class BillingService(
 
     # Asked whether a client a caller names is one of their CBO's (tenancy.client_record).
     services: ServiceCaller = Services()  # type: ignore[assignment]
+    # Invoice runs: a period's drafts, a few clients per step (invoices/generation.py).
+    invoice_runs: JobStarter = JobRunner(GENERATE_JOB)  # type: ignore[assignment]

@@ -5,15 +5,19 @@ sees which invoice, and the operator's licence charges prorated by day."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from chassis.context import Caller
 from chassis.contracts.permissions import BUILTIN_ROLES
 from chassis.errors import Conflict, Forbidden, NotFound
-from services.billing.invoices import domain
+from chassis.jobs import Job
+from services.billing.invoices import domain, generation
+from services.billing.invoices.models import Invoice
 from services.billing.licences import domain as licences
+from tests.domain.billing_world import WEEK, BillingWorld
 from tests.domain.outbox import Outbox
 from tests.factories import jobseeker_caller, operator_caller, staff_caller
 
@@ -322,3 +326,204 @@ def test_an_unpriced_feature_is_named_not_charged(uow):
     learn(uow, tenant, "evv", "2026-01-01")
     found = licences.charge_month(uow, caller=operator_caller(), month=date(2026, 11, 1))
     assert found["drafts"] == [] and found["unpriced_features"] == ["evv"]
+
+
+# Invoices made from approved timesheet lines.
+
+
+def run_all(uow, world, *, period: str, period_start: date) -> dict:
+    """An invoice run's steps, one after another, as the job runner would take them."""
+    checkpoint, steps = None, 0
+    while True:
+        job = Job(
+            id=str(uuid.uuid4()),
+            kind=generation.GENERATE_JOB.name,
+            tenant_id=world.tenant_id,
+            created_by=None,
+            params={},
+            checkpoint=checkpoint,
+            done=0,
+            total=None,
+            attempt=1,
+        )
+        result = generation.generate_step(
+            uow, job=job, period=period, period_start=period_start.isoformat()
+        )
+        checkpoint, steps = result.checkpoint, steps + 1
+        if result.finished:
+            return {**checkpoint, "steps": steps}
+
+
+def drafts_of(uow, world) -> dict[str, Invoice]:
+    found = uow.session.scalars(
+        select(Invoice).where(Invoice.tenant_id == world.tenant_id, Invoice.status == "draft")
+    )
+    return {invoice.client_id: invoice for invoice in found}
+
+
+def test_a_week_s_invoices_bill_each_client_its_shifts_at_the_bill_rate(uow):
+    world = BillingWorld(uow)
+    licences.learn_cbo_name(uow, tenant_id=world.tenant_id, name="Khmer Works", event_at=NOW)
+    home_care = world.job_type(pay=2000, bill=2800)
+    sokha, jose = world.worker("សុខ សុភា"), world.worker("José Núñez")
+    for day in range(3):
+        world.worked(
+            worker_id=sokha,
+            client_id=world.client_a,
+            job_type_id=home_care,
+            day=day,
+            start="08:00",
+            hours=8,
+        )
+    world.worked(
+        worker_id=jose,
+        client_id=world.client_b,
+        job_type_id=home_care,
+        day=1,
+        start="09:00",
+        hours=7.5,
+        bill=3125,
+        given=True,
+    )
+    # A disputed line and another week's line are not billed.
+    world.worked(
+        worker_id=jose,
+        client_id=world.client_a,
+        job_type_id=home_care,
+        day=4,
+        start="09:00",
+        hours=4,
+        status="disputed",
+    )
+    world.worked(
+        worker_id=jose,
+        client_id=world.client_a,
+        job_type_id=home_care,
+        day=0,
+        start="09:00",
+        hours=4,
+        week=WEEK + timedelta(days=7),
+    )
+    found = run_all(uow, world, period="week", period_start=WEEK)
+    assert (found["drafts"], found["unpriced_lines"]) == (2, 0)
+    drafts = drafts_of(uow, world)
+    city, shoreline = drafts[world.client_a], drafts[world.client_b]
+    assert city.total_cents == 3 * 8 * 2800
+    assert shoreline.total_cents == 23438  # 7.5 h × $31.25 = $234.375, half up
+    assert (city.bill_to_name, city.issuer_name) == ("City of Long Beach", "Khmer Works")
+    assert (city.period_start, city.period_end) == (WEEK, WEEK + timedelta(days=6))
+    view = domain.invoice_view(uow, invoice=city)
+    assert [line["worker_name"] for line in view["lines"]] == ["សុខ សុភា"] * 3
+    assert [line["service_date"] for line in view["lines"]] == [
+        WEEK,
+        WEEK + timedelta(days=1),
+        WEEK + timedelta(days=2),
+    ]
+    assert view["lines"][0]["evv"] is None  # the client did not ask for the EVV elements
+    # Run again: the drafts are made again, not doubled.
+    run_all(uow, world, period="week", period_start=WEEK)
+    assert {k: v.total_cents for k, v in drafts_of(uow, world).items()} == {
+        world.client_a: 3 * 8 * 2800,
+        world.client_b: 23438,
+    }
+
+
+def test_a_monthly_client_with_evv_elements_and_a_late_approval(uow):
+    world = BillingWorld(uow)
+    job = world.job_type(pay=2000, bill=2800)
+    ana = world.worker("Ana Reyes")
+    domain.set_client_settings(
+        uow,
+        caller=finance(world.tenant_id),
+        tenant_id=world.tenant_id,
+        client_id=world.client_a,
+        settings={"period": "month", "evv_elements": True},
+    )
+    # Week of 16 Nov and the week of 30 Nov (Mon 30 Nov is in November; Tue 1 Dec is not).
+    world.worked(
+        worker_id=ana, client_id=world.client_a, job_type_id=job, day=0, start="08:00", hours=8
+    )
+    last_week = WEEK + timedelta(days=14)
+    world.worked(
+        worker_id=ana,
+        client_id=world.client_a,
+        job_type_id=job,
+        day=0,
+        start="08:00",
+        hours=2,
+        week=last_week,
+    )
+    world.worked(
+        worker_id=ana,
+        client_id=world.client_a,
+        job_type_id=job,
+        day=1,
+        start="08:00",
+        hours=5,
+        week=last_week,
+    )
+    # Weekly runs leave the monthly client alone.
+    assert run_all(uow, world, period="week", period_start=WEEK)["drafts"] == 0
+    found = run_all(uow, world, period="month", period_start=date(2026, 11, 1))
+    assert found["drafts"] == 1
+    month = drafts_of(uow, world)[world.client_a]
+    assert month.total_cents == (8 + 2) * 2800
+    view = domain.invoice_view(uow, invoice=month)
+    evv = view["lines"][0]["evv"]
+    assert (evv["recipient"], evv["provider"], evv["service_type"]) == (
+        "City of Long Beach",
+        "Ana Reyes",
+        "custodian",
+    )
+    assert (evv["latitude"], evv["longitude"]) == (33.77, -118.19)
+    domain.issue_invoice(uow, caller=finance(world.tenant_id), invoice_id=month.id, now=NOW)
+    # A line approved late lands on a new draft; the issued ones are never billed twice.
+    world.worked(
+        worker_id=ana, client_id=world.client_a, job_type_id=job, day=3, start="08:00", hours=1
+    )
+    assert run_all(uow, world, period="month", period_start=date(2026, 11, 1))["drafts"] == 1
+    assert drafts_of(uow, world)[world.client_a].total_cents == 2800
+
+
+def test_lines_without_a_bill_rate_are_counted_not_billed(uow):
+    world = BillingWorld(uow)
+    ana = world.worker("Ana Reyes")
+    # A line whose shift billing has not heard of yet cannot be priced.
+    visit = {
+        "visit_id": str(uuid.uuid4()),
+        "shift_id": str(uuid.uuid4()),
+        "client_id": world.client_a,
+        "worker_id": ana,
+        "worker_tenant_id": world.tenant_id,
+        "starts_at": world.local(0, "08:00"),
+        "ends_at": world.local(0, "12:00"),
+    }
+    world.line(visit, week=WEEK, clock_out=world.local(0, "12:00"))
+    found = run_all(uow, world, period="week", period_start=WEEK)
+    assert (found["drafts"], found["unpriced_lines"]) == (0, 1)
+
+
+def test_a_run_over_many_clients_goes_a_few_clients_a_step(uow):
+    world = BillingWorld(uow)
+    job = world.job_type(pay=2000, bill=2800)
+    ana = world.worker("Ana Reyes")
+    clients = [str(uuid.uuid4()) for _ in range(generation.CLIENTS_PER_STEP + 2)]
+    for client in clients:
+        world.worked(
+            worker_id=ana, client_id=client, job_type_id=job, day=0, start="08:00", hours=1
+        )
+    found = run_all(uow, world, period="week", period_start=WEEK)
+    assert (found["drafts"], found["steps"]) == (len(clients), 2)
+
+
+def test_a_run_refuses_a_period_that_does_not_start_one(uow):
+    from chassis.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        generation.start_run(
+            uow,
+            caller_id=None,
+            tenant_id=str(uuid.uuid4()),
+            period="week",
+            period_start=WEEK + timedelta(days=1),
+        )

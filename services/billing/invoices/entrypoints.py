@@ -11,12 +11,15 @@ from chassis.contracts.tenancy_rpc import TenancyClient
 from chassis.db import UnitOfWork
 from chassis.entrypoints import rpc
 from chassis.errors import Forbidden, NotFound
+from chassis.jobs import JobStarter
 from chassis.rpc import ServiceCaller
-from services.billing.invoices import documents, domain
+from services.billing.invoices import documents, domain, generation
 from services.billing.invoices.schemas import (
     ClientInvoicingSchema,
     InvoicePageSchema,
     InvoiceQuerySchema,
+    InvoiceRunSchema,
+    InvoiceRunViewSchema,
     InvoiceSchema,
     PaySchema,
     VoidResultSchema,
@@ -51,6 +54,7 @@ class InvoicesEntrypoints:
     db: UnitOfWork
     caller: Caller
     services: ServiceCaller
+    invoice_runs: JobStarter
 
     def _view(self, invoice) -> dict:
         return InvoiceSchema().dump(domain.invoice_view(self.db, invoice=invoice))
@@ -145,6 +149,38 @@ class InvoicesEntrypoints:
     @requires_any(*READERS)
     def invoice_quickbooks(self, invoice_id: str) -> dict:
         return self._document(invoice_id, "quickbooks")
+
+    @rpc
+    @requires("payroll.run")
+    def start_invoice_run(self, body: dict) -> dict:
+        tenant_id = _finance_tenant(self.caller)
+        data = InvoiceRunSchema().load(body)
+        run_id = generation.start_run(
+            self.db, caller_id=self.caller.user_id, tenant_id=tenant_id, **data
+        )
+        self.invoice_runs.start(run_id)
+        view = generation.run_view(self.db, tenant_id=tenant_id, run_id=run_id)
+        return InvoiceRunViewSchema().dump(view)
+
+    @rpc
+    @requires("payroll.run")
+    def get_invoice_run(self, run_id: str) -> dict:
+        tenant_id = _finance_tenant(self.caller)
+        if not 1 <= len(run_id) <= 36:
+            raise NotFound("There is no such job.")
+        view = generation.run_view(self.db, tenant_id=tenant_id, run_id=run_id)
+        return InvoiceRunViewSchema().dump(view)
+
+    @rpc
+    @requires("payroll.run")
+    def resume_invoice_run(self, run_id: str) -> dict:
+        tenant_id = _finance_tenant(self.caller)
+        if not 1 <= len(run_id) <= 36:
+            raise NotFound("There is no such job.")
+        generation.resume_run(self.db, tenant_id=tenant_id, run_id=run_id)
+        self.invoice_runs.start(run_id)
+        view = generation.run_view(self.db, tenant_id=tenant_id, run_id=run_id)
+        return InvoiceRunViewSchema().dump(view)
 
     @rpc
     @requires("payroll.run")

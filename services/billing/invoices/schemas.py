@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from chassis.jobs import JobSchema
 from chassis.paging import PageQuerySchema, page_of
 from chassis.schemas import ReasonSchema
 from services.billing.invoices import rules
@@ -16,10 +17,12 @@ class EvvElementsSchema(Schema):
 
     service_type = fields.String()
     recipient = fields.String()
+    recipient_id = fields.String()
     service_date = fields.String()
     latitude = fields.Float()
     longitude = fields.Float()
     provider = fields.String()
+    provider_id = fields.String()
     begins_at = fields.String()
     ends_at = fields.String()
 
@@ -128,3 +131,20 @@ class ClientInvoicingSchema(Schema):
     evv_elements = fields.Boolean(required=True)
     bill_premiums = fields.Boolean(required=True)
     terms_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+
+
+class InvoiceRunSchema(Schema):
+    """Which period to invoice: the pay week (a Monday) for clients invoiced weekly, or the
+    month (its first day) for clients invoiced monthly."""
+
+    period = fields.String(required=True, validate=validate.OneOf(rules.PERIODS))
+    period_start = fields.Date(required=True)
+
+
+class InvoiceRunViewSchema(JobSchema):
+    period = fields.String(required=True)
+    period_start = fields.Date(required=True)
+    drafts = fields.Integer(required=True, metadata={"description": "drafts made so far"})
+    unpriced_lines = fields.Integer(
+        required=True, metadata={"description": "approved lines left out: no bill rate applies"}
+    )

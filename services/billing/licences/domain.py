@@ -136,9 +136,6 @@ def _live_sources(uow: UnitOfWork, tenant_id: str, sources: list[str]) -> set[st
     query = select(InvoiceLine.source_id).where(
         InvoiceLine.tenant_id == tenant_id, InvoiceLine.live, InvoiceLine.source_id.in_(sources)
     )
-    query = query.join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(
-        Invoice.status != invoice_rules.DRAFT
-    )
     return set(uow.session.scalars(query))
 
 
