@@ -11,6 +11,7 @@ from __future__ import annotations
 from chassis.jobs import JobRunner, JobStarter
 from chassis.rpc import ServiceCaller, Services
 from chassis.service import ServiceBase
+from services.billing.invoices.documents import PdfWarmUp
 from services.billing.invoices.entrypoints import InvoicesEntrypoints
 from services.billing.invoices.generation import GENERATE_JOB
 from services.billing.licences.entrypoints import LicencesEntrypoints
@@ -27,3 +28,5 @@ class BillingService(
     services: ServiceCaller = Services()  # type: ignore[assignment]
     # Invoice runs: a period's drafts, a few clients per step (invoices/generation.py).
     invoice_runs: JobStarter = JobRunner(GENERATE_JOB)  # type: ignore[assignment]
+    # Loads the PDF renderer and its fonts at start, not at the first invoice PDF.
+    pdf_warm_up = PdfWarmUp()
