@@ -108,6 +108,12 @@ class Settings:
     deadline_sweep_seconds: float = field(
         default_factory=lambda: float(_env("WORKLB_DEADLINE_SWEEP_SECONDS", "0.5"))
     )
+    # How often billing looks whether a CBO's Tuesday payroll run is due (its hour is the
+    # CBO's billing setting; the run previews the week just ended, and completes it when
+    # nothing blocks it).
+    payroll_sweep_seconds: float = field(
+        default_factory=lambda: float(_env("WORKLB_PAYROLL_SWEEP_SECONDS", "300"))
+    )
     # EVV: the secret its Ed25519 signing key is derived from (the chain's seals), how often
     # the sealer chains new punches, and how often the no-show / missing clock-out sweep runs.
     evv_signing_key: str = field(default_factory=lambda: _env("WORKLB_EVV_SIGNING_KEY", ""))

@@ -137,7 +137,9 @@ class TimesheetGenerated(Schema):
 class TimesheetApproved(_Line):
     """A timesheet line is approved and may be paid and invoiced: by EVV itself (the CBO holds
     the EVV licence, the client chose EVV, the visit is verified with no open exception), by
-    the worker and the client, or by staff resolving a dispute."""
+    the worker and the client, or by staff resolving a dispute. A line staff amend after its
+    approval (its minutes corrected) is approved again, with the new minutes: billing pays the
+    difference in its next payroll run."""
 
     approved_by = fields.String(required=True, metadata={"enum": ["evv", "people", "staff"]})
 

@@ -527,3 +527,42 @@ def test_a_run_refuses_a_period_that_does_not_start_one(uow):
             period="week",
             period_start=WEEK + timedelta(days=1),
         )
+
+
+def test_overtime_and_reporting_time_are_billed_as_premiums_where_the_client_pays_them(uow):
+    world = BillingWorld(uow)
+    job = world.job_type(pay=2000, bill=2800)
+    ana = world.worker("Ana Reyes")
+    # A 10-hour day: 2 h over 8 at 1.5× (California's daily overtime).
+    long_day = world.worked(
+        worker_id=ana, client_id=world.client_a, job_type_id=job, day=0, start="07:00", hours=10
+    )
+    # Shoreline cancelled an 8-hour shift late: 4 h of reporting time (half, at most 4).
+    shift = world.shift(
+        client_id=world.client_b,
+        job_type_id=job,
+        starts_at=world.local(2, "08:00"),
+        ends_at=world.local(2, "16:00"),
+    )
+    world.cancel_late(worker_id=ana, shift_id=shift, client_id=world.client_b)
+    found = run_all(uow, world, period="week", period_start=WEEK)
+    assert found["drafts"] == 2
+    drafts = drafts_of(uow, world)
+    (line,) = domain.invoice_view(uow, invoice=drafts[world.client_a])["lines"]
+    assert line["source_id"] == long_day
+    assert (line["base_cents"], line["premium_cents"]) == (10 * 2800, 2 * 1400)
+    assert line["premiums"]["minutes"] == {"1.5": 120}
+    (reporting,) = domain.invoice_view(uow, invoice=drafts[world.client_b])["lines"]
+    assert reporting["description"].startswith("Reporting time")
+    assert (reporting["base_cents"], reporting["amount_cents"]) == (0, 4 * 2800)
+    # A client not billed premiums pays the hours only, and no reporting time.
+    for client in (world.client_a, world.client_b):
+        domain.set_client_settings(
+            uow,
+            caller=finance(world.tenant_id),
+            tenant_id=world.tenant_id,
+            client_id=client,
+            settings={"bill_premiums": False},
+        )
+    assert run_all(uow, world, period="week", period_start=WEEK)["drafts"] == 1
+    assert drafts_of(uow, world)[world.client_a].total_cents == 10 * 2800

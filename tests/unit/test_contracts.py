@@ -200,6 +200,7 @@ def entrypoint(service: str, method: str):
 
 def test_every_offered_rpc_has_a_contract():
     assert set(RPC_CONTRACTS) == {
+        ("billing", "shift_costs"),
         ("booking", "expire_offer"),
         ("booking", "offer_next"),
         ("identity", "is_eligible"),

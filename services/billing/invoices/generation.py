@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -28,7 +29,11 @@ from services.billing.invoices import domain, rules
 from services.billing.invoices.models import ClientInvoicing, Invoice, InvoiceLine
 from services.billing.licences import domain as licences
 from services.billing.lines import domain as lines_domain
+from services.billing.lines import models as read
 from services.billing.lines.domain import PricedLine
+from services.billing.payroll import domain as payroll
+from services.billing.payrules import rules as pay
+from services.billing.settings import domain as pay_settings
 
 CLIENTS_PER_STEP = 25
 
@@ -70,12 +75,17 @@ def _period_lines(
 def clients_to_invoice(
     uow: UnitOfWork, *, tenant_id: str, period: str, period_start: date
 ) -> list[str]:
-    """The clients with approved lines in the period whose setting is this kind of period."""
+    """The clients with approved lines (or late cancellations) in the period whose setting is
+    this kind of period."""
     settings = _settings(uow, tenant_id)
     found = _period_lines(
         uow, tenant_id=tenant_id, period=period, period_start=period_start, client_id=None
     )
-    clients = {line.client_id for line in found}
+    _, last = rules.period_of(period, period_start)
+    cancelled = _cancellations(
+        uow, tenant_id=tenant_id, client_id=None, first=period_start, last=last
+    )
+    clients = {line.client_id for line in found} | {c.client_id for c, _ in cancelled}
     return sorted(
         client
         for client in clients
@@ -116,6 +126,83 @@ def _evv(line: PricedLine) -> dict[str, Any] | None:
     }
 
 
+def _cancellations(
+    uow: UnitOfWork, *, tenant_id: str, client_id: str | None, first: date, last: date
+) -> list[tuple[read.CancellationRecord, read.ShiftRecord]]:
+    """The client's (None: every client's) late cancellations of shifts that were to start
+    in the period."""
+    zone = lines_domain.cbo_timezone(uow, tenant_id=tenant_id)
+    begins = datetime.combine(first, datetime.min.time(), ZoneInfo(zone))
+    ends = datetime.combine(last + timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
+    query = (
+        select(read.CancellationRecord, read.ShiftRecord)
+        .join(read.ShiftRecord, read.ShiftRecord.shift_id == read.CancellationRecord.shift_id)
+        .where(
+            read.CancellationRecord.tenant_id == tenant_id,
+            read.ShiftRecord.starts_at >= begins,
+            read.ShiftRecord.starts_at < ends,
+        )
+    )
+    if client_id is not None:
+        query = query.where(read.CancellationRecord.client_id == client_id)
+    return [(cancel, shift) for cancel, shift in uow.session.execute(query).tuples()]
+
+
+def _week_pay(
+    uow: UnitOfWork, *, tenant_id: str, pairs: set[tuple[str, date]]
+) -> dict[str, pay.WorkPay]:
+    """Each shift's (and late cancellation's) minutes at each tier and its reporting time, as
+    payroll computes the worker's whole week (joint employment: all the CBO's clients count),
+    by the shift's key (visit or assignment id)."""
+    if not pairs:
+        return {}
+    zone = ZoneInfo(lines_domain.cbo_timezone(uow, tenant_id=tenant_id))
+    rules_of_cbo = pay_settings.pay_rules_for(uow, tenant_id=tenant_id)
+    found: dict[str, pay.WorkPay] = {}
+    for week in payroll.worker_weeks(uow, tenant_id=tenant_id, pairs=pairs).values():
+        for item in payroll.compute(week, zone=zone, rules_of_cbo=rules_of_cbo).works:
+            found[item.key] = item
+    return found
+
+
+def _premium_minutes(item: pay.WorkPay | None) -> dict[str, int]:
+    if item is None:
+        return {}
+    bands = {"1.5": item.minutes.get(pay.OVERTIME, 0), "2": item.minutes.get(pay.DOUBLE_TIME, 0)}
+    return {band: minutes for band, minutes in bands.items() if minutes}
+
+
+def _reporting_line(
+    cancel: read.CancellationRecord,
+    shift: read.ShiftRecord,
+    item: pay.WorkPay,
+    *,
+    worker_name: str | None,
+    job_type_name: str | None,
+    zone: str,
+) -> dict[str, Any]:
+    """A late cancellation's reporting time, billed as a premium (no hours were worked), at
+    the shift's bill rate as payroll priced it."""
+    billed = item.bill_cents
+    hours = rules.hours_text(item.reporting_minutes)
+    return {
+        "source_id": cancel.assignment_id,
+        "service_date": shift.starts_at.astimezone(ZoneInfo(zone)).date(),
+        "worker_id": cancel.worker_id,
+        "worker_name": worker_name,
+        "job_type_id": shift.job_type_id,
+        "job_type_name": job_type_name,
+        "description": f"Reporting time, late cancellation ({hours} h)",
+        "minutes": None,
+        "rate_cents": None,
+        "base_cents": 0,
+        "premium_cents": billed,
+        "amount_cents": billed,
+        "premiums": {"reporting_minutes": item.reporting_minutes},
+        "evv": None,
+    }
+
+
 def invoice_line(
     line: PricedLine,
     *,
@@ -133,7 +220,7 @@ def invoice_line(
     )
     premiums = None
     if bill_premiums and (premium_minutes or flat_premium_cents):
-        premiums = {"minutes": dict(premium_minutes or {}), "flat_cents": flat_premium_cents}
+        premiums = {"minutes": dict(premium_minutes or {}), "reporting_cents": flat_premium_cents}
     return {
         "source_id": line.visit_id,
         "service_date": line.service_date,
@@ -179,14 +266,45 @@ def draft_for_client(
     found = _period_lines(
         uow, tenant_id=tenant_id, period=period, period_start=period_start, client_id=client_id
     )
-    billed = _billed(uow, tenant_id, (line.visit_id for line in found))
+    _, last = rules.period_of(period, period_start)
+    cancelled = _cancellations(
+        uow, tenant_id=tenant_id, client_id=client_id, first=period_start, last=last
+    )
+    billed = _billed(
+        uow,
+        tenant_id,
+        [line.visit_id for line in found] + [cancel.assignment_id for cancel, _ in cancelled],
+    )
     fresh = [line for line in found if line.visit_id not in billed]
     priced = [line for line in fresh if line.priced]
     unpriced = len(fresh) - len(priced)
-    if not priced:
+    cancelled = [(c, s) for c, s in cancelled if c.assignment_id not in billed]
+    zone = lines_domain.cbo_timezone(uow, tenant_id=tenant_id)
+    worked = _week_pay(
+        uow,
+        tenant_id=tenant_id,
+        pairs={(line.worker_id, line.week_start) for line in priced}
+        | {(c.worker_id, pay.pay_week(s.starts_at, ZoneInfo(zone))) for c, s in cancelled},
+    )
+    bill_premiums = settings["bill_premiums"]
+    made = []
+    for line in priced:
+        item = worked.get(line.visit_id)
+        reporting = item.reporting_minutes if item is not None else 0
+        made.append(
+            invoice_line(
+                line,
+                bill_premiums=bill_premiums,
+                premium_minutes=_premium_minutes(item),
+                flat_premium_cents=rules.minutes_amount(reporting, line.bill_rate_cents),
+            )
+        )
+    if bill_premiums:
+        made.extend(_cancelled_lines(uow, tenant_id, cancelled, worked, zone))
+    if not made:
         return {"invoice": None, "unpriced_lines": unpriced}
-    priced.sort(key=lambda line: (line.service_date, line.worker_name or "", line.visit_id))
-    _, last = rules.period_of(period, period_start)
+    made.sort(key=lambda x: (x["service_date"], x["worker_name"] or "", x["source_id"]))
+    client_name = priced[0].client_name if priced else _client_name(uow, tenant_id, client_id)
     invoice = domain.create_draft(
         uow,
         tenant_id=tenant_id,
@@ -196,14 +314,63 @@ def draft_for_client(
         period_start=period_start,
         period_end=last,
         issuer_name=licences.cbo_name(uow, tenant_id=tenant_id),
-        bill_to_name=priced[0].client_name or "Client",
-        timezone=lines_domain.cbo_timezone(uow, tenant_id=tenant_id),
+        bill_to_name=client_name or "Client",
+        timezone=zone,
         evv_elements=settings["evv_elements"],
         terms_days=settings["terms_days"],
         created_by=created_by,
-        lines=[invoice_line(line, bill_premiums=settings["bill_premiums"]) for line in priced],
+        lines=made,
     )
     return {"invoice": invoice, "unpriced_lines": unpriced}
+
+
+def _client_name(uow: UnitOfWork, tenant_id: str, client_id: str) -> str | None:
+    record = uow.session.get(read.ClientRecord, client_id)
+    return record.name if record is not None and record.tenant_id == tenant_id else None
+
+
+def _cancelled_lines(
+    uow: UnitOfWork,
+    tenant_id: str,
+    cancelled: list[tuple[read.CancellationRecord, read.ShiftRecord]],
+    worked: dict[str, pay.WorkPay],
+    zone: str,
+) -> list[dict[str, Any]]:
+    if not cancelled:
+        return []
+    names = {
+        r.worker_id: r.name
+        for r in uow.session.scalars(
+            select(read.WorkerRecord).where(
+                read.WorkerRecord.worker_id.in_({c.worker_id for c, _ in cancelled})
+            )
+        )
+    }
+    job_names = {
+        r.job_type_id: r.name
+        for r in uow.session.scalars(
+            select(read.JobTypeRecord).where(
+                read.JobTypeRecord.tenant_id == tenant_id,
+                read.JobTypeRecord.job_type_id.in_({s.job_type_id for _, s in cancelled}),
+            )
+        )
+    }
+    found = []
+    for cancel, shift in cancelled:
+        item = worked.get(cancel.assignment_id)
+        if item is None or not item.reporting_minutes:
+            continue
+        found.append(
+            _reporting_line(
+                cancel,
+                shift,
+                item,
+                worker_name=names.get(cancel.worker_id),
+                job_type_name=job_names.get(shift.job_type_id),
+                zone=zone,
+            )
+        )
+    return found
 
 
 def generate_step(uow: UnitOfWork, *, job: Job, period: str, period_start: str) -> StepResult:

@@ -21,9 +21,10 @@ Other areas call:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +51,8 @@ from services.booking.workers.models import (
     WorkerDay,
     WorkerRecord,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 SEARCH_WORK_MEM = "32MB"
@@ -1151,3 +1154,97 @@ def _one_worker(
         "rank": _rank_view(context, item) if not found else None,
         "reasons": None if is_client else _reason_views(found),
     }
+
+
+# -- the cost of the shift with each candidate (billing's word) ---------------------------------
+
+# How far around the proposed shift a candidate's held shifts are sent to billing, which keeps
+# those of the shift's pay week.
+COST_WINDOW = timedelta(days=7)
+
+
+def _hours(minutes: int) -> str:
+    hours = minutes / 60
+    return f"{hours:.0f}" if minutes % 60 == 0 else f"{hours:.1f}"
+
+
+def _dollars(cents: int) -> str:
+    sign = "-" if cents < 0 else "+"
+    return f"{sign}${abs(cents) / 100:,.2f}"
+
+
+def cost_view(cost: dict[str, Any], *, name: str, is_client: bool) -> dict[str, Any]:
+    """What the search shows of billing's answer; a client's user sees the bill, never pay."""
+    after = cost["after"]
+    total = after["regular_minutes"] + after["overtime_minutes"] + after["double_time_minutes"]
+    shift, added = cost["shift"], cost["added"]
+    premiums = [
+        f"{_hours(shift[key])} h at {label}"
+        for key, label in (("overtime_minutes", "1.5x"), ("double_time_minutes", "2x"))
+        if shift[key]
+    ]
+    money = f"{_dollars(added['bill_cents'])} billed" if is_client else _dollars(added["pay_cents"])
+    first = (name or "this worker").split()[0] if name else "this worker"
+    summary = (
+        f"this shift puts {first} at {_hours(total)} h: "
+        f"{', '.join(premiums) if premiums else 'no premium'}, {money}"
+    )
+    return {
+        "week_start": cost["week_start"],
+        "week_minutes": total,
+        "regular_minutes": shift["regular_minutes"],
+        "overtime_minutes": shift["overtime_minutes"],
+        "double_time_minutes": shift["double_time_minutes"],
+        "seventh_day": cost["seventh_day"],
+        "added_pay_cents": None if is_client else added["pay_cents"],
+        "added_bill_cents": added["bill_cents"],
+        "summary": summary,
+    }
+
+
+def attach_costs(
+    uow: UnitOfWork,
+    *,
+    answer: dict[str, Any],
+    is_client: bool,
+    price: Any,
+) -> None:
+    """Give each ranked candidate of the page the cost of the (first) shift with them, from
+    one call to billing, `price(proposed=..., workers=...)`; null for everyone when billing
+    does not answer in time (the search answers regardless), or for a partner's worker."""
+    items = answer["eligible"]["items"]
+    for item in items:
+        item["cost"] = None
+    own = [item for item in items if not item["partner"]]
+    if not own or not answer["occurrences"]:
+        return
+    first = answer["occurrences"][0]
+    held: dict[str, list[str]] = {item["worker_id"]: [] for item in own}
+    for worker_id, shift_id in uow.session.execute(
+        select(Assignment.worker_id, Assignment.shift_id).where(
+            Assignment.worker_id.in_(list(held)),
+            Assignment.status.in_(("booked", "completed")),
+            Assignment.starts_at >= first["starts_at"] - COST_WINDOW,
+            Assignment.starts_at < first["starts_at"] + COST_WINDOW,
+        )
+    ):
+        held[worker_id].append(shift_id)
+    proposed = {
+        "starts_at": first["starts_at"],
+        "ends_at": first["ends_at"],
+        "client_id": answer["client_id"],
+        "job_type_id": answer["job_type_id"],
+    }
+    try:
+        costs = price(
+            proposed=proposed,
+            workers=[{"worker_id": w, "booked_shift_ids": s[:100]} for w, s in held.items()],
+        )
+    except Exception as exc:  # billing down or slow: the search answers without costs
+        log.warning("no shift costs from billing: %s: %s", type(exc).__name__, exc)
+        return
+    by_worker = {cost["worker_id"]: cost for cost in costs}
+    for item in own:
+        cost = by_worker.get(item["worker_id"])
+        if cost is not None:
+            item["cost"] = cost_view(cost, name=item["name"], is_client=is_client)

@@ -101,6 +101,26 @@ class RankSchema(Schema):
     booked_minutes_this_week = fields.Integer(required=True)
 
 
+class CostSchema(Schema):
+    """What the shift does to the worker's pay week (billing's rules: overtime, double time,
+    the seventh day, all the CBO's clients together)."""
+
+    week_start = fields.Date(required=True)
+    week_minutes = fields.Integer(required=True, metadata={"description": "With the shift."})
+    regular_minutes = fields.Integer(required=True, metadata={"description": "Of the shift."})
+    overtime_minutes = fields.Integer(required=True, metadata={"description": "At 1.5x."})
+    double_time_minutes = fields.Integer(required=True, metadata={"description": "At 2x."})
+    seventh_day = fields.Boolean(required=True)
+    added_pay_cents = fields.Integer(
+        allow_none=True, metadata={"description": "Staff only (null for client users)."}
+    )
+    added_bill_cents = fields.Integer(required=True)
+    summary = fields.String(
+        required=True,
+        metadata={"description": 'e.g. "this shift puts Ana at 42 h: 2 h at 1.5x, +$60.00"'},
+    )
+
+
 class EligibleSchema(Schema):
     worker_id = fields.String(required=True)
     name = fields.String(required=True)
@@ -108,6 +128,11 @@ class EligibleSchema(Schema):
     partner = fields.Boolean(required=True, metadata={"description": "Of a partner CBO."})
     position = fields.Integer(required=True)
     rank = fields.Nested(RankSchema, required=True)
+    cost = fields.Nested(
+        CostSchema,
+        allow_none=True,
+        metadata={"description": "Null when billing did not answer in time, or a partner's."},
+    )
 
 
 class ReasonOutSchema(Schema):

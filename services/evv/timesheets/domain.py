@@ -229,6 +229,34 @@ def resolve_line(
     return line_view(line, visit)
 
 
+def amend_line(
+    uow: UnitOfWork, *, caller: Caller, tenant_id: str, visit_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Staff correct the minutes of an approved line (found wrong after it was paid, say):
+    it is approved again with them, and billing pays the difference in its next run (what
+    was paid is never edited)."""
+    line, visit = line_for(uow, caller=caller, tenant_id=tenant_id, visit_id=visit_id)
+    if line.status != rules.APPROVED:
+        raise Conflict("Only an approved line is amended; answer or resolve this one.")
+    if data["worked_minutes"] == line.worked_minutes:
+        raise Conflict("The line already has these minutes.")
+    before = {"worked_minutes": line.worked_minutes, "approved_by": line.approved_by}
+    line.worked_minutes = data["worked_minutes"]
+    line.resolution = data["comment"]
+    _approve(uow, line, visit, "staff")
+    audit(
+        uow,
+        caller,
+        action="timesheet_line.amend",
+        entity_type="timesheet_line",
+        entity_id=visit.id,
+        before=before,
+        after={"worked_minutes": line.worked_minutes, "comment": line.resolution},
+        tenant_id=tenant_id,
+    )
+    return line_view(line, visit)
+
+
 def line_view(line: TimesheetLine, visit: Visit) -> dict[str, Any]:
     return {
         "visit_id": visit.id,

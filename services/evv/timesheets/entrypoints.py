@@ -11,6 +11,7 @@ from chassis.entrypoints import rpc
 from chassis.errors import Forbidden
 from services.evv.timesheets import domain
 from services.evv.timesheets.schemas import (
+    AmendLineSchema,
     AnswerSchema,
     LineSchema,
     ResolveLineSchema,
@@ -61,6 +62,19 @@ class TimesheetsEntrypoints:
         domain.line_for(self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id)
         data = ResolveLineSchema().load(body)
         found = domain.resolve_line(
+            self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id, data=data
+        )
+        return LineSchema().dump(found)
+
+    @rpc
+    @requires("timesheets.approve")
+    def amend_timesheet_line(self, visit_id: str, body: dict) -> dict:
+        tenant_id = self.caller.require_tenant()
+        if self.caller.kind != STAFF:
+            raise Forbidden("Only the CBO's staff can do this.")
+        domain.line_for(self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id)
+        data = AmendLineSchema().load(body)
+        found = domain.amend_line(
             self.db, caller=self.caller, tenant_id=tenant_id, visit_id=visit_id, data=data
         )
         return LineSchema().dump(found)

@@ -39,4 +39,15 @@ ROUTES: tuple[Route, ...] = (
         response=schemas.LineSchema,
         errors=(409,),
     ),
+    Route(
+        "POST",
+        "/api/v1/timesheet-lines/<visit_id>/amend",
+        Timesheets.amend_timesheet_line,
+        "Staff correct an approved line's minutes (approved again: billing pays the difference "
+        "in its next run)",
+        _TAG,
+        body=schemas.AmendLineSchema,
+        response=schemas.LineSchema,
+        errors=(409,),
+    ),
 )

@@ -56,6 +56,13 @@ class AnswerSchema(Schema):
     )
 
 
+class AmendLineSchema(Schema):
+    """The minutes an approved line should have had, and why."""
+
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    worked_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(0, 1440))
+
+
 class ResolveLineSchema(Schema):
     comment = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     worked_minutes = fields.Integer(

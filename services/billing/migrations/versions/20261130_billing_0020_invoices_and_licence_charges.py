@@ -3,7 +3,7 @@ a partial unique index), the number counters, clients' invoicing settings; the l
 model, CBO names and the operator's licence prices.
 
 Revision ID: billing_0020
-Revises: billing_0010
+Revises: billing_0011
 Create Date: 2026-11-30 08:26:33.895270
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "billing_0020"
-down_revision = "billing_0010"
+down_revision = "billing_0011"
 branch_labels = None
 depends_on = None
 
