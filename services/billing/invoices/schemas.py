@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from marshmallow import Schema, fields, validate
 
 from chassis.jobs import JobSchema
@@ -10,6 +12,11 @@ from chassis.schemas import ReasonSchema
 from services.billing.invoices import rules
 
 ID = validate.Length(min=1, max=36)
+# Dates the platform bills for: anything else is a typo (and keeps date arithmetic in range).
+BILLED_DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
+PAID_TIMES = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 12, 31, tzinfo=UTC)
+)
 
 
 class EvvElementsSchema(Schema):
@@ -98,12 +105,14 @@ class InvoiceQuerySchema(PageQuerySchema):
     kind = fields.String(validate=validate.OneOf(rules.KINDS))
     client_id = fields.String(validate=ID)
     tenant_id = fields.String(validate=ID, metadata={"description": "the operator's filter"})
-    period_start = fields.Date()
+    period_start = fields.Date(validate=BILLED_DATES)
 
 
 class PaySchema(Schema):
     paid_at = fields.AwareDateTime(
-        load_default=None, metadata={"description": "when the money came; now if not given"}
+        load_default=None,
+        validate=PAID_TIMES,
+        metadata={"description": "when the money came; now if not given"},
     )
     reference = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
@@ -138,7 +147,7 @@ class InvoiceRunSchema(Schema):
     month (its first day) for clients invoiced monthly."""
 
     period = fields.String(required=True, validate=validate.OneOf(rules.PERIODS))
-    period_start = fields.Date(required=True)
+    period_start = fields.Date(required=True, validate=BILLED_DATES)
 
 
 class InvoiceRunViewSchema(JobSchema):
