@@ -566,3 +566,63 @@ def test_overtime_and_reporting_time_are_billed_as_premiums_where_the_client_pay
         )
     assert run_all(uow, world, period="week", period_start=WEEK)["drafts"] == 1
     assert drafts_of(uow, world)[world.client_a].total_cents == 10 * 2800
+
+
+def test_two_issues_at_once_wait_for_each_other_and_take_consecutive_numbers(domain_engine):
+    """Two finance staff issue two drafts of one CBO at the same moment, on two connections:
+    the second waits for the counter row the first holds, so they take 1 and 2, never the
+    same number. (Committed for real, then deleted: the other tests' rollback cannot cover
+    two connections.)"""
+    import eventlet
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from chassis.db import UnitOfWork
+    from services.billing.invoices.models import InvoiceCounter
+
+    engine = domain_engine("billing")
+    tenant = str(uuid.uuid4())
+    from tests.waiting import wait_for
+
+    def unit() -> UnitOfWork:
+        return UnitOfWork(Session(bind=engine, expire_on_commit=False), source="billing")
+
+    setup = unit()
+    ids = [a_draft(setup, tenant).id for _ in range(2)]
+    setup.commit()
+    first, second = unit(), unit()
+    try:
+        taken = [domain.issue_invoice(first, caller=finance(tenant), invoice_id=ids[0], now=NOW)]
+        # The second issue blocks on the counter row until the first commits.
+        waiting = eventlet.spawn(
+            domain.issue_invoice, second, caller=finance(tenant), invoice_id=ids[1], now=NOW
+        )
+        wait_for(lambda: _waiting_for_a_lock(engine), what="the second issue to wait for the row")
+        assert not waiting.dead
+        first.commit()
+        taken.append(waiting.wait())
+        second.commit()
+        assert sorted(invoice.number for invoice in taken) == ["INV-000001", "INV-000002"]
+    finally:
+        for used in (first, second):
+            used.close()
+        cleanup = unit()
+        cleanup.session.execute(delete(Invoice).where(Invoice.tenant_id == tenant))
+        cleanup.session.execute(delete(InvoiceCounter).where(InvoiceCounter.series == tenant))
+        cleanup.commit()
+        cleanup.close()
+
+
+def _waiting_for_a_lock(engine) -> bool:
+    """Whether a session of the billing database waits for a row lock (the counter's)."""
+    from sqlalchemy import text as sql
+
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query ILIKE '%invoice_counters%'"
+                )
+            ).scalar()
+        )
