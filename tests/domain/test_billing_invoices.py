@@ -626,3 +626,24 @@ def _waiting_for_a_lock(engine) -> bool:
                 )
             ).scalar()
         )
+
+
+def test_a_period_s_accounting_export_holds_its_issued_and_paid_invoices_only(uow):
+    tenant = str(uuid.uuid4())
+    caller = finance(tenant)
+    issued, paid, voided = (a_draft(uow, tenant) for _ in range(3))
+    a_draft(uow, tenant)  # stays a draft
+    for invoice in (issued, paid, voided):
+        domain.issue_invoice(uow, caller=caller, invoice_id=invoice.id, now=NOW)
+    domain.pay_invoice(uow, caller=caller, invoice_id=paid.id, now=NOW)
+    domain.void_invoice(
+        uow, caller=caller, invoice_id=voided.id, reason="x", replace=False, now=NOW
+    )
+    found = domain.issued_for_export(uow, caller=caller, period_start=date(2026, 11, 23))
+    assert [view["number"] for view in found] == ["INV-000001", "INV-000002"]
+    assert (
+        domain.issued_for_export(
+            uow, caller=finance(str(uuid.uuid4())), period_start=date(2026, 11, 23)
+        )
+        == []
+    )

@@ -259,6 +259,23 @@ def test_the_csv_and_quickbooks_files(api, week, issued):
     ]
     assert {row[0] for row in rows[1:]} == {"INV-000003"}
     assert sum(round(float(row[7]) * 100) for row in rows[1:]) == issued["city"]["total_cents"]
+    # The week's issued and paid invoices in one file for the accountant (not the void one).
+    week_file = api(
+        "GET",
+        "/api/v1/invoice-exports/quickbooks",
+        m["finance"],
+        params={"period_start": issued["city"]["period_start"]},
+    )
+    assert week_file.status_code == 200, week_file.text
+    rows = list(csv.reader(io.StringIO(week_file.content.decode("utf-8-sig"))))
+    assert {row[0] for row in rows[1:]} == {"INV-000002", "INV-000003"}
+    refused = api(
+        "GET",
+        "/api/v1/invoice-exports/quickbooks",
+        m["city"]["user"],
+        params={"period_start": issued["city"]["period_start"]},
+    )
+    assert refused.status_code == 403
 
 
 def test_who_sees_which_invoice(api, platform, operator_token, week, issued):

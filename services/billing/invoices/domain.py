@@ -160,6 +160,27 @@ def list_invoices(
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+def issued_for_export(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    period_start: date,
+    client_id: str | None = None,
+    limit: int = 2000,
+) -> list[dict[str, Any]]:
+    """The issued and paid client invoices of a period (one client's, or all), with their
+    lines, for one accounting import file (voided ones and drafts are not invoices to book)."""
+    query = _visible(select(Invoice), caller).where(
+        Invoice.kind == rules.CLIENT,
+        Invoice.status.in_((rules.ISSUED, rules.PAID)),
+        Invoice.period_start == period_start,
+    )
+    if client_id:
+        query = query.where(Invoice.client_id == client_id)
+    found = uow.session.scalars(query.order_by(Invoice.sequence).limit(limit)).all()
+    return [invoice_view(uow, invoice=invoice) for invoice in found]
+
+
 # Drafts.
 
 

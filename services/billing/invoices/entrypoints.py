@@ -16,6 +16,7 @@ from chassis.rpc import ServiceCaller
 from services.billing.invoices import documents, domain, generation
 from services.billing.invoices.schemas import (
     ClientInvoicingSchema,
+    ExportQuerySchema,
     InvoicePageSchema,
     InvoiceQuerySchema,
     InvoiceRunSchema,
@@ -149,6 +150,19 @@ class InvoicesEntrypoints:
     @requires_any(*READERS)
     def invoice_quickbooks(self, invoice_id: str) -> dict:
         return self._document(invoice_id, "quickbooks")
+
+    @rpc
+    @requires("payroll.run")
+    def quickbooks_export(self, query: dict | None = None) -> dict:
+        _finance_tenant(self.caller)
+        options = ExportQuerySchema().load(query or {})
+        found = domain.issued_for_export(self.db, caller=self.caller, **options)
+        data = documents.quickbooks_csv(found)
+        return {
+            "filename": f"invoices-{options['period_start']}.quickbooks.csv",
+            "content_type": documents.CSV_TYPE,
+            "data": base64.b64encode(data).decode("ascii"),
+        }
 
     @rpc
     @requires("payroll.run")

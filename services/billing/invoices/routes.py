@@ -76,6 +76,16 @@ ROUTES: tuple[Route, ...] = (
         download=True,
     ),
     Route(
+        "GET",
+        "/api/v1/invoice-exports/quickbooks",
+        Invoices.quickbooks_export,
+        "The period's issued and paid invoices (one client's, or all) as one QuickBooks invoice "
+        "import CSV",
+        _TAG,
+        query=schemas.ExportQuerySchema,
+        download=True,
+    ),
+    Route(
         "POST",
         "/api/v1/invoice-runs",
         Invoices.start_invoice_run,

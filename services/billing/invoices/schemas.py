@@ -157,3 +157,8 @@ class InvoiceRunViewSchema(JobSchema):
     unpriced_lines = fields.Integer(
         required=True, metadata={"description": "approved lines left out: no bill rate applies"}
     )
+
+
+class ExportQuerySchema(Schema):
+    period_start = fields.Date(required=True, validate=BILLED_DATES)
+    client_id = fields.String(validate=ID)
