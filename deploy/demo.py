@@ -30,6 +30,7 @@ import time
 import zlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from datetime import time as time_of
 from email import message_from_bytes, policy
 from email.utils import getaddresses
 from pathlib import Path
@@ -583,6 +584,23 @@ def wait_until_known(attempt: Callable[[], Any], what: str, timeout: float = 30.
             time.sleep(0.25)
 
 
+def eventually(attempt: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """`attempt()` until it answers something (not None) without a 404: another service
+    learns of what happened from events a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = attempt()
+            if found is not None:
+                return found
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+        if time.monotonic() > deadline:
+            raise DemoError(f"waited {timeout:g} s for {what}")
+        time.sleep(0.25)
+
+
 def until_booking_knows(attempt: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
     """`attempt()`, again while booking answers 404 or 409 because its read model has not yet
     heard of a worker's approval (it follows identity's events a moment later)."""
@@ -1113,6 +1131,7 @@ class Demo:
         if slug == CBOS[0]["slug"]:
             self.bookings(cbo, client_ids, job_types, sites)
             self.rebooking(cbo, client_ids, job_types, sites)
+            self.payroll(cbo, client_ids, job_types, sites)
 
     def bookings(
         self,
@@ -1289,6 +1308,134 @@ class Demo:
                 f"{slug}: {named} declined a {client} shift; its cascade is {cascade['status']}"
                 + (f" ({cascade['end_reason']})" if cascade["end_reason"] else "")
             )
+
+    def payroll(
+        self,
+        cbo: dict[str, Any],
+        client_ids: dict[str, str],
+        job_types: dict[str, str],
+        sites: dict[str, str],
+    ) -> None:
+        """A payroll week (Harbor Works holds the EVV licence): the City chooses EVV; Jamal
+        Carter works a nine-hour warehouse shift starting soon today, his clock-in and
+        clock-out recorded by staff (EVV verifies the visit and approves his timesheet line
+        itself); finance gives him a payroll id, and the week is previewed: his regular hours,
+        overtime, meal premium and gross, and what blocks the run. No route puts work in a week
+        already over, so the demo's week is still under way: the Tuesday run after it completes
+        it and makes the provider files."""
+        slug, staff = cbo["slug"], cbo["owner"]
+        city = client_ids["City of Long Beach"]
+        self.call("PUT", f"/api/v1/evv/clients/{city}", staff, json={"evv": True})
+        people = {p["name"]: p for p in cbo["spec"]["jobseekers"]}
+        jamal = self.call(
+            "GET", "/api/v1/jobseekers", staff, params={"q": people["Jamal Carter"]["email"]}
+        )["items"][0]
+        made = self.call("GET", "/api/v1/bookings", staff, params={"per_page": 200})["items"]
+        notes = "Demo booking: a payroll week"
+        booked = next((b for b in made if b["notes"] == notes), None)
+        if booked is None:
+            now = datetime.now(CITY_TZ)
+            start = (now + timedelta(minutes=90)).replace(second=0, microsecond=0)
+            start += timedelta(minutes=-start.minute % 15)
+            if (start + timedelta(hours=9)).date() != start.date():
+                start = datetime.combine(start.date() + timedelta(days=1), time_of(8), CITY_TZ)
+            end = start + timedelta(hours=9)
+            # Jamal told staff he can work a long day: an extra day beside his weekday mornings.
+            profile = self.call("GET", f"/api/v1/jobseekers/{jamal['id']}", staff)
+            availability = profile["availability"]
+            availability["exceptions"] = [
+                *[x for x in availability["exceptions"] if x["date"] != start.date().isoformat()],
+                {
+                    "date": start.date().isoformat(),
+                    "kind": "extra",
+                    "slots": [{"start": "00:00", "end": "24:00"}],
+                    "note": "Can work a long day",
+                },
+            ]
+            self.call(
+                "PUT",
+                f"/api/v1/jobseekers/{jamal['id']}",
+                staff,
+                json={"availability": availability},
+            )
+            booked = until_booking_knows(
+                functools.partial(
+                    self.call,
+                    "POST",
+                    "/api/v1/bookings",
+                    staff,
+                    json={
+                        "client_id": city,
+                        "site_id": sites[city],
+                        "job_type_id": job_types["warehouse"],
+                        "starts_on": start.date().isoformat(),
+                        "start_time": start.strftime("%H:%M"),
+                        "end_time": end.strftime("%H:%M"),
+                        "positions": 1,
+                        "fill_mode": "named",
+                        "named_worker_id": jamal["id"],
+                        "notes": notes,
+                    },
+                ),
+                f"the people of {slug}",
+            )
+            token = self.access(slug, people["Jamal Carter"]["email"])
+            shift = booked["shifts"][0]
+            offers = self.call(
+                "GET", "/api/v1/me/offers", token, params={"status": "sent", "per_page": 200}
+            )["items"]
+            offer = next(o for o in offers if o["shift"]["id"] == shift["id"])
+            confirmed = self.call("POST", f"/api/v1/offers/{offer['id']}/confirm", token)
+            visit = confirmed["assignment_id"]
+            eventually(
+                lambda: self.call("GET", f"/api/v1/visits/{visit}", staff)["site"] or None,
+                "EVV to learn Jamal's confirmed shift",
+            )
+            for kind, at in (("clock_in", shift["starts_at"]), ("clock_out", shift["ends_at"])):
+                body = {"kind": kind, "time": at, "reason_code": "100", "action_code": "12"}
+                self.call("POST", f"/api/v1/visits/{visit}/corrections", staff, json=body)
+            step(f"{slug}: Jamal Carter worked nine hours for the City (EVV approved the line)")
+        eventually(
+            lambda: self.call(
+                "PUT",
+                f"/api/v1/payroll/workers/{jamal['id']}/payroll-id",
+                staff,
+                json={"payroll_id": "HW1001"},
+            ),
+            "billing to learn Jamal Carter",
+        )
+        self.call(
+            "PATCH",
+            "/api/v1/payroll/settings",
+            staff,
+            json={"payroll_provider": "adp", "company_code": "HWC"},
+        )
+        starts = datetime.fromisoformat(booked["shifts"][0]["starts_at"]).astimezone(CITY_TZ)
+        week = starts.date() - timedelta(days=starts.weekday())
+
+        def previewed() -> dict[str, Any] | None:
+            run = self.call(
+                "POST", "/api/v1/payroll/runs", staff, json={"week_start": week.isoformat()}
+            )
+            for _ in range(120):
+                run = self.call("GET", f"/api/v1/payroll/runs/{run['id']}", staff)
+                if run["status"] == "previewed":
+                    break
+                time.sleep(0.25)
+            lines = self.call("GET", f"/api/v1/payroll/runs/{run['id']}/lines", staff)["items"]
+            mine = [x for x in lines if x["worker_id"] == jamal["id"]]
+            return {**run, "line": mine[0]} if mine else None
+
+        run = eventually(previewed, "billing to learn Jamal's approved line")
+        line = run["line"]
+        step(
+            f"{slug}: payroll preview of the week of {week.isoformat()}: {run['workers']} "
+            f"worker(s), gross ${run['gross_cents'] / 100:,.2f}, {run['blocker_count']} "
+            f"blocker(s); Jamal Carter {line['regular_minutes'] / 60:g} h regular, "
+            f"{line['overtime_minutes'] / 60:g} h at 1.5x, {line['meal_premiums']} meal "
+            f"premium(s), gross ${line['gross_cents'] / 100:,.2f} (the Tuesday run after the "
+            "week completes it: ADP, Paychex, Gusto and plain files)"
+        )
 
     def cascade_of(self, staff: str, shift_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """The shift's cascade, once rebooking has taken up the declined offer."""

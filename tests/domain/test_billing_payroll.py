@@ -45,7 +45,7 @@ def finance(world: BillingWorld):
 
 def preview(world, new_unit, week=WEEK) -> PayrollRun:
     run, job_id = payroll.start_run(
-        world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=week, now=NOW
+        world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=week
     )
     assert run_job(new_unit, job_id, KINDS, owner="test") == "succeeded"
     world.uow.session.refresh(run)
@@ -54,7 +54,7 @@ def preview(world, new_unit, week=WEEK) -> PayrollRun:
 
 def complete(world, new_unit, run: PayrollRun) -> PayrollRun:
     run, job_id = payroll.complete_run(
-        world.uow, caller=finance(world), tenant_id=world.tenant_id, run_id=run.id
+        world.uow, caller=finance(world), tenant_id=world.tenant_id, run_id=run.id, now=NOW
     )
     if job_id is not None:
         assert run_job(new_unit, job_id, KINDS, owner="test") == "succeeded"
@@ -172,7 +172,7 @@ def test_running_the_week_again_pays_nobody_twice(world, new_unit, ana_week):
     assert again.status == COMPLETED and sent.events() == []
     with pytest.raises(Conflict):
         payroll.start_run(
-            world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=WEEK, now=NOW
+            world.uow, caller=finance(world), tenant_id=world.tenant_id, week_start=WEEK
         )
     # The next week has nothing new to pay.
     later = preview(world, new_unit, NEXT_WEEK)
@@ -264,22 +264,25 @@ def test_blockers_stop_the_run(world, new_unit, uow):
     assert again.blocker_count == 2
 
 
-def test_a_week_not_over_and_a_day_not_monday_are_refused(world):
+def test_a_day_not_monday_is_refused_and_a_week_under_way_previews_but_never_completes(
+    world, new_unit, ana_week
+):
     with pytest.raises(ValidationFailed):
         payroll.start_run(
             world.uow,
             caller=finance(world),
             tenant_id=world.tenant_id,
             week_start=WEEK + timedelta(days=1),
-            now=NOW,
         )
-    with pytest.raises(ValidationFailed):
-        payroll.start_run(
+    run = preview(world, new_unit)
+    assert run.workers == 2
+    with pytest.raises(Conflict):
+        payroll.complete_run(
             world.uow,
             caller=finance(world),
             tenant_id=world.tenant_id,
-            week_start=WEEK,
-            now=datetime.combine(WEEK + timedelta(days=3), datetime.min.time(), UTC),
+            run_id=run.id,
+            now=datetime.combine(WEEK + timedelta(days=6), datetime.min.time(), UTC),
         )
 
 
@@ -350,3 +353,31 @@ def test_the_cost_of_a_proposed_shift_matches_the_payroll_of_its_week(world, new
     assert bo["before"]["regular_minutes"] == 28 * 60
     assert bo["shift"]["overtime_minutes"] == 120
     assert bo["added"]["bill_cents"] == 2 * 4200
+
+
+def test_a_bonus_is_paid_with_the_week_and_raises_its_overtime(world, new_unit, ana_week):
+    bo = ana_week["bo"]
+    payroll.set_bonus(
+        world.uow,
+        caller=finance(world),
+        tenant_id=world.tenant_id,
+        data={"worker_id": bo, "week_start": WEEK, "cents": 5000, "reason": "Reliability"},
+    )
+    run = complete(world, new_unit, preview(world, new_unit))
+    line = lines_of(world, run)[(bo, WEEK.isoformat())]
+    assert (line["bonus_cents"], line["gross_cents"]) == (5000, 40000 + 5000)
+    # The week is run: a bonus for it now goes on a later week.
+    with pytest.raises(Conflict):
+        payroll.set_bonus(
+            world.uow,
+            caller=finance(world),
+            tenant_id=world.tenant_id,
+            data={"worker_id": bo, "week_start": WEEK, "cents": 1, "reason": "Late"},
+        )
+    with pytest.raises(NotFound):
+        payroll.set_bonus(
+            world.uow,
+            caller=finance(world),
+            tenant_id=BillingWorld(world.uow).tenant_id,
+            data={"worker_id": bo, "week_start": NEXT_WEEK, "cents": 1, "reason": "Theirs"},
+        )

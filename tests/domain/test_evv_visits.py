@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import json
 import uuid
@@ -247,6 +248,43 @@ def test_a_dispute_is_resolved_by_staff(uow):
     assert resolved["status"] == "approved" and resolved["worked_minutes"] == 180
     assert sent.one("timesheet.approved")["data"]["approved_by"] == "staff"
     assert [a["action"] for a in sent.audit()] == ["timesheet_line.resolve"]
+
+
+def test_staff_amend_an_approved_line_and_it_is_approved_again(uow):
+    market = Market(uow, licensed=True, chose_evv=True)
+    visit_id = market.shift()
+    market.punch(visit_id)
+    market.punch(visit_id, "clock_out")
+    sent = Outbox(uow)
+    amend = functools.partial(
+        timesheets.amend_line,
+        uow,
+        caller=market.staff,
+        tenant_id=market.tenant_id,
+        visit_id=visit_id,
+    )
+    amended = amend(data={"comment": "Left an hour early", "worked_minutes": 180})
+    assert (amended["status"], amended["worked_minutes"]) == ("approved", 180)
+    approved = sent.one("timesheet.approved")["data"]
+    assert (approved["approved_by"], approved["worked_minutes"]) == ("staff", 180)
+    assert [a["action"] for a in sent.audit()] == ["timesheet_line.amend"]
+    with pytest.raises(Conflict):  # nothing to change
+        amend(data={"comment": "Again", "worked_minutes": 180})
+
+
+def test_only_an_approved_line_is_amended(uow):
+    market = Market(uow)
+    visit_id = market.shift()
+    market.punch(visit_id)
+    market.punch(visit_id, "clock_out")
+    with pytest.raises(Conflict):
+        timesheets.amend_line(
+            uow,
+            caller=market.staff,
+            tenant_id=market.tenant_id,
+            visit_id=visit_id,
+            data={"comment": "Not yet", "worked_minutes": 100},
+        )
 
 
 def test_a_punch_sent_three_times_is_one_punch(uow):

@@ -2,7 +2,8 @@
 `python -m tests.perf gateway [...]`, `python -m tests.perf import [--rows N]` or
 `python -m tests.perf search [--sizes 20000,100000]` or
 `python -m tests.perf rebooking [--shifts 1000]` or
-`python -m tests.perf evv [--clients 50 --punches 5000 --records 1000000]` runs one.
+`python -m tests.perf evv [--clients 50 --punches 5000 --records 1000000]` or
+`python -m tests.perf payroll [--workers 10000 --shifts 5 --profile]` runs one.
 
 eventlet must patch the standard library before anything else is imported (nameko needs it).
 """
@@ -19,7 +20,14 @@ eventlet.monkey_patch()
 import sys
 
 import chassis  # noqa: F401  (quiets eventlet's other deprecation warnings)
-from tests.perf import bench_evv, bench_gateway, bench_import, bench_rebooking, bench_search
+from tests.perf import (
+    bench_evv,
+    bench_gateway,
+    bench_import,
+    bench_payroll,
+    bench_rebooking,
+    bench_search,
+)
 
 BENCHMARKS = {
     "gateway": bench_gateway.main,
@@ -27,6 +35,7 @@ BENCHMARKS = {
     "search": bench_search.main,
     "rebooking": bench_rebooking.main,
     "evv": bench_evv.main,
+    "payroll": bench_payroll.main,
 }
 
 
@@ -40,6 +49,7 @@ def main(argv: list[str]) -> int:
         or bench_search.main([])
         or bench_rebooking.main([])
         or bench_evv.main([])
+        or bench_payroll.main([])
     )
 
 

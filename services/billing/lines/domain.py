@@ -334,6 +334,92 @@ def week_bounds(week_start: date, timezone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def line_rows(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    week_starts: list[date] | None = None,
+    visit_ids: list[str] | None = None,
+    client_id: str | None = None,
+    worker_ids: list[str] | None = None,
+    status: str | None = m.APPROVED,
+    with_elements: bool = True,
+) -> list[tuple[Any, Rates | None]]:
+    """The lines as plain rows (each with its line's, shift's, visit's, worker's and client's
+    columns; `known_shift` None where billing has not heard of the shift) and the rates that
+    apply to each: what priced_lines is made of, and what payroll reads a big week with (no
+    object per line)."""
+    line, shift, visit = m.LineRecord, m.ShiftRecord, m.VisitRecord
+    worker, client = m.WorkerRecord, m.ClientRecord
+    columns = [
+        line.visit_id,
+        line.tenant_id,
+        line.timesheet_id,
+        line.shift_id,
+        line.worker_id,
+        line.worker_tenant_id,
+        line.client_id,
+        line.week_start,
+        line.scheduled_minutes,
+        line.worked_minutes,
+        line.status,
+        line.approved_by,
+        line.version,
+        shift.shift_id.label("known_shift"),
+        shift.booking_id,
+        shift.job_type_id,
+        shift.starts_at,
+        shift.ends_at,
+        shift.pay_rate_cents,
+        shift.bill_rate_cents,
+        shift.pay_rate_given,
+        shift.bill_rate_given,
+        visit.clock_in_at,
+        visit.clock_out_at,
+        worker.name.label("worker_name"),
+        worker.payroll_id,
+        client.name.label("client_name"),
+    ]
+    if with_elements:
+        columns.append(visit.elements)
+    query = (
+        select(*columns)
+        .outerjoin(shift, and_(shift.shift_id == line.shift_id, shift.tenant_id == line.tenant_id))
+        .outerjoin(visit, visit.visit_id == line.visit_id)
+        .outerjoin(worker, worker.worker_id == line.worker_id)
+        .outerjoin(client, client.client_id == line.client_id)
+        .where(line.tenant_id == tenant_id)
+    )
+    if week_starts is not None:
+        query = query.where(line.week_start.in_(week_starts))
+    if visit_ids is not None:
+        query = query.where(line.visit_id.in_(visit_ids))
+    if client_id is not None:
+        query = query.where(line.client_id == client_id)
+    if worker_ids is not None:
+        query = query.where(line.worker_id.in_(worker_ids))
+    if status is not None:
+        query = query.where(line.status == status)
+    rows = uow.session.execute(query).all()
+    keys = [
+        (
+            r.client_id,
+            r.job_type_id,
+            r.pay_rate_cents if r.pay_rate_given else None,
+            r.bill_rate_cents if r.bill_rate_given else None,
+        )
+        if r.known_shift
+        else None
+        for r in rows
+    ]
+    terms = {key: rates.ShiftTerms(*key) for key in set(keys) if key is not None}
+    priced = rates.rates_for(uow, tenant_id=tenant_id, shifts=terms.values())
+    return [
+        (row, priced.get(terms[key]) if key is not None else None)
+        for row, key in zip(rows, keys, strict=True)
+    ]
+
+
 def priced_lines(
     uow: UnitOfWork,
     *,
@@ -343,82 +429,56 @@ def priced_lines(
     client_id: str | None = None,
     worker_ids: list[str] | None = None,
     status: str | None = m.APPROVED,
+    with_elements: bool = True,
 ) -> list[PricedLine]:
     """The CBO's timesheet lines of the given pay weeks (or visits), priced, in the order of
-    worker, start. `status` None takes disputed ones too."""
-    query = (
-        select(m.LineRecord, m.ShiftRecord, m.VisitRecord, m.WorkerRecord, m.ClientRecord)
-        .outerjoin(
-            m.ShiftRecord,
-            and_(
-                m.ShiftRecord.shift_id == m.LineRecord.shift_id,
-                m.ShiftRecord.tenant_id == m.LineRecord.tenant_id,
-            ),
-        )
-        .outerjoin(m.VisitRecord, m.VisitRecord.visit_id == m.LineRecord.visit_id)
-        .outerjoin(m.WorkerRecord, m.WorkerRecord.worker_id == m.LineRecord.worker_id)
-        .outerjoin(m.ClientRecord, m.ClientRecord.client_id == m.LineRecord.client_id)
-        .where(m.LineRecord.tenant_id == tenant_id)
+    worker, start. `status` None takes disputed ones too; `with_elements` False leaves the six
+    elements out."""
+    rows = line_rows(
+        uow,
+        tenant_id=tenant_id,
+        week_starts=week_starts,
+        visit_ids=visit_ids,
+        client_id=client_id,
+        worker_ids=worker_ids,
+        status=status,
+        with_elements=with_elements,
     )
-    if week_starts is not None:
-        query = query.where(m.LineRecord.week_start.in_(week_starts))
-    if visit_ids is not None:
-        query = query.where(m.LineRecord.visit_id.in_(visit_ids))
-    if client_id is not None:
-        query = query.where(m.LineRecord.client_id == client_id)
-    if worker_ids is not None:
-        query = query.where(m.LineRecord.worker_id.in_(worker_ids))
-    if status is not None:
-        query = query.where(m.LineRecord.status == status)
-    rows = uow.session.execute(query).all()
-    job_types = _job_types(uow, tenant_id, {s.job_type_id for _, s, *_ in rows if s is not None})
-    terms = {
-        shift.shift_id: rates.ShiftTerms(
-            client_id=shift.client_id,
-            job_type_id=shift.job_type_id,
-            booking_pay=shift.pay_rate_cents if shift.pay_rate_given else None,
-            booking_bill=shift.bill_rate_cents if shift.bill_rate_given else None,
-        )
-        for _, shift, *_ in rows
-        if shift is not None
-    }
-    priced = rates.rates_for(uow, tenant_id=tenant_id, shifts=terms.values())
+    job_types = _job_types(uow, tenant_id, {r.job_type_id for r, _ in rows if r.known_shift})
     zone = ZoneInfo(cbo_timezone(uow, tenant_id=tenant_id))
     found = []
-    for line, shift, visit, worker, client in rows:
-        job_type = job_types.get(shift.job_type_id) if shift is not None else None
-        began = (visit.clock_in_at if visit is not None else None) or (
-            shift.starts_at if shift is not None else None
-        )
+    for r, applied in rows:
+        job_type = job_types.get(r.job_type_id) if r.known_shift else None
+        began = r.clock_in_at or r.starts_at
         found.append(
             PricedLine(
-                visit_id=line.visit_id,
-                tenant_id=line.tenant_id,
-                timesheet_id=line.timesheet_id,
-                shift_id=line.shift_id,
-                booking_id=shift.booking_id if shift is not None else None,
-                worker_id=line.worker_id,
-                worker_tenant_id=line.worker_tenant_id,
-                worker_name=worker.name if worker is not None else None,
-                payroll_id=worker.payroll_id if worker is not None else None,
-                client_id=line.client_id,
-                client_name=client.name if client is not None else None,
-                job_type_id=shift.job_type_id if shift is not None else None,
+                visit_id=r.visit_id,
+                tenant_id=r.tenant_id,
+                timesheet_id=r.timesheet_id,
+                shift_id=r.shift_id,
+                booking_id=r.booking_id,
+                worker_id=r.worker_id,
+                worker_tenant_id=r.worker_tenant_id,
+                worker_name=r.worker_name,
+                payroll_id=r.payroll_id,
+                client_id=r.client_id,
+                client_name=r.client_name,
+                job_type_id=r.job_type_id if r.known_shift else None,
                 job_type_key=job_type.key if job_type is not None else None,
                 job_type_name=job_type.name if job_type is not None else None,
-                week_start=line.week_start,
-                service_date=began.astimezone(zone).date() if began else line.week_start,
-                starts_at=shift.starts_at if shift is not None else None,
-                ends_at=shift.ends_at if shift is not None else None,
-                clock_in_at=visit.clock_in_at if visit is not None else None,
-                clock_out_at=visit.clock_out_at if visit is not None else None,
-                scheduled_minutes=line.scheduled_minutes,
-                worked_minutes=line.worked_minutes,
-                status=line.status,
-                approved_by=line.approved_by,
-                version=line.version,
-                rates=priced.get(terms[shift.shift_id]) if shift is not None else None,
-                elements=visit.elements if visit is not None else None,
+                week_start=r.week_start,
+                service_date=began.astimezone(zone).date() if began else r.week_start,
+                starts_at=r.starts_at,
+                ends_at=r.ends_at,
+                clock_in_at=r.clock_in_at,
+                clock_out_at=r.clock_out_at,
+                scheduled_minutes=r.scheduled_minutes,
+                worked_minutes=r.worked_minutes,
+                status=r.status,
+                approved_by=r.approved_by,
+                version=r.version,
+                rates=applied,
+                elements=r.elements if with_elements else None,
             )
         )
     found.sort(key=_order)

@@ -18,6 +18,7 @@ shift's event has not arrived). The preview lists them; completing refuses while
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal, or_, select, union, update
+from sqlalchemy import and_, func, literal, or_, select, text, union, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -38,7 +40,6 @@ from chassis.errors import Conflict, NotFound, ValidationFailed
 from chassis.jobs import Job, JobFailed, JobKind, StepResult
 from services.billing.lines import domain as lines
 from services.billing.lines import models as read
-from services.billing.lines.domain import PricedLine
 from services.billing.payroll import rules
 from services.billing.payroll.models import (
     ADJUSTMENT,
@@ -60,8 +61,9 @@ from services.billing.payrules import rules as pay
 from services.billing.rates import domain as rates
 from services.billing.settings import domain as settings
 
-# Workers per preview step: well inside the lease, few enough round trips.
-BATCH = 2000
+# Workers per preview step: a few seconds at most (the lease is two minutes), and few steps
+# (each repeats the queries that find the next workers): 10,000 workers in two (PERFORMANCE.md).
+BATCH = 5000
 # The blockers a run keeps word for word (it counts them all).
 MAX_BLOCKERS_SHOWN = 500
 
@@ -100,17 +102,13 @@ def start_run(
     caller: Caller | None,
     tenant_id: str,
     week_start: date,
-    now: datetime | None = None,
 ) -> tuple[PayrollRun, str]:
-    """Preview a pay week (a Monday, the week over in the CBO's zone): a new run, any earlier
-    preview of the week superseded. Returns the run and its preview job's id (to start once
-    the transaction commits). 409 once the week has been run."""
-    now = now or datetime.now(UTC)
-    zone = lines.cbo_timezone(uow, tenant_id=tenant_id)
+    """Preview a pay week (its Monday): a new run, any earlier preview of the week superseded.
+    A week still under way may be previewed (how it is going); only an ended one completes.
+    Returns the run and its preview job's id (to start once the transaction commits). 409
+    once the week has been run."""
     if week_start.weekday() != 0:
         raise ValidationFailed(fields={"week_start": ["A pay week starts on a Monday."]})
-    if not rules.week_ended(week_start, now, zone):
-        raise ValidationFailed(fields={"week_start": ["This pay week has not ended yet."]})
     locked = week_locked(uow, tenant_id=tenant_id, week_start=week_start)
     if locked is not None:
         raise Conflict(f"The week of {week_start.isoformat()} was run already (run {locked.id}).")
@@ -158,13 +156,22 @@ def start_run(
 
 
 def complete_run(
-    uow: UnitOfWork, *, caller: Caller | None, tenant_id: str, run_id: str
+    uow: UnitOfWork,
+    *,
+    caller: Caller | None,
+    tenant_id: str,
+    run_id: str,
+    now: datetime | None = None,
 ) -> tuple[PayrollRun, str | None]:
-    """Lock a previewed week and pay it (its job makes the files and publishes the event).
-    A run already completing or completed is answered as it is (nothing is paid twice)."""
+    """Lock a previewed week that has ended and pay it (its job makes the files and publishes
+    the event). A run already completing or completed is answered as it is (nothing is paid
+    twice)."""
     run = _run_for(uow, tenant_id=tenant_id, run_id=run_id, lock=True)
     if run.status in (COMPLETING, COMPLETED):
         return run, None
+    zone = lines.cbo_timezone(uow, tenant_id=tenant_id)
+    if not rules.week_ended(run.week_start, now or datetime.now(UTC), zone):
+        raise Conflict("This pay week has not ended yet: preview it, complete it once it has.")
     if run.status != PREVIEWED:
         word = "was superseded by a newer preview" if run.status == SUPERSEDED else "is not ready"
         raise Conflict(f"This preview {word}.")
@@ -215,9 +222,7 @@ def start_scheduled_runs(uow: UnitOfWork, *, now: datetime | None = None) -> lis
         ).first()
         if exists is not None or not _has_work(uow, tenant_id=cbo.tenant_id, week_start=week):
             continue
-        _run, job_id = start_run(
-            uow, caller=None, tenant_id=cbo.tenant_id, week_start=week, now=now
-        )
+        _run, job_id = start_run(uow, caller=None, tenant_id=cbo.tenant_id, week_start=week)
         started.append(job_id)
     return started
 
@@ -385,22 +390,6 @@ class WorkerWeek:
     bonus_cents: int = 0
 
 
-def _work_of(line: PricedLine, zone: ZoneInfo) -> pay.Work:
-    begins = line.clock_in_at or line.starts_at
-    if begins is None:  # neither punches nor the shift known yet: the week's first minute
-        begins = datetime.combine(line.week_start, datetime.min.time(), zone)
-    return pay.Work(
-        key=line.visit_id,
-        starts_at=begins,
-        minutes=line.worked_minutes,
-        pay_rate_cents=line.pay_rate_cents,
-        bill_rate_cents=line.bill_rate_cents,
-        scheduled_minutes=line.scheduled_minutes,
-        client_id=line.client_id,
-        job_type_id=line.job_type_id,
-    )
-
-
 def worker_weeks(
     uow: UnitOfWork,
     *,
@@ -416,18 +405,39 @@ def worker_weeks(
     workers = sorted({w for w, _ in wanted})
     weeks = sorted({d for _, d in wanted})
     found = {pair: WorkerWeek(worker_id=pair[0], week_start=pair[1]) for pair in wanted}
-    for line in lines.priced_lines(uow, tenant_id=tenant_id, week_starts=weeks, worker_ids=workers):
-        week = found.get((line.worker_id, line.week_start))
+    for row, applied in lines.line_rows(
+        uow, tenant_id=tenant_id, week_starts=weeks, worker_ids=workers, with_elements=False
+    ):
+        week = found.get((row.worker_id, row.week_start))
         if week is None:
             continue
-        week.items[line.visit_id] = line.version
-        week.shift_ids.add(line.shift_id)
-        week.name, week.payroll_id = line.worker_name, line.payroll_id
-        week.worker_tenant_id = line.worker_tenant_id
-        if not line.priced:
-            week.unpriced.append(line.visit_id)
+        week.items[row.visit_id] = row.version
+        week.shift_ids.add(row.shift_id)
+        week.name, week.payroll_id = row.worker_name, row.payroll_id
+        week.worker_tenant_id = row.worker_tenant_id
+        if applied is None:
+            week.unpriced.append(row.visit_id)
             continue
-        week.works.append(_work_of(line, zone))
+        # Neither punches nor the shift known yet: the week's first minute.
+        begins = (
+            row.clock_in_at
+            or row.starts_at
+            or datetime.combine(row.week_start, datetime.min.time(), zone)
+        )
+        week.works.append(
+            pay.Work(
+                key=row.visit_id,
+                starts_at=begins,
+                minutes=row.worked_minutes,
+                pay_rate_cents=applied.pay_rate_cents,
+                bill_rate_cents=applied.bill_rate_cents,
+                scheduled_minutes=row.scheduled_minutes,
+                client_id=row.client_id,
+                job_type_id=row.job_type_id,
+            )
+        )
+    for week in found.values():
+        week.works.sort(key=lambda w: (w.starts_at, w.key))
     first, _ = lines.week_bounds(weeks[0], zone_name)
     _, last = lines.week_bounds(weeks[-1], zone_name)
     cancelled = uow.session.execute(
@@ -710,7 +720,7 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
     weeks = worker_weeks(uow, tenant_id=tenant_id, pairs=pairs)
     paid = _paid_weeks(uow, tenant_id=tenant_id, pairs=adjust)
     new_lines: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
+    items: list[tuple[str, int, date]] = []
     blockers: list[dict[str, Any]] = []
     paid_workers: set[str] = set()
     for (worker_id, week_start), week in sorted(weeks.items()):
@@ -732,16 +742,7 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
         else:
             kind = ADJUSTMENT
             figures = rules.difference(figures, paid.get((worker_id, week_start)))
-        items.extend(
-            {
-                "run_id": run.id,
-                "item_id": item_id,
-                "tenant_id": tenant_id,
-                "version": version,
-                "week_start": week_start,
-            }
-            for item_id, version in week.items.items()
-        )
+        items.extend((item_id, version, week_start) for item_id, version in week.items.items())
         if kind == ADJUSTMENT and rules.is_nothing(figures):
             continue
         paid_workers.add(worker_id)
@@ -771,13 +772,48 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
                     "worker_id": worker_id,
                 }
             )
-    if new_lines:
-        uow.session.execute(insert(PayrollLine).values(new_lines).on_conflict_do_nothing())
+    _insert_rows(uow, PayrollLine, new_lines)
     if items:
-        uow.session.execute(insert(PayrollRunItem).values(items).on_conflict_do_nothing())
+        # Tens of thousands of (id, version, week): three arrays, one statement.
+        uow.session.execute(
+            text(
+                "INSERT INTO payroll_run_items (run_id, item_id, tenant_id, version, week_start) "
+                "SELECT :run, i, :tenant, v, w FROM unnest("
+                "CAST(:ids AS text[]), CAST(:versions AS int[]), CAST(:weeks AS date[])) "
+                "AS x(i, v, w) ON CONFLICT DO NOTHING"
+            ),
+            {
+                "run": run.id,
+                "tenant": tenant_id,
+                "ids": [item[0] for item in items],
+                "versions": [item[1] for item in items],
+                "weeks": [item[2] for item in items],
+            },
+        )
     _add_blockers(run, blockers)
     run.workers += len(paid_workers)
     run.gross_cents += sum(line["gross_cents"] for line in new_lines)
+
+
+def _insert_rows(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert thousands of rows as one statement with one parameter (a JSON array the server
+    turns into rows): neither a VALUES list compiled anew for each batch, nor psycopg2's
+    executemany (a round trip a row). Rows already there are left as they are."""
+    if not rows:
+        return
+    table = model.__table__
+    names = list(rows[0])
+    dialect = postgresql.dialect()
+    shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    uow.session.execute(
+        text(
+            f"INSERT INTO {table.name} ({quoted}) "
+            f"SELECT {quoted} FROM json_to_recordset(CAST(:rows AS json)) AS x({shape}) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"rows": json.dumps(rows, default=str)},
+    )
 
 
 def _rate(value: Any) -> Decimal:
@@ -862,13 +898,13 @@ def _record_paid(uow: UnitOfWork, *, run: PayrollRun) -> None:
 
 
 def _finish(uow: UnitOfWork, *, run: PayrollRun) -> None:
+    # Plain rows (the same keys as line_dict), not an object per worker.
+    table = PayrollLine.__table__
     found = [
-        line_dict(line)
-        for line in uow.session.scalars(
-            select(PayrollLine).where(
-                PayrollLine.run_id == run.id, PayrollLine.tenant_id == run.tenant_id
-            )
-        )
+        dict(row)
+        for row in uow.session.execute(
+            select(table).where(table.c.run_id == run.id, table.c.tenant_id == run.tenant_id)
+        ).mappings()
     ]
     own = settings.settings_of(uow, tenant_id=run.tenant_id)
     bonuses: dict[str, int] = defaultdict(int)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from chassis.jobs import JobSchema
 from chassis.paging import PageQuerySchema
@@ -11,16 +13,30 @@ from services.billing.payroll.models import RUN_STATUSES
 from services.billing.payroll.rules import LAYOUTS
 
 WORKER_ID = Pattern(r"^[A-Za-z0-9-]{1,36}$", error="Not a worker id.")
+FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
-class RunRequestSchema(Schema):
-    week_start = fields.Date(
-        required=True, metadata={"description": "The Monday of a pay week that has ended."}
+def _monday(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"Between {FIRST_YEAR} and {LAST_YEAR}.")
+    if value.weekday() != 0:
+        raise ValidationError("A pay week starts on a Monday.")
+
+
+def _week(**options) -> fields.Date:
+    return fields.Date(
+        validate=_monday,
+        metadata={"description": "The Monday of a pay week (the CBO's zone)."},
+        **options,
     )
 
 
+class RunRequestSchema(Schema):
+    week_start = _week(required=True)
+
+
 class RunQuerySchema(PageQuerySchema):
-    week_start = fields.Date(load_default=None, allow_none=True)
+    week_start = _week(load_default=None, allow_none=True)
 
 
 class LinesQuerySchema(PageQuerySchema):
@@ -111,6 +127,6 @@ class BonusSchema(Schema):
     back."""
 
     worker_id = fields.String(required=True, validate=WORKER_ID)
-    week_start = fields.Date(required=True)
+    week_start = _week(required=True)
     cents = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=10**7))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))

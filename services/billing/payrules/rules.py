@@ -47,7 +47,7 @@ up once, per shift and kind (billing.rates.rules).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -94,7 +94,7 @@ class PayRules:
 CALIFORNIA = PayRules()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Work:
     """A piece of work in the week: a shift as worked (or, for a cost estimate, as booked)."""
 
@@ -180,8 +180,16 @@ def pay_week(moment: datetime, zone: ZoneInfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
+# A day is at least 23 hours long (the spring's change of clocks): work ending that long after
+# the day's first minute by the wall clock is surely inside it.
+_SURELY_INSIDE_A_DAY = 23 * 60
+
+
 def _days(work: Work, zone: ZoneInfo) -> list[tuple[date, datetime, int]]:
     """The work cut at local midnights: (local date, start, minutes) of each piece."""
+    local = work.starts_at.astimezone(zone)
+    if local.hour * 60 + local.minute + work.minutes <= _SURELY_INSIDE_A_DAY:
+        return [(local.date(), work.starts_at, work.minutes)]  # the common case: one day
     pieces = []
     start, left = work.starts_at, work.minutes
     while left > 0:
@@ -215,13 +223,20 @@ def _split(length: int, done: int, bounds: Sequence[tuple[int | None, str]]) -> 
 
 
 def classify(
-    works: Sequence[Work], *, week_start: date, zone: ZoneInfo, rules: PayRules = CALIFORNIA
+    works: Sequence[Work],
+    *,
+    week_start: date,
+    zone: ZoneInfo,
+    rules: PayRules = CALIFORNIA,
+    days_of: dict[str, list[tuple[date, datetime, int]]] | None = None,
 ) -> tuple[dict[str, dict[str, int]], date | None]:
     """Each work's minutes at each tier (regular, 1.5x, 2x), walking the week in time order:
     daily and seventh-day thresholds per workday, then the weekly one over the hours still at
-    the regular rate. Returns ({work key: {tier: minutes}}, the seventh day if any)."""
+    the regular rate. Returns ({work key: {tier: minutes}}, the seventh day if any).
+    `days_of`: each work's pieces by day (_days), when the caller has them already."""
+    days_of = days_of if days_of is not None else {w.key: _days(w, zone) for w in works}
     ordered = sorted(works, key=lambda w: (w.starts_at, w.key))
-    pieces = [(day, start, minutes, w) for w in ordered for day, start, minutes in _days(w, zone)]
+    pieces = [(day, start, minutes, w) for w in ordered for day, start, minutes in days_of[w.key]]
     pieces.sort(key=lambda p: (p[1], p[3].key))
     worked_days = {day for day, _, minutes, _ in pieces if minutes > 0}
     week_days = [week_start + timedelta(days=i) for i in range(7)]
@@ -273,13 +288,15 @@ def reporting_minutes(scheduled_minutes: int, worked_minutes: int, rules: PayRul
     return max(0, owed - worked_minutes)
 
 
-def _day_intervals(works: Iterable[Work], zone: ZoneInfo) -> dict[date, list[tuple[datetime, int]]]:
+def _day_intervals(
+    days_of: dict[str, list[tuple[date, datetime, int]]],
+) -> dict[date, list[tuple[datetime, int]]]:
     days: dict[date, list[tuple[datetime, int]]] = defaultdict(list)
-    for work in works:
-        for day, start, minutes in _days(work, zone):
+    for pieces in days_of.values():
+        for day, start, minutes in pieces:
             days[day].append((start, minutes))
-    for pieces in days.values():
-        pieces.sort()
+    for in_day in days.values():
+        in_day.sort()
     return days
 
 
@@ -338,40 +355,41 @@ def week_pay(
     """A worker's pay for the week: every hour at its tier, the overtime premiums on the
     regular rate (bonus included), meal and rest premiums, reporting time, gross; and what the
     week bills (each hour at its own bill rate times its tier's multiplier)."""
-    tiers, seventh = classify(works, week_start=week_start, zone=zone, rules=rules)
+    days_of = {w.key: _days(w, zone) for w in works}
+    tiers, seventh = classify(works, week_start=week_start, zone=zone, rules=rules, days_of=days_of)
     totals = dict.fromkeys(TIERS, 0)
     for minutes in tiers.values():
         for tier in TIERS:
             totals[tier] += minutes[tier]
     worked = sum(totals.values())
-    straight_exact = sum((Fraction(w.minutes * w.pay_rate_cents, 60) for w in works), Fraction(0))
-    # Cents per hour.
-    wage_rate = straight_exact * 60 / worked if worked else Fraction(0)
-    non_overtime = totals[REGULAR]
-    if bonus_cents and worked:
-        if rules.bonus_method == BONUS_ALVARADO and non_overtime:
-            bonus_rate = Fraction(bonus_cents * 60, non_overtime)
-            bonus_share = {OVERTIME: bonus_rate * TIME_AND_A_HALF, DOUBLE_TIME: bonus_rate * DOUBLE}
-        else:
-            bonus_rate = Fraction(bonus_cents * 60, worked)
-            bonus_share = {OVERTIME: bonus_rate / 2, DOUBLE_TIME: bonus_rate}
-    else:
-        bonus_share = {OVERTIME: Fraction(0), DOUBLE_TIME: Fraction(0)}
-    regular_rate = wage_rate + (Fraction(bonus_cents * 60, worked) if worked else Fraction(0))
-    premium_of: dict[str, Fraction] = {
-        OVERTIME: wage_rate / 2 + bonus_share[OVERTIME],
-        DOUBLE_TIME: wage_rate + bonus_share[DOUBLE_TIME],
-    }
+    # The week's straight-time pay, exactly: cents x 60 (minutes x hourly cents).
+    straight_60 = sum(w.minutes * w.pay_rate_cents for w in works)
+    # The regular rate in cents an hour: straight-time pay and bonus over all hours worked.
+    regular_rate = Fraction(straight_60 + 60 * bonus_cents, worked) if worked else Fraction(0)
+    bonus_share = _bonus_share(bonus_cents, worked, totals[REGULAR], rules)
     paid: list[WorkPay] = []
     straight = overtime_premium = bill = reporting = reporting_minutes_total = 0
     for work in works:
         split = tiers[work.key]
         own = round_half_up(work.minutes * work.pay_rate_cents, 60)
-        extra = sum(_cents(premium_of[tier] * split[tier] / 60) for tier in (OVERTIME, DOUBLE_TIME))
-        billed = sum(
-            _cents(Fraction(split[tier] * work.bill_rate_cents, 60) * MULTIPLIER[tier])
-            for tier in TIERS
-        )
+        # Half the wage part of the regular rate on top for each 1.5x hour, all of it for a
+        # 2x hour (integers: this runs for every worker of a payroll), plus the bonus's share.
+        ot, dt = split[OVERTIME], split[DOUBLE_TIME]
+        extra = 0
+        if ot:
+            extra += round_half_up(ot * straight_60, worked * 120)
+        if dt:
+            extra += round_half_up(dt * straight_60, worked * 60)
+        if bonus_share is not None:
+            extra += _cents(bonus_share[OVERTIME] * ot / 60) + _cents(
+                bonus_share[DOUBLE_TIME] * dt / 60
+            )
+        bill_rate = work.bill_rate_cents
+        billed = round_half_up(split[REGULAR] * bill_rate, 60)
+        if ot:
+            billed += round_half_up(ot * bill_rate * 3, 120)
+        if dt:
+            billed += round_half_up(dt * bill_rate * 2, 60)
         owed = (
             reporting_minutes(work.scheduled_minutes, work.minutes, rules)
             if work.scheduled_minutes is not None
@@ -413,7 +431,7 @@ def week_pay(
         )
     meals = rests = 0
     if works and (rules.meal_periods or rules.rest_periods_clocked):
-        for pieces in _day_intervals(works, zone).values():
+        for pieces in _day_intervals(days_of).values():
             if rules.meal_periods and missed_meal(pieces, rules):
                 meals += 1
             if rules.rest_periods_clocked and missed_rest(pieces, rules):
@@ -436,6 +454,21 @@ def week_pay(
         works=paid,
         seventh_day=seventh,
     )
+
+
+def _bonus_share(
+    bonus_cents: int, worked: int, non_overtime: int, rules: PayRules
+) -> dict[str, Fraction] | None:
+    """What a bonus adds to each overtime (1.5x) and double-time hour, cents an hour; None
+    without a bonus. FLSA: half the bonus's hourly share over all hours (a whole one for 2x);
+    California's flat sum (Alvarado): the bonus over the non-overtime hours, times 1.5 (2)."""
+    if not bonus_cents or not worked:
+        return None
+    if rules.bonus_method == BONUS_ALVARADO and non_overtime:
+        rate = Fraction(bonus_cents * 60, non_overtime)
+        return {OVERTIME: rate * TIME_AND_A_HALF, DOUBLE_TIME: rate * DOUBLE}
+    rate = Fraction(bonus_cents * 60, worked)
+    return {OVERTIME: rate / 2, DOUBLE_TIME: rate}
 
 
 def _cents(value: Fraction) -> int:

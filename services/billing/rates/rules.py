@@ -16,8 +16,10 @@ Rounding (written down once, used everywhere):
 - a markup: pay × (10000 + basis points) / 10000, rounded half up to a cent;
 - an amount: minutes × hourly rate × multiplier / 60, rounded half up to a cent, computed in
   integers (a multiplier is a fraction: 3/2, 2/1), never in floats;
-- a worker's week is summed per (rate, multiplier) bucket first and each bucket rounded once,
-  so splitting a week into lines never moves its total by more than a cent per bucket.
+- each shift's amount at each tier (regular, 1.5x, 2x; its overtime premium on the week's
+  regular rate likewise) is rounded once, and a week's or an invoice's total is the sum of
+  those rounded amounts, so a total always equals the sum of the lines shown; a premium hour
+  (meal, rest) is one hour at the week's regular rate, rounded once.
 """
 
 from __future__ import annotations
