@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-unit test-domain test-integration test-e2e bench demo migrate lint format clean
 
 $(STAMP): pyproject.toml
+	bash deploy/system_packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24" "setuptools>=68,<82" wheel
 	$(PY) -m pip install --quiet -e '.[dev]'
