@@ -94,6 +94,14 @@ VALID_BODIES: dict[str, dict] = {
     "withdraw_opportunity_share": {"reason": "Taken over"},
     "offer_shared_opportunity": {"jobseeker_id": "00000000-0000-4000-8000-000000000000"},
     "update_webhook": {"description": "Taken over"},
+    "void_invoice": {"reason": "Taken over"},
+    "set_client_invoicing": {
+        "period": "week",
+        "evv_elements": False,
+        "bill_premiums": True,
+        "terms_days": 30,
+    },
+    "set_payroll_id": {"payroll_id": "X1001"},
 }
 CLIENT_CSV_HEADER = "name,kind,billing_contact,billing_email,address_line1,city,state,postal_code\n"
 # Upload routes: (form fields, (filename, a small valid file, content type)).
