@@ -187,6 +187,18 @@ def offers_by_shift(platform, tenant_id: str, worker_id: str) -> dict[str, tuple
         return {s: (o, c) for s, o, c in session.execute(query).all()}
 
 
+def offers_published(platform, tenant_id: str, worker_id: str) -> dict[str, datetime]:
+    """When each of the worker's offer.sent left booking's outbox: offer id -> published_at
+    (after the offer's commit, so never earlier than the worker could learn of it)."""
+    with db(platform, "booking").connect() as conn:
+        query = text(
+            "SELECT envelope->'data'->>'offer_id', published_at FROM outbox "
+            "WHERE event_type = 'offer.sent' AND tenant_id = :t "
+            "AND envelope->'data'->>'worker_id' = :w AND published_at IS NOT NULL"
+        )
+        return dict(conn.execute(query, {"t": tenant_id, "w": worker_id}).all())
+
+
 def cascade_statuses(platform, tenant_id: str) -> dict[str, int]:
     with db(platform, "rebooking").connect() as conn:
         query = text("SELECT status, count(*) FROM cascades WHERE tenant_id = :t GROUP BY status")

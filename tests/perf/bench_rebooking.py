@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,9 +46,21 @@ from tests.waiting import wait_for
 
 GATEWAY_PORT = int(os.environ.get("WORKLB_BENCH_REBOOKING_PORT", "18360"))
 OPS_PORT_BASE = GATEWAY_PORT + 1
-DATABASE_PREFIX = "worklb_bench_rebooking"
-VHOST = "worklb_bench_rebooking"
+# Another session running the same benchmark on this machine sets its own.
+DATABASE_PREFIX = os.environ.get("WORKLB_BENCH_REBOOKING_PREFIX", "worklb_bench_rebooking")
+VHOST = DATABASE_PREFIX
 GOAL_P99_MS = 1000.0
+# With a path, `py-spy record` samples booking during round one into it (collapsed stacks).
+PROFILE = os.environ.get("WORKLB_BENCH_REBOOKING_PROFILE", "")
+# Counted per round from the services' /metrics (their first instance's): the RPCs booking
+# and identity answered and the statements each sent to its database.
+COUNTED_RPCS = (
+    ("booking", "expire_offer"),
+    ("booking", "expire_offers"),
+    ("booking", "offer_next"),
+    ("identity", "eligible_jobseekers"),
+)
+COUNTED_SERVICES = ("booking", "identity", "rebooking")
 
 
 def drop_databases(base: Settings) -> None:
@@ -72,24 +86,126 @@ def api_for(url: str):
     return call
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
+def scrape(service: str) -> dict[str, float]:
+    """The counters of a service's first instance that the rounds report."""
+    port = OPS_PORT_BASE + SERVICE_NAMES.index(service)
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("worklb_db_statements_total{"):
+            found["statements"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("worklb_requests_total{") and 'kind="rpc"' in line:
+            entrypoint = line.split('entrypoint="', 1)[1].split('"', 1)[0]
+            found[entrypoint] = found.get(entrypoint, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def counts(platform, extra) -> dict[str, float]:
+    """CPU seconds per process group, RPCs answered and statements sent, so far."""
+    procs = platform.processes
+    found: dict[str, float] = {
+        "cpu booking": cpu_seconds([procs["booking"].pid]),
+        "cpu identity": cpu_seconds([procs["identity"].pid]),
+        "cpu rebooking": cpu_seconds([procs["rebooking"].pid] + [p.pid for p in extra]),
+        "cpu notifications": cpu_seconds([procs["notifications"].pid]),
+        "cpu all platform": cpu_seconds([p.pid for p in procs.values()] + [p.pid for p in extra]),
+    }
+    for service in COUNTED_SERVICES:
+        scraped = scrape(service)
+        found[f"statements {service}"] = scraped.get("statements", 0.0)
+        for owner, rpc in COUNTED_RPCS:
+            if owner == service:
+                found[f"rpc {service}.{rpc}"] = scraped.get(rpc, 0.0)
+    return found
+
+
+def print_counts(name: str, before: dict[str, float], after: dict[str, float], shifts: int):
+    print(f"  {name}: per 1,000 deadlines (counts from the services, CPU from /proc)", flush=True)
+    for key in after:
+        spent = (after[key] - before.get(key, 0.0)) * 1000 / shifts
+        unit = "s" if key.startswith("cpu") else ""
+        print(f"    {key:<40} {spent:>10.1f}{unit}", flush=True)
+
+
 def a_round(
-    platform, tenant_id: str, offer_ids: list[str], next_worker: str, name: str, shifts: int
-) -> Result:
-    """Move the offers' deadlines to one second and time each shift's next offer."""
+    platform,
+    tenant_id: str,
+    offer_ids: list[str],
+    next_worker: str,
+    name: str,
+    shifts: int,
+    extra=(),
+    profile: str = "",
+) -> tuple[Result, Result]:
+    """Move the offers' deadlines to one second and time each shift's next offer: when booking
+    made it (its created_at) and when its offer.sent left booking's outbox (published_at)."""
     deadline = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     load.due_at(platform, offer_ids, deadline)
+    before = counts(platform, extra)
+    spy = None
+    if profile:
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(platform.processes["booking"].pid),
+                "--output",
+                profile,
+                "--rate",
+                "50",
+                "--nonblocking",
+                "--format",
+                "raw",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     started = time.perf_counter()
     wait_for(
         lambda: len(load.offers_by_shift(platform, tenant_id, next_worker)) == shifts,
-        timeout=600,
+        timeout=900,
         interval=0.2,
         what=f"{shifts} next offers",
     )
+    wait_for(
+        lambda: len(load.offers_published(platform, tenant_id, next_worker)) == shifts,
+        timeout=300,
+        interval=0.2,
+        what=f"{shifts} offer.sent published",
+    )
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
+    # The events that follow the offers (offer.sent to rebooking and notifications…) are
+    # part of the work per deadline: counted once they have settled.
+    time.sleep(3)
+    after = counts(platform, extra)
     made = load.offers_by_shift(platform, tenant_id, next_worker)
     samples = sorted((created - deadline).total_seconds() for _, created in made.values())
+    published = load.offers_published(platform, tenant_id, next_worker)
+    sent = sorted((at - deadline).total_seconds() for at in published.values())
     last = max(samples)
     print(f"  {name}: last offer {last:.2f} s after the deadline", flush=True)
-    return Result(name, tuple(samples), max(last, time.perf_counter() - started - 3, 1e-3))
+    print_counts(name, before, after, shifts)
+    wall = max(last, time.perf_counter() - started - 3, 1e-3)
+    return (
+        Result(name, tuple(samples), wall),
+        Result(name.replace("next offer", "offer.sent out"), tuple(sent), wall),
+    )
 
 
 def bare_expire(platform, offer_ids: list[str], n: int) -> Result:
@@ -149,13 +265,14 @@ def run(shifts: int) -> list[Result]:
                 tenant_id = market["cbo"]["id"]
                 ana, bo = market["ana"]["id"], market["bo"]["id"]
                 print("round 1: one rebooking instance…", flush=True)
-                one = a_round(
+                one, one_sent = a_round(
                     platform,
                     tenant_id,
                     market["zed_offers"],
                     ana,
                     f"deadline -> next offer, 1 instance ({shifts} at once)",
                     shifts,
+                    profile=PROFILE,
                 )
                 ana_offers = load.offers_of(platform, tenant_id, ana)
                 wait_for(
@@ -166,13 +283,14 @@ def run(shifts: int) -> list[Result]:
                 extra = load.more_rebooking(platform, 2)
                 load.wait_for_instances(platform, 3)
                 print("round 2: three rebooking instances…", flush=True)
-                three = a_round(
+                three, three_sent = a_round(
                     platform,
                     tenant_id,
                     ana_offers,
                     bo,
                     f"deadline -> next offer, 3 instances ({shifts} at once)",
                     shifts,
+                    extra,
                 )
                 counts = load.offer_counts(platform, tenant_id)
                 assert max(counts.values()) == 1, "an offer was made twice"
@@ -183,7 +301,7 @@ def run(shifts: int) -> list[Result]:
                 load.stop(extra)
                 platform.stop()
         ok = True
-        return [one, three, floor]
+        return [one, three, one_sent, three_sent, floor]
     finally:
         controller.stop()
         if ok:

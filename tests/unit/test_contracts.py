@@ -201,6 +201,7 @@ def entrypoint(service: str, method: str):
 def test_every_offered_rpc_has_a_contract():
     assert set(RPC_CONTRACTS) == {
         ("booking", "expire_offer"),
+        ("booking", "expire_offers"),
         ("booking", "offer_next"),
         ("identity", "is_eligible"),
         ("identity", "eligible_jobseekers"),
