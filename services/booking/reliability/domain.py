@@ -88,9 +88,22 @@ def _entries(uow: UnitOfWork, *, tenant_id: str, worker_id: str) -> list[Reliabi
     )
 
 
+def _weighed(uow: UnitOfWork, *, tenant_id: str, worker_id: str) -> list[Any]:
+    """The worker's entries as the score reads them: only the columns rules.active_points and
+    rules.completed_shifts need, as plain rows (every event recomputes a worker's score from
+    their whole history: whole ORM objects made that the most of a burst's cost)."""
+    e = ReliabilityEntry
+    return list(
+        uow.session.execute(
+            select(e.kind, e.points, e.occurred_at, e.voided_at, e.appeal_status, e.excused_at)
+            .where(e.tenant_id == tenant_id, e.worker_id == worker_id)
+        ).all()
+    )
+
+
 def _points_now(uow: UnitOfWork, *, tenant_id: str, worker_id: str, now: datetime) -> float:
     half_life = settings_of(uow, tenant_id=tenant_id).half_life_days
-    entries = _entries(uow, tenant_id=tenant_id, worker_id=worker_id)
+    entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
     return rules.active_points(entries, now=now, half_life_days=half_life)
 
 
@@ -107,7 +120,7 @@ def _recompute(
     if this change took them to the review threshold (rules.opens_review)."""
     tenant_id, worker_id = row.tenant_id, row.worker_id
     settings = settings_of(uow, tenant_id=tenant_id)
-    entries = _entries(uow, tenant_id=tenant_id, worker_id=worker_id)
+    entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
     points = rules.active_points(entries, now=now, half_life_days=settings.half_life_days)
     completed = rules.completed_shifts(entries)
     previous = row.score
@@ -758,7 +771,7 @@ def recompute_scores(
     ).scalars():
         if row.tenant_id not in half_lives:
             half_lives[row.tenant_id] = settings_of(uow, tenant_id=row.tenant_id).half_life_days
-        entries = _entries(uow, tenant_id=row.tenant_id, worker_id=row.worker_id)
+        entries = _weighed(uow, tenant_id=row.tenant_id, worker_id=row.worker_id)
         points = rules.active_points(entries, now=now, half_life_days=half_lives[row.tenant_id])
         completed = rules.completed_shifts(entries)
         value = rules.score(points, completed)
