@@ -364,7 +364,7 @@ def plan_expiry_step(
 
 
 def take_expiry_step(
-    uow: UnitOfWork, step: ExpiryStep, *, answer: NextOffer | None, now: datetime | None = None
+    uow: UnitOfWork, *, step: ExpiryStep, answer: NextOffer | None, now: datetime | None = None
 ) -> bool:
     """The offer expired: record the planned step with booking's `answer` to its request (what
     offer_lost would have done after offer.expired). False, recording nothing, when booking
@@ -553,7 +553,7 @@ class ExpirySteps:
         )
 
     def take(self, planned: ExpiryStep, answer: NextOffer | None) -> bool:
-        return take_expiry_step(self.uow, planned, answer=answer)
+        return take_expiry_step(self.uow, step=planned, answer=answer)
 
 
 # -- reading -------------------------------------------------------------------------------------
