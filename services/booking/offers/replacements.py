@@ -233,7 +233,7 @@ def _error(exc: Exception) -> dict[str, str]:
     """An item's failure as the batch answers it: NotFound, Conflict, or anything else
     (identity or the database away: `failed`, tried again later)."""
     kind = {NotFound: "not_found", Conflict: "conflict"}.get(type(exc), "failed")
-    text = str(exc) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+    text = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
     return {"kind": kind, "message": text[:500]}
 
 
