@@ -18,6 +18,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlparse
@@ -242,6 +243,26 @@ def stop(processes: Iterable[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def queued(platform) -> int:
+    """Messages waiting or in hand in every queue of the platform's vhost (0: all quiet)."""
+    settings = platform.settings
+    api = urlparse(settings.rabbit_api_uri)
+    vhost = quote(urlparse(settings.amqp_uri).path.lstrip("/") or "/", safe="")
+    url = f"{api.scheme}://{api.hostname}:{api.port}/api/queues/{vhost}?columns=name,messages"
+    auth = (api.username or "guest", api.password or "guest")
+    answer = requests.get(url, auth=auth, timeout=10)
+    answer.raise_for_status()
+    return sum(queue.get("messages") or 0 for queue in answer.json())
+
+
+def wait_until_quiet(platform, timeout: float = 900) -> None:
+    """Until every event a burst caused has been handled (RabbitMQ's figures lag a few
+    seconds: quiet twice, seconds apart)."""
+    for _ in range(2):
+        wait_for(lambda: queued(platform) == 0, timeout=timeout, interval=1, what="quiet queues")
+        time.sleep(6)
 
 
 def wait_for_instances(platform, count: int) -> None:

@@ -190,9 +190,9 @@ def a_round(
     if spy is not None:
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
-    # The events that follow the offers (offer.sent to rebooking and notifications…) are
-    # part of the work per deadline: counted once they have settled.
-    time.sleep(3)
+    # The events that follow the offers (offer.sent to rebooking and notifications, the
+    # reliability entries…) are part of the work per deadline: counted once all are handled.
+    load.wait_until_quiet(platform)
     after = counts(platform, extra)
     made = load.offers_by_shift(platform, tenant_id, next_worker)
     samples = sorted((created - deadline).total_seconds() for _, created in made.values())
