@@ -232,7 +232,8 @@ def _choose(
 def _error(exc: Exception) -> dict[str, str]:
     """An item's failure as the batch answers it: NotFound, Conflict, or anything else
     (identity or the database away: `failed`, tried again later)."""
-    kind = {NotFound: "not_found", Conflict: "conflict"}.get(type(exc), "failed")
+    kinds: dict[type[Exception], str] = {NotFound: "not_found", Conflict: "conflict"}
+    kind = kinds.get(type(exc), "failed")
     text = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
     return {"kind": kind, "message": text[:500]}
 
@@ -266,7 +267,7 @@ def _ask_identity_once(
                 WorkerRecord.id.in_(sorted(worker_ids))
             )
         ).all()
-        for tenant_id, ids in rules.by_cbo(tenants).items():
+        for tenant_id, ids in rules.by_cbo((w, t) for w, t in tenants).items():
             eligible_now(job_type, tenant_id, ids)
 
 
