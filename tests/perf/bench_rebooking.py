@@ -113,6 +113,8 @@ def scrape(service: str) -> dict[str, float]:
     for line in text.splitlines():
         if line.startswith("worklb_db_statements_total{"):
             found["statements"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("worklb_events_handled_total{"):
+            found["events"] = found.get("events", 0.0) + float(line.rsplit(" ", 1)[1])
         elif line.startswith("worklb_requests_total{") and 'kind="rpc"' in line:
             entrypoint = line.split('entrypoint="', 1)[1].split('"', 1)[0]
             found[entrypoint] = found.get(entrypoint, 0.0) + float(line.rsplit(" ", 1)[1])
@@ -133,6 +135,7 @@ def counts(platform, extra) -> dict[str, float]:
     for service in COUNTED_SERVICES:
         scraped = scrape(service)
         found[f"statements {service}"] = scraped.get("statements", 0.0)
+        found[f"events handled {service}"] = scraped.get("events", 0.0)
         for owner, rpc in COUNTED_RPCS:
             if owner == service:
                 found[f"rpc {service}.{rpc}"] = scraped.get(rpc, 0.0)

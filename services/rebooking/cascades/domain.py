@@ -262,14 +262,17 @@ def offer_lost(
 ) -> Cascade | None:
     """A shift's offer expired or was declined, or its worker gave their place up (`trigger`,
     the event `event_id`): start the shift's cascade or move it on (see the module docstring).
-    Returns the cascade, None when there is none (no licence; nothing to replace). An expiry
-    whose step the deadline sweep took (`take_expiry_step`) changes nothing more. When booking
-    cannot answer, the step is kept (`PendingStep`, this being try number `tries`) for
+    Returns the cascade, None when there is none (no licence; nothing to replace) or when the
+    deadline sweep took this expiry's step already (`take_expiry_step`): nothing more then.
+    When booking cannot answer, the step is kept (`PendingStep`, this being try number `tries`) for
     `retry_pending_steps`, with its key (`idempotency_key`, default rules.key_of)."""
     now = _now(now)
+    expired = offer_id if trigger == rules.EXPIRED else None
+    if expired and deadlines.stepped(uow, offer_id=expired):
+        return None  # the sweep's (committed) step: no need to wait for the shift's lock
     _lock_shift(uow, shift_id)
-    if trigger == rules.EXPIRED and offer_id and deadlines.stepped(uow, offer_id=offer_id):
-        return _active(uow, tenant_id=tenant_id, shift_id=shift_id)
+    if expired and deadlines.stepped(uow, offer_id=expired):
+        return None  # the sweep took it while this waited for the lock
     outcome = {rules.EXPIRED: "expired", rules.DECLINED: "declined"}.get(trigger)
     if outcome is not None:
         _mark_step(uow, tenant_id=tenant_id, offer_id=offer_id, outcome=outcome)
