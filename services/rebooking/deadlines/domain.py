@@ -31,7 +31,7 @@ from services.rebooking.deadlines.models import FIRED, PENDING, SETTLED, OfferDe
 
 # How many due timers one sweep takes at a time (the entrypoint commits after each such
 # chunk, and takes the next, until none are due).
-SWEEP_BATCH = 50
+SWEEP_BATCH = 30
 
 # (offer id, idempotency key, the cascade's next step to take with the expiry or None) ->
 # each offer's outcome (rules.EXPIRED …), an error text for failures, and booking's answer to
