@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 import psycopg2
 from nameko.extensions import DependencyProvider
 from psycogreen.eventlet import patch_psycopg
-from sqlalchemy import bindparam, create_engine, insert, select, text
+from sqlalchemy import bindparam, create_engine, event, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.config import Settings, settings_from
 from chassis.contracts.events import build_envelope, check_publisher
 from chassis.errors import NotFound
+from chassis.metrics import DB_STATEMENTS
 from chassis.tables import outbox
 
 # Without this psycopg2 blocks every green thread while it waits on the server.
@@ -158,6 +159,15 @@ class UnitOfWork:
             self.on_commit()
         self.emitted = []
 
+    def checkpoint(self) -> None:
+        """Commit what is done so far and carry on in a new transaction (a sweep working
+        through a backlog in chunks, so each chunk's claims and locks end with it); the
+        worker's own commit or rollback covers only what comes after."""
+        self.session.commit()
+        if self.emitted and self.on_commit is not None:
+            self.on_commit()
+        self.emitted = []
+
     def rollback(self) -> None:
         self.session.rollback()
         self.emitted.clear()
@@ -187,6 +197,8 @@ class Database(DependencyProvider):
             pool_size=max(10, self.settings.max_workers),
             max_overflow=10,
         )
+        statements = DB_STATEMENTS.labels(self.service_name)
+        event.listen(self.engine, "before_cursor_execute", lambda *_: statements.inc())
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

@@ -38,6 +38,13 @@ OUTBOX_PENDING = Gauge(
     "Events waiting in the outbox.",
     ["service"],
 )
+# Statements sent to the service's database (counts, not timings: cheap enough to keep on;
+# the benchmarks report them per item, which a busy machine does not blur).
+DB_STATEMENTS = Counter(
+    "worklb_db_statements_total",
+    "SQL statements sent to the service's database.",
+    ["service"],
+)
 DEAD_LETTERS = Gauge(
     "worklb_dead_letters",
     "Dead-lettered events not yet replayed.",

@@ -77,6 +77,28 @@ class PlatformError(RuntimeError):
     pass
 
 
+def instances(env: dict[str, str]) -> dict[str, int]:
+    """How many processes each service runs when the environment asks for more than one
+    (`WORKLB_BOOKING_INSTANCES=3`): service -> count, only those above one. Booking and
+    rebooking are made for it (SKIP LOCKED sweeps, commands keyed and under row locks,
+    idempotent handlers; docs/PERFORMANCE.md "Rebooking"); check a service's sweeps before
+    scaling another."""
+    found: dict[str, int] = {}
+    for service in SERVICE_NAMES:
+        raw = env.get(f"WORKLB_{service.upper()}_INSTANCES", "1").strip() or "1"
+        try:
+            count = int(raw)
+        except ValueError as exc:
+            raise PlatformError(
+                f"WORKLB_{service.upper()}_INSTANCES must be a number: {raw!r}"
+            ) from exc
+        if count < 1:
+            raise PlatformError(f"WORKLB_{service.upper()}_INSTANCES must be at least 1")
+        if count > 1:
+            found[service] = count
+    return found
+
+
 def local_secrets(var: Path) -> dict[str, str]:
     """Random secrets for this machine, made once and kept out of the repository."""
     path = var / "secrets.env"
@@ -259,6 +281,14 @@ class Platform:
                 ],
                 **commands,
             }
+        # More instances of a service (WORKLB_<SERVICE>_INSTANCES), as a deploy scales one: the
+        # extra ones are `<service>-2` … with ops ports the OS picks (the first keeps its own).
+        extra: dict[str, dict[str, str]] = {}
+        for service, count in instances(self.env).items():
+            for number in range(2, count + 1):
+                name = f"{service}-{number}"
+                commands[name] = commands[service]
+                extra[name] = {"WORKLB_OPS_PORT_BASE": "0"}
         if names is not None:
             commands = {name: args for name, args in commands.items() if name in names}
         for name, args in commands.items():
@@ -267,7 +297,7 @@ class Platform:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, *args],
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, **extra.get(name, {})},
                 stdout=out or subprocess.DEVNULL,
                 stderr=subprocess.STDOUT,
                 preexec_fn=die_with(os.getpid()),

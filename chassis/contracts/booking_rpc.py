@@ -106,8 +106,9 @@ class NextOffer:
     why: str | None
 
 
-class OfferNextRequest(Schema):
-    shift_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+class NextStepRequest(Schema):
+    """offer_next's arguments but the shift (expire_offers' `next`: the offer's shift)."""
+
     preferred_worker_ids = fields.List(
         fields.String(validate=validate.Length(min=1, max=36)),
         load_default=list,
@@ -129,6 +130,10 @@ class OfferNextRequest(Schema):
         load_default=0, validate=validate.Range(min=0, max=14 * 24 * 60)
     )
     idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class OfferNextRequest(NextStepRequest):
+    shift_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
 class NextOfferSchema(Schema):
@@ -166,11 +171,91 @@ OFFER_NEXT = rpc_contract(
 )
 
 
+# -- expire_offers ---------------------------------------------------------------------------
+# Rebooking's deadline sweep: a batch of expiries in one call, each with the cascade's next step
+# when rebooking asks for it (the step offer.expired would otherwise cause, with the same key),
+# so that the next worker is offered in the call that ends the offer.
+
+MAX_EXPIRE_ITEMS = 200
+
+
+@dataclass(frozen=True)
+class ExpiredOfferItem:
+    offer_id: str
+    # The offer's status now (None after an error): "expired", or how it had ended before.
+    status: str | None
+    # True when this command (the first with its key) expired it.
+    expired: bool
+    # Why the expiry failed: kind "not_found", "conflict" (before the deadline, a key used for
+    # another command) or "failed" (tried again later), with a message; None when it did not.
+    error: dict | None
+    # The next step's answer, when one was asked for and the offer is expired.
+    next: NextOffer | None
+    # Why the next step asked for could not be taken (rebooking takes it after offer.expired).
+    next_error: str | None
+
+
+class ExpireOffersItem(Schema):
+    offer_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    next = fields.Nested(NextStepRequest, load_default=None, allow_none=True)
+
+
+class ExpireOffersRequest(Schema):
+    items = fields.List(
+        fields.Nested(ExpireOffersItem),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_EXPIRE_ITEMS),
+    )
+
+
+class ExpireErrorSchema(Schema):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("not_found", "conflict", "failed"))
+    )
+    message = fields.String(required=True)
+
+
+class ExpiredOfferItemSchema(Schema):
+    offer_id = fields.String(required=True)
+    status = fields.String(required=True, allow_none=True, validate=validate.OneOf(OFFER_STATUSES))
+    expired = fields.Boolean(required=True)
+    error = fields.Nested(ExpireErrorSchema, required=True, allow_none=True)
+    next = fields.Nested(NextOfferSchema, required=True, allow_none=True)
+    next_error = fields.String(required=True, allow_none=True)
+
+    @post_load
+    def make(self, data: dict, **_) -> ExpiredOfferItem:
+        return ExpiredOfferItem(**data)
+
+
+EXPIRE_OFFERS = rpc_contract(
+    SERVICE,
+    "expire_offers",
+    request=ExpireOffersRequest,
+    response=ExpiredOfferItemSchema(many=True),
+    description=(
+        "A batch of expire_offer commands (each keyed), each with, optionally, the cascade's "
+        "next step (offer_next's arguments, keyed) taken at once when the offer is expired; "
+        "answers per item in order, an item's failure (not_found, conflict, failed) leaving "
+        "the others done. Rebooking's system only."
+    ),
+)
+
+
 class BookingClient(ServiceClient):
     service = SERVICE
 
     def expire_offer(self, *, offer_id: str, idempotency_key: str) -> ExpiredOffer:
         return self._call(EXPIRE_OFFER, offer_id=offer_id, idempotency_key=idempotency_key)
+
+    def expire_offers(
+        self, *, items: list[dict], timeout: float | None = None
+    ) -> list[ExpiredOfferItem]:
+        """`items`: {offer_id, idempotency_key, next: offer_next's arguments but the shift, or
+        None}; `timeout` overrides the client's for this (longer) call."""
+        client = BookingClient(self._services, timeout=timeout) if timeout else self
+        return client._call(EXPIRE_OFFERS, items=items)
 
     def offer_next(
         self,

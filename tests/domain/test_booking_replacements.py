@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chassis.context import Caller
 from chassis.errors import Conflict, NotFound
 from services.booking.offers import domain as offers
 from services.booking.offers import replacements
+from services.booking.offers.recheck import identity_recheck
 from tests.domain.outbox import Outbox
 from tests.factories import staff_caller
-from tests.market.offers import a_market, a_market_shift, a_worker, offers_of
-from tests.market.recheck import Identity, everyone
+from tests.market.offers import a_market, a_market_shift, a_worker, in_days, offers_of
+from tests.market.recheck import Identity, everyone, unreachable
 from tests.market.search import a_rating
 
 SERVICE = "booking"
@@ -168,3 +170,126 @@ def test_one_key_one_answer_and_the_cbos_own_shifts_only(uow, market):
             idempotency_key="x",
             eligible_now=everyone,
         )
+
+
+# -- expire_offers: the deadline sweep's batch ---------------------------------------------------
+
+
+class CountingIdentity:
+    """Identity's RPC as `identity_recheck` sends it: answers every candidate but the
+    `refused`, counting the calls."""
+
+    def __init__(self, *refused: str) -> None:
+        self.refused = set(refused)
+        self.calls: list[list[str]] = []
+
+    def call(self, service: str, method: str, **kwargs) -> list[str]:
+        assert (service, method) == ("identity", "eligible_jobseekers")
+        self.calls.append(list(kwargs["jobseeker_ids"]))
+        return [w for w in kwargs["jobseeker_ids"] if w not in self.refused]
+
+
+def named_offer(uow, market, worker, day=3):
+    shift = a_market_shift(
+        uow, market, fill_mode="named", named_worker_id=worker.id, starts_at=in_days(day)
+    )
+    (offer,) = offers.start_filling(
+        uow, eligible_now=everyone, caller=staff_caller(market.tenant_id), shifts=[shift], now=NOW
+    )
+    return shift, offer
+
+
+def step_to(*worker_ids: str, key: str) -> dict:
+    return {
+        "idempotency_key": key,
+        "preferred_worker_ids": list(worker_ids),
+        "use_ranking": False,
+        "exclude_worker_ids": [],
+        "window_seconds": None,
+        "min_lead_minutes": 0,
+    }
+
+
+def test_a_batch_expires_each_offer_and_takes_its_next_step_asking_identity_once(uow, market):
+    zed, ana, bo = (a_worker(uow, market) for _ in range(3))
+    made = [named_offer(uow, market, zed, day) for day in (3, 4, 5)]
+    late = max(offer.deadline_at for _, offer in made) + timedelta(seconds=1)
+    identity = CountingIdentity(ana.id)
+    eligible_now = identity_recheck(identity, Caller.system(service="rebooking"))
+    items = [
+        {
+            "offer_id": offer.id,
+            "idempotency_key": f"e-{n}",
+            "next": step_to(ana.id, bo.id, key=f"n-{n}"),
+        }
+        for n, (_, offer) in enumerate(made)
+    ]
+    items[2]["next"] = None  # the sweep left this shift's step to offer.expired's handler
+    sent = Outbox(uow)
+    answers = replacements.expire_offers(
+        uow, scope=None, items=items, eligible_now=eligible_now, now=late
+    )
+    assert [a["offer_id"] for a in answers] == [offer.id for _, offer in made]
+    assert all(a["status"] == "expired" and a["expired"] and a["error"] is None for a in answers)
+    # Ana refused by identity: Bo is offered the two shifts whose step came with the expiry.
+    assert [a["next"] and (a["next"]["worker_id"], a["next"]["source"]) for a in answers] == [
+        (bo.id, "preferred"),
+        (bo.id, "preferred"),
+        None,
+    ]
+    assert [[o.worker_id for o in offers_of(uow, shift)] for shift, _ in made] == [
+        [zed.id, bo.id],
+        [zed.id, bo.id],
+        [zed.id],
+    ]
+    assert sent.types().count("offer.expired") == 3 and sent.types().count("offer.sent") == 2
+    # One call to identity for the whole batch's preferred workers, none per step.
+    assert len(identity.calls) == 1 and set(identity.calls[0]) == {ana.id, bo.id}
+
+    # The same keys again: the same answers, nothing more made.
+    sent = Outbox(uow)
+    again = replacements.expire_offers(
+        uow, scope=None, items=items, eligible_now=eligible_now, now=late
+    )
+    assert again == answers and sent.types() == []
+
+
+def test_an_item_that_fails_leaves_the_others_done_and_says_why(uow, market):
+    zed, ana = a_worker(uow, market), a_worker(uow, market)
+    (_, early), (_, confirmed), (shift, due) = (
+        named_offer(uow, market, zed, day) for day in (3, 4, 5)
+    )
+    offers.confirm_offer(
+        uow,
+        eligible_now=everyone,
+        tenant_id=zed.tenant_id,
+        worker_id=zed.id,
+        offer_id=confirmed.id,
+        now=NOW,
+    )
+    early.deadline_at = due.deadline_at + timedelta(hours=1)
+    uow.session.flush()
+    items = [
+        {"offer_id": "no-such-offer", "idempotency_key": "e-0", "next": None},
+        {"offer_id": early.id, "idempotency_key": "e-1", "next": step_to(ana.id, key="n-1")},
+        {"offer_id": confirmed.id, "idempotency_key": "e-2", "next": step_to(ana.id, key="n-2")},
+        {"offer_id": due.id, "idempotency_key": "e-3", "next": step_to(ana.id, key="n-3")},
+    ]
+    answers = replacements.expire_offers(
+        uow,
+        scope=market.tenant_id,
+        items=items,
+        eligible_now=unreachable,
+        now=due.deadline_at + timedelta(seconds=1),
+    )
+    missing, too_early, ended, expired = answers
+    assert missing["error"]["kind"] == "not_found" and missing["status"] is None
+    assert too_early["error"]["kind"] == "conflict" and too_early["next"] is None
+    assert ended["status"] == "confirmed" and not ended["expired"] and ended["next"] is None
+    # Identity cannot be reached: the offer is expired all the same, the step is not taken.
+    assert expired["status"] == "expired" and expired["next"] is None
+    assert "identity" in expired["next_error"]
+    assert [o.worker_id for o in offers_of(uow, shift)] == [zed.id]
+    assert (
+        offers.shift_offer(uow, tenant_id=market.tenant_id, offer_id=early.id)["status"] == "sent"
+    )

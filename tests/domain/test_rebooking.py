@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from chassis.contracts.booking_rpc import NextOffer
 from chassis.errors import ServiceUnavailable, ValidationFailed
@@ -167,10 +167,25 @@ def test_preferences_are_the_defaults_until_changed_and_every_change_is_audited(
 # -- deadlines -----------------------------------------------------------------------------------
 
 
-def a_deadline(uow, tenant_id, *, at=NOW - timedelta(seconds=1), offer_id=None):
+def a_deadline(
+    uow,
+    tenant_id,
+    *,
+    at=NOW - timedelta(seconds=1),
+    offer_id=None,
+    shift_id="s",
+    worker_id="w",
+    client_id=None,
+):
     offer_id = offer_id or str(uuid.uuid4())
     deadlines.record_deadline(
-        uow, tenant_id=tenant_id, offer_id=offer_id, shift_id="s", worker_id="w", deadline_at=at
+        uow,
+        tenant_id=tenant_id,
+        offer_id=offer_id,
+        shift_id=shift_id,
+        worker_id=worker_id,
+        deadline_at=at,
+        client_id=client_id,
     )
     return offer_id
 
@@ -190,10 +205,10 @@ def test_due_deadlines_fire_once_with_the_offers_key_and_later_ones_wait(uow, te
 
     def expire(items):
         asked.extend(items)
-        return {offer_id: (deadline_rules.EXPIRED, None) for offer_id, _ in items}
+        return {offer_id: (deadline_rules.EXPIRED, None, None) for offer_id, _, _ in items}
 
     assert deadlines.fire_due(uow, expire=expire, now=NOW) == {due: "expired"}
-    assert asked == [(due, f"rebooking:expire:{due}")]
+    assert asked == [(due, f"rebooking:expire:{due}", None)]
     assert row(uow, due).status == "fired" and row(uow, later).status == "pending"
     assert deadlines.fire_due(uow, expire=expire, now=NOW) == {}
 
@@ -209,7 +224,9 @@ def test_a_failed_try_is_tried_again_later_and_an_ended_offer_settles_its_timer(
         outcome="confirmed",
     )
     outcomes = deadlines.fire_due(
-        uow, expire=lambda items: {o: (deadline_rules.FAILED, "down") for o, _ in items}, now=NOW
+        uow,
+        expire=lambda items: {o: (deadline_rules.FAILED, "down", None) for o, _, _ in items},
+        now=NOW,
     )
     assert outcomes == {failing: "failed"}
     timer = row(uow, failing)
@@ -405,3 +422,107 @@ def test_a_step_booking_cannot_take_is_kept_and_tried_again_with_the_same_key(uo
     assert uow.session.execute(select(PendingStep)).first() is None
     assert calls == ["rebooking:next:evt-10"] * 2
     assert booking.calls[0]["idempotency_key"] == "rebooking:next:evt-10"
+
+
+# -- the sweep takes the expiry's step -----------------------------------------------------------
+
+
+def sweep_with(booking, *, fails=()):
+    """booking's expire_offers as the sweep sees it: every offer expired, each step asked for
+    answered by `booking` (offer_next), but those of the offers in `fails` (not taken)."""
+    asked = []
+
+    def expire(items):
+        asked.extend(items)
+        answers = {}
+        for offer_id, _key, step in items:
+            answer = None
+            if step is not None and offer_id not in fails:
+                answer = booking(**step)
+            answers[offer_id] = (deadline_rules.EXPIRED, None, answer)
+        return answers
+
+    return expire, asked
+
+
+def test_the_sweep_takes_the_expirys_step_and_offer_expired_then_takes_none(uow, tenant_id):
+    licensed(uow, tenant_id)
+    booking = Booking(["ana", "bo"])
+    zed = a_deadline(
+        uow, tenant_id, shift_id=booking.shift_id, worker_id="zed", client_id="client-1"
+    )
+    expire, asked = sweep_with(booking)
+    sent = Outbox(uow)
+    steps = cascades.ExpirySteps(uow)
+    assert deadlines.fire_due(uow, expire=expire, steps=steps, now=NOW) == {zed: "expired"}
+    ((_, _, step),) = asked
+    assert step["idempotency_key"] == f"rebooking:next:expired:{zed}"
+    assert step["exclude_worker_ids"] == ["zed"] and step["shift_id"] == booking.shift_id
+    assert sent.types() == ["cascade.started", "cascade.advanced"]
+    ana = sent.one("cascade.advanced")["data"]
+    assert ana["worker_id"] == "ana" and row(uow, zed).stepped_at is not None
+    # Ana's deadline is a timer that knows its client, so the sweep takes her step too.
+    assert row(uow, ana["offer_id"]).client_id == "client-1"
+
+    # offer.expired of Zed's offer comes: the step is taken; booking is not asked again.
+    sent = Outbox(uow)
+    lose(uow, tenant_id, booking, worker="zed", trigger="offer.expired", offer_id=zed)
+    assert sent.types() == [] and len(booking.calls) == 1
+
+    # Ana's deadline passes too: the sweep moves the cascade on to Bo.
+    uow.session.execute(
+        OfferDeadline.__table__.update()
+        .where(OfferDeadline.offer_id == ana["offer_id"])
+        .values(due_at=NOW - timedelta(seconds=1))
+    )
+    sent = Outbox(uow)
+    deadlines.fire_due(uow, expire=expire, steps=steps, now=NOW)
+    bo = sent.one("cascade.advanced")["data"]
+    assert (bo["worker_id"], bo["attempts"]) == ("bo", 2)
+    assert booking.calls[-1]["exclude_worker_ids"] == ["ana", "zed"]
+    outcomes = uow.session.execute(
+        select(CascadeStep.worker_id, CascadeStep.outcome).order_by(CascadeStep.attempt)
+    ).all()
+    assert [tuple(r) for r in outcomes] == [("ana", "expired"), ("bo", "sent")]
+
+
+def test_a_step_the_sweep_could_not_take_is_taken_after_offer_expired_with_its_key(uow, tenant_id):
+    licensed(uow, tenant_id)
+    booking = Booking(["ana"])
+    zed = a_deadline(
+        uow, tenant_id, shift_id=booking.shift_id, worker_id="zed", client_id="client-1"
+    )
+    expire, _ = sweep_with(booking, fails={zed})
+    sent = Outbox(uow)
+    deadlines.fire_due(uow, expire=expire, steps=cascades.ExpirySteps(uow), now=NOW)
+    assert row(uow, zed).status == "fired" and row(uow, zed).stepped_at is None
+    assert sent.types() == []
+    lose(uow, tenant_id, booking, worker="zed", trigger="offer.expired", offer_id=zed)
+    assert sent.types() == ["cascade.started", "cascade.advanced"]
+    assert [c["idempotency_key"] for c in booking.calls] == [f"rebooking:next:expired:{zed}"]
+
+
+def test_the_sweep_asks_nothing_without_the_licence_nor_while_a_step_holds_the_shift(
+    uow, tenant_id, domain_engine
+):
+    booking = Booking(["ana"])
+    unlicensed = a_deadline(
+        uow, tenant_id, shift_id=booking.shift_id, worker_id="zed", client_id="client-1"
+    )
+    before = a_deadline(uow, tenant_id, shift_id="s2", worker_id="zed")  # no client recorded
+    expire, asked = sweep_with(booking)
+    steps = cascades.ExpirySteps(uow)
+    deadlines.fire_due(uow, expire=expire, steps=steps, now=NOW)
+    assert {offer_id: step for offer_id, _, step in asked} == {unlicensed: None, before: None}
+    assert row(uow, unlicensed).stepped_at is not None  # nothing to do, and done
+    assert row(uow, before).stepped_at is None  # left to offer.expired's handler
+
+    licensed(uow, tenant_id)
+    held = a_deadline(uow, tenant_id, shift_id="s3", worker_id="zed", client_id="client-1")
+    with domain_engine(SERVICE).connect() as other:
+        other.execute(text("SELECT pg_advisory_lock(hashtextextended('s3', 0))"))
+        asked.clear()
+        deadlines.fire_due(uow, expire=expire, steps=steps, now=NOW)
+        other.execute(text("SELECT pg_advisory_unlock(hashtextextended('s3', 0))"))
+    assert asked == [(held, f"rebooking:expire:{held}", None)]
+    assert row(uow, held).stepped_at is None and booking.calls == []

@@ -18,6 +18,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlparse
@@ -187,6 +188,18 @@ def offers_by_shift(platform, tenant_id: str, worker_id: str) -> dict[str, tuple
         return {s: (o, c) for s, o, c in session.execute(query).all()}
 
 
+def offers_published(platform, tenant_id: str, worker_id: str) -> dict[str, datetime]:
+    """When each of the worker's offer.sent left booking's outbox: offer id -> published_at
+    (after the offer's commit, so never earlier than the worker could learn of it)."""
+    with db(platform, "booking").connect() as conn:
+        query = text(
+            "SELECT envelope->'data'->>'offer_id', published_at FROM outbox "
+            "WHERE event_type = 'offer.sent' AND tenant_id = :t "
+            "AND envelope->'data'->>'worker_id' = :w AND published_at IS NOT NULL"
+        )
+        return dict(conn.execute(query, {"t": tenant_id, "w": worker_id}).all())
+
+
 def cascade_statuses(platform, tenant_id: str) -> dict[str, int]:
     with db(platform, "rebooking").connect() as conn:
         query = text("SELECT status, count(*) FROM cascades WHERE tenant_id = :t GROUP BY status")
@@ -230,6 +243,26 @@ def stop(processes: Iterable[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def queued(platform) -> int:
+    """Messages waiting or in hand in every queue of the platform's vhost (0: all quiet)."""
+    settings = platform.settings
+    api = urlparse(settings.rabbit_api_uri)
+    vhost = quote(urlparse(settings.amqp_uri).path.lstrip("/") or "/", safe="")
+    url = f"{api.scheme}://{api.hostname}:{api.port}/api/queues/{vhost}?columns=name,messages"
+    auth = (api.username or "guest", api.password or "guest")
+    answer = requests.get(url, auth=auth, timeout=10)
+    answer.raise_for_status()
+    return sum(queue.get("messages") or 0 for queue in answer.json())
+
+
+def wait_until_quiet(platform, timeout: float = 900) -> None:
+    """Until every event a burst caused has been handled (RabbitMQ's figures lag a few
+    seconds: quiet twice, seconds apart)."""
+    for _ in range(2):
+        wait_for(lambda: queued(platform) == 0, timeout=timeout, interval=1, what="quiet queues")
+        time.sleep(6)
 
 
 def wait_for_instances(platform, count: int) -> None:

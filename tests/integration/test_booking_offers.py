@@ -113,6 +113,69 @@ def test_rebooking_expires_an_offer_through_bookings_client(booking, engine):
             BookingClient(services).expire_offer(offer_id=offer.id, idempotency_key=f"x-{number}")
 
 
+def test_rebooking_expires_a_batch_with_next_steps_through_bookings_client(booking, engine):
+    """expire_offers on the real service: each offer expired, the next step taken where asked
+    (nobody preferred and no ranking here: why, not an offer), an unknown offer answered as
+    such without failing the others, the same keys the same answers, other callers refused."""
+    with unit(engine) as uow:
+        market = a_market(uow)
+        ana = a_worker(uow, market)
+        made = [
+            offers.start_filling(
+                uow,
+                eligible_now=everyone,
+                caller=staff_caller(market.tenant_id),
+                shifts=[
+                    a_market_shift(
+                        uow,
+                        market,
+                        fill_mode="named",
+                        named_worker_id=ana.id,
+                        starts_at=datetime.now(UTC) + timedelta(days=day),
+                    )
+                ],
+            )[0]
+            for day in (3, 4)
+        ]
+    with engine.begin() as conn:
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        ids = [offer.id for offer in made]
+        conn.execute(update(Offer).where(Offer.id.in_(ids)).values(deadline_at=past))
+    step = {"idempotency_key": "next-0", "preferred_worker_ids": [], "use_ranking": False}
+    items = [
+        {"offer_id": made[0].id, "idempotency_key": "e-0", "next": step},
+        {"offer_id": "no-such-offer", "idempotency_key": "e-1", "next": None},
+        {"offer_id": made[1].id, "idempotency_key": "e-2", "next": None},
+    ]
+    rebooking = Caller.system(service="rebooking")
+    with booking(rebooking) as services:
+        client = BookingClient(services)
+        first, missing, second = client.expire_offers(items=items, timeout=30)
+        assert (first.status, first.expired, first.error, first.next_error) == (
+            "expired",
+            True,
+            None,
+            None,
+        )
+        assert first.next is not None and (first.next.offered, first.next.why) == (
+            False,
+            "no_candidates",
+        )
+        assert missing.error == {"kind": "not_found", "message": "There is no such offer."}
+        assert (second.status, second.expired, second.next) == ("expired", True, None)
+        assert client.expire_offers(items=items) == [first, missing, second]
+    for number, caller in enumerate(
+        (
+            Caller.system(service="evv"),
+            staff_caller(market.tenant_id, permissions=["bookings.manage"]),
+        )
+    ):
+        with booking(caller) as services, pytest.raises(Forbidden):
+            BookingClient(services).expire_offers(
+                items=[{"offer_id": made[0].id, "idempotency_key": f"x-{number}"}]
+            )
+
+
 def test_the_timer_releases_an_open_shifts_next_tier_once_it_is_due(
     booking, engine, identity_engine, container_factory, service_config, smtp
 ):

@@ -13,7 +13,13 @@ outbox and the broker, the cascade's step and `offer_next`.
 
 Beside them, in the same run, the floor: one bare `expire_offer` RPC (on an offer already
 ended: the shift's lock, the key's lookup, the answer), sequential, through nameko from this
-process as rebooking's system.
+process as rebooking's system, and the same as a one-item `expire_offers` (the sweep's call).
+
+Each round also prints counts per 1,000 deadlines, which a busy machine does not blur: the
+RPCs booking and identity answered, the statements booking, identity and rebooking sent to
+their databases (their first instance's /metrics), and the CPU seconds each process used
+(/proc), counted once every queue is quiet. `--booking-instances N` runs booking as N
+processes. With WORKLB_BENCH_REBOOKING_PROFILE=<file>, py-spy samples booking in round one.
 
     python -m tests.perf rebooking [--shifts 1000]
 """
@@ -23,6 +29,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,9 +52,21 @@ from tests.waiting import wait_for
 
 GATEWAY_PORT = int(os.environ.get("WORKLB_BENCH_REBOOKING_PORT", "18360"))
 OPS_PORT_BASE = GATEWAY_PORT + 1
-DATABASE_PREFIX = "worklb_bench_rebooking"
-VHOST = "worklb_bench_rebooking"
+# Another session running the same benchmark on this machine sets its own.
+DATABASE_PREFIX = os.environ.get("WORKLB_BENCH_REBOOKING_PREFIX", "worklb_bench_rebooking")
+VHOST = DATABASE_PREFIX
 GOAL_P99_MS = 1000.0
+# With a path, `py-spy record` samples booking during round one into it (collapsed stacks).
+PROFILE = os.environ.get("WORKLB_BENCH_REBOOKING_PROFILE", "")
+# Counted per round from the services' /metrics (their first instance's): the RPCs booking
+# and identity answered and the statements each sent to its database.
+COUNTED_RPCS = (
+    ("booking", "expire_offer"),
+    ("booking", "expire_offers"),
+    ("booking", "offer_next"),
+    ("identity", "eligible_jobseekers"),
+)
+COUNTED_SERVICES = ("booking", "identity", "rebooking")
 
 
 def drop_databases(base: Settings) -> None:
@@ -72,28 +92,136 @@ def api_for(url: str):
     return call
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
+def scrape(service: str) -> dict[str, float]:
+    """The counters of a service's first instance that the rounds report."""
+    port = OPS_PORT_BASE + SERVICE_NAMES.index(service)
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("worklb_db_statements_total{"):
+            found["statements"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("worklb_events_handled_total{"):
+            found["events"] = found.get("events", 0.0) + float(line.rsplit(" ", 1)[1])
+        elif line.startswith("worklb_requests_total{") and 'kind="rpc"' in line:
+            entrypoint = line.split('entrypoint="', 1)[1].split('"', 1)[0]
+            found[entrypoint] = found.get(entrypoint, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def counts(platform, extra) -> dict[str, float]:
+    """CPU seconds per process group, RPCs answered and statements sent, so far."""
+    procs = platform.processes
+    bookings = [p.pid for name, p in procs.items() if name.split("-")[0] == "booking"]
+    found: dict[str, float] = {
+        "cpu booking": cpu_seconds(bookings),
+        "cpu identity": cpu_seconds([procs["identity"].pid]),
+        "cpu rebooking": cpu_seconds([procs["rebooking"].pid] + [p.pid for p in extra]),
+        "cpu notifications": cpu_seconds([procs["notifications"].pid]),
+        "cpu all platform": cpu_seconds([p.pid for p in procs.values()] + [p.pid for p in extra]),
+    }
+    for service in COUNTED_SERVICES:
+        scraped = scrape(service)
+        found[f"statements {service}"] = scraped.get("statements", 0.0)
+        found[f"events handled {service}"] = scraped.get("events", 0.0)
+        for owner, rpc in COUNTED_RPCS:
+            if owner == service:
+                found[f"rpc {service}.{rpc}"] = scraped.get(rpc, 0.0)
+    return found
+
+
+def print_counts(name: str, before: dict[str, float], after: dict[str, float], shifts: int):
+    print(f"  {name}: per 1,000 deadlines (counts from the services, CPU from /proc)", flush=True)
+    for key in after:
+        spent = (after[key] - before.get(key, 0.0)) * 1000 / shifts
+        unit = "s" if key.startswith("cpu") else ""
+        print(f"    {key:<40} {spent:>10.1f}{unit}", flush=True)
+
+
 def a_round(
-    platform, tenant_id: str, offer_ids: list[str], next_worker: str, name: str, shifts: int
-) -> Result:
-    """Move the offers' deadlines to one second and time each shift's next offer."""
+    platform,
+    tenant_id: str,
+    offer_ids: list[str],
+    next_worker: str,
+    name: str,
+    shifts: int,
+    extra=(),
+    profile: str = "",
+) -> tuple[Result, Result]:
+    """Move the offers' deadlines to one second and time each shift's next offer: when booking
+    made it (its created_at) and when its offer.sent left booking's outbox (published_at)."""
     deadline = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     load.due_at(platform, offer_ids, deadline)
+    before = counts(platform, extra)
+    spy = None
+    if profile:
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(platform.processes["booking"].pid),
+                "--output",
+                profile,
+                "--rate",
+                "50",
+                "--nonblocking",
+                "--format",
+                "raw",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     started = time.perf_counter()
     wait_for(
         lambda: len(load.offers_by_shift(platform, tenant_id, next_worker)) == shifts,
-        timeout=600,
+        timeout=900,
         interval=0.2,
         what=f"{shifts} next offers",
     )
+    wait_for(
+        lambda: len(load.offers_published(platform, tenant_id, next_worker)) == shifts,
+        timeout=300,
+        interval=0.2,
+        what=f"{shifts} offer.sent published",
+    )
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
+    # The events that follow the offers (offer.sent to rebooking and notifications, the
+    # reliability entries…) are part of the work per deadline: counted once all are handled.
+    load.wait_until_quiet(platform)
+    after = counts(platform, extra)
     made = load.offers_by_shift(platform, tenant_id, next_worker)
     samples = sorted((created - deadline).total_seconds() for _, created in made.values())
+    published = load.offers_published(platform, tenant_id, next_worker)
+    sent = sorted((at - deadline).total_seconds() for at in published.values())
     last = max(samples)
     print(f"  {name}: last offer {last:.2f} s after the deadline", flush=True)
-    return Result(name, tuple(samples), max(last, time.perf_counter() - started - 3, 1e-3))
+    print_counts(name, before, after, shifts)
+    wall = max(last, time.perf_counter() - started - 3, 1e-3)
+    return (
+        Result(name, tuple(samples), wall),
+        Result(name.replace("next offer", "offer.sent out"), tuple(sent), wall),
+    )
 
 
-def bare_expire(platform, offer_ids: list[str], n: int) -> Result:
-    """The floor: expire_offer on offers already ended, one after another (rebooking's system)."""
+def bare_expire(platform, offer_ids: list[str], n: int, batch: bool = False) -> Result:
+    """The floor: expire_offer on offers already ended, one after another (rebooking's system);
+    with `batch`, expire_offers with one such offer (what the sweep's batches cost besides
+    their items)."""
     settings = platform.settings
     caller = Caller.system(service="rebooking")
     context = context_data_for(caller, platform.env["WORKLB_CONTEXT_SECRET"])
@@ -102,14 +230,17 @@ def bare_expire(platform, offer_ids: list[str], n: int) -> Result:
     with ClusterRpcProxy(config, context_data=context, timeout=settings.rpc_timeout) as proxy:
 
         def call() -> None:
-            proxy.booking.expire_offer(
-                offer_id=next(ids), idempotency_key=f"bench-{uuid.uuid4().hex}"
-            )
+            key = f"bench-{uuid.uuid4().hex}"
+            if batch:
+                proxy.booking.expire_offers(items=[{"offer_id": next(ids), "idempotency_key": key}])
+            else:
+                proxy.booking.expire_offer(offer_id=next(ids), idempotency_key=key)
 
-        return measure("floor: bare expire_offer RPC", call, n, warmup=10)
+        name = "floor: bare expire_offers RPC" if batch else "floor: bare expire_offer RPC"
+        return measure(name, call, n, warmup=10)
 
 
-def run(shifts: int) -> list[Result]:
+def run(shifts: int, booking_instances: int = 1) -> list[Result]:
     base = Settings()
     check_ports_free(base.gateway_host, [GATEWAY_PORT])
     check_ports_free(base.ops_host, [OPS_PORT_BASE + i for i in range(len(SERVICE_NAMES))])
@@ -127,6 +258,8 @@ def run(shifts: int) -> list[Result]:
                 "WORKLB_AMQP_URI": amqp_uri,
                 "WORKLB_SMTP_PORT": str(smtp.port),
                 "WORKLB_OPERATOR_EMAIL": f"bench-{uuid.uuid4().hex[:12]}@worklb.local",
+                # Counts of RPCs and statements come from the first instance only.
+                "WORKLB_BOOKING_INSTANCES": str(booking_instances),
             }
             platform = Platform(env=env, var=var)
             extra = []
@@ -149,13 +282,14 @@ def run(shifts: int) -> list[Result]:
                 tenant_id = market["cbo"]["id"]
                 ana, bo = market["ana"]["id"], market["bo"]["id"]
                 print("round 1: one rebooking instance…", flush=True)
-                one = a_round(
+                one, one_sent = a_round(
                     platform,
                     tenant_id,
                     market["zed_offers"],
                     ana,
                     f"deadline -> next offer, 1 instance ({shifts} at once)",
                     shifts,
+                    profile=PROFILE,
                 )
                 ana_offers = load.offers_of(platform, tenant_id, ana)
                 wait_for(
@@ -166,24 +300,27 @@ def run(shifts: int) -> list[Result]:
                 extra = load.more_rebooking(platform, 2)
                 load.wait_for_instances(platform, 3)
                 print("round 2: three rebooking instances…", flush=True)
-                three = a_round(
+                three, three_sent = a_round(
                     platform,
                     tenant_id,
                     ana_offers,
                     bo,
                     f"deadline -> next offer, 3 instances ({shifts} at once)",
                     shifts,
+                    extra,
                 )
                 counts = load.offer_counts(platform, tenant_id)
                 assert max(counts.values()) == 1, "an offer was made twice"
                 print("measuring the floor…", flush=True)
+                load.wait_until_quiet(platform)
                 floor = bare_expire(platform, market["zed_offers"], 200)
+                batch_floor = bare_expire(platform, market["zed_offers"], 200, batch=True)
                 platform.check_alive()
             finally:
                 load.stop(extra)
                 platform.stop()
         ok = True
-        return [one, three, floor]
+        return [one, three, one_sent, three_sent, floor, batch_floor]
     finally:
         controller.stop()
         if ok:
@@ -195,16 +332,19 @@ def run(shifts: int) -> list[Result]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf rebooking", description=__doc__)
     parser.add_argument("--shifts", type=int, default=1000, help="offers due in the same second")
+    parser.add_argument(
+        "--booking-instances", type=int, default=1, help="booking processes (RPC counts: the first)"
+    )
     args = parser.parse_args(argv)
     try:
-        results = run(args.shifts)
+        results = run(args.shifts, args.booking_instances)
     except PlatformError as exc:
         print(f"cannot run the benchmark: {exc}", file=sys.stderr)
         return 1
     print()
     print(machine())
     print(table(results))
-    for result in results[:2]:
+    for result in results[:4]:
         met = "met" if result.p99_ms < GOAL_P99_MS else "NOT met"
         print(
             f"{result.name}: p99 {result.p99_ms:.0f} ms, max {max(result.samples) * 1000:.0f} ms; "

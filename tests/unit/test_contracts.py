@@ -202,6 +202,7 @@ def test_every_offered_rpc_has_a_contract():
     assert set(RPC_CONTRACTS) == {
         ("billing", "shift_costs"),
         ("booking", "expire_offer"),
+        ("booking", "expire_offers"),
         ("booking", "offer_next"),
         ("identity", "is_eligible"),
         ("identity", "eligible_jobseekers"),

@@ -167,6 +167,23 @@ class OffersEntrypoints:
     @rpc
     @requires(MANAGE)
     @for_services("rebooking")
+    def expire_offers(self, items: list[dict]) -> list[dict]:
+        """For rebooking's deadline sweep: a batch of expiries, each with the cascade's next
+        step when asked (chassis.contracts.booking_rpc; offers/replacements.py)."""
+        if not self.caller.is_system:
+            raise Forbidden("Only the rebooking service can expire offers in a batch.")
+        request = booking_rpc.ExpireOffersRequest().load({"items": items})
+        result = replacements.expire_offers(
+            self.db,
+            scope=self.caller.service_scope(),
+            items=request["items"],
+            eligible_now=self._eligible_now(),
+        )
+        return booking_rpc.ExpiredOfferItemSchema(many=True).dump(result)
+
+    @rpc
+    @requires(MANAGE)
+    @for_services("rebooking")
     def offer_next(
         self,
         shift_id: str,

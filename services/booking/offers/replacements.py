@@ -12,10 +12,18 @@ It happens under the shift's lock, like every change of an offer, and is idempot
 the answer is kept in `offer_commands` (per CBO) and the same key again gets the same answer
 and changes nothing, so a redelivered event or a second rebooking instance never makes a
 second offer.
+
+`expire_offers` is the batch rebooking's deadline sweep sends (`expire_offers` RPC): each
+offer expired as `domain.expire_offer` does it, and, when rebooking asks for it and the offer
+is expired, the cascade's next step taken at once (`offer_next`, with the key rebooking would
+use for it after offer.expired: the event then finds the step taken). Identity is asked once
+for the whole batch's preferred workers; every item runs in a savepoint of its own, so one
+that fails (409, 404, identity away) leaves the others done and says why.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,10 +31,11 @@ from typing import Any
 from sqlalchemy import select
 
 from chassis.db import UnitOfWork
-from chassis.errors import Conflict, NotFound
+from chassis.errors import Conflict, DomainError, NotFound
 from services.booking.bookings.models import Shift
+from services.booking.jobtypes.models import JobType
 from services.booking.offers import domain, rules
-from services.booking.offers.models import OfferCommand
+from services.booking.offers.models import Offer, OfferCommand
 from services.booking.offers.recheck import EligibleNow
 from services.booking.search import domain as search
 from services.booking.settings import domain as booking_settings
@@ -215,3 +224,141 @@ def _choose(
         deadline_at=offer.deadline_at,
         source=source,
     )
+
+
+# -- the deadline sweep's batch ------------------------------------------------------------------
+
+
+def _error(exc: Exception) -> dict[str, str]:
+    """An item's failure as the batch answers it: NotFound, Conflict, or anything else
+    (identity or the database away: `failed`, tried again later)."""
+    kinds: dict[type[Exception], str] = {NotFound: "not_found", Conflict: "conflict"}
+    kind = kinds.get(type(exc), "failed")
+    text = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+    return {"kind": kind, "message": text[:500]}
+
+
+def _ask_identity_once(
+    uow: UnitOfWork,
+    *,
+    items: Sequence[dict[str, Any]],
+    shift_of: dict[str, str],
+    eligible_now: EligibleNow,
+) -> None:
+    """Identity asked about every preferred worker of the batch's next steps in one call per
+    (job type, CBO), before any shift is locked: `eligible_now` remembers the answers for the
+    request, so the steps ask nothing more (the ranking's candidates, unknown yet, are asked
+    as they come)."""
+    wanted = {shift_of[i["offer_id"]]: i["next"] for i in items if i.get("next")}
+    wanted = {s: n for s, n in wanted.items() if s is not None and n["preferred_worker_ids"]}
+    if not wanted:
+        return
+    rows = uow.session.execute(
+        select(Shift.id, Shift.job_type_id).where(Shift.id.in_(list(wanted)))
+    ).all()
+    by_job_type: dict[str, set[str]] = {}
+    for shift_id, job_type_id in rows:
+        by_job_type.setdefault(job_type_id, set()).update(wanted[shift_id]["preferred_worker_ids"])
+    for job_type_id, worker_ids in by_job_type.items():
+        job_type = uow.session.get(JobType, job_type_id)
+        assert job_type is not None  # a shift's job type (foreign key)
+        tenants = uow.session.execute(
+            select(WorkerRecord.id, WorkerRecord.tenant_id).where(
+                WorkerRecord.id.in_(sorted(worker_ids))
+            )
+        ).all()
+        for tenant_id, ids in rules.by_cbo((w, t) for w, t in tenants).items():
+            eligible_now(job_type, tenant_id, ids)
+
+
+def expire_offers(
+    uow: UnitOfWork,
+    *,
+    scope: str | None,
+    items: Sequence[dict[str, Any]],
+    eligible_now: EligibleNow,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Expire each item's offer (`offer_id`, `idempotency_key`, as `domain.expire_offer`) and,
+    when the item has `next` (offer_next's arguments but the shift) and the offer is expired,
+    offer its shift to the next worker (`replacements.offer_next`). Answers per item, in the
+    items' order: the offer's `status` and `expired` (None and False after an `error`), the
+    next step's answer (`next`) or why it failed (`next_error`). The shifts are locked in the
+    order of their ids, so two batches never wait on each other in a circle."""
+    now = domain._now(now)
+    query = select(Offer.id, Offer.shift_id).where(Offer.id.in_([i["offer_id"] for i in items]))
+    if scope is not None:
+        query = query.where(Offer.tenant_id == scope)
+    shift_of: dict[str, str] = dict(uow.session.execute(query).all())  # type: ignore[arg-type]
+    # Identity away: each step asks again, and says so if it still cannot.
+    with contextlib.suppress(DomainError):
+        _ask_identity_once(uow, items=items, shift_of=shift_of, eligible_now=eligible_now)
+    answers: list[dict[str, Any]] = [{} for _ in items]
+    order = sorted(range(len(items)), key=lambda n: (shift_of.get(items[n]["offer_id"], ""), n))
+    for number in order:
+        answers[number] = _expire_one(
+            uow,
+            scope=scope,
+            item=items[number],
+            shift_of=shift_of,
+            eligible_now=eligible_now,
+            now=now,
+        )
+    return answers
+
+
+def _expire_one(
+    uow: UnitOfWork,
+    *,
+    scope: str | None,
+    item: dict[str, Any],
+    shift_of: dict[str, str],
+    eligible_now: EligibleNow,
+    now: datetime,
+) -> dict[str, Any]:
+    offer_id = item["offer_id"]
+    answer: dict[str, Any] = {
+        "offer_id": offer_id,
+        "status": None,
+        "expired": False,
+        "error": None,
+        "next": None,
+        "next_error": None,
+    }
+    if offer_id not in shift_of:
+        answer["error"] = _error(NotFound("There is no such offer."))
+        return answer
+    savepoint = uow.session.begin_nested()
+    try:
+        ended = domain.expire_offer(
+            uow,
+            scope=scope,
+            offer_id=offer_id,
+            idempotency_key=item["idempotency_key"],
+            eligible_now=eligible_now,
+            now=now,
+        )
+        savepoint.commit()
+    except Exception as exc:  # this item only: the batch goes on
+        savepoint.rollback()
+        answer["error"] = _error(exc)
+        return answer
+    answer.update(status=ended["status"], expired=ended["expired"])
+    step = item.get("next")
+    if not step or ended["status"] != "expired":
+        return answer
+    savepoint = uow.session.begin_nested()
+    try:
+        answer["next"] = offer_next(
+            uow,
+            scope=scope,
+            shift_id=shift_of[offer_id],
+            eligible_now=eligible_now,
+            now=now,
+            **step,
+        )
+        savepoint.commit()
+    except Exception as exc:  # rebooking takes this step again after offer.expired
+        savepoint.rollback()
+        answer["next_error"] = _error(exc)["message"]
+    return answer

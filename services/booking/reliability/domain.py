@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -88,9 +88,34 @@ def _entries(uow: UnitOfWork, *, tenant_id: str, worker_id: str) -> list[Reliabi
     )
 
 
+class _Weighed(NamedTuple):
+    """An entry as the score reads it (the columns `_weighed` selects, in its order)."""
+
+    kind: str
+    points: int
+    occurred_at: datetime
+    voided_at: datetime | None
+    appeal_status: str
+    excused_at: datetime | None
+
+
+def _weighed(uow: UnitOfWork, *, tenant_id: str, worker_id: str) -> list[Any]:
+    """The worker's entries as the score reads them: only the columns rules.active_points and
+    rules.completed_shifts need, as plain rows (every event recomputes a worker's score from
+    their whole history: whole ORM objects made that the most of a burst's cost)."""
+    e = ReliabilityEntry
+    return list(
+        uow.session.execute(
+            select(
+                e.kind, e.points, e.occurred_at, e.voided_at, e.appeal_status, e.excused_at
+            ).where(e.tenant_id == tenant_id, e.worker_id == worker_id)
+        ).all()
+    )
+
+
 def _points_now(uow: UnitOfWork, *, tenant_id: str, worker_id: str, now: datetime) -> float:
     half_life = settings_of(uow, tenant_id=tenant_id).half_life_days
-    entries = _entries(uow, tenant_id=tenant_id, worker_id=worker_id)
+    entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
     return rules.active_points(entries, now=now, half_life_days=half_life)
 
 
@@ -102,12 +127,15 @@ def _recompute(
     cause: str,
     before: float,
     entry_id: str | None = None,
+    entries: list[Any] | None = None,
 ) -> ReliabilityScore:
     """Store the worker's score as of `now`, emit reliability.changed, and open a review item
-    if this change took them to the review threshold (rules.opens_review)."""
+    if this change took them to the review threshold (rules.opens_review). `entries`: the
+    worker's entries as `_weighed` reads them, when the caller has them already."""
     tenant_id, worker_id = row.tenant_id, row.worker_id
     settings = settings_of(uow, tenant_id=tenant_id)
-    entries = _entries(uow, tenant_id=tenant_id, worker_id=worker_id)
+    if entries is None:
+        entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
     points = rules.active_points(entries, now=now, half_life_days=settings.half_life_days)
     completed = rules.completed_shifts(entries)
     previous = row.score
@@ -197,7 +225,11 @@ def count_entry(
     if kind not in rules.WEIGHTS:
         raise ValueError(f"no reliability entry kind {kind!r}")
     row = _lock_worker(uow, tenant_id=tenant_id, worker_id=worker_id)
-    before = _points_now(uow, tenant_id=tenant_id, worker_id=worker_id, now=now)
+    # The history is read once (the worker's row is locked: nobody adds to it meanwhile), the
+    # new entry added to it for the score after.
+    entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
+    half_life = settings_of(uow, tenant_id=tenant_id).half_life_days
+    before = rules.active_points(entries, now=now, half_life_days=half_life)
     entry_id = _add_entry(
         uow,
         tenant_id=tenant_id,
@@ -209,7 +241,16 @@ def count_entry(
     )
     if entry_id is None:
         return None
-    _recompute(uow, row=row, now=now, cause=kind, before=before, entry_id=entry_id)
+    added = _Weighed(kind, rules.WEIGHTS[kind], occurred_at, None, rules.APPEAL_NONE, None)
+    _recompute(
+        uow,
+        row=row,
+        now=now,
+        cause=kind,
+        before=before,
+        entry_id=entry_id,
+        entries=[*entries, added],
+    )
     return uow.session.get(ReliabilityEntry, entry_id)
 
 
@@ -758,7 +799,7 @@ def recompute_scores(
     ).scalars():
         if row.tenant_id not in half_lives:
             half_lives[row.tenant_id] = settings_of(uow, tenant_id=row.tenant_id).half_life_days
-        entries = _entries(uow, tenant_id=row.tenant_id, worker_id=row.worker_id)
+        entries = _weighed(uow, tenant_id=row.tenant_id, worker_id=row.worker_id)
         points = rules.active_points(entries, now=now, half_life_days=half_lives[row.tenant_id])
         completed = rules.completed_shifts(entries)
         value = rules.score(points, completed)

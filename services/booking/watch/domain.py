@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from chassis.db import UnitOfWork
@@ -39,14 +40,12 @@ def learn_cascade(
     occurred_at: datetime,
 ) -> CascadeRecord:
     """Record what a cascade event says. Events may arrive out of order: the attempts only
-    grow, and an ended cascade stays ended."""
-    record = uow.session.execute(
-        select(CascadeRecord)
-        .where(CascadeRecord.id == data["cascade_id"], CascadeRecord.tenant_id == tenant_id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if record is None:
-        record = CascadeRecord(
+    grow, and an ended cascade stays ended. A cascade's first two events (started, advanced)
+    come together: the row is made if missing (ON CONFLICT DO NOTHING), then locked, so the
+    second waits for the first instead of failing on its key and being retried."""
+    uow.session.execute(
+        insert(CascadeRecord)
+        .values(
             id=data["cascade_id"],
             tenant_id=tenant_id,
             shift_id=data["shift_id"],
@@ -56,7 +55,16 @@ def learn_cascade(
             started_at=occurred_at,
             event_at=occurred_at,
         )
-        uow.session.add(record)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    record = uow.session.execute(
+        select(CascadeRecord)
+        .where(CascadeRecord.id == data["cascade_id"], CascadeRecord.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if record is None:  # the id is another CBO's cascade: nothing to learn here
+        raise ValueError("a cascade id of another CBO")
     record.state = rules.next_state(record.state, _STATE_OF_EVENT[event_type])
     record.attempts = max(record.attempts, data["attempts"])
     record.max_attempts = data["max_attempts"]

@@ -13,14 +13,22 @@ licence nothing is offered and an active cascade stops.
 
 Several instances, redeliveries and crashes: every step of one shift runs under a
 transaction-scoped advisory lock on the shift (steps of a shift happen one after another,
-across instances), and its command to booking carries the triggering event's id as the
-idempotency key (rules.step_key): a step redone after a crash gets booking's first answer and
-records it; no offer is made twice.
+across instances), and its command to booking carries an idempotency key: the triggering
+event's id (rules.step_key), or for an expiry the expired offer's (rules.expiry_step_key). A
+step redone after a crash gets booking's first answer and records it; no offer is made twice.
+
+An expiry's step is usually taken by the deadline sweep itself (`plan_expiry_step`, then
+`take_expiry_step` with booking's answer): the sweep has booking expire the offer and make the
+next offer in one call (booking's `expire_offers`), and marks the timer stepped, so that
+offer.expired's handler finds the step taken and does nothing. When the sweep cannot (the
+shift's lock is held, booking could not take the step), the handler takes it, with the same
+key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +67,17 @@ def _lock_shift(uow: UnitOfWork, shift_id: str) -> None:
     uow.session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:shift_id, 0))"),
         {"shift_id": shift_id},
+    )
+
+
+def _try_lock_shift(uow: UnitOfWork, shift_id: str) -> bool:
+    """`_lock_shift` if no other transaction holds it now (False, without waiting, if one
+    does)."""
+    return bool(
+        uow.session.execute(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:shift_id, 0))"),
+            {"shift_id": shift_id},
+        ).scalar_one()
     )
 
 
@@ -126,71 +145,74 @@ def _mark_step(
     return step
 
 
-def offer_lost(
-    uow: UnitOfWork,
-    *,
-    tenant_id: str,
-    event_id: str,
-    trigger: str,
-    shift_id: str,
-    client_id: str,
-    worker_id: str,
-    offer_id: str | None,
-    offer_next: OfferNext,
-    now: datetime | None = None,
-    tries: int = 1,
-) -> Cascade | None:
-    """A shift's offer expired or was declined, or its worker gave their place up (`trigger`,
-    the event `event_id`): start the shift's cascade or move it on (see the module docstring).
-    Returns the cascade, None when there is none (no licence; nothing to replace). When booking
-    cannot answer, the step is kept (`PendingStep`, this being try number `tries`) for
-    `retry_pending_steps`."""
-    now = _now(now)
-    _lock_shift(uow, shift_id)
+@dataclass
+class _Plan:
+    """What a step of a shift's cascade knows before booking is asked (under the shift's
+    lock): the active cascade, the client's preferences (None: no licence today), every
+    worker tried, and whether the attempts are used up."""
+
+    cascade: Cascade | None
+    prefs: dict[str, Any] | None
+    tried: set[str]
+    out_of_attempts: bool
+
+    def request(self, *, shift_id: str, key: str) -> dict[str, Any] | None:
+        """offer_next's arguments, or None when booking is not to be asked."""
+        if self.prefs is None or self.out_of_attempts:
+            return None
+        prefs = self.prefs
+        return {
+            "shift_id": shift_id,
+            "idempotency_key": key,
+            "preferred_worker_ids": prefs["preferred_worker_ids"],
+            "use_ranking": prefs["use_ranking"],
+            "exclude_worker_ids": sorted(self.tried),
+            "window_seconds": preference_rules.window_seconds(prefs["confirmation_window_minutes"]),
+            "min_lead_minutes": prefs["min_lead_minutes"],
+        }
+
+
+def _plan(
+    uow: UnitOfWork, *, tenant_id: str, client_id: str, worker_id: str, shift_id: str, now: datetime
+) -> _Plan:
     cascade = _active(uow, tenant_id=tenant_id, shift_id=shift_id)
-    outcome = {rules.EXPIRED: "expired", rules.DECLINED: "declined"}.get(trigger)
-    if outcome is not None:
-        _mark_step(uow, tenant_id=tenant_id, offer_id=offer_id, outcome=outcome)
     if not licences.holds_rebooking(uow, tenant_id=tenant_id, now=now):
-        if cascade is not None:
-            _end(uow, cascade, status=STOPPED, reason="licence", now=now)
-        return None
+        return _Plan(cascade, None, set(), False)
     prefs = preferences.preferences_for(uow, tenant_id=tenant_id, client_id=client_id)
     tried = {worker_id}
+    out = False
     if cascade is not None:
         tried |= {cascade.trigger_worker_id, *(s.worker_id for s in _steps(uow, cascade))}
-        if rules.out_of_attempts(attempts=cascade.attempts, max_attempts=cascade.max_attempts):
-            _end(uow, cascade, status=EXHAUSTED, reason="attempts_used", now=now)
-            return cascade
-    try:
-        answer = offer_next(
-            shift_id=shift_id,
-            idempotency_key=rules.step_key(event_id),
-            preferred_worker_ids=prefs["preferred_worker_ids"],
-            use_ranking=prefs["use_ranking"],
-            exclude_worker_ids=sorted(tried),
-            window_seconds=preference_rules.window_seconds(prefs["confirmation_window_minutes"]),
-            min_lead_minutes=prefs["min_lead_minutes"],
-        )
-    except ServiceUnavailable as exc:
-        # Booking is down or slow (it may even have made the offer): the step is kept and
-        # tried again by the timer with the same key, so it is neither lost nor doubled.
-        uow.session.add(
-            PendingStep(
-                event_id=event_id,
-                tenant_id=tenant_id,
-                trigger=trigger,
-                shift_id=shift_id,
-                client_id=client_id,
-                worker_id=worker_id,
-                offer_id=offer_id,
-                due_at=now + rules.retry_delay(tries),
-                tries=tries,
-                last_error=str(exc)[:500],
-            )
-        )
-        uow.session.flush()
-        return cascade
+        out = rules.out_of_attempts(attempts=cascade.attempts, max_attempts=cascade.max_attempts)
+    return _Plan(cascade, prefs, tried, out)
+
+
+def _without_booking(uow: UnitOfWork, plan: _Plan, *, now: datetime) -> Cascade | None:
+    """A step booking is not asked about: no licence (an active cascade stops) or the
+    attempts used up (exhausted)."""
+    if plan.prefs is None:
+        if plan.cascade is not None:
+            _end(uow, plan.cascade, status=STOPPED, reason="licence", now=now)
+        return None
+    assert plan.cascade is not None and plan.out_of_attempts
+    _end(uow, plan.cascade, status=EXHAUSTED, reason="attempts_used", now=now)
+    return plan.cascade
+
+
+def _after_answer(
+    uow: UnitOfWork,
+    plan: _Plan,
+    answer: NextOffer,
+    *,
+    tenant_id: str,
+    shift_id: str,
+    trigger: str,
+    worker_id: str,
+    now: datetime,
+) -> Cascade | None:
+    """What booking's answer makes of the cascade: started, advanced, exhausted or closed."""
+    assert plan.prefs is not None
+    cascade = plan.cascade
     step = rules.after_answer(offered=answer.offered, why=answer.why)
     if cascade is None:
         if step.action in (rules.CLOSE, rules.WAIT):
@@ -205,7 +227,7 @@ def offer_lost(
             trigger_worker_id=worker_id,
             status=ACTIVE,
             attempts=0,
-            max_attempts=prefs["max_attempts"],
+            max_attempts=plan.prefs["max_attempts"],
         )
         uow.session.add(cascade)
         uow.session.flush()
@@ -221,6 +243,155 @@ def offer_lost(
     elif step.action == rules.CLOSE:
         _end(uow, cascade, status=CLOSED, reason=step.reason, now=now)
     return cascade
+
+
+def offer_lost(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    event_id: str,
+    trigger: str,
+    shift_id: str,
+    client_id: str,
+    worker_id: str,
+    offer_id: str | None,
+    offer_next: OfferNext,
+    now: datetime | None = None,
+    tries: int = 1,
+    idempotency_key: str | None = None,
+) -> Cascade | None:
+    """A shift's offer expired or was declined, or its worker gave their place up (`trigger`,
+    the event `event_id`): start the shift's cascade or move it on (see the module docstring).
+    Returns the cascade, None when there is none (no licence; nothing to replace) or when the
+    deadline sweep took this expiry's step already (`take_expiry_step`): nothing more then.
+    When booking cannot answer, the step is kept (`PendingStep`, this being try number `tries`) for
+    `retry_pending_steps`, with its key (`idempotency_key`, default rules.key_of)."""
+    now = _now(now)
+    expired = offer_id if trigger == rules.EXPIRED else None
+    if expired and deadlines.stepped(uow, offer_id=expired):
+        return None  # the sweep's (committed) step: no need to wait for the shift's lock
+    _lock_shift(uow, shift_id)
+    if expired and deadlines.stepped(uow, offer_id=expired):
+        return None  # the sweep took it while this waited for the lock
+    outcome = {rules.EXPIRED: "expired", rules.DECLINED: "declined"}.get(trigger)
+    if outcome is not None:
+        _mark_step(uow, tenant_id=tenant_id, offer_id=offer_id, outcome=outcome)
+    plan = _plan(
+        uow,
+        tenant_id=tenant_id,
+        client_id=client_id,
+        worker_id=worker_id,
+        shift_id=shift_id,
+        now=now,
+    )
+    key = idempotency_key or rules.key_of(trigger, event_id=event_id, offer_id=offer_id)
+    request = plan.request(shift_id=shift_id, key=key)
+    if request is None:
+        return _without_booking(uow, plan, now=now)
+    try:
+        answer = offer_next(**request)
+    except ServiceUnavailable as exc:
+        # Booking is down or slow (it may even have made the offer): the step is kept and
+        # tried again by the timer with the same key, so it is neither lost nor doubled.
+        uow.session.add(
+            PendingStep(
+                event_id=event_id,
+                tenant_id=tenant_id,
+                trigger=trigger,
+                shift_id=shift_id,
+                client_id=client_id,
+                worker_id=worker_id,
+                offer_id=offer_id,
+                due_at=now + rules.retry_delay(tries),
+                tries=tries,
+                last_error=str(exc)[:500],
+                idempotency_key=key,
+            )
+        )
+        uow.session.flush()
+        return plan.cascade
+    return _after_answer(
+        uow,
+        plan,
+        answer,
+        tenant_id=tenant_id,
+        shift_id=shift_id,
+        trigger=trigger,
+        worker_id=worker_id,
+        now=now,
+    )
+
+
+# -- the deadline sweep's steps ------------------------------------------------------------------
+
+
+@dataclass
+class ExpiryStep:
+    """The step an offer's expiry causes, planned by the deadline sweep before it has booking
+    expire the offer: `request` is offer_next's arguments (None: booking is not asked)."""
+
+    tenant_id: str
+    shift_id: str
+    worker_id: str
+    offer_id: str
+    plan: _Plan
+    request: dict[str, Any] | None
+
+
+def plan_expiry_step(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    shift_id: str,
+    client_id: str,
+    worker_id: str,
+    offer_id: str,
+    now: datetime | None = None,
+) -> ExpiryStep | None:
+    """The step the expiry of `offer_id` will cause, planned under the shift's lock, which the
+    sweep's transaction keeps until the step is recorded; None when another step of the shift
+    holds the lock (offer.expired's handler then takes it, as before the sweep took any)."""
+    now = _now(now)
+    if not _try_lock_shift(uow, shift_id):
+        return None
+    plan = _plan(
+        uow,
+        tenant_id=tenant_id,
+        client_id=client_id,
+        worker_id=worker_id,
+        shift_id=shift_id,
+        now=now,
+    )
+    request = plan.request(shift_id=shift_id, key=rules.expiry_step_key(offer_id))
+    return ExpiryStep(tenant_id, shift_id, worker_id, offer_id, plan, request)
+
+
+def take_expiry_step(
+    uow: UnitOfWork, *, step: ExpiryStep, answer: NextOffer | None, now: datetime | None = None
+) -> bool:
+    """The offer expired: record the planned step with booking's `answer` to its request (what
+    offer_lost would have done after offer.expired). False, recording nothing, when booking
+    was asked and could not take it: offer.expired's handler takes it, with the same key."""
+    now = _now(now)
+    if step.request is not None and answer is None:
+        return False
+    _mark_step(uow, tenant_id=step.tenant_id, offer_id=step.offer_id, outcome="expired")
+    if step.request is None:
+        _without_booking(uow, step.plan, now=now)
+    else:
+        assert answer is not None
+        _after_answer(
+            uow,
+            step.plan,
+            answer,
+            tenant_id=step.tenant_id,
+            shift_id=step.shift_id,
+            trigger=rules.EXPIRED,
+            worker_id=step.worker_id,
+            now=now,
+        )
+    uow.session.flush()
+    return True
 
 
 def _advance(uow: UnitOfWork, cascade: Cascade, answer: NextOffer) -> None:
@@ -250,6 +421,7 @@ def _advance(uow: UnitOfWork, cascade: Cascade, answer: NextOffer) -> None:
         shift_id=cascade.shift_id,
         worker_id=answer.worker_id,
         deadline_at=answer.deadline_at,
+        client_id=cascade.client_id,
     )
     uow.emit(
         "cascade.advanced",
@@ -346,6 +518,7 @@ def retry_pending_steps(
         tenant_id, event_id, trigger = step.tenant_id, step.event_id, step.trigger
         shift_id, client_id, worker_id = step.shift_id, step.client_id, step.worker_id
         offer_id, tries = step.offer_id, step.tries + 1
+        key = step.idempotency_key or rules.step_key(event_id)
         uow.session.delete(step)
         uow.session.flush()
         offer_lost(
@@ -360,8 +533,30 @@ def retry_pending_steps(
             offer_next=offer_next,
             now=now,
             tries=tries,
+            idempotency_key=key,
         )
     return len(steps)
+
+
+class ExpirySteps:
+    """The cascades' part of the deadline sweep (deadlines.domain.CascadeSteps), in the
+    sweep's unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def plan(self, timer: Any) -> ExpiryStep | None:
+        return plan_expiry_step(
+            self.uow,
+            tenant_id=timer.tenant_id,
+            shift_id=timer.shift_id,
+            client_id=timer.client_id,
+            worker_id=timer.worker_id,
+            offer_id=timer.offer_id,
+        )
+
+    def take(self, planned: ExpiryStep, answer: NextOffer | None) -> bool:
+        return take_expiry_step(self.uow, step=planned, answer=answer)
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -88,6 +88,8 @@ class PendingStep(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tries: Mapped[int] = mapped_column(Integer, default=1)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The key it was sent with (None: kept before keys were stored, rules.step_key of the event).
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = created_column()
 
     __table_args__ = (Index("ix_pending_cascade_steps_due", "due_at"),)

@@ -33,6 +33,21 @@ def step_key(event_id: str) -> str:
     return f"rebooking:next:{event_id}"
 
 
+def expiry_step_key(offer_id: str) -> str:
+    """The idempotency key of the step an offer's expiry causes: one per offer, so the deadline
+    sweep (which takes the step in the call that expires the offer) and offer.expired's handler
+    (which takes it when the sweep could not) send the same key, and booking answers the
+    second as the first."""
+    return f"rebooking:next:expired:{offer_id}"
+
+
+def key_of(trigger: str, *, event_id: str, offer_id: str | None) -> str:
+    """The key of the step `trigger` (the event `event_id`, about `offer_id`) causes."""
+    if trigger == EXPIRED and offer_id:
+        return expiry_step_key(offer_id)
+    return step_key(event_id)
+
+
 @dataclass(frozen=True)
 class Step:
     action: str

@@ -3,8 +3,10 @@
 Every offer booking sends (offer.sent) becomes an `OfferDeadline` row. The sweep (the
 deadlines area's chassis timer, on every rebooking instance) takes the due rows with
 `FOR UPDATE SKIP LOCKED`, so two instances never take the same one and never wait for each
-other, has booking expire each offer (`expire_offer`, with the offer's own idempotency key:
-rules.expiry_key) and marks the row fired, in the transaction that holds the claim. An
+other, has booking expire each offer (`expire_offers`, a batch, each with the offer's own
+idempotency key: rules.expiry_key) and marks the row fired, in the transaction that holds the
+claim. The cascade's step an expiry causes goes in the same call (`fire_due`'s `steps`), so
+the next worker is offered by the command that ends the offer. An
 instance killed mid-sweep holds no claim any more (its transaction is gone): the rows are
 pending again and the next sweep, of any instance, takes them; booking answers the repeated
 key as the first time. A timer whose deadline passed while no instance ran fires at the
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -27,12 +29,35 @@ from chassis.db import UnitOfWork
 from services.rebooking.deadlines import rules
 from services.rebooking.deadlines.models import FIRED, PENDING, SETTLED, OfferDeadline
 
-# How many due timers one sweep of one instance takes.
-SWEEP_BATCH = 200
+# How many due timers one sweep takes at a time (the entrypoint commits after each such
+# chunk, and takes the next, until none are due).
+SWEEP_BATCH = 30
 
-# (offer id, idempotency key) pairs -> each offer's outcome (rules.EXPIRED …), with an error
-# text for failures: the entrypoint sends them to booking at once, domain code holds no RPC.
-ExpireOffers = Callable[[list[tuple[str, str]]], dict[str, tuple[str, str | None]]]
+# (offer id, idempotency key, the cascade's next step to take with the expiry or None) ->
+# each offer's outcome (rules.EXPIRED …), an error text for failures, and booking's answer to
+# the next step (None when none was asked or booking could not take it): the entrypoint sends
+# them to booking at once, domain code holds no RPC.
+ExpireOffers = Callable[
+    [list[tuple[str, str, dict[str, Any] | None]]],
+    dict[str, tuple[str, str | None, Any]],
+]
+
+
+class PlannedStep(Protocol):
+    """A cascade step planned for an expiry (cascades.domain.ExpiryStep)."""
+
+    @property
+    def request(self) -> dict[str, Any] | None: ...
+
+
+class CascadeSteps(Protocol):
+    """The cascades' part of a sweep: plan the step each timer's expiry will cause (None: left
+    to offer.expired's handler), and take it once the offer is expired, with booking's answer
+    (False: not taken, left to the handler)."""
+
+    def plan(self, timer: OfferDeadline) -> PlannedStep | None: ...
+
+    def take(self, planned: Any, answer: Any) -> bool: ...
 
 
 def _now(now: datetime | None) -> datetime:
@@ -47,6 +72,7 @@ def record_deadline(
     shift_id: str,
     worker_id: str,
     deadline_at: datetime,
+    client_id: str | None = None,
 ) -> None:
     """Keep an offer's deadline as a pending timer (nothing when it is known already: a
     redelivered offer.sent, or a timer its offer's ending settled first)."""
@@ -57,6 +83,7 @@ def record_deadline(
             tenant_id=tenant_id,
             shift_id=shift_id,
             worker_id=worker_id,
+            client_id=client_id,
             deadline_at=deadline_at,
             due_at=deadline_at,
             status=PENDING,
@@ -110,16 +137,27 @@ def settle(
     uow.session.flush()
 
 
+def stepped(uow: UnitOfWork, *, offer_id: str) -> bool:
+    """Whether the sweep took the cascade's step that the offer's expiry causes."""
+    query = select(OfferDeadline.stepped_at).where(OfferDeadline.offer_id == offer_id)
+    return uow.session.execute(query).scalar_one_or_none() is not None
+
+
 def fire_due(
     uow: UnitOfWork,
     *,
     expire: ExpireOffers,
+    steps: CascadeSteps | None = None,
     now: datetime | None = None,
     batch: int = SWEEP_BATCH,
 ) -> dict[str, str]:
     """The sweep: claim up to `batch` due pending timers across CBOs (SKIP LOCKED), have
     booking expire their offers (`expire`, all at once) and record each outcome; returns
-    offer id -> outcome. Claims hold until the caller's transaction ends."""
+    offer id -> outcome. Claims hold until the caller's transaction ends.
+
+    With `steps`, the cascade's step an expiry causes goes with the expiry (one per shift in
+    the batch, for timers that know their client): planned before, sent with the command,
+    taken after when the offer is expired, and the timer marked stepped."""
     now = _now(now)
     query = (
         select(OfferDeadline)
@@ -132,11 +170,34 @@ def fire_due(
     rows = list(uow.session.execute(query).scalars())
     if not rows:
         return {}
-    answers = expire([(row.offer_id, rules.expiry_key(row.offer_id)) for row in rows])
+    planned: dict[str, PlannedStep] = {}
+    if steps is not None:
+        shifts: set[str] = set()
+        for row in rows:
+            if row.client_id is None or row.shift_id in shifts:
+                continue  # left to offer.expired's handler, as before the sweep took steps
+            shifts.add(row.shift_id)
+            step = steps.plan(row)
+            if step is not None:
+                planned[row.offer_id] = step
+    answers = expire(
+        [
+            (
+                row.offer_id,
+                rules.expiry_key(row.offer_id),
+                planned[row.offer_id].request if row.offer_id in planned else None,
+            )
+            for row in rows
+        ]
+    )
     outcomes: dict[str, str] = {}
     fired_at = _now(None)
     for row in rows:
-        outcome, error = answers.get(row.offer_id, (rules.FAILED, "no answer"))
+        outcome, error, next_answer = answers.get(row.offer_id, (rules.FAILED, "no answer", None))
+        step = planned.get(row.offer_id)
+        expired = outcome == rules.EXPIRED
+        if step is not None and steps is not None and expired and steps.take(step, next_answer):
+            row.stepped_at = fired_at
         row.tries += 1
         decision = rules.after_try(outcome, tries=row.tries, now=fired_at)
         if decision.done:

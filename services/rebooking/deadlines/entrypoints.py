@@ -1,6 +1,7 @@
 """Offers' deadlines: recorded from booking's offer.sent, settled when the offer ends first,
 and fired by the sweep (a chassis timer on every instance, WORKLB_DEADLINE_SWEEP_SECONDS)
-through booking's `expire_offer`, every command with the offer's idempotency key."""
+through booking's `expire_offers`, every command with the offer's idempotency key, each with
+the cascade's next step (cascades.domain.plan_expiry_step)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,27 @@ from datetime import datetime
 import eventlet
 
 from chassis.context import Caller
-from chassis.contracts.booking_rpc import BookingClient
+from chassis.contracts.booking_rpc import BookingClient, ExpiredOfferItem, NextOffer
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, timer
-from chassis.errors import Conflict, NotFound
 from chassis.rpc import ServiceCaller
+from services.rebooking.cascades import domain as cascades
 from services.rebooking.deadlines import domain, rules
 
 log = logging.getLogger(__name__)
 
-# How many expire_offer calls one sweep has in flight at once: about as many as booking has
-# workers (WORKLB_MAX_WORKERS), so that a burst queues here rather than timing out there.
-CONCURRENT_CALLS = 20
+# A sweep's chunk (deadlines.domain.SWEEP_BATCH timers) goes to booking as `expire_offers`
+# calls of EXPIRE_BATCH offers each, CONCURRENT_CALLS of them in flight at once: booking works
+# on a few at a time (its database waits overlap), three rebooking instances' calls together
+# stay within booking's workers (WORKLB_MAX_WORKERS, 10 in the benchmark), and a batch is short
+# enough to answer within its timeout on a starved machine (a call that times out is done again:
+# the same keys, booking's stored answers, but the work of both).
+EXPIRE_BATCH = 10
+CONCURRENT_CALLS = 3
+BATCH_TIMEOUT_SECONDS = 120.0
+# At most this many chunks in one tick (the next tick takes the rest at once).
+SWEEP_CHUNKS = 20
 
 
 class DeadlinesEntrypoints:
@@ -44,6 +53,7 @@ class DeadlinesEntrypoints:
             shift_id=data["shift_id"],
             worker_id=data["worker_id"],
             deadline_at=_when(data["deadline_at"]),
+            client_id=data["client_id"],
         )
 
     def _settle(self, event: Event, outcome: str) -> None:
@@ -81,35 +91,69 @@ class DeadlinesEntrypoints:
 
     @timer("deadline_sweep_seconds")
     def fire_due_deadlines(self) -> None:
-        """Has booking expire the offers whose deadline has come (SKIP LOCKED claims, so every
-        instance may sweep; each command keyed by its offer)."""
-        domain.fire_due(self.db, expire=self._expire_offers)
+        """Has booking expire the offers whose deadline has come, each with the cascade's next
+        step (SKIP LOCKED claims, so every instance may sweep; each command keyed by its
+        offer), a chunk at a time, each committed before the next is claimed."""
+        steps = cascades.ExpirySteps(self.db)
+        for _ in range(SWEEP_CHUNKS):
+            fired = domain.fire_due(self.db, expire=self._expire_offers, steps=steps)
+            self.db.checkpoint()
+            if len(fired) < domain.SWEEP_BATCH:
+                break
 
-    def _expire_offers(self, items: list[tuple[str, str]]) -> dict[str, tuple[str, str | None]]:
-        """Booking's answer for each (offer id, key), the calls in flight together."""
+    def _expire_offers(
+        self, items: list[tuple[str, str, dict | None]]
+    ) -> dict[str, tuple[str, str | None, NextOffer | None]]:
+        """Booking's answer for each (offer id, key, next step): batches of EXPIRE_BATCH in
+        one `expire_offers` call each, CONCURRENT_CALLS of them in flight together."""
         booking = BookingClient(self.services)
 
-        def one(item: tuple[str, str]) -> tuple[str, tuple[str, str | None]]:
-            offer_id, key = item
+        def batch(part: list[tuple[str, str, dict | None]]) -> list[tuple[str, Answer]]:
+            wire = [
+                {
+                    "offer_id": offer_id,
+                    "idempotency_key": key,
+                    "next": None
+                    if step is None
+                    else {k: v for k, v in step.items() if k != "shift_id"},
+                }
+                for offer_id, key, step in part
+            ]
             try:
-                ended = booking.expire_offer(offer_id=offer_id, idempotency_key=key)
-            except NotFound:
-                return offer_id, (rules.MISSING, None)
-            except Conflict as exc:
-                # Before the deadline by booking's clock (or a key clash: tried again, logged).
-                return offer_id, (rules.TOO_EARLY, str(exc)[:500])
-            except Exception as exc:  # an outage: the timer is tried again with a backoff
+                answered = booking.expire_offers(items=wire, timeout=BATCH_TIMEOUT_SECONDS)
+            except Exception as exc:  # an outage: the timers are tried again with a backoff
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 log.warning(
-                    "expire_offer failed", extra={"fields": {"offer_id": offer_id, "error": error}}
+                    "expire_offers failed", extra={"fields": {"offers": len(part), "error": error}}
                 )
-                return offer_id, (rules.FAILED, error)
-            if ended.expired or ended.status == "expired":
-                return offer_id, (rules.EXPIRED, None)
-            return offer_id, (rules.ENDED, f"already {ended.status}")
+                return [(offer_id, (rules.FAILED, error, None)) for offer_id, _, _ in part]
+            return [(item.offer_id, _outcome(item)) for item in answered]
 
+        parts = [items[n : n + EXPIRE_BATCH] for n in range(0, len(items), EXPIRE_BATCH)]
         pool = eventlet.GreenPool(CONCURRENT_CALLS)
-        return dict(pool.imap(one, items))
+        return {offer_id: answer for found in pool.imap(batch, parts) for offer_id, answer in found}
+
+
+Answer = tuple[str, str | None, NextOffer | None]
+
+
+def _outcome(item: ExpiredOfferItem) -> Answer:
+    """What booking's answer about one offer makes of its timer (rules.EXPIRED …)."""
+    if item.error is not None:
+        kind, message = item.error["kind"], item.error["message"]
+        if kind == "not_found":
+            return rules.MISSING, None, None
+        if kind == "conflict":
+            # Before the deadline by booking's clock (or a key clash: tried again, logged).
+            return rules.TOO_EARLY, message, None
+        log.warning(
+            "expire_offer failed",
+            extra={"fields": {"offer_id": item.offer_id, "error": message}},
+        )
+        return rules.FAILED, message, None
+    if item.expired or item.status == "expired":
+        return rules.EXPIRED, None, item.next
+    return rules.ENDED, f"already {item.status}", None
 
 
 def _when(value: str | datetime) -> datetime:

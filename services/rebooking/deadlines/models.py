@@ -23,6 +23,9 @@ class OfferDeadline(Base):
     tenant_id: Mapped[str] = mapped_column(String(36))
     shift_id: Mapped[str] = mapped_column(String(36))
     worker_id: Mapped[str] = mapped_column(String(36))
+    # The shift's client (offer.sent says it; None for timers kept before it was recorded):
+    # the sweep takes the cascade's step only when it knows whose preferences apply.
+    client_id: Mapped[str | None] = mapped_column(String(36))
     deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # When the sweep takes it next: the deadline, later after a failed try.
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -32,6 +35,9 @@ class OfferDeadline(Base):
     outcome: Mapped[str | None] = mapped_column(String(60))
     last_error: Mapped[str | None] = mapped_column(String(500))
     fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the sweep took the cascade's step that the expiry causes (offer.expired's handler
+    # then takes none); None when it left the step to that handler.
+    stepped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
 
