@@ -15,7 +15,6 @@ from datetime import date, timedelta
 import psycopg2
 import pytest
 
-from services.booking.workers import rules as worker_rules
 from tests.e2e.cbos import apply_and_approve
 from tests.e2e.tokens import mint_token, staff_token
 
@@ -53,11 +52,7 @@ def market_rows(platform, tenant_id: str) -> dict:
             "booking",
         )
     }
-    every_day = {
-        "weekly": {d: [{"start": "00:00", "end": "24:00"}] for d in worker_rules.WEEKDAYS},
-        "exceptions": [],
-    }
-    minutes = "{[0,10080)}"
+    minutes = "{[0,10080)}"  # available every day, all day
     conn = psycopg2.connect(_dsn(platform))
     try:
         with conn, conn.cursor() as cur:
@@ -109,10 +104,9 @@ def market_rows(platform, tenant_id: str) -> dict:
                 cur.execute(
                     "INSERT INTO workers (id, tenant_id, name, approved, suspended, active, "
                     "job_types, skills, languages, latitude, longitude, source_id, "
-                    "availability, weekly_minutes) VALUES (%s, %s, %s, %s, false, true, "
-                    "ARRAY['forklift', 'docks']::varchar[], '{}', '{}', 33.78, -118.19, %s, "
-                    "%s, %s)",
-                    (ids[key], tenant_id, name, approved, source, json.dumps(every_day), minutes),
+                    "weekly_minutes) VALUES (%s, %s, %s, %s, false, true, "
+                    "ARRAY['forklift', 'docks']::varchar[], '{}', '{}', 33.78, -118.19, %s, %s)",
+                    (ids[key], tenant_id, name, approved, source, minutes),
                 )
             for worker, rating in (("favourite", "favourite"), ("blocked", "blocked")):
                 cur.execute(
