@@ -1320,9 +1320,9 @@ class Demo:
         sites: dict[str, str],
     ) -> None:
         """EVV visits happening now (Harbor Works holds the EVV licence): the Nguyen family
-        chooses EVV; Maria Lopez and Miguel Torres each add hours to today's availability, are
+        chooses EVV; Maria Lopez and Lupe Hernandez each add hours to today's availability, are
         booked for a shift starting in a few minutes, confirm, and clock in from the phone:
-        Maria at the family's door (a visit with no exception), Miguel 2 km from the City's site
+        Maria at the family's door (a visit with no exception), Lupe 2 km from the City's site
         (outside the geofence: an exception staff see). Their clock-outs are theirs to send
         when the shifts end. Skipped late in the evening, when such a shift would run past
         midnight."""
@@ -1331,7 +1331,7 @@ class Demo:
         markers = {b["notes"] for b in made}
         plans = (
             ("Maria Lopez", "The Nguyen Family", "home_care", 0.0, "evv-at-the-door"),
-            ("Miguel Torres", "City of Long Beach", "warehouse", 0.018, "evv-2-km-away"),
+            ("Lupe Hernandez", "City of Long Beach", "custodial", 0.018, "evv-2-km-away"),
         )
         if all(f"Demo booking: {marker}" in markers for *_, marker in plans):
             return
