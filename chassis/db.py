@@ -189,11 +189,14 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         self.settings: Settings = settings_from(self.container.config)
         self.service_name = self.container.service_name
-        # Ten connections kept, up to twenty more under load (closed as they come back): the
-        # whole platform's nine processes then fit PostgreSQL's default 100 when idle. Keeping
-        # one per worker (20) saved reconnecting under load but needed ~180 (see the closing
-        # note of 2026-11-30); the most a process may open stays 30.
-        self.engine = make_engine(self.settings.database_url(self.service_name))
+        # As many pooled connections as workers can hold at once: a smaller pool closes its
+        # overflow connections as they come back and opens new ones under load (a PostgreSQL
+        # backend started per request). The most it may open stays 30 by default.
+        self.engine = make_engine(
+            self.settings.database_url(self.service_name),
+            pool_size=max(10, self.settings.max_workers),
+            max_overflow=10,
+        )
         statements = DB_STATEMENTS.labels(self.service_name)
         event.listen(self.engine, "before_cursor_execute", lambda *_: statements.inc())
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
