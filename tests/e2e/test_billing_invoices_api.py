@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -24,7 +25,15 @@ from sqlalchemy.pool import NullPool
 
 from chassis.db import make_engine
 from services.billing.licences import rules as licence_rules
-from tests.e2e.market import a_cbo, a_client, a_job_type, an_approved_worker, days_ahead, placed
+from tests.e2e.market import (
+    LB,
+    a_cbo,
+    a_client,
+    a_job_type,
+    an_approved_worker,
+    days_ahead,
+    placed,
+)
 from tests.e2e.test_evv_api import evv_db, now_minute, punch
 from tests.e2e.tokens import mint_token, staff_token
 from tests.waiting import wait_for
@@ -77,6 +86,18 @@ def worked(
     return visit_id
 
 
+def hours_to_end_ago(longest: int) -> int:
+    """How many hours before now the visits end so that all of them, the longest `longest`
+    hours, fall in one pay week (Monday 00:00 in the CBO's zone): now, unless the longest would
+    start in last week; then just before this week began."""
+    local = datetime.now(LB)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(), LB)
+    # A margin for the minutes the fixture takes between its three visits.
+    if local - timedelta(hours=longest, minutes=15) >= monday:
+        return 0
+    return math.ceil((local - monday) / timedelta(hours=1))
+
+
 @pytest.fixture(scope="module")
 def week(api, operator_token, platform, smtp):
     """The CBO's week: three approved lines billing has priced; the weeks they fall in."""
@@ -91,6 +112,11 @@ def week(api, operator_token, platform, smtp):
         },
     )
     assert granted.status_code == 201, granted.text
+    # Visits may be moved to end hours ago (hours_to_end_ago): EVV's sweep must not judge them
+    # no-shows or missing a clock-out in the moment between the move and the punches.
+    patient = {"no_show_after_minutes": 1440, "missing_clock_out_after_minutes": 1440}
+    changed = api("PATCH", "/api/v1/evv/settings", m["owner"], json=patient)
+    assert changed.status_code == 200, changed.text
     m["licence_starts_on"] = date.fromisoformat(granted.json()["starts_on"])
     m["city"] = a_client(api, platform, m, f"City of Long Beach {uuid.uuid4().hex[:4]}")
     m["shore"] = a_client(api, platform, m, f"Shoreline Care {uuid.uuid4().hex[:4]}")
@@ -110,10 +136,11 @@ def week(api, operator_token, platform, smtp):
         "PUT", f"/api/v1/clients/{m['shore']['id']}/invoicing", m["finance"], json=set_to
     )
     assert settings.status_code == 200, settings.text
+    ago = hours_to_end_ago(4)
     visits = {
-        worked(api, platform, m, m["sokha"], m["city"], day=2, ends_ago=0, hours=4): "city",
-        worked(api, platform, m, m["jose"], m["city"], day=3, ends_ago=0, hours=3): "city",
-        worked(api, platform, m, m["sokha"], m["shore"], day=4, ends_ago=0, hours=2): "shore",
+        worked(api, platform, m, m["sokha"], m["city"], day=2, ends_ago=ago, hours=4): "city",
+        worked(api, platform, m, m["jose"], m["city"], day=3, ends_ago=ago, hours=3): "city",
+        worked(api, platform, m, m["sokha"], m["shore"], day=4, ends_ago=ago, hours=2): "shore",
     }
     query = text(
         "SELECT l.visit_id, l.week_start, l.worked_minutes FROM line_records l"
@@ -129,6 +156,7 @@ def week(api, operator_token, platform, smtp):
 
     rows = wait_for(billing_knows_every_line, timeout=30, what="billing to learn the lines")
     m["weeks"] = sorted({row.week_start for row in rows})
+    assert len(m["weeks"]) == 1, m["weeks"]
     m["expected"] = {"city": 0, "shore": 0}
     for row in rows:
         m["expected"][visits[row.visit_id]] += row.worked_minutes
@@ -260,8 +288,7 @@ def test_the_csv_and_quickbooks_files(api, week, issued):
     assert {row[0] for row in rows[1:]} == {"INV-000003"}
     assert sum(round(float(row[7]) * 100) for row in rows[1:]) == issued["city"]["total_cents"]
     # A period's issued and paid invoices in one file for the accountant (not the void one).
-    # The visits end "now", so at some hours of the day the two clients' fall in different
-    # pay weeks: each period's file holds exactly that period's invoices.
+    # Each period's file holds exactly that period's invoices.
     periods: dict[str, set[str]] = {}
     for invoice in (issued["shore"], issued["city"]):
         periods.setdefault(invoice["period_start"], set()).add(invoice["number"])
