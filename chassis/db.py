@@ -189,13 +189,12 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         self.settings: Settings = settings_from(self.container.config)
         self.service_name = self.container.service_name
-        # As many pooled connections as workers can hold at once: a smaller pool closes its
-        # overflow connections as they come back and opens new ones under load (a PostgreSQL
-        # backend started per request). The most it may open stays 30 by default.
+        # A small pool (chassis.config: db_pool_size): the platform's processes share one
+        # PostgreSQL; workers beyond the pool's connections wait for one.
         self.engine = make_engine(
             self.settings.database_url(self.service_name),
-            pool_size=max(10, self.settings.max_workers),
-            max_overflow=10,
+            pool_size=self.settings.db_pool_size,
+            max_overflow=self.settings.db_max_overflow,
         )
         statements = DB_STATEMENTS.labels(self.service_name)
         event.listen(self.engine, "before_cursor_execute", lambda *_: statements.inc())

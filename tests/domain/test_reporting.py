@@ -726,6 +726,62 @@ def test_a_place_corrected_to_a_no_show_takes_its_worker_off_the_active_count(uo
     )
 
 
+def test_a_visit_staff_clocked_in_counts_once_and_a_clock_out_correction_adds_none(uow):
+    cbo = Cbo(uow, "fixvisit")
+    job, client = cbo.job_type("Carer", ["home care"]), cbo.client("Family Ruiz", "family")
+    worker = cbo.worker("Ivy", "2026-11-02", ["home care"], None, "2026-11-02")
+    (shift,) = cbo.booking(job, client, at("2026-11-10"), ("2026-11-17", "09:00", "13:00"))
+    visit = ids()
+
+    def visits() -> tuple[int, float | None]:
+        found = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+        return found["evv_visits"], found["evv_exception_rate"]
+
+    correction = {"reason_code": "105", "action_code": "12", "record_id": ids()}
+    cbo.visit(
+        "visit.corrected",
+        shift,
+        worker,
+        visit,
+        kind="clock_out",
+        **correction,
+        corrected_at=at("2026-11-17", "13:00"),
+    )
+    assert visits() == (0, None)
+    cbo.visit(
+        "visit.corrected",
+        shift,
+        worker,
+        visit,
+        kind="clock_in",
+        **correction,
+        corrected_at=at("2026-11-17", "09:00"),
+    )
+    cbo.visit(
+        "visit.exception_raised",
+        shift,
+        worker,
+        visit,
+        exception_id=ids(),
+        code="too_short",
+        severity="acknowledge",
+        detail="",
+    )
+    assert visits() == (1, 1.0)
+    # A punch of the same visit later (the phone's queue arriving) is the same visit.
+    cbo.visit(
+        "visit.started",
+        shift,
+        worker,
+        visit,
+        record_id=ids(),
+        clock_in_at=at("2026-11-17", "09:01"),
+        delay_seconds=0,
+        inside_geofence=True,
+    )
+    assert visits() == (1, 1.0)
+
+
 def test_a_cbo_never_sees_another_cbos_numbers(uow, market):
     harbor = market["cbo"]
     other = Cbo(uow, "eastside")

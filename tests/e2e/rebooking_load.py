@@ -219,12 +219,14 @@ def more_rebooking(platform, count: int) -> list[subprocess.Popen]:
         subprocess.Popen(
             [sys.executable, "-m", "chassis.runner", SERVICE_CLASSES["rebooking"]],
             cwd=ROOT,
-            # Fewer workers each: three instances' database connections stay within what a
-            # shared PostgreSQL allows.
+            # Smaller pools each: the platform's processes and these stay within the 100
+            # connections of a shared PostgreSQL's defaults.
             env={
                 **platform.env,
                 "WORKLB_OPS_PORT_BASE": "0",
                 "WORKLB_MAX_WORKERS": str(min(10, int(platform.env.get("WORKLB_MAX_WORKERS", 20)))),
+                "WORKLB_DB_POOL_SIZE": "2",
+                "WORKLB_DB_MAX_OVERFLOW": "3",
             },
             stdout=(log / f"rebooking-{n + 2}.log").open("ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,

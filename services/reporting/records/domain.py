@@ -678,11 +678,22 @@ def _visit(uow: UnitOfWork, tenant_id: str, visit_id: str) -> VisitRecord:
     return found
 
 
-def _visit_started(uow: UnitOfWork, event: Received) -> None:
+def _count_visit(uow: UnitOfWork, event: Received) -> None:
+    """The visit counts once (the exception rate's base), on its shift's day."""
     assert event.tenant_id is not None
     data = event.data
     shift = _shift(uow, event.tenant_id, data["shift_id"])
     visit = _visit(uow, event.tenant_id, data["visit_id"])
+    if visit.started:
+        return
+    visit.started = True
+    uow.session.flush()
+    bump(uow, **_dims(shift), source_id=_worker_source(uow, data["worker_id"]), visits=1)
+
+
+def _visit_started(uow: UnitOfWork, event: Received) -> None:
+    data = event.data
+    _count_visit(uow, event)
     _activity(
         uow,
         event,
@@ -692,11 +703,13 @@ def _visit_started(uow: UnitOfWork, event: Received) -> None:
         entity_type="visit",
         entity_id=data["visit_id"],
     )
-    if visit.started:
-        return
-    visit.started = True
-    uow.session.flush()
-    bump(uow, **_dims(shift), source_id=_worker_source(uow, data["worker_id"]), visits=1)
+
+
+def _visit_corrected(uow: UnitOfWork, event: Received) -> None:
+    """A clock-in staff entered (the worker forgot, or had no phone) is a visit too; staff's
+    side of it is activity through the audit trail."""
+    if event.data.get("kind") == "clock_in":
+        _count_visit(uow, event)
 
 
 def _visit_ended(uow: UnitOfWork, event: Received) -> None:
@@ -808,6 +821,7 @@ APPLY: dict[str, Apply] = {
     "cascade.completed": _cascade("cascades_completed"),
     "rebooking.exhausted": _cascade("cascades_exhausted"),
     "visit.started": _visit_started,
+    "visit.corrected": _visit_corrected,
     "visit.ended": _visit_ended,
     "visit.exception_raised": _visit_exception,
     "payroll.completed": _payroll_completed,

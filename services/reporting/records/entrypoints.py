@@ -153,6 +153,11 @@ class RecordsEntrypoints:
         """Counts the EVV visit (the exception rate's base); the clock-in is activity."""
         self._receive(event)
 
+    @event_handler("evv", "visit.corrected")
+    def count_visit_corrected(self, event: Event) -> None:
+        """Counts the EVV visit whose clock-in staff entered (no punch from the phone)."""
+        self._receive(event)
+
     @event_handler("evv", "visit.ended")
     def note_visit_ended(self, event: Event) -> None:
         """Keeps the worker's clock-out as their activity."""
