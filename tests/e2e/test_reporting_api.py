@@ -1,11 +1,12 @@
 """Reporting over HTTP through the gateway, on the live path: a CBO's real activity (two
 approved job seekers, three shifts booked and confirmed, attendance marked) reaches reporting
 as the services' own events, and the KPIs, the earnings profile and the skills report say what
-this test works out by hand. Billing is not built yet: its `payroll.completed` is published on
-its exchange, valid by its contract (chassis/contracts/billing_events.py). Two months of
-history with chosen times, comparisons, the replay rebuild and the scheduled delivery at a
-real SMTP server are tested on reporting's database (tests/domain/test_reporting.py): no
-route backdates activity by months.
+this test works out by hand. Here billing's `payroll.completed` is published on its exchange,
+valid by its contract (chassis/contracts/billing_events.py), for a pay week of the shifts'
+own; test_reporting_months_api.py runs two known months through every real service,
+billing's payroll included, and the operator's rebuild from the replay. Chosen times to the
+minute and the scheduled delivery's bookkeeping are tested on reporting's database too
+(tests/domain/test_reporting.py).
 
 Also: another CBO sees none of it (404 for a CBO that does not share its reports), the
 operator sees every CBO's, a viewer reads reports and schedules but cannot change a schedule,
