@@ -472,8 +472,13 @@ def test_registrations_this_week_and_last_weeks_pay(api, months):
 def test_the_earnings_profile(api, months):
     owner = months["cbo"]["owner"]
 
-    def profile(day: date) -> dict:
-        found = api("GET", "/api/v1/reports/earnings", owner, params={"day": day.isoformat()})
+    def profile(day: date, period: str = "week") -> dict:
+        found = api(
+            "GET",
+            "/api/v1/reports/earnings",
+            owner,
+            params={"day": day.isoformat(), "period": period},
+        )
         assert found.status_code == 200, found.text
         return found.json()
 
@@ -492,6 +497,12 @@ def test_the_earnings_profile(api, months):
     assert cents["mean"] == 8000.0
     bands = {(b["from"], b["to"]): b["workers"] for b in cents["bands"]}
     assert bands[(0, 10000)] == 2 and sum(bands.values()) == 2
+    # M1 by job type: Ana and Ben drove 4 h each, Cara drove a forklift 8 h.
+    by_job_type = {
+        j["name"]: (j["worker_weeks"], j["hours"]["percentiles"]["p50"])
+        for j in profile(M1, "month")["by_job_type"]
+    }
+    assert by_job_type == {"Driver": (2, 4.0), "Forklift": (1, 8.0)}
 
 
 def test_the_under_used_skills_and_who_might_buy_them(api, months):
