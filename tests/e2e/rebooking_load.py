@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote, urlparse
 
 import requests
@@ -247,24 +248,38 @@ def stop(processes: Iterable[subprocess.Popen]) -> None:
             process.wait()
 
 
-def queued(platform) -> int:
-    """Messages waiting or in hand in every queue of the platform's vhost (0: all quiet)."""
+# RabbitMQ's management figures are refreshed this often (its collect_statistics_interval).
+STATS_SECONDS = 5.0
+
+
+def traffic(platform) -> tuple[int, int, int]:
+    """The vhost's messages waiting or in hand, and how many it has taken in and handed out
+    so far (RabbitMQ's message_stats)."""
     settings = platform.settings
     api = urlparse(settings.rabbit_api_uri)
     vhost = quote(urlparse(settings.amqp_uri).path.lstrip("/") or "/", safe="")
-    url = f"{api.scheme}://{api.hostname}:{api.port}/api/queues/{vhost}?columns=name,messages"
+    url = f"{api.scheme}://{api.hostname}:{api.port}/api/vhosts/{vhost}"
     auth = (api.username or "guest", api.password or "guest")
     answer = requests.get(url, auth=auth, timeout=10)
     answer.raise_for_status()
-    return sum(queue.get("messages") or 0 for queue in answer.json())
+    found = answer.json()
+    stats = found.get("message_stats") or {}
+    return (found.get("messages") or 0, stats.get("publish") or 0, stats.get("deliver_get") or 0)
 
 
 def wait_until_quiet(platform, timeout: float = 900) -> None:
-    """Until every event a burst caused has been handled (RabbitMQ's figures lag a few
-    seconds: quiet twice, seconds apart)."""
-    for _ in range(2):
-        wait_for(lambda: queued(platform) == 0, timeout=timeout, interval=1, what="quiet queues")
-        time.sleep(6)
+    """Until every event a burst caused has been handled: no message waiting in the vhost,
+    and nothing taken in or handed out over a whole refresh of RabbitMQ's figures (which lag
+    by up to one)."""
+    seen: dict[str, Any] = {"figures": None, "since": 0.0}
+
+    def settled() -> bool:
+        figures, now = traffic(platform), time.monotonic()
+        if figures != seen["figures"]:
+            seen.update(figures=figures, since=now)
+        return figures[0] == 0 and now - seen["since"] > STATS_SECONDS
+
+    wait_for(settled, timeout=timeout, interval=1, what="quiet queues")
 
 
 def wait_for_instances(platform, count: int) -> None:
