@@ -106,14 +106,7 @@ def m(api, operator_token, platform, smtp):
     bo = an_approved_worker(api, smtp, platform, cbo, "Bo Chan")
     m = {**cbo, "city": city, "shop": shop, "job_type": job_type, "ana": ana, "bo": bo}
     finance = staff_token(platform, cbo["id"], ["finance"])
-    for worker, payroll_id in ((ana, "A100"), (bo, "B200")):
-
-        def set_id(worker=worker, payroll_id=payroll_id):
-            path = f"/api/v1/payroll/workers/{worker['id']}/payroll-id"
-            done = api("PUT", path, finance, json={"payroll_id": payroll_id})
-            return done if done.status_code == 200 else None
-
-        wait_for(set_id, what="billing to learn the worker")
+    set_payroll_ids(api, finance, {ana["id"]: "A100", bo["id"]: "B200"})
     visits = {}
     for day in range(6):
         client = city if day % 2 == 0 else shop
@@ -122,6 +115,19 @@ def m(api, operator_token, platform, smtp):
         )
     visits[6] = worked(api, platform, m, ana, shop, ahead=8, day=6, start="06:00", end="16:00")
     return {**m, "finance": finance, "visits": visits}
+
+
+def set_payroll_ids(api, finance: str, ids: dict[str, str]) -> None:
+    """Each worker's id at the payroll provider (worker id -> payroll id), once billing has
+    heard of them."""
+    for worker_id, payroll_id in ids.items():
+
+        def set_id(worker_id=worker_id, payroll_id=payroll_id):
+            path = f"/api/v1/payroll/workers/{worker_id}/payroll-id"
+            done = api("PUT", path, finance, json={"payroll_id": payroll_id})
+            return done if done.status_code == 200 else None
+
+        wait_for(set_id, what="billing to learn the worker")
 
 
 def run_week(api, token, week: date, *, complete: bool) -> dict:

@@ -57,6 +57,7 @@ from tests.e2e.market import (
     shift_offers,
     today,
 )
+from tests.e2e.test_billing_payroll_api import run_week, set_payroll_ids
 from tests.e2e.test_evv_api import evv_db
 from tests.e2e.tokens import staff_token
 from tests.waiting import wait_for
@@ -302,25 +303,10 @@ def months(api, operator_token, platform, smtp) -> dict:
 
     # Last week's payroll, once billing has heard of both approved lines.
     finance = staff_token(platform, cbo["id"], ["finance"])
-    for worker, payroll_id in ((ana, "A100"), (ben, "B200")):
-
-        def set_id(worker=worker, payroll_id=payroll_id):
-            path = f"/api/v1/payroll/workers/{worker['id']}/payroll-id"
-            done = api("PUT", path, finance, json={"payroll_id": payroll_id})
-            return done if done.status_code == 200 else None
-
-        wait_for(set_id, what="billing to learn the worker")
+    set_payroll_ids(api, finance, {ana["id"]: "A100", ben["id"]: "B200"})
 
     def previewed():
-        started = api("POST", "/api/v1/payroll/runs", finance, json={"week_start": str(LAST_WEEK)})
-        assert started.status_code == 202, started.text
-        run_id = started.json()["id"]
-
-        def settled():
-            found = api("GET", f"/api/v1/payroll/runs/{run_id}", finance).json()
-            return found if found["status"] == "previewed" else None
-
-        run = wait_for(settled, timeout=30, what="the preview")
+        run = run_week(api, finance, LAST_WEEK, complete=False)
         return run if run["gross_cents"] == (270 + 210) * PAY // 60 else None
 
     run = wait_for(previewed, timeout=60, interval=0.5, what="billing to learn both lines")
