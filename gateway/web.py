@@ -10,6 +10,7 @@ The public door answers 404 for /metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from datetime import UTC, datetime
@@ -39,10 +40,9 @@ class PublicWebServer(WebServer):
         # eventlet's server writes a response's headers and body in separate sends: with
         # Nagle's algorithm on, the body's last segment waited for the client's delayed ACK
         # (40 ms on Linux) on every answer over a few segments.
-        try:
+        # (A client gone already: its request fails as it would have.)
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:  # the client has gone already: the request fails as it would
-            pass
         super().process_request(sock, address)
 
     def make_url_map(self) -> Map:

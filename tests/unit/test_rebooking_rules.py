@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from chassis.licence_records import is_newer
 from services.booking.offers import rules as offer_rules
 from services.rebooking.cascades import rules as cascade_rules
 from services.rebooking.deadlines import rules as deadline_rules
@@ -33,9 +34,9 @@ def test_a_licence_covers_its_days(starts_on, ends_on, day, covered):
 
 
 def test_the_newest_event_wins():
-    assert licence_rules.is_newer(NOW, None)
-    assert licence_rules.is_newer(NOW, NOW)
-    assert not licence_rules.is_newer(NOW - timedelta(seconds=1), NOW)
+    assert is_newer(NOW, None)
+    assert is_newer(NOW, NOW)
+    assert not is_newer(NOW - timedelta(seconds=1), NOW)
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from chassis import licence_records
 from chassis.audit import audit
 from chassis.context import Caller
 from chassis.db import UnitOfWork
+from chassis.licence_records import is_newer
 from services.billing.invoices import domain as invoices
 from services.billing.invoices import rules as invoice_rules
 from services.billing.invoices.models import Invoice, InvoiceLine
@@ -28,40 +30,16 @@ OPERATOR_NAME = "Pacific Gateway Workforce Partnership"
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 
-def learn_licence(
-    uow: UnitOfWork,
-    *,
-    tenant_id: str,
-    licence_id: str,
-    feature: str,
-    starts_on: date,
-    ends_on: date | None,
-    event_at: datetime,
-) -> None:
-    """Keep a licence as its event says (granted, or revoked: its last day moved earlier),
-    unless a newer event about it applied already."""
-    record = uow.session.get(LicenceRecord, licence_id, with_for_update=True)
-    if record is None:
-        uow.session.add(
-            LicenceRecord(
-                licence_id=licence_id,
-                tenant_id=tenant_id,
-                feature=feature,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                event_at=event_at,
-            )
-        )
-    elif record.tenant_id == tenant_id and rules.is_newer(event_at, record.event_at):
-        record.starts_on, record.ends_on, record.event_at = starts_on, ends_on, event_at
-    uow.session.flush()
+def learn_licence(uow: UnitOfWork, **licence: Any) -> None:
+    """Keep a licence as its event says (chassis.licence_records.learn_licence's keywords)."""
+    licence_records.learn_licence(uow, model=LicenceRecord, **licence)
 
 
 def learn_cbo_name(uow: UnitOfWork, *, tenant_id: str, name: str, event_at: datetime) -> None:
     record = uow.session.get(CboName, tenant_id, with_for_update=True)
     if record is None:
         uow.session.add(CboName(tenant_id=tenant_id, name=name, event_at=event_at))
-    elif rules.is_newer(event_at, record.event_at):
+    elif is_newer(event_at, record.event_at):
         record.name, record.event_at = name, event_at
     uow.session.flush()
 

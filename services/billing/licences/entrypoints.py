@@ -3,14 +3,14 @@ operator's prices and monthly charges (drafts of each CBO's licence invoice)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from chassis.context import Caller, requires
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler, rpc
 from chassis.errors import NotFound
+from chassis.licence_records import learn_licence_event
 from services.billing.licences import domain, rules
+from services.billing.licences.models import LicenceRecord
 from services.billing.licences.schemas import (
     ChargeMonthSchema,
     ChargeResultSchema,
@@ -20,31 +20,12 @@ from services.billing.licences.schemas import (
 )
 
 
-def _day(value: str | date | None) -> date | None:
-    """A date of an event's data (loaded by its schema; ISO text if not)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 class LicencesEntrypoints:
     db: UnitOfWork
     caller: Caller
 
     def _learn_licence(self, event: Event) -> None:
-        if event.tenant_id is None:
-            return  # a licence always belongs to a CBO
-        starts_on = _day(event.data["starts_on"])
-        assert starts_on is not None  # required by the contract
-        domain.learn_licence(
-            self.db,
-            tenant_id=event.tenant_id,
-            licence_id=event.data["licence_id"],
-            feature=event.data["feature"],
-            starts_on=starts_on,
-            ends_on=_day(event.data.get("ends_on")),
-            event_at=event.occurred_at,
-        )
+        learn_licence_event(self.db, model=LicenceRecord, event=event)
 
     @event_handler("tenancy", "licence.granted")
     def charge_licence_granted(self, event: Event) -> None:

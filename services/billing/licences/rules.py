@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 FEATURES = ("evv", "rebooking")
@@ -109,8 +109,3 @@ def charges_for_month(
 def charge_key(feature: str, month: date) -> str:
     """The charge's identity (one per CBO, feature and month): a month is never charged twice."""
     return f"licence:{feature}:{month:%Y-%m}"
-
-
-def is_newer(event_at: datetime, held_at: datetime | None) -> bool:
-    """An event applies when the record has none yet or an older one."""
-    return held_at is None or event_at >= held_at

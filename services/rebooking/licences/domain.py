@@ -11,44 +11,23 @@ grants or revokes (a cascade step in that moment follows the old word)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from chassis import licence_records
 from chassis.db import UnitOfWork
+from chassis.licence_records import is_newer
 from services.rebooking.licences import rules
 from services.rebooking.licences.models import CboRecord, LicenceRecord
 
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 
-def learn_licence(
-    uow: UnitOfWork,
-    *,
-    tenant_id: str,
-    licence_id: str,
-    feature: str,
-    starts_on: date,
-    ends_on: date | None,
-    event_at: datetime,
-) -> None:
-    """Keep a licence as its event says (granted, or revoked: its last day moved earlier),
-    unless a newer event about it applied already."""
-    record = uow.session.get(LicenceRecord, licence_id, with_for_update=True)
-    if record is None:
-        uow.session.add(
-            LicenceRecord(
-                licence_id=licence_id,
-                tenant_id=tenant_id,
-                feature=feature,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                event_at=event_at,
-            )
-        )
-    elif record.tenant_id == tenant_id and rules.is_newer(event_at, record.event_at):
-        record.starts_on, record.ends_on, record.event_at = starts_on, ends_on, event_at
-    uow.session.flush()
+def learn_licence(uow: UnitOfWork, **licence: Any) -> None:
+    """Keep a licence as its event says (chassis.licence_records.learn_licence's keywords)."""
+    licence_records.learn_licence(uow, model=LicenceRecord, **licence)
 
 
 def learn_timezone(uow: UnitOfWork, *, tenant_id: str, timezone: str, event_at: datetime) -> None:
@@ -56,7 +35,7 @@ def learn_timezone(uow: UnitOfWork, *, tenant_id: str, timezone: str, event_at: 
     record = uow.session.get(CboRecord, tenant_id, with_for_update=True)
     if record is None:
         uow.session.add(CboRecord(tenant_id=tenant_id, timezone=timezone, event_at=event_at))
-    elif rules.is_newer(event_at, record.event_at):
+    elif is_newer(event_at, record.event_at):
         record.timezone, record.event_at = timezone, event_at
     uow.session.flush()
 

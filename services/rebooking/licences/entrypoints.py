@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chassis.context import Caller
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import event_handler
+from chassis.licence_records import learn_licence_event
 from services.rebooking.licences import domain
-
-
-def _day(value: str | date | None) -> date | None:
-    """A date of an event's data (loaded by its schema; ISO text if not)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
+from services.rebooking.licences.models import LicenceRecord
 
 
 class LicencesEntrypoints:
@@ -23,19 +16,7 @@ class LicencesEntrypoints:
     caller: Caller
 
     def _learn_licence(self, event: Event) -> None:
-        if event.tenant_id is None:
-            return  # a licence always belongs to a CBO
-        starts_on = _day(event.data["starts_on"])
-        assert starts_on is not None  # required by the contract
-        domain.learn_licence(
-            self.db,
-            tenant_id=event.tenant_id,
-            licence_id=event.data["licence_id"],
-            feature=event.data["feature"],
-            starts_on=starts_on,
-            ends_on=_day(event.data.get("ends_on")),
-            event_at=event.occurred_at,
-        )
+        learn_licence_event(self.db, model=LicenceRecord, event=event)
 
     @event_handler("tenancy", "licence.granted")
     def learn_licence_granted(self, event: Event) -> None:

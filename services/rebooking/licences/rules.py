@@ -1,10 +1,10 @@
-"""Pure rules of the licence read model: whether a licence covers a day, and whether an event
-is newer than what a record holds."""
+"""Pure rules of the licence read model: whether a licence covers a day (whether an event is
+newer than a record is chassis.licence_records.is_newer)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 FEATURE = "rebooking"
 
@@ -17,9 +17,3 @@ def covers(*, starts_on: date, ends_on: date | None, day: date) -> bool:
 def held_on(periods: Iterable[tuple[date, date | None]], day: date) -> bool:
     """Whether any of a CBO's licence periods (starts_on, ends_on) covers `day`."""
     return any(covers(starts_on=s, ends_on=e, day=day) for s, e in periods)
-
-
-def is_newer(event_at: datetime, held_at: datetime | None) -> bool:
-    """An event applies when the record has none yet or an older one (events arrive in any
-    order: each type has its own queue)."""
-    return held_at is None or event_at >= held_at
