@@ -37,8 +37,16 @@ import nameko.rpc
 import nameko.timer
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
-from nameko.amqp.publish import get_connection, get_producer
-from nameko.constants import PERSISTENT
+from nameko.amqp.publish import Publisher, get_connection, get_producer
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
+    PERSISTENT,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.events import SERVICE_POOL
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
@@ -104,7 +112,37 @@ def finish_worker(container, worker_ctx, exc_info):
     return translate_error(exc_info)
 
 
+class _TransientPublisher(Publisher):
+    """An RPC's reply: transient (its queue is the caller's, gone with the caller) and
+    unconfirmed (a reply the broker loses is a caller's timeout, as a late one is)."""
+
+    delivery_mode = NON_PERSISTENT
+    use_confirms = False
+
+
+class _Responder(nameko.rpc.Responder):
+    publisher_cls = _TransientPublisher
+
+
+class _RpcConsumer(nameko.rpc.RpcConsumer):
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = _Responder(
+            config[AMQP_URI_CONFIG_KEY],
+            nameko.rpc.get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
 class Rpc(nameko.rpc.Rpc):
+    rpc_consumer = _RpcConsumer()
+
     def __init__(self, expected_exceptions=(DomainError, ValidationError), **kwargs) -> None:
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 

@@ -8,6 +8,7 @@ import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from amqp.exceptions import RecoverableConnectionError
 from kombu.exceptions import OperationalError
+from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener
@@ -34,7 +35,11 @@ class ServiceCaller:
         self.timeout = timeout
 
     def call_async(self, service: str, method: str, *args: Any, **kwargs: Any):
-        proxy = MethodProxy(self.worker_ctx, service, method, self.reply_listener)
+        # Transient: a call outliving a broker restart would be answered to no one (the caller
+        # has timed out). Confirmed still: that is how an unknown service is told apart.
+        proxy = MethodProxy(
+            self.worker_ctx, service, method, self.reply_listener, delivery_mode=NON_PERSISTENT
+        )
         try:
             return proxy.call_async(*args, **kwargs)
         except UnknownService as exc:
