@@ -156,12 +156,13 @@ class Settings:
     )
     max_workers: int = field(default_factory=lambda: int(_env("WORKLB_MAX_WORKERS", "20")))
     # Connections each service process keeps open to its database, and how many more it may
-    # open at a busy moment (closed again as they come back). Every process of the platform
-    # shares one PostgreSQL, whose default is 100 connections: nine processes at 4 + 6 stay
-    # under it with room for migrations and the operator. A worker that finds the pool empty
-    # waits for a connection; a deploy with a bigger server raises both.
+    # open at a busy moment (closed again as they come back), beside the one of its event
+    # consumer's duplicate check (chassis.db.Database.probe). Every process of the platform
+    # shares one PostgreSQL, whose default is 100 connections: nine processes at 4 + 5 + 1
+    # stay under it with room for migrations and the operator. A worker that finds the pool
+    # empty waits for a connection; a deploy with a bigger server raises both.
     db_pool_size: int = field(default_factory=lambda: int(_env("WORKLB_DB_POOL_SIZE", "4")))
-    db_max_overflow: int = field(default_factory=lambda: int(_env("WORKLB_DB_MAX_OVERFLOW", "6")))
+    db_max_overflow: int = field(default_factory=lambda: int(_env("WORKLB_DB_MAX_OVERFLOW", "5")))
     # Notifications: seals what it keeps secret at rest, the CBOs' SMS credentials and webhook
     # secrets (keys of 32+ random characters, comma-separated, newest first: older ones still
     # open; `make run` generates one into var/secrets.env), the SMS provider's REST base (a

@@ -17,6 +17,7 @@ from nameko.extensions import DependencyProvider
 from psycogreen.eventlet import patch_psycopg
 from sqlalchemy import bindparam, create_engine, event, insert, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.config import Settings, settings_from
@@ -196,15 +197,42 @@ class Database(DependencyProvider):
             pool_size=self.settings.db_pool_size,
             max_overflow=self.settings.db_max_overflow,
         )
+        # One connection for `probe`, in autocommit and without the pool's pre-ping: the event
+        # consumer's duplicate check is then one round trip, not a checkout, a ping, the query
+        # and a rollback (and the consumer, which serves every queue of the process, waits
+        # for it).
+        self.probe_engine = make_engine(
+            self.settings.database_url(self.service_name),
+            pool_size=1,
+            max_overflow=0,
+            pool_pre_ping=False,
+            isolation_level="AUTOCOMMIT",
+        )
         statements = DB_STATEMENTS.labels(self.service_name)
-        event.listen(self.engine, "before_cursor_execute", lambda *_: statements.inc())
+        for engine in (self.engine, self.probe_engine):
+            event.listen(engine, "before_cursor_execute", lambda *_: statements.inc())
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def probe(self, statement: Any) -> Any:
+        """The scalar a one-statement read answers, outside any unit of work, on the probe
+        connection. A connection the database dropped (a restart) is replaced and the statement
+        sent once more; any other failure is raised."""
+        for attempt in (1, 2):
+            try:
+                with self.probe_engine.connect() as conn:
+                    return conn.execute(statement).scalar()
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         self.engine.dispose()
+        self.probe_engine.dispose()
 
     def kill(self) -> None:
         self.engine.dispose()
+        self.probe_engine.dispose()
 
     def new_unit(self, correlation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(

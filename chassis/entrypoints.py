@@ -440,8 +440,7 @@ class EventHandler(nameko.events.EventHandler):
                 processed_events.c.event_id == event_id,
             )
         )
-        with self.database.engine.connect() as conn:
-            return bool(conn.execute(query).scalar())
+        return bool(self.database.probe(query))
 
     def handle_event_result(self, message, event, worker_ctx, result=None, exc_info=None):
         try:

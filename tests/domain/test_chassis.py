@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from chassis import tables
 from chassis.audit import audit
 from chassis.config import SERVICE_NAMES
 from chassis.context import Caller
+from chassis.db import Database
 from chassis.tables import outbox
 
 # audit.recorded is identity's event; any service's database would do for the rest.
@@ -91,3 +93,38 @@ def test_each_services_migrations_create_the_chassis_tables_as_defined(service, 
         connection, opts={"compare_type": True, "include_name": chassis_only}
     )
     assert compare_metadata(context, tables.metadata) == []
+
+
+class StandInContainer:
+    """What the Database dependency reads of its container."""
+
+    def __init__(self, settings, service_name: str) -> None:
+        self.config = {"WORKLB": settings}
+        self.service_name = service_name
+
+
+def test_the_probe_answers_in_one_round_trip_and_survives_a_dropped_connection(
+    domain_settings, domain_engine
+):
+    domain_engine("identity")  # the database, migrated
+    database = Database()
+    database.container = StandInContainer(domain_settings, "identity")
+    database.setup()
+    try:
+        backend = database.probe(text("SELECT pg_backend_pid()"))
+        # Autocommit: the connection is idle between probes, not idle in a transaction.
+        with domain_engine("identity").connect() as admin:
+            state = admin.execute(
+                text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend}
+            ).scalar_one()
+            assert state == "idle"
+            # The database drops the connection (a restart, an operator): the next probe
+            # opens a new one and answers.
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        assert database.probe(text("SELECT 41 + 1")) == 42
+        assert database.probe(text("SELECT pg_backend_pid()")) != backend
+        with pytest.raises(DBAPIError):
+            database.probe(text("SELECT 1 / 0"))
+        assert database.probe(text("SELECT 1")) == 1
+    finally:
+        database.stop()
