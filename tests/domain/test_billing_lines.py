@@ -11,7 +11,7 @@ import pytest
 
 from chassis.errors import NotFound
 from services.billing.lines import domain as lines
-from services.billing.lines.models import DISPUTED, CancellationRecord
+from services.billing.lines.models import DISPUTED, CancellationRecord, VisitRecord
 from services.billing.rates import domain as rates
 from services.billing.rates import rules as rate_rules
 from tests.domain.billing_world import WEEK, BillingWorld
@@ -190,3 +190,53 @@ def test_another_cbo_sees_none_of_the_lines(world, uow):
     )
     other = BillingWorld(uow)
     assert lines.priced_lines(uow, tenant_id=other.tenant_id, week_starts=[WEEK]) == []
+
+
+def test_punches_in_any_order_and_never_over_a_verification(world, uow):
+    starts = world.local(0, "09:00")
+    visit = {
+        "visit_id": "v-punched",
+        "shift_id": "s-punched",
+        "client_id": "c-punched",
+        "worker_id": "w-punched",
+        "worker_tenant_id": world.tenant_id,
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=4),
+    }
+    clock_in, clock_out = starts + timedelta(minutes=2), starts + timedelta(hours=4)
+
+    def punch(at_minutes: int, **punches) -> None:
+        lines.learn_punch(
+            uow,
+            tenant_id=world.tenant_id,
+            data={**visit, "clock_in_at": clock_in, **punches},
+            at=world.at + timedelta(minutes=at_minutes),
+        )
+
+    def kept() -> tuple:
+        uow.session.flush()
+        uow.session.expire_all()
+        found = uow.session.get(VisitRecord, "v-punched")
+        assert found is not None
+        return found.clock_in_at, found.clock_out_at, found.verified
+
+    punch(10, clock_out_at=clock_out)  # the clock-out's event arrives first
+    assert kept() == (clock_in, clock_out, False)
+    punch(1)  # the older clock-in's event changes nothing
+    assert kept() == (clock_in, clock_out, False)
+    lines.learn_verified(
+        uow,
+        tenant_id=world.tenant_id,
+        data={
+            **visit,
+            "elements": {
+                "begins_at": clock_in,
+                "ends_at": clock_out,
+                "service_date": starts.date(),
+            },
+            "worked_minutes": 238,
+        },
+        at=world.at + timedelta(minutes=20),
+    )
+    punch(30, clock_in_at=starts)  # a punch after the verification: the verification stands
+    assert kept()[2] is True and kept()[0] == clock_in

@@ -139,14 +139,23 @@ def _visit(uow: UnitOfWork, tenant_id: str, data: dict[str, Any], at: datetime) 
 
 
 def learn_punch(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], at: datetime) -> None:
-    """visit.started / visit.ended: the punches as the worker made them."""
-    visit = _visit(uow, tenant_id, data, at)
-    if visit.verified or visit.event_at > at:
-        return  # a verification (or a later event) already set them
-    visit.clock_in_at = as_time(data["clock_in_at"])
+    """visit.started / visit.ended: the punches as the worker made them, unless a
+    verification (or a later event) set them already. One statement: every clock-in and
+    clock-out of the platform passes here."""
+    punches = {"clock_in_at": as_time(data["clock_in_at"])}
     if data.get("clock_out_at"):
-        visit.clock_out_at = as_time(data["clock_out_at"])
-    visit.event_at = at
+        punches["clock_out_at"] = as_time(data["clock_out_at"])
+    made = insert(m.VisitRecord).values(
+        **_visit_values(tenant_id, data), **punches, event_at=at, verified=False, must_fix_open=0
+    )
+    kept = m.VisitRecord.__table__.c
+    uow.session.execute(
+        made.on_conflict_do_update(
+            index_elements=["visit_id"],
+            set_={name: made.excluded[name] for name in (*punches, "event_at")},
+            where=kept.verified.is_(False) & (kept.event_at <= made.excluded.event_at),
+        )
+    )
 
 
 def learn_correction(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], at: datetime):
