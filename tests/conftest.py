@@ -38,12 +38,24 @@ from tests.sms_provider import sms_provider  # noqa: E402,F401
 # thread): the services' email goes to it and tests read it back. See tests/smtp.py.
 from tests.smtp import smtp  # noqa: E402,F401
 
+KINDS = ("unit", "domain", "integration", "e2e")
+
 
 def pytest_collection_modifyitems(config, items):
-    """Mark each test by the folder it lives in: unit, domain, integration or e2e."""
+    """Mark each test by the folder it lives in (unit, domain, integration or e2e) and run the
+    kinds in that order: the end-to-end platform (nine processes and their database pools)
+    lives until the session ends, so nothing else runs beside it and the suite stays within
+    PostgreSQL's default 100 connections."""
     import pytest
 
-    for item in items:
-        for kind in ("unit", "domain", "integration", "e2e"):
+    def kind_of(item) -> int:
+        for rank, kind in enumerate(KINDS):
             if f"/tests/{kind}/" in str(item.fspath):
-                item.add_marker(getattr(pytest.mark, kind))
+                return rank
+        return len(KINDS)
+
+    for item in items:
+        rank = kind_of(item)
+        if rank < len(KINDS):
+            item.add_marker(getattr(pytest.mark, KINDS[rank]))
+    items.sort(key=kind_of)  # stable: each kind keeps its own order
