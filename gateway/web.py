@@ -37,10 +37,9 @@ class PublicWebServer(WebServer):
     """nameko's WebServer whose rules may use `<anything:name>`, sending without delay."""
 
     def process_request(self, sock: Any, address: Any) -> None:
-        # eventlet's server writes a response's headers and body in separate sends: with
-        # Nagle's algorithm on, the body's last segment waited for the client's delayed ACK
-        # (40 ms on Linux) on every answer over a few segments.
-        # (A client gone already: its request fails as it would have.)
+        # With Nagle's algorithm on, an answer of a few kilobytes waited ~40 ms (Linux's
+        # delayed ACK) between the handler's return and the client's read: measured on the
+        # staff search (docs/PERFORMANCE.md). A client gone already fails as it would have.
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().process_request(sock, address)
