@@ -11,6 +11,9 @@
   It subscribes only at the service that publishes the event (chassis.contracts): a service
   with a handler for an unregistered event, or at the wrong source, does not start. The
   handler runs as its own service's system caller, within the event's tenant.
+  With `batch=N` the handler takes the events that arrive while its last batch runs (up to
+  N) in one worker and one transaction (see `EventBatch`): for handlers that only write to
+  their own database, where a worker and a commit per event cost more than the work.
 - `timer` runs a method every few seconds (sweeps: due tiers, lapsed leases) as its own
   service's system caller, with a correlation id of its own per tick, and commits its work
   like `rpc`. A tick that fails (the database is down, the method raises) is logged and rolled
@@ -24,7 +27,8 @@ import inspect
 import logging
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
@@ -51,12 +55,12 @@ from nameko.events import SERVICE_POOL
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, insert, select, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from chassis.config import settings_from
 from chassis.context import Caller, context_data_for
-from chassis.contracts.events import check_publisher, parse_envelope
+from chassis.contracts.events import Event, check_publisher, parse_envelope
 from chassis.db import Database, database_of
 from chassis.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from chassis.metrics import EVENTS_HANDLED
@@ -359,7 +363,7 @@ def _describe(exc: BaseException) -> str:
 class EventHandler(nameko.events.EventHandler):
     """A durable, per-service queue for one event type; see the module docstring."""
 
-    def __init__(self, source_service: str, event_type: str, **kwargs) -> None:
+    def __init__(self, source_service: str, event_type: str, batch: int = 0, **kwargs) -> None:
         super().__init__(
             source_service,
             event_type,
@@ -368,6 +372,11 @@ class EventHandler(nameko.events.EventHandler):
             requeue_on_error=False,
             **kwargs,
         )
+        # 0: a worker per event. N: a batch of up to N events per worker (EventBatch).
+        self.batch = batch
+        self._open: EventBatch | None = None  # collecting while the last batch runs
+        self._alone: deque[EventBatch] = deque()  # a failed batch's events, one per worker
+        self._running = 0
 
     @property
     def handler_key(self) -> str:
@@ -412,6 +421,9 @@ class EventHandler(nameko.events.EventHandler):
             event = parse_envelope(body)
         except ValidationError as exc:
             self._dead_letter(message, None, f"not a valid event envelope: {exc.messages}")
+            return
+        if self.batch:
+            self._collect(event, message)
             return
         if self._already_processed(event.event_id):
             EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "duplicate").inc()
@@ -477,6 +489,89 @@ class EventHandler(nameko.events.EventHandler):
             return None
         self._fail(message, event, Failed.HANDLER, _describe(exc_info[1]))
         return exc_info
+
+    # -- batches (batch=N) ---------------------------------------------------------------------
+    # One batch runs at a time per handler and process; what arrives meanwhile waits in the
+    # open batch (at most N, and at most the consumer's prefetch, since nothing in it is acked
+    # yet), which starts when the running one ends. Under a light load a batch is one event,
+    # started at once; under a heavy one the worker, the duplicate check and the commit are
+    # shared by many. All of this runs in the consumer's thread or in handle_result, one at a
+    # time (eventlet), so the counters need no lock.
+
+    def _collect(self, event: Event, message) -> None:
+        if self._open is None:
+            self._open = EventBatch(self)
+        self._open.received.append((event, message))
+        if self._running == 0 or len(self._open.received) >= self.batch:
+            self._start(self._open)
+
+    def _start(self, batch: EventBatch) -> None:
+        if batch is self._open:
+            self._open = None
+        first = batch.received[0][0]
+        caller = Caller.system(
+            service=self.container.service_name,
+            correlation_id=first.correlation_id or first.event_id,
+        )
+        self._running += 1
+        try:
+            batch.worker_ctx = self.container.spawn_worker(
+                self,
+                (batch,),
+                {},
+                context_data=context_data_for(caller, self.context_secret),
+                handle_result=partial(self.handle_batch_result, batch),
+            )
+        except ContainerBeingKilled:
+            self._running -= 1
+            for _, message in batch.received:
+                self.queue_consumer.requeue_message(message)
+
+    def handle_batch_result(self, batch: EventBatch, worker_ctx, result=None, exc_info=None):
+        try:
+            exc_info = self._settle_batch(batch, worker_ctx, exc_info)
+        except Exception as exc:
+            log.exception("could not settle a batch of events after its handler ran")
+            for event, message in batch.received:
+                self._fail(message, event, Failed.DELIVERY, _describe(exc))
+        finally:
+            self._running -= 1
+            self._start_next()
+        return result, exc_info
+
+    def _settle_batch(self, batch: EventBatch, worker_ctx, exc_info):
+        """Commit the batch's work with its processed_events rows and ack every message; or,
+        when it fails, take each of its events again alone (one event: retry or dead-letter
+        it as any handler's)."""
+        exc_info = finish_worker(self.container, worker_ctx, exc_info)
+        service = self.container.service_name
+        if exc_info is None:
+            handled = EVENTS_HANDLED.labels(service, self.method_name, "ok")
+            duplicate = EVENTS_HANDLED.labels(service, self.method_name, "duplicate")
+            for event, message in batch.received:
+                (handled if event.event_id in batch.handled else duplicate).inc()
+                self.queue_consumer.ack_message(message)
+            return None
+        if len(batch.received) == 1:
+            event, message = batch.received[0]
+            self._fail(message, event, Failed.HANDLER, _describe(exc_info[1]))
+            return exc_info
+        # One bad event must not hold back the others (nor spend their attempts).
+        log.warning(
+            "a batch of events failed; taking them one at a time",
+            extra={"fields": {"handler": self.handler_key, "events": len(batch.received)}},
+        )
+        for received in batch.received:
+            alone = EventBatch(self)
+            alone.received.append(received)
+            self._alone.append(alone)
+        return exc_info
+
+    def _start_next(self) -> None:
+        if self._alone:
+            self._start(self._alone.popleft())
+        elif self._open is not None:
+            self._start(self._open)
 
     # -- failing -----------------------------------------------------------------------------
 
@@ -586,6 +681,49 @@ class EventHandler(nameko.events.EventHandler):
 
 
 event_handler = EventHandler.decorator
+
+# A batch handler's most events per worker (`event_handler(..., batch=EVENT_BATCH)`): enough
+# to share a worker and a commit among many, and within the consumer's prefetch.
+EVENT_BATCH = 50
+
+# Every id of a batch recorded as handled at once, first in the batch's transaction: an id
+# another worker (or instance) holds waits for its commit and is then skipped. Sorted, so two
+# batches never wait on each other's rows in a circle.
+_RECORD_HANDLED = text(
+    "INSERT INTO processed_events (handler, event_id) "
+    "SELECT :handler, id FROM unnest(CAST(:ids AS varchar[])) AS id ORDER BY id "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+class EventBatch:
+    """The events a `batch=N` handler gets at once: iterate over it for the events not handled
+    before, each recorded as handled in the worker's transaction. The handler works within
+    each event's tenant (the worker's caller has none: a batch may span CBOs), and the events
+    it emits carry the correlation id of the event being handled."""
+
+    def __init__(self, handler: EventHandler) -> None:
+        self.handler = handler
+        self.received: list[tuple[Event, Any]] = []  # (event, message)
+        self.worker_ctx: Any = None
+        self.handled: set[str] = set()
+        self._fresh: list[Event] | None = None
+
+    def __len__(self) -> int:
+        return len(self.received)
+
+    def __iter__(self) -> Iterator[Event]:
+        unit = self.handler.database.units[self.worker_ctx]
+        if self._fresh is None:
+            unique = {event.event_id: event for event, _ in self.received}
+            recorded = unit.session.execute(
+                _RECORD_HANDLED, {"handler": self.handler.handler_key, "ids": sorted(unique)}
+            )
+            self.handled = set(recorded.scalars())
+            self._fresh = [event for key, event in unique.items() if key in self.handled]
+        for event in self._fresh:
+            unit.correlation_id = event.correlation_id or event.event_id
+            yield event
 
 
 def republish_to_queue(amqp_uri: str, queue: str, body: str, content_type: str) -> None:

@@ -240,3 +240,41 @@ def test_punches_in_any_order_and_never_over_a_verification(world, uow):
     )
     punch(30, clock_in_at=starts)  # a punch after the verification: the verification stands
     assert kept()[2] is True and kept()[0] == clock_in
+
+
+def test_a_batch_of_punches_keeps_what_each_punch_alone_would(world, uow):
+    starts = world.local(1, "08:00")
+
+    def visit(number: int) -> dict:
+        return {
+            "visit_id": f"v-batch-{number}",
+            "shift_id": f"s-batch-{number}",
+            "client_id": "c-batch",
+            "worker_id": f"w-batch-{number}",
+            "worker_tenant_id": world.tenant_id,
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=3),
+            "clock_in_at": starts + timedelta(minutes=number),
+        }
+
+    at = world.at
+    ended = {**visit(2), "clock_out_at": starts + timedelta(hours=3)}
+    lines.learn_punches(
+        uow,
+        punches=[
+            (world.tenant_id, visit(1), at),
+            (world.tenant_id, ended, at + timedelta(minutes=5)),
+            # The same visit's older clock-in, later in the batch: the clock-out stands.
+            (world.tenant_id, visit(2), at),
+            (world.tenant_id, visit(3), at),
+        ],
+    )
+    uow.session.flush()
+    uow.session.expire_all()
+    kept = {number: uow.session.get(VisitRecord, f"v-batch-{number}") for number in (1, 2, 3)}
+    assert {n: (v.clock_in_at, v.clock_out_at) for n, v in kept.items() if v} == {
+        1: (starts + timedelta(minutes=1), None),
+        2: (starts + timedelta(minutes=2), starts + timedelta(hours=3)),
+        3: (starts + timedelta(minutes=3), None),
+    }
+    assert not any(v.verified for v in kept.values() if v)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from chassis.config import Settings
 from chassis.context import Caller
@@ -23,6 +24,7 @@ from chassis.mail import Mailer
 from services.reporting.dashboards import domain as dashboards
 from services.reporting.dashboards import rules
 from services.reporting.records import domain as records
+from services.reporting.records.models import ReceivedEvent
 from services.reporting.schedules import domain as schedules
 
 pytestmark = pytest.mark.domain
@@ -863,3 +865,39 @@ def test_a_scheduled_delivery_is_sent_once_with_its_file(uow, market, smtp):
     # The next one is next Monday at 8:00 Long Beach time.
     found = schedules.get_schedule(uow, tenant_id=cbo.id, schedule_id=made["id"])
     assert found["next_run_at"] == at("2026-11-30", "08:00")
+
+
+def test_a_batch_is_logged_in_its_order_and_each_event_applied_once(uow):
+    cbo = Cbo(uow, "batchfield")
+    registered = [
+        event(
+            "jobseeker.registered",
+            cbo.id,
+            at("2026-11-17", f"1{n}:00"),
+            jobseeker_id=ids(),
+            source_id=None,
+            channel="staff",
+        )
+        for n in range(3)
+    ]
+    batch = [
+        records.received(e) for e in [registered[0], registered[1], registered[0], registered[2]]
+    ]
+
+    assert records.receive_many(uow, events=batch) == 3
+    assert records.receive_many(uow, events=batch) == 0  # redelivered: nothing twice
+    logged = (
+        uow.session.execute(
+            select(ReceivedEvent.event_id)
+            .where(
+                ReceivedEvent.event_type == "jobseeker.registered",
+                ReceivedEvent.tenant_id == cbo.id,
+            )
+            .order_by(ReceivedEvent.seq)
+        )
+        .scalars()
+        .all()
+    )
+    assert logged == [e.event_id for e in registered]
+    week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+    assert week["newly_registered"] == 3

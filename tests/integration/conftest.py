@@ -14,6 +14,7 @@ from chassis.db import ensure_database, make_engine
 from deploy.catalogue import SERVICE_CLASSES, load_class
 from deploy.migrate import migrate
 from tests.integration.sample_services import (
+    batch_metadata,
     consumer_metadata,
     jobs_metadata,
     publisher_metadata,
@@ -23,6 +24,7 @@ from tests.integration.sample_services import (
 SAMPLE_DATABASES = {
     "it_publisher": publisher_metadata,
     "it_consumer": consumer_metadata,
+    "it_batch": batch_metadata,
     "it_jobs": jobs_metadata,
     "it_timer": timer_metadata,
 }

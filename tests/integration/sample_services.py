@@ -6,8 +6,10 @@ test's just before it fails: BEFORE_FAILING). A note `ask:<method>` makes the
 consumer's handler call that it_publisher RPC as its system caller and keep the answer (or the
 refusal) as the note, to show what a system caller may do in another service. `it_jobs` runs a
 background job (chassis.jobs) that counts items into a table, one chunk per step, which a test
-can hold at a step or make fail there. `it_timer` keeps a row per tick of its timer (who it ran
-as), and fails the ticks a test asks it to, after writing the row.
+can hold at a step or make fail there. `it_batch` takes `note.recorded` in batches and keeps each
+note with the size of the batch it came in (a note "poison" makes its batch fail; a note
+"emit:<text>" has it emit a note of its own). `it_timer` keeps a row per tick of its timer (who
+it ran as), and fails the ticks a test asks it to, after writing the row.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from chassis.context import for_services, public, requires
 from chassis.contracts.events import event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc, timer
+from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, rpc, timer
 from chassis.errors import Conflict, DomainError
 from chassis.jobs import (
     Job,
@@ -147,6 +149,42 @@ class ConsumerService(ServiceBase):
                 answer = type(refused).__name__
             note = f"{method}: {answer}"
         session.execute(insert(received).values(event_id=event.event_id, note=note))
+
+
+batch_metadata = MetaData()
+batched = Table(
+    "batched",
+    batch_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("note", String(200), nullable=False),
+    Column("batch_size", Integer, nullable=False),
+)
+
+
+@event("batch.noted", publisher="it_batch")
+class BatchNoted(Schema):
+    """A note the batch consumer was asked to pass on."""
+
+    note = fields.String(required=True)
+
+
+class BatchConsumerService(ServiceBase):
+    name = "it_batch"
+
+    @event_handler("it_publisher", "note.recorded", batch=EVENT_BATCH)
+    def on_notes_recorded(self, events: EventBatch) -> None:
+        for received_event in events:
+            note = received_event.data["note"]
+            if note == "poison":
+                raise RuntimeError("a poisoned note")
+            if note.startswith("emit:"):
+                self.db.emit("batch.noted", {"note": note}, tenant_id=received_event.tenant_id)
+            self.db.session.execute(
+                insert(batched).values(
+                    event_id=received_event.event_id, note=note, batch_size=len(events)
+                )
+            )
 
 
 class CallingService:

@@ -9,6 +9,7 @@ blocker until the shift's event arrives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -140,22 +141,45 @@ def _visit(uow: UnitOfWork, tenant_id: str, data: dict[str, Any], at: datetime) 
 
 def learn_punch(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], at: datetime) -> None:
     """visit.started / visit.ended: the punches as the worker made them, unless a
-    verification (or a later event) set them already. One statement: every clock-in and
-    clock-out of the platform passes here."""
-    punches = {"clock_in_at": as_time(data["clock_in_at"])}
-    if data.get("clock_out_at"):
-        punches["clock_out_at"] = as_time(data["clock_out_at"])
-    made = insert(m.VisitRecord).values(
-        **_visit_values(tenant_id, data), **punches, event_at=at, verified=False, must_fix_open=0
-    )
-    kept = m.VisitRecord.__table__.c
-    uow.session.execute(
-        made.on_conflict_do_update(
-            index_elements=["visit_id"],
-            set_={name: made.excluded[name] for name in (*punches, "event_at")},
-            where=kept.verified.is_(False) & (kept.event_at <= made.excluded.event_at),
+    verification (or a later event) set them already."""
+    learn_punches(uow, punches=[(tenant_id, data, at)])
+
+
+def learn_punches(uow: UnitOfWork, *, punches: Sequence[tuple[str, dict[str, Any], datetime]]):
+    """Many visit.started / visit.ended events at once, each (tenant id, data, occurred at),
+    as `learn_punch` keeps one: one statement for those with a clock-out and one for those
+    without (every clock-in and clock-out of the platform passes here). A visit twice in
+    the batch is kept as its latest event says."""
+    latest: dict[str, tuple[str, dict[str, Any], datetime]] = {}
+    for tenant_id, data, at in punches:
+        known = latest.get(data["visit_id"])
+        if known is None or known[2] <= at:
+            latest[data["visit_id"]] = (tenant_id, data, at)
+    for with_clock_out in (False, True):
+        rows = [
+            {
+                **_visit_values(tenant_id, data),
+                "clock_in_at": as_time(data["clock_in_at"]),
+                **({"clock_out_at": as_time(data["clock_out_at"])} if with_clock_out else {}),
+                "event_at": at,
+                "verified": False,
+                "must_fix_open": 0,
+            }
+            for tenant_id, data, at in latest.values()
+            if bool(data.get("clock_out_at")) is with_clock_out
+        ]
+        if not rows:
+            continue
+        made = insert(m.VisitRecord).values(rows)
+        kept = m.VisitRecord.__table__.c
+        punched = ("clock_in_at", "clock_out_at") if with_clock_out else ("clock_in_at",)
+        uow.session.execute(
+            made.on_conflict_do_update(
+                index_elements=["visit_id"],
+                set_={name: made.excluded[name] for name in (*punched, "event_at")},
+                where=kept.verified.is_(False) & (kept.event_at <= made.excluded.event_at),
+            )
         )
-    )
 
 
 def learn_correction(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], at: datetime):

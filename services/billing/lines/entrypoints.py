@@ -10,7 +10,7 @@ import re
 from chassis.context import STAFF, Caller, requires
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc
+from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, rpc
 from chassis.errors import Forbidden, NotFound
 from services.billing.lines import domain
 from services.billing.lines.models import APPROVED, DISPUTED
@@ -112,15 +112,22 @@ class LinesEntrypoints:
 
     # -- evv ----------------------------------------------------------------------------------
 
-    @event_handler("evv", "visit.started")
-    def learn_visit_started(self, event: Event) -> None:
-        """Keeps the clock-in (meal periods are judged from the punches)."""
-        domain.learn_punch(self.db, tenant_id=_tenant(event), data=event.data, at=event.occurred_at)
+    # Every punch's event: taken in batches (one worker and one commit for many under load).
 
-    @event_handler("evv", "visit.ended")
-    def learn_visit_ended(self, event: Event) -> None:
+    @event_handler("evv", "visit.started", batch=EVENT_BATCH)
+    def learn_visit_started(self, events: EventBatch) -> None:
+        """Keeps the clock-in (meal periods are judged from the punches)."""
+        self._learn_punches(events)
+
+    @event_handler("evv", "visit.ended", batch=EVENT_BATCH)
+    def learn_visit_ended(self, events: EventBatch) -> None:
         """Keeps the clock-out."""
-        domain.learn_punch(self.db, tenant_id=_tenant(event), data=event.data, at=event.occurred_at)
+        self._learn_punches(events)
+
+    def _learn_punches(self, events: EventBatch) -> None:
+        domain.learn_punches(
+            self.db, punches=[(_tenant(event), event.data, event.occurred_at) for event in events]
+        )
 
     @event_handler("evv", "visit.corrected")
     def learn_visit_corrected(self, event: Event) -> None:

@@ -25,7 +25,7 @@ bucket they went to (the place keeps its outcome, source and minutes).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -106,24 +106,41 @@ def received(event: Event) -> Received:
 def receive(uow: UnitOfWork, *, event: Received) -> bool:
     """Keep the event in the replay log and apply it; False if it was received before (a
     redelivery, or the same event through another handler) or concerns no CBO."""
-    if event.event_type not in APPLY or not _concerns_a_cbo(event):
-        return False
-    logged = uow.session.execute(
-        pg_insert(ReceivedEvent)
-        .values(
-            event_id=event.event_id,
-            event_type=event.event_type,
-            tenant_id=event.tenant_id,
-            occurred_at=event.occurred_at,
-            data=event.data,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(ReceivedEvent.seq)
-    ).scalar_one_or_none()
-    if logged is None:
-        return False
-    _apply(uow, event)
-    return True
+    return receive_many(uow, events=[event]) == 1
+
+
+def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
+    """`receive` for a batch of events in the order given: the new ones kept in the replay log
+    in one statement, then each applied in turn; how many were applied."""
+    wanted = [e for e in events if e.event_type in APPLY and _concerns_a_cbo(e)]
+    if not wanted:
+        return 0
+    logged = set(
+        uow.session.execute(
+            pg_insert(ReceivedEvent)
+            .values(
+                [
+                    {
+                        "event_id": e.event_id,
+                        "event_type": e.event_type,
+                        "tenant_id": e.tenant_id,
+                        "occurred_at": e.occurred_at,
+                        "data": e.data,
+                    }
+                    for e in wanted
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(ReceivedEvent.event_id)
+        ).scalars()
+    )
+    applied = 0
+    for event in wanted:
+        if event.event_id in logged:
+            logged.discard(event.event_id)  # once, even if the batch has it twice
+            _apply(uow, event)
+            applied += 1
+    return applied
 
 
 def _apply(uow: UnitOfWork, event: Received) -> None:

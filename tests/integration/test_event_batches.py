@@ -1,0 +1,136 @@
+"""Event handlers that take their events in batches (`event_handler(..., batch=N)`): every
+event handled once, in batches when they queue up; a bad event neither holds back nor
+doubles the others of its batch; two instances share a queue without doing anything twice;
+events a batch emits carry the correlation of the event that caused them."""
+
+from __future__ import annotations
+
+from nameko.amqp.publish import get_producer
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import func, select
+
+from chassis.contracts.events import build_envelope
+from chassis.entrypoints import EVENT_BATCH, declare_topology
+from chassis.tables import dead_letters, outbox, processed_events
+from tests.integration.sample_services import BatchConsumerService, batched
+from tests.waiting import wait_for
+
+
+def _count(engine, table, *where) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def _publish(config: dict, envelopes: list[dict]) -> None:
+    with get_producer(config["AMQP_URI"]) as producer:
+        for envelope in envelopes:
+            producer.publish(
+                envelope,
+                exchange=get_event_exchange("it_publisher", config),
+                routing_key="note.recorded",
+                serializer="json",
+            )
+
+
+def _notes(*texts: str, correlation: str | None = None) -> list[dict]:
+    return [
+        build_envelope(
+            "note.recorded",
+            {"note": text},
+            source="it_publisher",
+            tenant_id=None,
+            correlation_id=correlation and f"{correlation}-{text}",
+        )
+        for text in texts
+    ]
+
+
+def _kept(engine) -> list[tuple[str, str, int]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(batched.c.event_id, batched.c.note, batched.c.batch_size)
+            )
+        ]
+
+
+def test_queued_events_are_taken_in_batches_each_once(container_factory, service_config, databases):
+    config = service_config()
+    declare_topology(BatchConsumerService, config)  # the queue exists while nobody reads it
+    envelopes = _notes(*(f"note {n}" for n in range(200)))
+    _publish(config, envelopes + envelopes[:20])  # twenty delivered twice
+    container_factory(BatchConsumerService, config).start()
+
+    engine = databases["it_batch"]
+    wait_for(lambda: _count(engine, processed_events) == 200, what="every event handled")
+    wait_for(lambda: _count(engine, batched) == 200, what="every note kept")
+    kept = _kept(engine)
+    assert sorted(event_id for event_id, _, _ in kept) == sorted(e["event_id"] for e in envelopes)
+    sizes = [size for _, _, size in kept]
+    assert max(sizes) > 1  # they queued up, so they were shared
+    assert max(sizes) <= EVENT_BATCH
+
+
+def test_a_bad_event_is_dead_lettered_and_its_batch_handled_once(
+    container_factory, service_config, databases
+):
+    config = service_config(event_retry_delays=(0.05, 0.05))
+    declare_topology(BatchConsumerService, config)
+    envelopes = _notes(
+        *(f"note {n}" for n in range(30)), "poison", *(f"more {n}" for n in range(30))
+    )
+    _publish(config, envelopes)
+    container_factory(BatchConsumerService, config).start()
+
+    engine = databases["it_batch"]
+    wait_for(lambda: _count(engine, dead_letters) == 1, what="the bad event dead-lettered")
+    wait_for(lambda: _count(engine, batched) == 60, what="the others kept")
+    kept = _kept(engine)
+    good = [e["event_id"] for e in envelopes if e["data"]["note"] != "poison"]
+    assert sorted(event_id for event_id, _, _ in kept) == sorted(good)
+    with engine.connect() as conn:
+        letter = conn.execute(select(dead_letters)).one()
+    assert letter.event_id == next(
+        e["event_id"] for e in envelopes if e["data"]["note"] == "poison"
+    )
+    assert "a poisoned note" in letter.error
+    assert letter.attempts == 3  # alone, then once per delay
+    assert _count(engine, processed_events) == 60
+
+
+def test_two_instances_share_the_queue_and_do_nothing_twice(
+    container_factory, service_config, databases
+):
+    config = service_config()
+    declare_topology(BatchConsumerService, config)
+    for _ in range(2):
+        container_factory(BatchConsumerService, config).start()
+    envelopes = _notes(*(f"note {n}" for n in range(300)))
+    # Every event twice, the copies far apart: each instance may get one of them.
+    _publish(config, envelopes + envelopes)
+
+    engine = databases["it_batch"]
+    wait_for(lambda: _count(engine, processed_events) == 300, what="every event handled")
+    wait_for(lambda: _count(engine, batched) == 300, what="every note kept")
+    kept = _kept(engine)
+    assert sorted(event_id for event_id, _, _ in kept) == sorted(e["event_id"] for e in envelopes)
+
+
+def test_what_a_batch_emits_carries_each_events_correlation(
+    container_factory, service_config, databases
+):
+    config = service_config()
+    declare_topology(BatchConsumerService, config)
+    envelopes = _notes(*(f"emit:{n}" for n in range(40)), correlation="req")
+    _publish(config, envelopes)
+    container_factory(BatchConsumerService, config).start()
+
+    engine = databases["it_batch"]
+    wait_for(lambda: _count(engine, outbox) == 40, what="every note passed on")
+    with engine.connect() as conn:
+        emitted = [row.envelope for row in conn.execute(select(outbox.c.envelope))]
+    assert sorted((e["data"]["note"], e["correlation_id"]) for e in emitted) == sorted(
+        (e["data"]["note"], e["correlation_id"]) for e in envelopes
+    )
+    assert max(size for _, _, size in _kept(engine)) > 1
