@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from chassis.context import Caller, requires
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc, timer
+from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, rpc, timer
 from chassis.schemas import ReasonSchema
 from services.booking.common import staff_tenant, worker_of
 from services.booking.reliability import domain, rules
@@ -66,20 +66,22 @@ class ReliabilityEntrypoints:
             now=_now(),
         )
 
-    @event_handler("booking", "offer.expired")
-    def reliability_on_offer_expired(self, event: Event) -> None:
+    @event_handler("booking", "offer.expired", batch=EVENT_BATCH)
+    def reliability_on_offer_expired(self, events: EventBatch) -> None:
         """Counts a missed confirmation (2 points) against the worker who let the offer
-        expire."""
-        data = event.data
-        domain.count_missed_confirmation(
-            self.db,
-            tenant_id=data["worker_tenant_id"],
-            worker_id=data["worker_id"],
-            offer_id=data["offer_id"],
-            shift_id=data["shift_id"],
-            occurred_at=event.occurred_at,
-            now=_now(),
-        )
+        expire (in batches: deadlines tend to pass together). Each locks its worker's score:
+        in the workers' order, so that two batches never wait on each other in a circle."""
+        for event in sorted(events, key=lambda e: e.data["worker_id"]):
+            data = event.data
+            domain.count_missed_confirmation(
+                self.db,
+                tenant_id=data["worker_tenant_id"],
+                worker_id=data["worker_id"],
+                offer_id=data["offer_id"],
+                shift_id=data["shift_id"],
+                occurred_at=event.occurred_at,
+                now=_now(),
+            )
 
     @event_handler("booking", "assignment.cancelled")
     def reliability_on_assignment_cancelled(self, event: Event) -> None:

@@ -11,7 +11,7 @@ from chassis.contracts.events import Event
 from chassis.contracts.identity_rpc import Contact, IdentityClient
 from chassis.contracts.tenancy_rpc import MessageProfile, TenancyClient
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, rpc, timer
+from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, rpc, timer
 from chassis.rpc import ServiceCaller
 from services.notifications.common import staff_tenant
 from services.notifications.notices import domain, rules
@@ -86,11 +86,13 @@ class NoticesEntrypoints:
             data={**{k: data.get(k) for k in _OFFER_FIELDS}, **more},
         )
 
-    @event_handler("booking", "offer.sent")
-    def notify_offer_sent(self, event: Event) -> None:
+    @event_handler("booking", "offer.sent", batch=EVENT_BATCH)
+    def notify_offer_sent(self, events: EventBatch) -> None:
         """Tells the worker of the offer: the shift's times in the CBO's time zone and the
-        deadline to confirm (inbox, email, SMS)."""
-        self._tell_worker(event, "offer_sent", deadline_at=event.data["deadline_at"])
+        deadline to confirm (inbox, email, SMS). In batches: offers come in bursts (a
+        cascade's step for every deadline that passed together), and each is one insert."""
+        for event in events:
+            self._tell_worker(event, "offer_sent", deadline_at=event.data["deadline_at"])
 
     @event_handler("booking", "offer.confirmed")
     def notify_offer_confirmed(self, event: Event) -> None:
@@ -111,10 +113,11 @@ class NoticesEntrypoints:
             now=_now(),
         )
 
-    @event_handler("booking", "offer.withdrawn")
-    def notify_offer_withdrawn(self, event: Event) -> None:
+    @event_handler("booking", "offer.withdrawn", batch=EVENT_BATCH)
+    def notify_offer_withdrawn(self, events: EventBatch) -> None:
         """Tells the worker an offer was taken back, and why."""
-        self._tell_worker(event, "offer_withdrawn", reason=event.data["reason"])
+        for event in events:
+            self._tell_worker(event, "offer_withdrawn", reason=event.data["reason"])
 
     @event_handler("booking", "assignment.cancelled")
     def notify_assignment_cancelled(self, event: Event) -> None:

@@ -14,7 +14,7 @@ from chassis.context import Caller
 from chassis.contracts.booking_rpc import BookingClient, ExpiredOfferItem, NextOffer
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import event_handler, timer
+from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, timer
 from chassis.rpc import ServiceCaller
 from services.rebooking.cascades import domain as cascades
 from services.rebooking.deadlines import domain, rules
@@ -39,55 +39,62 @@ class DeadlinesEntrypoints:
     caller: Caller
     services: ServiceCaller
 
-    @event_handler("booking", "offer.sent")
-    def record_offer_deadline(self, event: Event) -> None:
+    # Every offer passes here twice (sent, then ended): the handlers take their events in
+    # batches (one worker and one commit for many when a burst of offers ends at once), each
+    # in the order of the offers' ids, whose timer rows they write, so that two batches never
+    # wait on each other in a circle.
+
+    @event_handler("booking", "offer.sent", batch=EVENT_BATCH)
+    def record_offer_deadline(self, events: EventBatch) -> None:
         """Keeps the offer's deadline as a durable timer: when it passes, rebooking has booking
         expire the offer."""
-        if event.tenant_id is None:
-            return
-        data = event.data
-        domain.record_deadline(
-            self.db,
-            tenant_id=event.tenant_id,
-            offer_id=data["offer_id"],
-            shift_id=data["shift_id"],
-            worker_id=data["worker_id"],
-            deadline_at=_when(data["deadline_at"]),
-            client_id=data["client_id"],
-        )
+        for event in sorted(events, key=_offer_id):
+            if event.tenant_id is None:
+                continue
+            data = event.data
+            domain.record_deadline(
+                self.db,
+                tenant_id=event.tenant_id,
+                offer_id=data["offer_id"],
+                shift_id=data["shift_id"],
+                worker_id=data["worker_id"],
+                deadline_at=_when(data["deadline_at"]),
+                client_id=data["client_id"],
+            )
 
-    def _settle(self, event: Event, outcome: str) -> None:
-        if event.tenant_id is None:
-            return
-        data = event.data
-        domain.settle(
-            self.db,
-            tenant_id=event.tenant_id,
-            offer_id=data["offer_id"],
-            shift_id=data["shift_id"],
-            worker_id=data["worker_id"],
-            outcome=outcome,
-        )
+    def _settle(self, events: EventBatch, outcome: str) -> None:
+        for event in sorted(events, key=_offer_id):
+            if event.tenant_id is None:
+                continue
+            data = event.data
+            domain.settle(
+                self.db,
+                tenant_id=event.tenant_id,
+                offer_id=data["offer_id"],
+                shift_id=data["shift_id"],
+                worker_id=data["worker_id"],
+                outcome=outcome,
+            )
 
-    @event_handler("booking", "offer.confirmed")
-    def settle_confirmed_deadline(self, event: Event) -> None:
+    @event_handler("booking", "offer.confirmed", batch=EVENT_BATCH)
+    def settle_confirmed_deadline(self, events: EventBatch) -> None:
         """The worker confirmed in time: the offer's timer will not fire."""
-        self._settle(event, "confirmed")
+        self._settle(events, "confirmed")
 
-    @event_handler("booking", "offer.declined")
-    def settle_declined_deadline(self, event: Event) -> None:
+    @event_handler("booking", "offer.declined", batch=EVENT_BATCH)
+    def settle_declined_deadline(self, events: EventBatch) -> None:
         """The worker declined: the offer's timer will not fire."""
-        self._settle(event, "declined")
+        self._settle(events, "declined")
 
-    @event_handler("booking", "offer.withdrawn")
-    def settle_withdrawn_deadline(self, event: Event) -> None:
+    @event_handler("booking", "offer.withdrawn", batch=EVENT_BATCH)
+    def settle_withdrawn_deadline(self, events: EventBatch) -> None:
         """The offer was withdrawn: its timer will not fire."""
-        self._settle(event, "withdrawn")
+        self._settle(events, "withdrawn")
 
-    @event_handler("booking", "offer.expired")
-    def settle_expired_deadline(self, event: Event) -> None:
+    @event_handler("booking", "offer.expired", batch=EVENT_BATCH)
+    def settle_expired_deadline(self, events: EventBatch) -> None:
         """The offer expired (by this timer, or staff first): its timer is done."""
-        self._settle(event, "expired")
+        self._settle(events, "expired")
 
     @timer("deadline_sweep_seconds")
     def fire_due_deadlines(self) -> None:
@@ -154,6 +161,10 @@ def _outcome(item: ExpiredOfferItem) -> Answer:
     if item.expired or item.status == "expired":
         return rules.EXPIRED, None, item.next
     return rules.ENDED, f"already {item.status}", None
+
+
+def _offer_id(event: Event) -> str:
+    return str(event.data["offer_id"])
 
 
 def _when(value: str | datetime) -> datetime:
