@@ -61,7 +61,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from chassis.config import settings_from
 from chassis.context import Caller, context_data_for
 from chassis.contracts.events import Event, check_publisher, parse_envelope
-from chassis.db import Database, database_of
+from chassis.db import Database, UnitOfWork, database_of
 from chassis.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from chassis.metrics import EVENTS_HANDLED
 from chassis.tables import dead_letters, processed_events
@@ -515,7 +515,7 @@ class EventHandler(nameko.events.EventHandler):
         )
         self._running += 1
         try:
-            batch.worker_ctx = self.container.spawn_worker(
+            self.container.spawn_worker(
                 self,
                 (batch,),
                 {},
@@ -536,7 +536,9 @@ class EventHandler(nameko.events.EventHandler):
                 self._fail(message, event, Failed.DELIVERY, _describe(exc))
         finally:
             self._running -= 1
-            self._start_next()
+            # Not from here: this worker still holds its place in the pool, and a full pool
+            # would run the next batch inline, inside this one's ending.
+            eventlet.spawn_n(self._start_next)
         return result, exc_info
 
     def _settle_batch(self, batch: EventBatch, worker_ctx, exc_info):
@@ -559,7 +561,13 @@ class EventHandler(nameko.events.EventHandler):
         # One bad event must not hold back the others (nor spend their attempts).
         log.warning(
             "a batch of events failed; taking them one at a time",
-            extra={"fields": {"handler": self.handler_key, "events": len(batch.received)}},
+            extra={
+                "fields": {
+                    "handler": self.handler_key,
+                    "events": len(batch.received),
+                    "error": _describe(exc_info[1]),
+                }
+            },
         )
         for received in batch.received:
             alone = EventBatch(self)
@@ -568,10 +576,13 @@ class EventHandler(nameko.events.EventHandler):
         return exc_info
 
     def _start_next(self) -> None:
-        if self._alone:
-            self._start(self._alone.popleft())
-        elif self._open is not None:
-            self._start(self._open)
+        try:
+            if self._alone:
+                self._start(self._alone.popleft())
+            elif self._open is not None and self._running == 0:
+                self._start(self._open)
+        except Exception:  # its messages stay unacked: the broker gives them back on restart
+            log.exception("could not start a batch of events")
 
     # -- failing -----------------------------------------------------------------------------
 
@@ -705,15 +716,21 @@ class EventBatch:
     def __init__(self, handler: EventHandler) -> None:
         self.handler = handler
         self.received: list[tuple[Event, Any]] = []  # (event, message)
-        self.worker_ctx: Any = None
         self.handled: set[str] = set()
         self._fresh: list[Event] | None = None
 
     def __len__(self) -> int:
         return len(self.received)
 
+    def _unit(self) -> UnitOfWork:
+        """The unit of work of the worker this batch was given to (its only argument)."""
+        for worker_ctx, unit in self.handler.database.units.items():
+            if worker_ctx.args and worker_ctx.args[0] is self:
+                return unit
+        raise RuntimeError("an event batch is read only by the worker it was given to")
+
     def __iter__(self) -> Iterator[Event]:
-        unit = self.handler.database.units[self.worker_ctx]
+        unit = self._unit()
         if self._fresh is None:
             unique = {event.event_id: event for event, _ in self.received}
             recorded = unit.session.execute(

@@ -162,6 +162,53 @@ def test_missed_confirmations_count_once_per_offer(uow, scene):
     assert stored(uow, scene.worker).score == 55
 
 
+def test_a_batch_of_missed_confirmations_scores_as_one_at_a_time(uow, scene):
+    """Deadlines pass together: a batch reads each worker's history once, and gives every
+    entry the score and reliability.changed that counting it alone would."""
+    other = a_worker_record(uow, tenant_id=scene.tenant_id)
+    offers = [new_id() for _ in range(3)]
+
+    def miss(worker, offer_id, minutes=0):
+        return domain.missed_confirmation(
+            tenant_id=worker.tenant_id,
+            worker_id=worker.id,
+            offer_id=offer_id,
+            shift_id=new_id(),
+            occurred_at=NOW - timedelta(minutes=minutes),
+        )
+
+    sent = Outbox(uow)
+    made = domain.count_entries(
+        uow,
+        entries=[
+            miss(scene.worker, offers[0], 30),
+            miss(other, offers[1]),
+            miss(scene.worker, offers[2]),
+            miss(scene.worker, offers[0], 30),  # the same offer again: a repeat
+        ],
+        now=NOW,
+    )
+    assert [entry_id is None for entry_id in made] == [False, False, False, True]
+    changed = [e["data"] for e in sent.events("reliability.changed")]
+    # A missed confirmation weighs 2 points, 10 each: 75 -> 55 -> 35 (the first was missed
+    # 30 minutes before, a decay that rounding to cents does not show).
+    assert sorted((c["worker_id"], c["previous_score"], c["score"]) for c in changed) == sorted(
+        [
+            (scene.worker.id, 75.0, 55.0),
+            (scene.worker.id, 55.0, 35.0),
+            (other.id, 75.0, 55.0),
+        ]
+    )
+    assert [c["entry_id"] for c in changed if c["worker_id"] == other.id] == [made[1]]
+    half_life = domain.settings_of(uow, tenant_id=scene.tenant_id).half_life_days
+    history = domain._weighed(uow, tenant_id=scene.tenant_id, worker_id=scene.worker.id)
+    assert len(history) == 2
+    assert stored(uow, scene.worker).active_points == pytest.approx(
+        rules.active_points(history, now=NOW, half_life_days=half_life)
+    )
+    assert stored(uow, other).score == 55
+
+
 @pytest.mark.parametrize(
     ("by", "late", "counts"),
     [

@@ -5,6 +5,7 @@ events a batch emits carry the correlation of the event that caused them."""
 
 from __future__ import annotations
 
+import pytest
 from nameko.amqp.publish import get_producer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import func, select
@@ -72,10 +73,12 @@ def test_queued_events_are_taken_in_batches_each_once(container_factory, service
     assert max(sizes) <= EVENT_BATCH
 
 
+@pytest.mark.parametrize("workers", [10, 1])
 def test_a_bad_event_is_dead_lettered_and_its_batch_handled_once(
-    container_factory, service_config, databases
+    container_factory, service_config, databases, workers
 ):
-    config = service_config(event_retry_delays=(0.05, 0.05))
+    # One worker: each batch ends while the pool is full (the next must wait for its place).
+    config = {**service_config(event_retry_delays=(0.05, 0.05)), "max_workers": workers}
     declare_topology(BatchConsumerService, config)
     envelopes = _notes(
         *(f"note {n}" for n in range(30)), "poison", *(f"more {n}" for n in range(30))

@@ -12,6 +12,7 @@ calls it), and every read computes the score for the moment it is read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -128,16 +129,24 @@ def _recompute(
     before: float,
     entry_id: str | None = None,
     entries: list[Any] | None = None,
+    settings: ReliabilitySettings | None = None,
+    figures: tuple[float, int] | None = None,
 ) -> ReliabilityScore:
     """Store the worker's score as of `now`, emit reliability.changed, and open a review item
     if this change took them to the review threshold (rules.opens_review). `entries`: the
-    worker's entries as `_weighed` reads them, when the caller has them already."""
+    worker's entries as `_weighed` reads them, when the caller has them already; `figures`:
+    their active points and completed shifts, when the caller has counted them."""
     tenant_id, worker_id = row.tenant_id, row.worker_id
-    settings = settings_of(uow, tenant_id=tenant_id)
-    if entries is None:
-        entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
-    points = rules.active_points(entries, now=now, half_life_days=settings.half_life_days)
-    completed = rules.completed_shifts(entries)
+    if settings is None:
+        settings = settings_of(uow, tenant_id=tenant_id)
+    if figures is None:
+        if entries is None:
+            entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
+        figures = (
+            rules.active_points(entries, now=now, half_life_days=settings.half_life_days),
+            rules.completed_shifts(entries),
+        )
+    points, completed = figures
     previous = row.score
     row.active_points = points
     row.completed_shifts = completed
@@ -209,6 +218,18 @@ def _add_entry(
     ).scalar_one_or_none()
 
 
+class NewEntry(NamedTuple):
+    """One entry to record (count_entries): of `kind`, for the worker of CBO `tenant_id`, once
+    per `dedupe_key`."""
+
+    tenant_id: str
+    worker_id: str
+    kind: str
+    occurred_at: datetime
+    dedupe_key: str
+    shift_id: str | None = None
+
+
 def count_entry(
     uow: UnitOfWork,
     *,
@@ -222,36 +243,64 @@ def count_entry(
 ) -> ReliabilityEntry | None:
     """Record one entry of `kind` for the worker (of CBO `tenant_id`) and recompute their
     score; None, and nothing changed, if `dedupe_key` was recorded before."""
-    if kind not in rules.WEIGHTS:
-        raise ValueError(f"no reliability entry kind {kind!r}")
-    row = _lock_worker(uow, tenant_id=tenant_id, worker_id=worker_id)
-    # The history is read once (the worker's row is locked: nobody adds to it meanwhile), the
-    # new entry added to it for the score after.
-    entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
-    half_life = settings_of(uow, tenant_id=tenant_id).half_life_days
-    before = rules.active_points(entries, now=now, half_life_days=half_life)
-    entry_id = _add_entry(
-        uow,
-        tenant_id=tenant_id,
-        worker_id=worker_id,
-        kind=kind,
-        occurred_at=occurred_at,
-        dedupe_key=dedupe_key,
-        shift_id=shift_id,
-    )
-    if entry_id is None:
-        return None
-    added = _Weighed(kind, rules.WEIGHTS[kind], occurred_at, None, rules.APPEAL_NONE, None)
-    _recompute(
-        uow,
-        row=row,
-        now=now,
-        cause=kind,
-        before=before,
-        entry_id=entry_id,
-        entries=[*entries, added],
-    )
-    return uow.session.get(ReliabilityEntry, entry_id)
+    new = NewEntry(tenant_id, worker_id, kind, occurred_at, dedupe_key, shift_id)
+    (entry_id,) = count_entries(uow, entries=[new], now=now)
+    return None if entry_id is None else uow.session.get(ReliabilityEntry, entry_id)
+
+
+def count_entries(
+    uow: UnitOfWork, *, entries: Sequence[NewEntry], now: datetime
+) -> list[str | None]:
+    """Record each entry as `count_entry` does (a score recomputed and reliability.changed
+    emitted per entry), reading each worker's history once however many of their entries
+    come together (a burst of expired offers): the new entry's weight is added to what the
+    history weighed. Workers are locked in their ids' order; returns each entry's id, or None
+    for a repeat."""
+    for new in entries:
+        if new.kind not in rules.WEIGHTS:
+            raise ValueError(f"no reliability entry kind {new.kind!r}")
+    made: dict[int, str | None] = {}
+    by_worker: dict[tuple[str, str], list[int]] = {}
+    for number, new in enumerate(entries):
+        by_worker.setdefault((new.worker_id, new.tenant_id), []).append(number)
+    for (worker_id, tenant_id), numbers in sorted(by_worker.items()):
+        row = _lock_worker(uow, tenant_id=tenant_id, worker_id=worker_id)
+        # The history is read once (the worker's row is locked: nobody adds to it meanwhile);
+        # each new entry is added to its figures for the score after it.
+        history = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
+        settings = settings_of(uow, tenant_id=tenant_id)
+        points = rules.active_points(history, now=now, half_life_days=settings.half_life_days)
+        completed = rules.completed_shifts(history)
+        for number in numbers:
+            new = entries[number]
+            entry_id = made[number] = _add_entry(
+                uow,
+                tenant_id=tenant_id,
+                worker_id=worker_id,
+                kind=new.kind,
+                occurred_at=new.occurred_at,
+                dedupe_key=new.dedupe_key,
+                shift_id=new.shift_id,
+            )
+            if entry_id is None:
+                continue
+            added = _Weighed(
+                new.kind, rules.WEIGHTS[new.kind], new.occurred_at, None, rules.APPEAL_NONE, None
+            )
+            before = points
+            points += rules.current_weight(added, now=now, half_life_days=settings.half_life_days)
+            completed += rules.completed_shifts([added])
+            _recompute(
+                uow,
+                row=row,
+                now=now,
+                cause=new.kind,
+                before=before,
+                entry_id=entry_id,
+                settings=settings,
+                figures=(points, completed),
+            )
+    return [made[number] for number in range(len(entries))]
 
 
 def attendance_key(kind: str, assignment_id: str) -> str:
@@ -350,13 +399,28 @@ def count_missed_confirmation(
     """An offer the worker let expire (offer.expired)."""
     return count_entry(
         uow,
+        **missed_confirmation(
+            tenant_id=tenant_id,
+            worker_id=worker_id,
+            offer_id=offer_id,
+            shift_id=shift_id,
+            occurred_at=occurred_at,
+        )._asdict(),
+        now=now,
+    )
+
+
+def missed_confirmation(
+    *, tenant_id: str, worker_id: str, offer_id: str, shift_id: str, occurred_at: datetime
+) -> NewEntry:
+    """The entry an offer the worker let expire makes (offer.expired), for count_entries."""
+    return NewEntry(
         tenant_id=tenant_id,
         worker_id=worker_id,
         kind=rules.MISSED_CONFIRMATION,
         occurred_at=occurred_at,
         dedupe_key=f"{rules.MISSED_CONFIRMATION}:{offer_id}",
         shift_id=shift_id,
-        now=now,
     )
 
 

@@ -69,19 +69,21 @@ class ReliabilityEntrypoints:
     @event_handler("booking", "offer.expired", batch=EVENT_BATCH)
     def reliability_on_offer_expired(self, events: EventBatch) -> None:
         """Counts a missed confirmation (2 points) against the worker who let the offer
-        expire (in batches: deadlines tend to pass together). Each locks its worker's score:
-        in the workers' order, so that two batches never wait on each other in a circle."""
-        for event in sorted(events, key=lambda e: e.data["worker_id"]):
+        expire (in batches: deadlines tend to pass together; each worker's history read once
+        per batch, the workers locked in their ids' order)."""
+        misses = []
+        for event in events:
             data = event.data
-            domain.count_missed_confirmation(
-                self.db,
-                tenant_id=data["worker_tenant_id"],
-                worker_id=data["worker_id"],
-                offer_id=data["offer_id"],
-                shift_id=data["shift_id"],
-                occurred_at=event.occurred_at,
-                now=_now(),
+            misses.append(
+                domain.missed_confirmation(
+                    tenant_id=data["worker_tenant_id"],
+                    worker_id=data["worker_id"],
+                    offer_id=data["offer_id"],
+                    shift_id=data["shift_id"],
+                    occurred_at=event.occurred_at,
+                )
             )
+        domain.count_entries(self.db, entries=misses, now=_now())
 
     @event_handler("booking", "assignment.cancelled")
     def reliability_on_assignment_cancelled(self, event: Event) -> None:
