@@ -9,6 +9,8 @@ _STARTTLS / _TIMEOUT; `make run` starts a local sink on 127.0.0.1:8025 (deploy/m
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
@@ -82,20 +84,69 @@ class Mailer:
         return message
 
     def send(self, email: Email) -> str:
-        """Send one email; returns its Message-ID. Raises MailFailed."""
-        message = self.build(email)
-        try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.user:
-                    smtp.login(self.user, self.password)
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MailFailed(
+        """Send one email on a connection of its own; returns its Message-ID. Raises
+        MailFailed."""
+        with self.session() as send:
+            return send(email)
+
+    @contextmanager
+    def session(self) -> Iterator[Callable[[Email], str]]:
+        """A `send` that keeps one SMTP connection for many emails (a sweep's), opened at the
+        first and closed at the end: a connection, a greeting and a login per email cost
+        the sender and the server more than the email. A connection the server dropped
+        meanwhile is opened again once; any other failure raises MailFailed and closes it."""
+        smtp: smtplib.SMTP | None = None
+
+        def fail(exc: BaseException) -> MailFailed:
+            return MailFailed(
                 f"could not send email via {self.host}:{self.port}: {type(exc).__name__}: {exc}"
-            ) from exc
-        return str(message["Message-ID"])
+            )
+
+        def send(email: Email) -> str:
+            nonlocal smtp
+            message = self.build(email)
+            for attempt in (1, 2):
+                try:
+                    if smtp is None:
+                        smtp = self._connect()
+                    smtp.send_message(message)
+                    return str(message["Message-ID"])
+                except smtplib.SMTPServerDisconnected as exc:
+                    smtp = None
+                    if attempt == 2:
+                        raise fail(exc) from exc
+                except (OSError, smtplib.SMTPException) as exc:
+                    _close(smtp)
+                    smtp = None
+                    raise fail(exc) from exc
+            raise AssertionError("unreachable")
+
+        try:
+            yield send
+        finally:
+            _close(smtp)
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                smtp.starttls()
+            if self.user:
+                smtp.login(self.user, self.password)
+        except BaseException:
+            _close(smtp)
+            raise
+        return smtp
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    """Say goodbye if the server still listens; drop the socket either way."""
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 class Mail(DependencyProvider):

@@ -30,14 +30,14 @@ class MessagesEntrypoints:
     settings: Settings
     mail: Mailer
 
-    def _senders(self) -> domain.Senders:
+    def _senders(self, email: domain.SendEmail) -> domain.Senders:
         timeout = self.settings.sms_timeout
 
         def sms(account: SmsAccount, to: str, body: str, callback: str) -> str:
             return send_sms(account, to=to, body=body, status_callback=callback, timeout=timeout)
 
         return domain.Senders(
-            email=self.mail.send,
+            email=email,
             sms=sms,
             sealer=sealer_of(self.settings),
             sms_base_url=self.settings.sms_base_url,
@@ -48,7 +48,8 @@ class MessagesEntrypoints:
     def deliver_messages(self) -> None:
         """Sends the emails and SMS that are due (new ones, and retries after their backoff),
         one claimed row at a time."""
-        domain.deliver_due(self.db, now=datetime.now(UTC), senders=self._senders())
+        with self.mail.session() as email:  # one SMTP connection for the sweep's emails
+            domain.deliver_due(self.db, now=datetime.now(UTC), senders=self._senders(email))
 
     @rpc
     @requires(READ)
