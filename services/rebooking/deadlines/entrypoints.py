@@ -6,13 +6,13 @@ the cascade's next step (cascades.domain.plan_expiry_step)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 
 import eventlet
 
 from chassis.context import Caller
 from chassis.contracts.booking_rpc import BookingClient, ExpiredOfferItem, NextOffer
-from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
 from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, timer
 from chassis.rpc import ServiceCaller
@@ -48,13 +48,10 @@ class DeadlinesEntrypoints:
     def record_offer_deadline(self, events: EventBatch) -> None:
         """Keeps the offer's deadline as a durable timer: when it passes, rebooking has booking
         expire the offer."""
-        for event in sorted(events, key=_offer_id):
-            if event.tenant_id is None:
-                continue
-            data = event.data
+        for tenant_id, data in _by_offer(events):
             domain.record_deadline(
                 self.db,
-                tenant_id=event.tenant_id,
+                tenant_id=tenant_id,
                 offer_id=data["offer_id"],
                 shift_id=data["shift_id"],
                 worker_id=data["worker_id"],
@@ -63,13 +60,10 @@ class DeadlinesEntrypoints:
             )
 
     def _settle(self, events: EventBatch, outcome: str) -> None:
-        for event in sorted(events, key=_offer_id):
-            if event.tenant_id is None:
-                continue
-            data = event.data
+        for tenant_id, data in _by_offer(events):
             domain.settle(
                 self.db,
-                tenant_id=event.tenant_id,
+                tenant_id=tenant_id,
                 offer_id=data["offer_id"],
                 shift_id=data["shift_id"],
                 worker_id=data["worker_id"],
@@ -163,8 +157,12 @@ def _outcome(item: ExpiredOfferItem) -> Answer:
     return rules.ENDED, f"already {item.status}", None
 
 
-def _offer_id(event: Event) -> str:
-    return str(event.data["offer_id"])
+def _by_offer(events: EventBatch) -> Iterator[tuple[str, dict]]:
+    """Each event's CBO and data, in the order of the offers' ids (an offer always has a
+    CBO: one without is not rebooking's)."""
+    for event in sorted(events, key=lambda e: str(e.data["offer_id"])):
+        if event.tenant_id is not None:
+            yield event.tenant_id, event.data
 
 
 def _when(value: str | datetime) -> datetime:
