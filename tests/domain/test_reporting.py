@@ -901,3 +901,50 @@ def test_a_batch_is_logged_in_its_order_and_each_event_applied_once(uow):
     assert logged == [e.event_id for e in registered]
     week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
     assert week["newly_registered"] == 3
+
+
+def test_a_batch_of_clock_ins_counts_each_visit_once(uow):
+    """A batch of visit.started (the shifts, workers and visits read once for the batch)
+    counts as the same events one at a time would: each visit once, a repeated punch of a
+    visit not again, and a visit of a shift reporting has not heard of waits for it."""
+    cbo = Cbo(uow, "batchvisits")
+    job, client = cbo.job_type("Carer", ["home care"]), cbo.client("Family Ng", "family")
+    ana = cbo.worker("Ana", "2026-11-02", ["home care"], None, "2026-11-02")
+    bo = cbo.worker("Bo", "2026-11-02", ["home care"], None, "2026-11-02")
+    (first, second) = cbo.booking(
+        job,
+        client,
+        at("2026-11-10"),
+        ("2026-11-17", "09:00", "13:00"),
+        ("2026-11-18", "09:00", "13:00"),
+    )
+    visits = [ids(), ids(), ids()]
+    unknown_shift = ids()
+
+    def started(shift_id: str, worker_id: str, visit_id: str, clock: str) -> Event:
+        return event(
+            "visit.started",
+            cbo.id,
+            at("2026-11-17", clock),
+            visit_id=visit_id,
+            shift_id=shift_id,
+            client_id=client,
+            worker_id=worker_id,
+            worker_tenant_id=cbo.id,
+            starts_at=at("2026-11-17", "09:00"),
+            ends_at=at("2026-11-17", "13:00"),
+            record_id=ids(),
+            clock_in_at=at("2026-11-17", clock),
+            delay_seconds=0,
+            inside_geofence=True,
+        )
+
+    batch = [
+        started(first, ana, visits[0], "09:01"),
+        started(second, bo, visits[1], "09:02"),
+        started(first, ana, visits[0], "09:05"),  # the same visit punched again
+        started(unknown_shift, bo, visits[2], "09:03"),
+    ]
+    assert records.receive_many(uow, events=[records.received(e) for e in batch]) == 4
+    week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+    assert week["evv_visits"] == 2

@@ -134,6 +134,7 @@ def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
             .returning(ReceivedEvent.event_id)
         ).scalars()
     )
+    _preload(uow, [e for e in wanted if e.event_id in logged])
     applied = 0
     for event in wanted:
         if event.event_id in logged:
@@ -141,6 +142,22 @@ def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
             _apply(uow, event)
             applied += 1
     return applied
+
+
+def _preload(uow: UnitOfWork, events: Sequence[Received]) -> None:
+    """The shifts, workers and visits a batch's events name, read in one query each: applying
+    the events then finds them in the session (Session.get asks the database only for what it
+    does not hold), instead of a round trip per event for each."""
+    if len(events) < 2:
+        return
+    for model, key in (
+        (ShiftRecord, "shift_id"),
+        (WorkerRecord, "worker_id"),
+        (VisitRecord, "visit_id"),
+    ):
+        ids = {e.data[key] for e in events if isinstance(e.data.get(key), str)}
+        if ids:
+            uow.session.execute(select(model).where(model.id.in_(sorted(ids)))).scalars().all()
 
 
 def _apply(uow: UnitOfWork, event: Received) -> None:
