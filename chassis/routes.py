@@ -62,6 +62,9 @@ class Route:
     # Statuses this route can answer besides the ones its shape implies (see gateway.openapi),
     # e.g. 409 for a create that can collide.
     errors: tuple[int, ...] = ()
+    # Seconds the gateway waits for the service's answer; None for WORKLB_RPC_TIMEOUT. Only
+    # for an operator's action whose work grows with the data (a rebuild of a read model).
+    timeout: float | None = None
 
     @property
     def service(self) -> str:

@@ -447,6 +447,8 @@ class Api:
             # Only a route that takes a query passes it on, so only then is it checked.
             check_parameters(request.args.items(multi=True))
             kwargs["query"] = request.args.to_dict(flat=True)
+        if route.timeout is not None:
+            kwargs["timeout"] = route.timeout  # ServiceCaller.call's own, not the service's
         result = services.call(route.service, route.rpc, **kwargs)
         public_read = not route.auth and route.method == "GET"
         if route.status == 204 or result is None:

@@ -558,3 +558,18 @@ def test_a_form_part_whose_name_cannot_be_read_is_dropped_not_a_500(shapes):
     response = shapes.handle(Request(builder.get_environ()), SIGNED_IN, services)
     assert response.status_code == 200
     assert set(services.calls[0][2]["body"]) == {"note", "file"}
+
+
+def test_a_route_with_its_own_timeout_waits_that_long_for_the_service(api):
+    from services.reporting.records.routes import REBUILD_SECONDS
+
+    operator = Caller(
+        kind="operator",
+        user_id="op",
+        permissions=frozenset({"platform.operate"}),
+        correlation_id="corr-9",
+    )
+    services = FakeServices(answer={"events": 0})
+    response = api.handle(request("POST", "/api/v1/admin/reporting/rebuild"), operator, services)
+    assert response.status_code == 200, response.get_data()
+    assert services.calls == [("reporting", "rebuild_report_model", {"timeout": REBUILD_SECONDS})]

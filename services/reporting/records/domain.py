@@ -931,14 +931,18 @@ def rebuild(uow: UnitOfWork, *, caller: Caller | None = None) -> dict[str, int]:
         ).all()
         if not logged:
             break
-        for entry in logged:
-            event = Received(
+        events = [
+            Received(
                 event_id=entry.event_id,
                 event_type=entry.event_type,
                 tenant_id=entry.tenant_id,
                 occurred_at=entry.occurred_at,
                 data=entry.data,
             )
+            for entry in logged
+        ]
+        _preload(uow, events)
+        for event in events:
             _apply(uow, event)
         uow.session.flush()
         uow.session.expunge_all()
