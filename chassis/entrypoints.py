@@ -377,6 +377,7 @@ class EventHandler(nameko.events.EventHandler):
         self._open: EventBatch | None = None  # collecting while the last batch runs
         self._alone: deque[EventBatch] = deque()  # a failed batch's events, one per worker
         self._running = 0
+        self._stopping = False
 
     @property
     def handler_key(self) -> str:
@@ -498,7 +499,22 @@ class EventHandler(nameko.events.EventHandler):
     # shared by many. All of this runs in the consumer's thread or in handle_result, one at a
     # time (eventlet), so the counters need no lock.
 
+    def stop(self) -> None:
+        # No batch starts once the container stops: what waits goes back to the queue (for
+        # another instance, or this one's next start) once this consumer is cancelled.
+        self._stopping = True
+        super().stop()
+        waiting = [*self._alone, *([self._open] if self._open is not None else [])]
+        self._alone.clear()
+        self._open = None
+        for batch in waiting:
+            for _, message in batch.received:
+                with contextlib.suppress(Exception):
+                    self.queue_consumer.requeue_message(message)
+
     def _collect(self, event: Event, message) -> None:
+        if self._stopping:
+            return  # unacked: the broker gives it back
         if self._open is None:
             self._open = EventBatch(self)
         self._open.received.append((event, message))
@@ -522,10 +538,13 @@ class EventHandler(nameko.events.EventHandler):
                 context_data=context_data_for(caller, self.context_secret),
                 handle_result=partial(self.handle_batch_result, batch),
             )
-        except ContainerBeingKilled:
+        except Exception as exc:
             self._running -= 1
+            if not isinstance(exc, ContainerBeingKilled):
+                log.exception("could not start a batch of events; giving them back")
             for _, message in batch.received:
-                self.queue_consumer.requeue_message(message)
+                with contextlib.suppress(Exception):
+                    self.queue_consumer.requeue_message(message)
 
     def handle_batch_result(self, batch: EventBatch, worker_ctx, result=None, exc_info=None):
         try:
@@ -545,6 +564,13 @@ class EventHandler(nameko.events.EventHandler):
         """Commit the batch's work with its processed_events rows and ack every message; or,
         when it fails, take each of its events again alone (one event: retry or dead-letter
         it as any handler's)."""
+        if exc_info is None and not batch.taken:
+            # A handler that returned without reading its batch: its events are recorded as
+            # handled all the same (as a single event's handler that did nothing would be).
+            try:
+                list(batch)
+            except Exception:
+                exc_info = sys.exc_info()
         exc_info = finish_worker(self.container, worker_ctx, exc_info)
         service = self.container.service_name
         if exc_info is None:
@@ -555,8 +581,12 @@ class EventHandler(nameko.events.EventHandler):
                 self.queue_consumer.ack_message(message)
             return None
         if len(batch.received) == 1:
+            # The database away, a deadlock with another batch: not the handler's fault.
+            failed = (
+                Failed.DELIVERY if isinstance(exc_info[1], OperationalError) else Failed.HANDLER
+            )
             event, message = batch.received[0]
-            self._fail(message, event, Failed.HANDLER, _describe(exc_info[1]))
+            self._fail(message, event, failed, _describe(exc_info[1]))
             return exc_info
         # One bad event must not hold back the others (nor spend their attempts).
         log.warning(
@@ -576,6 +606,8 @@ class EventHandler(nameko.events.EventHandler):
         return exc_info
 
     def _start_next(self) -> None:
+        if self._stopping:
+            return
         try:
             if self._alone:
                 self._start(self._alone.popleft())
@@ -718,6 +750,11 @@ class EventBatch:
         self.received: list[tuple[Event, Any]] = []  # (event, message)
         self.handled: set[str] = set()
         self._fresh: list[Event] | None = None
+
+    @property
+    def taken(self) -> bool:
+        """Whether its events were recorded as handled (the handler iterated over it)."""
+        return self._fresh is not None
 
     def __len__(self) -> int:
         return len(self.received)

@@ -93,8 +93,10 @@ class Mailer:
     def session(self) -> Iterator[Callable[[Email], str]]:
         """A `send` that keeps one SMTP connection for many emails (a sweep's), opened at the
         first and closed at the end: a connection, a greeting and a login per email cost
-        the sender and the server more than the email. A connection the server dropped
-        meanwhile is opened again once; any other failure raises MailFailed and closes it."""
+        the sender and the server more than the email. Before it is used again the connection
+        is asked whether it still stands (NOOP), and opened anew if the server dropped it:
+        an email is never sent twice because its connection broke after it was sent. Any
+        failure raises MailFailed and closes the connection."""
         smtp: smtplib.SMTP | None = None
 
         def fail(exc: BaseException) -> MailFailed:
@@ -105,21 +107,18 @@ class Mailer:
         def send(email: Email) -> str:
             nonlocal smtp
             message = self.build(email)
-            for attempt in (1, 2):
-                try:
-                    if smtp is None:
-                        smtp = self._connect()
-                    smtp.send_message(message)
-                    return str(message["Message-ID"])
-                except smtplib.SMTPServerDisconnected as exc:
-                    smtp = None
-                    if attempt == 2:
-                        raise fail(exc) from exc
-                except (OSError, smtplib.SMTPException) as exc:
+            try:
+                if smtp is not None and not _still_open(smtp):
                     _close(smtp)
                     smtp = None
-                    raise fail(exc) from exc
-            raise AssertionError("unreachable")
+                if smtp is None:
+                    smtp = self._connect()
+                smtp.send_message(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                _close(smtp)
+                smtp = None
+                raise fail(exc) from exc
+            return str(message["Message-ID"])
 
         try:
             yield send
@@ -137,6 +136,14 @@ class Mailer:
             _close(smtp)
             raise
         return smtp
+
+
+def _still_open(smtp: smtplib.SMTP) -> bool:
+    """Whether the server still answers on this connection (it may have closed an idle one)."""
+    try:
+        return smtp.noop()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False
 
 
 def _close(smtp: smtplib.SMTP | None) -> None:

@@ -175,6 +175,7 @@ def test_a_batch_of_missed_confirmations_scores_as_one_at_a_time(uow, scene):
             offer_id=offer_id,
             shift_id=new_id(),
             occurred_at=NOW - timedelta(minutes=minutes),
+            correlation_id=f"corr-{offer_id}",
         )
 
     sent = Outbox(uow)
@@ -189,7 +190,10 @@ def test_a_batch_of_missed_confirmations_scores_as_one_at_a_time(uow, scene):
         now=NOW,
     )
     assert [entry_id is None for entry_id in made] == [False, False, False, True]
-    changed = [e["data"] for e in sent.events("reliability.changed")]
+    envelopes = sent.events("reliability.changed")
+    # Each carries the correlation of the event that caused it, not the batch's last.
+    assert sorted(e["correlation_id"] for e in envelopes) == sorted(f"corr-{o}" for o in offers)
+    changed = [e["data"] for e in envelopes]
     # A missed confirmation weighs 2 points, 10 each: 75 -> 55 -> 35 (the first was missed
     # 30 minutes before, a decay that rounding to cents does not show).
     assert sorted((c["worker_id"], c["previous_score"], c["score"]) for c in changed) == sorted(

@@ -165,7 +165,8 @@ def learn_punches(uow: UnitOfWork, *, punches: Sequence[tuple[str, dict[str, Any
                 "verified": False,
                 "must_fix_open": 0,
             }
-            for tenant_id, data, at in latest.values()
+            # In the visits' order: two batches (clock-ins, clock-outs) never wait in a circle.
+            for _, (tenant_id, data, at) in sorted(latest.items())
             if bool(data.get("clock_out_at")) is with_clock_out
         ]
         if not rows:

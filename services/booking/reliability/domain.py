@@ -228,6 +228,8 @@ class NewEntry(NamedTuple):
     occurred_at: datetime
     dedupe_key: str
     shift_id: str | None = None
+    # The event's, for what recording it emits (a batch's entries come from several events).
+    correlation_id: str | None = None
 
 
 def count_entry(
@@ -284,6 +286,8 @@ def count_entries(
             )
             if entry_id is None:
                 continue
+            if new.correlation_id is not None:
+                uow.correlation_id = new.correlation_id
             added = _Weighed(
                 new.kind, rules.WEIGHTS[new.kind], new.occurred_at, None, rules.APPEAL_NONE, None
             )
@@ -397,21 +401,25 @@ def count_missed_confirmation(
     now: datetime,
 ) -> ReliabilityEntry | None:
     """An offer the worker let expire (offer.expired)."""
-    return count_entry(
-        uow,
-        **missed_confirmation(
-            tenant_id=tenant_id,
-            worker_id=worker_id,
-            offer_id=offer_id,
-            shift_id=shift_id,
-            occurred_at=occurred_at,
-        )._asdict(),
-        now=now,
+    new = missed_confirmation(
+        tenant_id=tenant_id,
+        worker_id=worker_id,
+        offer_id=offer_id,
+        shift_id=shift_id,
+        occurred_at=occurred_at,
     )
+    (entry_id,) = count_entries(uow, entries=[new], now=now)
+    return None if entry_id is None else uow.session.get(ReliabilityEntry, entry_id)
 
 
 def missed_confirmation(
-    *, tenant_id: str, worker_id: str, offer_id: str, shift_id: str, occurred_at: datetime
+    *,
+    tenant_id: str,
+    worker_id: str,
+    offer_id: str,
+    shift_id: str,
+    occurred_at: datetime,
+    correlation_id: str | None = None,
 ) -> NewEntry:
     """The entry an offer the worker let expire makes (offer.expired), for count_entries."""
     return NewEntry(
@@ -421,6 +429,7 @@ def missed_confirmation(
         occurred_at=occurred_at,
         dedupe_key=f"{rules.MISSED_CONFIRMATION}:{offer_id}",
         shift_id=shift_id,
+        correlation_id=correlation_id,
     )
 
 

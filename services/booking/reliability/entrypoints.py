@@ -81,6 +81,7 @@ class ReliabilityEntrypoints:
                     offer_id=data["offer_id"],
                     shift_id=data["shift_id"],
                     occurred_at=event.occurred_at,
+                    correlation_id=event.correlation_id or event.event_id,
                 )
             )
         domain.count_entries(self.db, entries=misses, now=_now())
