@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## make test: unit, domain (real PostgreSQL), integration (+ RabbitMQ) and end-to-end tests
 test: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider --durations=25
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -m unit
