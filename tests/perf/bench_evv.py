@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -391,6 +392,7 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
             "WORKLB_OPERATOR_EMAIL": f"bench-{uuid.uuid4().hex[:12]}@worklb.local",
         }
         platform = Platform(env=env, var=var)
+        ok = False
         try:
             print("preparing databases and starting the platform…", flush=True)
             email, password = platform.prepare(quiet=True)
@@ -471,8 +473,13 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
                 ).scalar()
             engine.dispose()
             platform.check_alive()
+            ok = True
         finally:
             platform.stop()
+            if ok:
+                shutil.rmtree(var, ignore_errors=True)  # the service logs, once all went well
+            else:
+                print(f"service logs kept in {var / 'log'}", file=sys.stderr)
     lines.append(machine())
     lines.append(f"{'':<28} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7}")
     for row in (punch, read, bare, alone):
