@@ -948,3 +948,27 @@ def test_a_batch_of_clock_ins_counts_each_visit_once(uow):
     assert records.receive_many(uow, events=[records.received(e) for e in batch]) == 4
     week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
     assert week["evv_visits"] == 2
+
+
+def test_a_batchs_figures_are_written_once_at_its_end_and_not_at_all_if_it_fails(uow):
+    cbo = Cbo(uow, "figures")
+    day = date(2026, 11, 17)
+
+    def totals() -> dict[str, int]:
+        found = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+        return {name: found[name] for name in ("newly_registered", "newly_approved")}
+
+    before = totals()
+    with records._figures_at_the_end(uow):
+        for source in ("s1", "s2", "s1"):
+            records.bump(uow, tenant_id=cbo.id, day=day, source_id=source, registered=1)
+        records.bump(uow, tenant_id=cbo.id, day=day, source_id="s2", approved=1)
+        assert totals() == before  # nothing written yet
+    assert totals() == {
+        "newly_registered": before["newly_registered"] + 3,
+        "newly_approved": before["newly_approved"] + 1,
+    }
+    with pytest.raises(RuntimeError), records._figures_at_the_end(uow):
+        records.bump(uow, tenant_id=cbo.id, day=day, registered=5)
+        raise RuntimeError("the batch failed")
+    assert totals()["newly_registered"] == before["newly_registered"] + 3

@@ -25,7 +25,9 @@ bucket they went to (the place keeps its outcome, source and minutes).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -136,11 +138,12 @@ def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
     )
     _preload(uow, [e for e in wanted if e.event_id in logged])
     applied = 0
-    for event in wanted:
-        if event.event_id in logged:
-            logged.discard(event.event_id)  # once, even if the batch has it twice
-            _apply(uow, event)
-            applied += 1
+    with _figures_at_the_end(uow):
+        for event in wanted:
+            if event.event_id in logged:
+                logged.discard(event.event_id)  # once, even if the batch has it twice
+                _apply(uow, event)
+                applied += 1
     return applied
 
 
@@ -243,8 +246,11 @@ def _upsert(uow: UnitOfWork, model: type[Base], keys: dict[str, Any], **values: 
     uow.session.execute(statement)
 
 
-def _add(uow: UnitOfWork, table: Table, keys: dict[str, Any], deltas: dict[str, int]) -> None:
+def _add(uow: UnitOfWork, table: Table, keys: dict[str, Any], deltas: Mapping[str, int]) -> None:
     """Add `deltas` to the row with these keys (made at zero if missing)."""
+    deltas = {name: value for name, value in deltas.items() if value}
+    if not deltas:
+        return
     statement = pg_insert(table).values(**keys, **deltas)
     uow.session.execute(
         statement.on_conflict_do_update(
@@ -252,6 +258,12 @@ def _add(uow: UnitOfWork, table: Table, keys: dict[str, Any], deltas: dict[str, 
             set_={name: table.c[name] + statement.excluded[name] for name in deltas},
         )
     )
+
+
+# Session.info key of the figures a batch adds up before writing them (`_figures_at_the_end`).
+_PENDING_FIGURES = "reporting.pending_figures"
+_ROLLUP_KEYS = ("tenant_id", "day", "job_type_id", "source_id", "client_id")
+_TOTAL_KEYS = ("tenant_id", "day")
 
 
 def bump(
@@ -264,26 +276,47 @@ def bump(
     client_id: str = "",
     **deltas: int,
 ) -> None:
-    """Add figures (rules.METRICS) to a CBO day: its bucket and its total."""
+    """Add figures (rules.METRICS) to a CBO day: its bucket and its total (at once, or at the
+    end of the batch being applied: `_figures_at_the_end`)."""
     deltas = {name: value for name, value in deltas.items() if value}
     if not deltas:
         return
     unknown = set(deltas) - set(rules.METRICS)
     if unknown:
         raise ValueError(f"not figures of a day: {sorted(unknown)}")
-    _add(
-        uow,
-        DailyRollup.__table__,  # type: ignore[arg-type]
-        {
-            "tenant_id": tenant_id,
-            "day": day,
-            "job_type_id": job_type_id,
-            "source_id": source_id,
-            "client_id": client_id,
-        },
-        deltas,
-    )
-    _add(uow, DailyTotal.__table__, {"tenant_id": tenant_id, "day": day}, deltas)  # type: ignore[arg-type]
+    rollup = (tenant_id, day, job_type_id, source_id, client_id)
+    pending = uow.session.info.get(_PENDING_FIGURES)
+    if pending is None:
+        _write_figures(uow, {rollup: Counter(deltas)})
+        return
+    pending.setdefault(rollup, Counter()).update(deltas)
+
+
+@contextmanager
+def _figures_at_the_end(uow: UnitOfWork) -> Iterator[None]:
+    """Within it, `bump` adds a batch's figures up in memory, and they are written when it
+    ends: one upsert per bucket and per CBO day however many events counted in it (a busy
+    day's total was written, and locked, by every event), in the rows' order, so that two
+    batches never wait on each other's rows in a circle. Nothing is written if it raises."""
+    if _PENDING_FIGURES in uow.session.info:  # within a batch already
+        yield
+        return
+    pending: dict[tuple, Counter[str]] = {}
+    uow.session.info[_PENDING_FIGURES] = pending
+    try:
+        yield
+    finally:
+        del uow.session.info[_PENDING_FIGURES]
+    _write_figures(uow, pending)
+
+
+def _write_figures(uow: UnitOfWork, figures: dict[tuple, Counter[str]]) -> None:
+    totals: dict[tuple, Counter[str]] = {}
+    for rollup, deltas in sorted(figures.items()):
+        _add(uow, DailyRollup.__table__, dict(zip(_ROLLUP_KEYS, rollup, strict=True)), deltas)  # type: ignore[arg-type]
+        totals.setdefault(rollup[:2], Counter()).update(deltas)
+    for total, deltas in sorted(totals.items()):
+        _add(uow, DailyTotal.__table__, dict(zip(_TOTAL_KEYS, total, strict=True)), deltas)  # type: ignore[arg-type]
 
 
 def _bump_worker(
@@ -942,8 +975,9 @@ def rebuild(uow: UnitOfWork, *, caller: Caller | None = None) -> dict[str, int]:
             for entry in logged
         ]
         _preload(uow, events)
-        for event in events:
-            _apply(uow, event)
+        with _figures_at_the_end(uow):
+            for event in events:
+                _apply(uow, event)
         uow.session.flush()
         uow.session.expunge_all()
         last = logged[-1].seq
