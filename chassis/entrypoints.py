@@ -571,6 +571,8 @@ class EventHandler(nameko.events.EventHandler):
                 list(batch)
             except Exception:
                 exc_info = sys.exc_info()
+        # Before finish_worker, which turns a database error into ServiceUnavailable.
+        raised = exc_info[1] if exc_info is not None else None
         exc_info = finish_worker(self.container, worker_ctx, exc_info)
         service = self.container.service_name
         if exc_info is None:
@@ -581,10 +583,12 @@ class EventHandler(nameko.events.EventHandler):
                 self.queue_consumer.ack_message(message)
             return None
         if len(batch.received) == 1:
-            # The database away, a deadlock with another batch: not the handler's fault.
-            failed = (
-                Failed.DELIVERY if isinstance(exc_info[1], OperationalError) else Failed.HANDLER
+            # The database away, a deadlock with another batch (or a commit that failed for
+            # them): not the handler's fault.
+            database = isinstance(raised, OperationalError) or isinstance(
+                exc_info[1], ServiceUnavailable
             )
+            failed = Failed.DELIVERY if database else Failed.HANDLER
             event, message = batch.received[0]
             self._fail(message, event, failed, _describe(exc_info[1]))
             return exc_info

@@ -7,8 +7,9 @@ consumer's handler call that it_publisher RPC as its system caller and keep the 
 refusal) as the note, to show what a system caller may do in another service. `it_jobs` runs a
 background job (chassis.jobs) that counts items into a table, one chunk per step, which a test
 can hold at a step or make fail there. `it_batch` takes `note.recorded` in batches and keeps each
-note with the size of the batch it came in (a note "poison" makes its batch fail; a note
-"emit:<text>" has it emit a note of its own). `it_timer` keeps a row per tick of its timer (who
+note with the size of the batch it came in (a note "poison" makes its batch fail, a note
+"hiccup" fails it as the database would while BATCH_HICCUPS says so; a note "emit:<text>" has it
+emit a note of its own). `it_timer` keeps a row per tick of its timer (who
 it ran as), and fails the ticks a test asks it to, after writing the row.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from eventlet.event import Event
 from marshmallow import Schema, fields
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 
 from chassis.context import for_services, public, requires
 from chassis.contracts.events import event
@@ -169,6 +171,11 @@ class BatchNoted(Schema):
     note = fields.String(required=True)
 
 
+# How many more times a note "hiccup" makes the batch consumer fail as the database would
+# (an OperationalError: away, or a deadlock); in memory, since the failure rolls back.
+BATCH_HICCUPS = {"left": 0}
+
+
 class BatchConsumerService(ServiceBase):
     name = "it_batch"
 
@@ -178,6 +185,9 @@ class BatchConsumerService(ServiceBase):
             note = received_event.data["note"]
             if note == "poison":
                 raise RuntimeError("a poisoned note")
+            if note == "hiccup" and BATCH_HICCUPS["left"] > 0:
+                BATCH_HICCUPS["left"] -= 1
+                raise OperationalError("INSERT …", {}, RuntimeError("deadlock detected"))
             if note.startswith("emit:"):
                 self.db.emit("batch.noted", {"note": note}, tenant_id=received_event.tenant_id)
             self.db.session.execute(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from chassis.contracts.events import build_envelope
 from chassis.entrypoints import EVENT_BATCH, declare_topology
 from chassis.tables import dead_letters, outbox, processed_events
-from tests.integration.sample_services import BatchConsumerService, batched
+from tests.integration.sample_services import BATCH_HICCUPS, BatchConsumerService, batched
 from tests.waiting import wait_for
 
 
@@ -137,3 +137,24 @@ def test_what_a_batch_emits_carries_each_events_correlation(
         (e["data"]["note"], e["correlation_id"]) for e in envelopes
     )
     assert max(size for _, _, size in _kept(engine)) > 1
+
+
+def test_an_event_the_database_fails_is_deferred_without_spending_an_attempt(
+    container_factory, service_config, databases
+):
+    # Two retry delays: three failures as the handler's own would dead-letter the event.
+    config = service_config(event_retry_delays=(0.05, 0.05))
+    declare_topology(BatchConsumerService, config)
+    BATCH_HICCUPS["left"] = 3
+    try:
+        (envelope,) = _notes("hiccup")
+        _publish(config, [envelope])
+        container_factory(BatchConsumerService, config).start()
+
+        engine = databases["it_batch"]
+        wait_for(lambda: _count(engine, batched) == 1, what="the note kept after the hiccups")
+        assert BATCH_HICCUPS["left"] == 0
+        assert _count(engine, dead_letters) == 0
+        assert _count(engine, processed_events) == 1
+    finally:
+        BATCH_HICCUPS["left"] = 0
