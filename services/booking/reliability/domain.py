@@ -128,20 +128,18 @@ def _recompute(
     cause: str,
     before: float,
     entry_id: str | None = None,
-    entries: list[Any] | None = None,
     settings: ReliabilitySettings | None = None,
     figures: tuple[float, int] | None = None,
 ) -> ReliabilityScore:
     """Store the worker's score as of `now`, emit reliability.changed, and open a review item
-    if this change took them to the review threshold (rules.opens_review). `entries`: the
-    worker's entries as `_weighed` reads them, when the caller has them already; `figures`:
-    their active points and completed shifts, when the caller has counted them."""
+    if this change took them to the review threshold (rules.opens_review). `figures`: the
+    worker's active points and completed shifts, when the caller has counted them (else read
+    from their history)."""
     tenant_id, worker_id = row.tenant_id, row.worker_id
     if settings is None:
         settings = settings_of(uow, tenant_id=tenant_id)
     if figures is None:
-        if entries is None:
-            entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
+        entries = _weighed(uow, tenant_id=tenant_id, worker_id=worker_id)
         figures = (
             rules.active_points(entries, now=now, half_life_days=settings.half_life_days),
             rules.completed_shifts(entries),
@@ -246,6 +244,10 @@ def count_entry(
     """Record one entry of `kind` for the worker (of CBO `tenant_id`) and recompute their
     score; None, and nothing changed, if `dedupe_key` was recorded before."""
     new = NewEntry(tenant_id, worker_id, kind, occurred_at, dedupe_key, shift_id)
+    return _count_one(uow, new, now=now)
+
+
+def _count_one(uow: UnitOfWork, new: NewEntry, *, now: datetime) -> ReliabilityEntry | None:
     (entry_id,) = count_entries(uow, entries=[new], now=now)
     return None if entry_id is None else uow.session.get(ReliabilityEntry, entry_id)
 
@@ -408,8 +410,7 @@ def count_missed_confirmation(
         shift_id=shift_id,
         occurred_at=occurred_at,
     )
-    (entry_id,) = count_entries(uow, entries=[new], now=now)
-    return None if entry_id is None else uow.session.get(ReliabilityEntry, entry_id)
+    return _count_one(uow, new, now=now)
 
 
 def missed_confirmation(
