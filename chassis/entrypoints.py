@@ -603,22 +603,16 @@ class EventHandler(nameko.events.EventHandler):
                 }
             },
         )
-        for received in batch.received:
-            alone = EventBatch(self)
-            alone.received.append(received)
-            self._alone.append(alone)
+        self._alone.extend(EventBatch(self, [received]) for received in batch.received)
         return exc_info
 
     def _start_next(self) -> None:
         if self._stopping:
             return
-        try:
-            if self._alone:
-                self._start(self._alone.popleft())
-            elif self._open is not None and self._running == 0:
-                self._start(self._open)
-        except Exception:  # its messages stay unacked: the broker gives them back on restart
-            log.exception("could not start a batch of events")
+        if self._alone:
+            self._start(self._alone.popleft())
+        elif self._open is not None and self._running == 0:
+            self._start(self._open)
 
     # -- failing -----------------------------------------------------------------------------
 
@@ -749,9 +743,9 @@ class EventBatch:
     each event's tenant (the worker's caller has none: a batch may span CBOs), and the events
     it emits carry the correlation id of the event being handled."""
 
-    def __init__(self, handler: EventHandler) -> None:
+    def __init__(self, handler: EventHandler, received: list[tuple[Event, Any]] | None = None):
         self.handler = handler
-        self.received: list[tuple[Event, Any]] = []  # (event, message)
+        self.received = received if received is not None else []  # (event, message)
         self.handled: set[str] = set()
         self._fresh: list[Event] | None = None
 
