@@ -298,9 +298,6 @@ def _figures_at_the_end(uow: UnitOfWork) -> Iterator[None]:
     ends: one upsert per bucket and per CBO day however many events counted in it (a busy
     day's total was written, and locked, by every event), in the rows' order, so that two
     batches never wait on each other's rows in a circle. Nothing is written if it raises."""
-    if _PENDING_FIGURES in uow.session.info:  # within a batch already
-        yield
-        return
     pending: dict[tuple, Counter[str]] = {}
     uow.session.info[_PENDING_FIGURES] = pending
     try:
