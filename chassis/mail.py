@@ -99,11 +99,6 @@ class Mailer:
         failure raises MailFailed and closes the connection."""
         smtp: smtplib.SMTP | None = None
 
-        def fail(exc: BaseException) -> MailFailed:
-            return MailFailed(
-                f"could not send email via {self.host}:{self.port}: {type(exc).__name__}: {exc}"
-            )
-
         def send(email: Email) -> str:
             nonlocal smtp
             message = self.build(email)
@@ -117,7 +112,9 @@ class Mailer:
             except (OSError, smtplib.SMTPException) as exc:
                 _close(smtp)
                 smtp = None
-                raise fail(exc) from exc
+                raise MailFailed(
+                    f"could not send email via {self.host}:{self.port}: {type(exc).__name__}: {exc}"
+                ) from exc
             return str(message["Message-ID"])
 
         try:
