@@ -9,7 +9,7 @@ background job (chassis.jobs) that counts items into a table, one chunk per step
 can hold at a step or make fail there. `it_batch` takes `note.recorded` in batches and keeps each
 note with the size of the batch it came in (a note "poison" makes its batch fail, a note
 "hiccup" fails it as the database would while BATCH_HICCUPS says so; a note "emit:<text>" has it
-emit a note of its own). `it_timer` keeps a row per tick of its timer (who
+emit a note of its own; LingeringBatchService is it_batch whose handler lingers). `it_timer` keeps a row per tick of its timer (who
 it ran as), and fails the ticks a test asks it to, after writing the row.
 """
 
@@ -195,6 +195,16 @@ class BatchConsumerService(ServiceBase):
                     event_id=received_event.event_id, note=note, batch_size=len(events)
                 )
             )
+
+
+class LingeringBatchService(BatchConsumerService):
+    """it_batch whose handler lets a first event wait LINGER seconds for others."""
+
+    LINGER = 1.0
+
+    @event_handler("it_publisher", "note.recorded", batch=EVENT_BATCH, linger=LINGER)
+    def on_notes_recorded(self, events: EventBatch) -> None:
+        BatchConsumerService.on_notes_recorded(self, events)
 
 
 class CallingService:

@@ -1,7 +1,8 @@
 """Event handlers that take their events in batches (`event_handler(..., batch=N)`): every
 event handled once, in batches when they queue up; a bad event neither holds back nor
 doubles the others of its batch; two instances share a queue without doing anything twice;
-events a batch emits carry the correlation of the event that caused them."""
+events a batch emits carry the correlation of the event that caused them; a handler that
+lingers takes a trickle of events as one batch."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from sqlalchemy import func, select
 from chassis.contracts.events import build_envelope
 from chassis.entrypoints import EVENT_BATCH, declare_topology
 from chassis.tables import dead_letters, outbox, processed_events
-from tests.integration.sample_services import BATCH_HICCUPS, BatchConsumerService, batched
+from tests.integration.sample_services import (
+    BATCH_HICCUPS,
+    BatchConsumerService,
+    LingeringBatchService,
+    batched,
+)
 from tests.waiting import wait_for
 
 
@@ -158,3 +164,22 @@ def test_an_event_the_database_fails_is_deferred_without_spending_an_attempt(
         assert _count(engine, processed_events) == 1
     finally:
         BATCH_HICCUPS["left"] = 0
+
+
+def test_a_lingering_handler_takes_a_trickle_of_events_as_one_batch(
+    container_factory, service_config, databases
+):
+    # Without lingering, the first of these starts a batch of one at once (nothing runs).
+    config = service_config()
+    container_factory(LingeringBatchService, config).start()
+    engine = databases["it_batch"]
+
+    trickle = _notes(*(f"drop {n}" for n in range(5)))
+    _publish(config, trickle)
+    wait_for(lambda: _count(engine, batched) == 5, what="the trickle kept")
+    assert sorted(size for _, _, size in _kept(engine)) == [5] * 5
+
+    # A lone event is not kept waiting for company that never comes.
+    _publish(config, _notes("alone"))
+    wait_for(lambda: _count(engine, batched) == 6, what="the lone note kept")
+    assert [size for _, note, size in _kept(engine) if note == "alone"] == [1]

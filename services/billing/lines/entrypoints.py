@@ -10,7 +10,7 @@ import re
 from chassis.context import STAFF, Caller, requires
 from chassis.contracts.events import Event
 from chassis.db import UnitOfWork
-from chassis.entrypoints import EVENT_BATCH, EventBatch, event_handler, rpc
+from chassis.entrypoints import EventBatch, event_handler, read_model_handler, rpc
 from chassis.errors import Forbidden, NotFound
 from services.billing.lines import domain
 from services.billing.lines.models import APPROVED, DISPUTED
@@ -114,12 +114,12 @@ class LinesEntrypoints:
 
     # Every punch's event: taken in batches (one worker and one commit for many under load).
 
-    @event_handler("evv", "visit.started", batch=EVENT_BATCH)
+    @read_model_handler("evv", "visit.started")
     def learn_visit_started(self, events: EventBatch) -> None:
         """Keeps the clock-in (meal periods are judged from the punches)."""
         self._learn_punches(events)
 
-    @event_handler("evv", "visit.ended", batch=EVENT_BATCH)
+    @read_model_handler("evv", "visit.ended")
     def learn_visit_ended(self, events: EventBatch) -> None:
         """Keeps the clock-out."""
         self._learn_punches(events)
