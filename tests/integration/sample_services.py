@@ -9,8 +9,9 @@ background job (chassis.jobs) that counts items into a table, one chunk per step
 can hold at a step or make fail there. `it_batch` takes `note.recorded` in batches and keeps each
 note with the size of the batch it came in (a note "poison" makes its batch fail, a note
 "hiccup" fails it as the database would while BATCH_HICCUPS says so; a note "emit:<text>" has it
-emit a note of its own; LingeringBatchService is it_batch whose handler lingers). `it_timer` keeps a row per tick of its timer (who
-it ran as), and fails the ticks a test asks it to, after writing the row.
+emit a note of its own; LingeringBatchService is it_batch whose handler lingers). `it_timer`
+keeps a row per tick of its timer (who it ran as), and fails the ticks a test asks it to, after
+writing the row.
 """
 
 from __future__ import annotations
