@@ -13,7 +13,7 @@ from chassis import tables
 from chassis.audit import audit
 from chassis.config import SERVICE_NAMES
 from chassis.context import Caller
-from chassis.db import Database
+from chassis.db import Database, make_engine
 from chassis.tables import outbox
 
 # audit.recorded is identity's event; any service's database would do for the rest.
@@ -128,3 +128,43 @@ def test_the_probe_answers_in_one_round_trip_and_survives_a_dropped_connection(
         assert database.probe(text("SELECT 1")) == 1
     finally:
         database.stop()
+
+
+def _backend(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _end_backend(admin_engine, backend: int) -> None:
+    with admin_engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+
+
+def test_a_pooled_connection_idle_long_enough_is_pinged_and_replaced_when_dropped(
+    domain_settings, domain_engine
+):
+    admin = domain_engine(SERVICE)
+    engine = make_engine(domain_settings.database_url(SERVICE), pool_size=1, ping_idle_seconds=0)
+    try:
+        backend = _backend(engine)
+        _end_backend(admin, backend)  # a restart, an operator: the pooled connection is dead
+        # Its ping fails at the checkout, so the pool connects again: the caller sees nothing.
+        assert _backend(engine) != backend
+    finally:
+        engine.dispose()
+
+
+def test_a_pooled_connection_used_again_at_once_is_not_pinged(domain_settings, domain_engine):
+    admin = domain_engine(SERVICE)
+    engine = make_engine(domain_settings.database_url(SERVICE), pool_size=1, ping_idle_seconds=3600)
+    try:
+        backend = _backend(engine)
+        _end_backend(admin, backend)
+        # Not pinged: the transaction that meets the dead connection fails (a 503, an event
+        # deferred), and the pool drops it; the next one connects again.
+        with pytest.raises(DBAPIError) as failed:
+            _backend(engine)
+        assert failed.value.connection_invalidated
+        assert _backend(engine) != backend
+    finally:
+        engine.dispose()
