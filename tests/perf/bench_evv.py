@@ -47,7 +47,13 @@ from services.evv.ledger import domain as ledger
 from services.evv.ledger import rules as ledger_rules
 from tests.e2e.cbos import apply_and_approve
 from tests.e2e.tokens import mint_token
-from tests.perf.bench_gateway import caller_from_token, check_ports_free, machine, sign_in
+from tests.perf.bench_gateway import (
+    caller_from_token,
+    check_ports_free,
+    drop_databases,
+    machine,
+    sign_in,
+)
 from tests.waiting import wait_for
 
 GATEWAY_PORT = 18460
@@ -380,6 +386,7 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
     base = Settings()
     check_ports_free(base.gateway_host, [port])
     check_ports_free(base.ops_host, [port + 1 + i for i in range(len(SERVICE_NAMES))])
+    drop_databases(base, DATABASE_PREFIX)
     var = Path(tempfile.mkdtemp(prefix="worklb-bench-evv-"))
     lines = []
     with isolated_vhost(base, VHOST) as amqp_uri:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -93,6 +94,19 @@ def check_ports_free(host: str, ports: list[int]) -> None:
                 busy.append(port)
     if busy:
         raise PlatformError(f"ports already in use on {host}: {busy} (a benchmark still running?)")
+
+
+def drop_databases(base: Settings, prefix: str) -> None:
+    """A benchmark's databases of an earlier run, dropped: each run adds its CBOs and their
+    rows, and would otherwise measure larger tables than the last (each run measures the same
+    fresh platform)."""
+    url = base.database_url_template.format(name="postgres")
+    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for service in SERVICE_NAMES:
+            cur.execute(f'DROP DATABASE IF EXISTS "{prefix}_{service}" WITH (FORCE)')
+    conn.close()
 
 
 def sign_in(session: requests.Session, url: str, email: str, password: str) -> str:

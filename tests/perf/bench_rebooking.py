@@ -38,7 +38,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -46,7 +45,14 @@ from chassis.config import SERVICE_NAMES, Settings
 from chassis.context import Caller, context_data_for
 from deploy.local import Platform, PlatformError, isolated_vhost
 from tests.e2e import rebooking_load as load
-from tests.perf.bench_gateway import Result, check_ports_free, machine, measure, table
+from tests.perf.bench_gateway import (
+    Result,
+    check_ports_free,
+    drop_databases,
+    machine,
+    measure,
+    table,
+)
 from tests.smtp import start_smtp
 from tests.waiting import wait_for
 
@@ -67,17 +73,6 @@ COUNTED_RPCS = (
     ("identity", "eligible_jobseekers"),
 )
 COUNTED_SERVICES = ("booking", "identity", "rebooking")
-
-
-def drop_databases(base: Settings) -> None:
-    """An earlier run's databases, dropped: each run measures the same fresh market."""
-    url = base.database_url_template.format(name="postgres")
-    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for service in SERVICE_NAMES:
-            cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE_PREFIX}_{service}" WITH (FORCE)')
-    conn.close()
 
 
 def api_for(url: str):
@@ -244,7 +239,7 @@ def run(shifts: int, booking_instances: int = 1) -> list[Result]:
     base = Settings()
     check_ports_free(base.gateway_host, [GATEWAY_PORT])
     check_ports_free(base.ops_host, [OPS_PORT_BASE + i for i in range(len(SERVICE_NAMES))])
-    drop_databases(base)
+    drop_databases(base, DATABASE_PREFIX)
     var = Path(tempfile.mkdtemp(prefix="worklb-bench-rebooking-"))
     ok = False
     controller, smtp = start_smtp()

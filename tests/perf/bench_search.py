@@ -45,7 +45,7 @@ from services.booking.search import domain, rules
 from services.booking.sites.models import Site
 from services.booking.workers import rules as worker_rules
 from tests.e2e.tokens import mint_token, staff_token
-from tests.perf.bench_gateway import Result, check_ports_free, machine, measure
+from tests.perf.bench_gateway import Result, check_ports_free, drop_databases, machine, measure
 from tests.perf.bench_import import new_cbo
 
 # Overridable, as the rebooking benchmark's, when another run holds the ports.
@@ -474,23 +474,11 @@ def table(rows: list[tuple[int, Result, int]]) -> str:
     return "\n".join(lines)
 
 
-def drop_databases(base: Settings) -> None:
-    """The benchmark's databases of an earlier run, dropped: each run adds its CBOs, and the
-    search reads tables whose size is every CBO's (each run would measure a larger one)."""
-    url = base.database_url_template.format(name="postgres")
-    conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for service in SERVICE_NAMES:
-            cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE_PREFIX}_{service}" WITH (FORCE)')
-    conn.close()
-
-
 def run(sizes: list[int], n: int, warmup: int, explain: bool) -> list[tuple[int, Result, int]]:
     base = Settings()
     check_ports_free(base.gateway_host, [GATEWAY_PORT])
     check_ports_free(base.ops_host, [OPS_PORT_BASE + i for i in range(len(SERVICE_NAMES))])
-    drop_databases(base)
+    drop_databases(base, DATABASE_PREFIX)
     var = Path(tempfile.mkdtemp(prefix="worklb-bench-search-"))
     ok = False
     rows: list[tuple[int, Result, int]] = []
