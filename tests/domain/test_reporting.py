@@ -24,7 +24,7 @@ from chassis.mail import Mailer
 from services.reporting.dashboards import domain as dashboards
 from services.reporting.dashboards import rules
 from services.reporting.records import domain as records
-from services.reporting.records.models import ReceivedEvent
+from services.reporting.records.models import ActivityEntry, ReceivedEvent
 from services.reporting.schedules import domain as schedules
 
 pytestmark = pytest.mark.domain
@@ -948,6 +948,43 @@ def test_a_batch_of_clock_ins_counts_each_visit_once(uow):
     assert records.receive_many(uow, events=[records.received(e) for e in batch]) == 4
     week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
     assert week["evv_visits"] == 2
+    # Each clock-in of a known shift is activity (written once, at the batch's end).
+    clocked = uow.session.execute(
+        select(ActivityEntry.event_id).where(
+            ActivityEntry.tenant_id == cbo.id, ActivityEntry.action == "visit.clocked_in"
+        )
+    ).scalars()
+    assert sorted(clocked) == sorted(e.event_id for e in batch[:3])
+
+    # A shift booked and clocked into within one batch (a rebuild's chunk has both): the
+    # batch looked for the shift before it was booked, and finds it once it is.
+    later = records.received(
+        event(
+            "booking.created",
+            cbo.id,
+            at("2026-11-16", "08:00"),
+            booking_id=ids(),
+            client_id=client,
+            site_id=ids(),
+            job_type_id=job,
+            positions=1,
+            fill_mode="open",
+            pay_rate_cents=2000,
+            bill_rate_cents=3000,
+            created_by_kind="staff",
+            shifts=[
+                {
+                    "shift_id": (booked := ids()),
+                    "starts_at": at("2026-11-19", "09:00"),
+                    "ends_at": at("2026-11-19", "13:00"),
+                }
+            ],
+        )
+    )
+    visited = records.received(started(booked, ana, ids(), "09:04"))
+    assert records.receive_many(uow, events=[later, visited]) == 2
+    week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
+    assert week["evv_visits"] == 3
 
 
 def test_a_batchs_figures_are_written_once_at_its_end_and_not_at_all_if_it_fails(uow):
@@ -959,7 +996,7 @@ def test_a_batchs_figures_are_written_once_at_its_end_and_not_at_all_if_it_fails
         return {name: found[name] for name in ("newly_registered", "newly_approved")}
 
     before = totals()
-    with records._figures_at_the_end(uow):
+    with records._applying(uow, []):
         for source in ("s1", "s2", "s1"):
             records.bump(uow, tenant_id=cbo.id, day=day, source_id=source, registered=1)
         records.bump(uow, tenant_id=cbo.id, day=day, source_id="s2", approved=1)
@@ -968,7 +1005,7 @@ def test_a_batchs_figures_are_written_once_at_its_end_and_not_at_all_if_it_fails
         "newly_registered": before["newly_registered"] + 3,
         "newly_approved": before["newly_approved"] + 1,
     }
-    with pytest.raises(RuntimeError), records._figures_at_the_end(uow):
+    with pytest.raises(RuntimeError), records._applying(uow, []):
         records.bump(uow, tenant_id=cbo.id, day=day, registered=5)
         raise RuntimeError("the batch failed")
     assert totals()["newly_registered"] == before["newly_registered"] + 3

@@ -183,7 +183,8 @@ def cpu_lines(title: str, used: dict[str, float], items: int) -> list[str]:
 
 
 def _seed_visits(platform: Platform, tenant_id: str, workers: list[str], per_worker: int) -> dict:
-    """Confirmed visits starting now, `per_worker` for each worker, at one site."""
+    """Confirmed visits starting now, `per_worker` for each worker, at one site (in EVV's
+    database, and their shifts in reporting's)."""
     engine = make_engine(platform.settings.database_url("evv"), poolclass=NullPool)
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     site_id, job_type_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -225,6 +226,25 @@ def _seed_visits(platform: Platform, tenant_id: str, workers: list[str], per_wor
                     "ids": ids,
                 },
             )
+    engine.dispose()
+    # Reporting knows the shifts, as booking's events would have told it: each clock-in is
+    # then counted as in production (a visit, its day's figures, the activity), not parked.
+    engine = make_engine(platform.settings.database_url("reporting"), poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO shift_records (id, tenant_id, booking_id, client_id, job_type_id, "
+                "day, minutes, positions, booked_at, filled_at, cancelled) "
+                "SELECT v, :t, v, 'bench-client', :j, :d, 240, 1, now(), now(), false "
+                "FROM unnest(CAST(:ids AS varchar[])) v"
+            ),
+            {
+                "t": tenant_id,
+                "j": job_type_id,
+                "d": start.date(),
+                "ids": [v for ids in visits.values() for v in ids],
+            },
+        )
     engine.dispose()
     return visits
 

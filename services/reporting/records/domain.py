@@ -136,9 +136,8 @@ def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
             .returning(ReceivedEvent.event_id)
         ).scalars()
     )
-    _preload(uow, [e for e in wanted if e.event_id in logged])
     applied = 0
-    with _figures_at_the_end(uow):
+    with _applying(uow, [e for e in wanted if e.event_id in logged]):
         for event in wanted:
             if event.event_id in logged:
                 logged.discard(event.event_id)  # once, even if the batch has it twice
@@ -147,20 +146,74 @@ def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
     return applied
 
 
-def _preload(uow: UnitOfWork, events: Sequence[Received]) -> None:
-    """The shifts, workers and visits a batch's events name, read in one query each: applying
-    the events then finds them in the session (Session.get asks the database only for what it
-    does not hold), instead of a round trip per event for each."""
+# Session.info keys of what a batch being applied holds until its end (`_applying`): the
+# records its events name, the figures it adds up, the activity it keeps.
+_HELD = "reporting.held"
+_PENDING_FIGURES = "reporting.pending_figures"
+_PENDING_ACTIVITY = "reporting.pending_activity"
+
+_Record = ShiftRecord | WorkerRecord | VisitRecord
+_Held = dict[tuple[type, str], "_Record | None"]
+
+
+@contextmanager
+def _applying(uow: UnitOfWork, events: Sequence[Received]) -> Iterator[None]:
+    """Within it, a batch of events is applied with one statement for each kind of write, not
+    one per event: the shifts, workers and visits the events name are read first in one query
+    each and held (found, or known to be missing: a new visit is not looked for again);
+    `bump` adds the figures up in memory and `_activity` keeps the entries, and both are
+    written when it ends (one upsert per bucket and per CBO day however many events counted
+    in it, in the rows' order, so that two batches never wait on each other's rows in a
+    circle; the entries in one statement). Nothing is written if it raises."""
+    info = uow.session.info
+    figures: dict[tuple, Counter[str]] = {}
+    activity: list[dict[str, Any]] = []
+    info[_HELD] = _preload(uow, events)
+    info[_PENDING_FIGURES] = figures
+    info[_PENDING_ACTIVITY] = activity
+    try:
+        yield
+    finally:
+        for key in (_HELD, _PENDING_FIGURES, _PENDING_ACTIVITY):
+            del info[key]
+    _write_figures(uow, figures)
+    _write_activity(uow, activity)
+
+
+def _preload(uow: UnitOfWork, events: Sequence[Received]) -> _Held:
+    """The shifts, workers and visits a batch's events name, read in one query each."""
+    held: _Held = {}
     if len(events) < 2:
-        return
-    for model, key in (
+        return held
+    kinds: tuple[tuple[type[_Record], str], ...] = (
         (ShiftRecord, "shift_id"),
         (WorkerRecord, "worker_id"),
         (VisitRecord, "visit_id"),
-    ):
+    )
+    for model, key in kinds:
         ids = {e.data[key] for e in events if isinstance(e.data.get(key), str)}
         if ids:
-            uow.session.execute(select(model).where(model.id.in_(sorted(ids)))).scalars().all()
+            query = select(model).where(model.id.in_(sorted(ids)))
+            rows: list[_Record] = list(uow.session.execute(query).scalars())  # type: ignore[arg-type]
+            found = {r.id: r for r in rows}
+            held.update({(model, id_): found.get(id_) for id_ in ids})
+    return held
+
+
+def _get(uow: UnitOfWork, model: type[_Record], id_: str) -> Any:
+    """The record the batch holds, or None if it is known to be missing; else the session's."""
+    held: _Held | None = uow.session.info.get(_HELD)
+    if held is not None and (model, id_) in held:
+        return held[(model, id_)]
+    return uow.session.get(model, id_)
+
+
+def _add_record(uow: UnitOfWork, record: _Record) -> None:
+    """A new shift, worker or visit, held by the batch from now on."""
+    uow.session.add(record)
+    held: _Held | None = uow.session.info.get(_HELD)
+    if held is not None:
+        held[(type(record), record.id)] = record
 
 
 def _apply(uow: UnitOfWork, event: Received) -> None:
@@ -260,8 +313,6 @@ def _add(uow: UnitOfWork, table: Table, keys: dict[str, Any], deltas: Mapping[st
     )
 
 
-# Session.info key of the figures a batch adds up before writing them (`_figures_at_the_end`).
-_PENDING_FIGURES = "reporting.pending_figures"
 _ROLLUP_KEYS = ("tenant_id", "day", "job_type_id", "source_id", "client_id")
 _TOTAL_KEYS = ("tenant_id", "day")
 
@@ -277,7 +328,7 @@ def bump(
     **deltas: int,
 ) -> None:
     """Add figures (rules.METRICS) to a CBO day: its bucket and its total (at once, or at the
-    end of the batch being applied: `_figures_at_the_end`)."""
+    end of the batch being applied: `_applying`)."""
     deltas = {name: value for name, value in deltas.items() if value}
     if not deltas:
         return
@@ -290,21 +341,6 @@ def bump(
         _write_figures(uow, {rollup: Counter(deltas)})
         return
     pending.setdefault(rollup, Counter()).update(deltas)
-
-
-@contextmanager
-def _figures_at_the_end(uow: UnitOfWork) -> Iterator[None]:
-    """Within it, `bump` adds a batch's figures up in memory, and they are written when it
-    ends: one upsert per bucket and per CBO day however many events counted in it (a busy
-    day's total was written, and locked, by every event), in the rows' order, so that two
-    batches never wait on each other's rows in a circle. Nothing is written if it raises."""
-    pending: dict[tuple, Counter[str]] = {}
-    uow.session.info[_PENDING_FIGURES] = pending
-    try:
-        yield
-    finally:
-        del uow.session.info[_PENDING_FIGURES]
-    _write_figures(uow, pending)
 
 
 def _write_figures(uow: UnitOfWork, figures: dict[tuple, Counter[str]]) -> None:
@@ -380,12 +416,12 @@ def _count_active(
 
 
 def _worker_source(uow: UnitOfWork, worker_id: str) -> str:
-    found = uow.session.get(WorkerRecord, worker_id)
+    found = _get(uow, WorkerRecord, worker_id)
     return found.source_id if found is not None else ""
 
 
 def _shift(uow: UnitOfWork, tenant_id: str, shift_id: str) -> ShiftRecord:
-    found = uow.session.get(ShiftRecord, shift_id)
+    found = _get(uow, ShiftRecord, shift_id)
     if found is None or found.tenant_id != tenant_id:
         raise ShiftNotYetKnown(shift_id)
     return found
@@ -403,20 +439,32 @@ def _activity(
 ) -> None:
     if not actor_id or event.tenant_id is None:
         return
-    uow.session.execute(
-        pg_insert(ActivityEntry)
-        .values(
-            event_id=event.event_id,
-            tenant_id=event.tenant_id,
-            at=event.occurred_at,
-            actor_id=actor_id,
-            actor_kind=actor_kind[:20],
-            action=action[:100],
-            entity_type=entity_type[:60],
-            entity_id=entity_id[:100],
+    entry = {
+        "event_id": event.event_id,
+        "tenant_id": event.tenant_id,
+        "at": event.occurred_at,
+        "actor_id": actor_id,
+        "actor_kind": actor_kind[:20],
+        "action": action[:100],
+        "entity_type": entity_type[:60],
+        "entity_id": entity_id[:100],
+    }
+    pending = uow.session.info.get(_PENDING_ACTIVITY)
+    if pending is None:
+        _write_activity(uow, [entry])
+    else:
+        pending.append(entry)
+
+
+def _write_activity(uow: UnitOfWork, entries: list[dict[str, Any]]) -> None:
+    """Activity entries in one statement (an event's again is nothing), in their ids' order."""
+    if entries:
+        uow.session.execute(
+            pg_insert(ActivityEntry.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
+                index_elements=["event_id"]
+            ),
+            sorted(entries, key=lambda entry: entry["event_id"]),
         )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
 
 
 # -- CBOs, partnerships, clients, job types, sources ----------------------------------------------
@@ -498,7 +546,7 @@ def _source(uow: UnitOfWork, event: Received) -> None:
 
 
 def _worker(uow: UnitOfWork, tenant_id: str, worker_id: str) -> WorkerRecord:
-    found = uow.session.get(WorkerRecord, worker_id)
+    found = _get(uow, WorkerRecord, worker_id)
     if found is None:
         found = WorkerRecord(
             id=worker_id,
@@ -510,7 +558,7 @@ def _worker(uow: UnitOfWork, tenant_id: str, worker_id: str) -> WorkerRecord:
             approved=False,
             status="pending",
         )
-        uow.session.add(found)
+        _add_record(uow, found)
     return found
 
 
@@ -568,7 +616,7 @@ def _booking_created(uow: UnitOfWork, event: Received) -> None:
     data = event.data
     timezone = _timezone(uow, event.tenant_id)
     for shift in data["shifts"]:
-        if uow.session.get(ShiftRecord, shift["shift_id"]) is not None:
+        if _get(uow, ShiftRecord, shift["shift_id"]) is not None:
             continue
         starts_at, ends_at = _when(shift["starts_at"]), _when(shift["ends_at"])
         record = ShiftRecord(
@@ -584,7 +632,7 @@ def _booking_created(uow: UnitOfWork, event: Received) -> None:
             filled_at=None,
             cancelled=False,
         )
-        uow.session.add(record)
+        _add_record(uow, record)
         uow.session.flush()
         bump(
             uow,
@@ -735,10 +783,10 @@ def _cascade(figure: str) -> Apply:
 
 
 def _visit(uow: UnitOfWork, tenant_id: str, visit_id: str) -> VisitRecord:
-    found = uow.session.get(VisitRecord, visit_id)
+    found = _get(uow, VisitRecord, visit_id)
     if found is None:
         found = VisitRecord(id=visit_id, tenant_id=tenant_id, started=False, excepted=False)
-        uow.session.add(found)
+        _add_record(uow, found)
     return found
 
 
@@ -751,7 +799,6 @@ def _count_visit(uow: UnitOfWork, event: Received) -> None:
     if visit.started:
         return
     visit.started = True
-    uow.session.flush()
     bump(uow, **_dims(shift), source_id=_worker_source(uow, data["worker_id"]), visits=1)
 
 
@@ -971,8 +1018,7 @@ def rebuild(uow: UnitOfWork, *, caller: Caller | None = None) -> dict[str, int]:
             )
             for entry in logged
         ]
-        _preload(uow, events)
-        with _figures_at_the_end(uow):
+        with _applying(uow, events):
             for event in events:
                 _apply(uow, event)
         uow.session.flush()
