@@ -457,13 +457,13 @@ def _activity(
 
 
 def _write_activity(uow: UnitOfWork, entries: list[dict[str, Any]]) -> None:
-    """Activity entries in one statement (an event's again is nothing), in their ids' order."""
+    """Activity entries in one statement (an event's again is nothing), in their ids' order
+    (one multi-row VALUES: an ON CONFLICT insert given a list of rows is one round trip each)."""
     if entries:
         uow.session.execute(
-            pg_insert(ActivityEntry.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
-                index_elements=["event_id"]
-            ),
-            sorted(entries, key=lambda entry: entry["event_id"]),
+            pg_insert(ActivityEntry.__table__)  # type: ignore[arg-type]
+            .values(sorted(entries, key=lambda entry: entry["event_id"]))
+            .on_conflict_do_nothing(index_elements=["event_id"])
         )
 
 
