@@ -13,8 +13,8 @@ from chassis import tables
 from chassis.audit import audit
 from chassis.config import SERVICE_NAMES
 from chassis.context import Caller
-from chassis.db import Database, make_engine
-from chassis.tables import outbox
+from chassis.db import Database, insert_rows, make_engine
+from chassis.tables import outbox, processed_events
 
 # audit.recorded is identity's event; any service's database would do for the rest.
 SERVICE = "identity"
@@ -168,3 +168,20 @@ def test_a_pooled_connection_used_again_at_once_is_not_pinged(domain_settings, d
         assert _backend(engine) != backend
     finally:
         engine.dispose()
+
+
+def test_rows_inserted_at_once_leave_out_those_already_there_and_say_which_went_in(uow):
+    def rows(*ids: str) -> list[dict]:
+        return [{"handler": "it.rows", "event_id": event_id} for event_id in ids]
+
+    assert insert_rows(uow, processed_events, rows("b", "a"), returning="event_id") == ["b", "a"]
+    # "a" is there already: only the others go in, in their order.
+    assert insert_rows(uow, processed_events, rows("c", "a", "d"), returning="event_id") == [
+        "c",
+        "d",
+    ]
+    assert insert_rows(uow, processed_events, rows("e")) == []
+    kept = uow.session.execute(
+        select(processed_events.c.event_id).where(processed_events.c.handler == "it.rows")
+    ).scalars()
+    assert sorted(kept) == ["a", "b", "c", "d", "e"]

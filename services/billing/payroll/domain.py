@@ -18,7 +18,6 @@ shift's event has not arrived). The preview lists them; completing refuses while
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,14 +27,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, or_, select, text, union, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from chassis import jobs
 from chassis.audit import audit
 from chassis.context import Caller
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, insert_rows
 from chassis.errors import Conflict, NotFound, ValidationFailed
 from chassis.jobs import Job, JobFailed, JobKind, StepResult
 from services.billing.lines import domain as lines
@@ -772,7 +770,7 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
                     "worker_id": worker_id,
                 }
             )
-    _insert_rows(uow, PayrollLine, new_lines)
+    insert_rows(uow, PayrollLine, new_lines)
     if items:
         # Tens of thousands of (id, version, week): three arrays, one statement.
         uow.session.execute(
@@ -793,27 +791,6 @@ def _preview_batch(uow: UnitOfWork, *, run: PayrollRun, workers: list[str]) -> N
     _add_blockers(run, blockers)
     run.workers += len(paid_workers)
     run.gross_cents += sum(line["gross_cents"] for line in new_lines)
-
-
-def _insert_rows(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert thousands of rows as one statement with one parameter (a JSON array the server
-    turns into rows): neither a VALUES list compiled anew for each batch, nor psycopg2's
-    executemany (a round trip a row). Rows already there are left as they are."""
-    if not rows:
-        return
-    table = model.__table__
-    names = list(rows[0])
-    dialect = postgresql.dialect()
-    shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
-    quoted = ", ".join(f'"{n}"' for n in names)
-    uow.session.execute(
-        text(
-            f"INSERT INTO {table.name} ({quoted}) "
-            f"SELECT {quoted} FROM json_to_recordset(CAST(:rows AS json)) AS x({shape}) "
-            "ON CONFLICT DO NOTHING"
-        ),
-        {"rows": json.dumps(rows, default=str)},
-    )
 
 
 def _rate(value: Any) -> Decimal:

@@ -33,13 +33,13 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Table, TextClause, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from chassis.audit import audit
 from chassis.context import Caller
 from chassis.contracts.events import CATALOGUE, Event
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, insert_rows
 from services.reporting.base import Base
 from services.reporting.records import rules
 from services.reporting.records.models import (
@@ -118,23 +118,21 @@ def receive_many(uow: UnitOfWork, *, events: Sequence[Received]) -> int:
     if not wanted:
         return 0
     logged = set(
-        uow.session.execute(
-            pg_insert(ReceivedEvent)
-            .values(
-                [
-                    {
-                        "event_id": e.event_id,
-                        "event_type": e.event_type,
-                        "tenant_id": e.tenant_id,
-                        "occurred_at": e.occurred_at,
-                        "data": e.data,
-                    }
-                    for e in wanted
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(ReceivedEvent.event_id)
-        ).scalars()
+        insert_rows(
+            uow,
+            ReceivedEvent,
+            [
+                {
+                    "event_id": e.event_id,
+                    "event_type": e.event_type,
+                    "tenant_id": e.tenant_id,
+                    "occurred_at": e.occurred_at,
+                    "data": e.data,
+                }
+                for e in wanted
+            ],
+            returning="event_id",
+        )
     )
     applied = 0
     with _applying(uow, [e for e in wanted if e.event_id in logged]):
@@ -304,12 +302,21 @@ def _add(uow: UnitOfWork, table: Table, keys: dict[str, Any], deltas: Mapping[st
     deltas = {name: value for name, value in deltas.items() if value}
     if not deltas:
         return
-    statement = pg_insert(table).values(**keys, **deltas)
-    uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={name: table.c[name] + statement.excluded[name] for name in deltas},
-        )
+    uow.session.execute(_adding(table, tuple(keys), tuple(deltas)), {**keys, **deltas})
+
+
+@functools.lru_cache(maxsize=256)
+def _adding(table: Table, keys: tuple[str, ...], deltas: tuple[str, ...]) -> TextClause:
+    """`_add`'s upsert as text, made once per shape: SQLAlchemy compiles a PostgreSQL
+    `INSERT … ON CONFLICT` anew at every execution (it caches none), and every batch's
+    figures are a few of them."""
+    columns = ", ".join(f'"{name}"' for name in (*keys, *deltas))
+    values = ", ".join(f":{name}" for name in (*keys, *deltas))
+    unique = ", ".join(f'"{name}"' for name in keys)
+    additions = ", ".join(f'"{d}" = {table.name}."{d}" + excluded."{d}"' for d in deltas)
+    return text(
+        f"INSERT INTO {table.name} ({columns}) VALUES ({values}) "
+        f"ON CONFLICT ({unique}) DO UPDATE SET {additions}"
     )
 
 
@@ -457,14 +464,8 @@ def _activity(
 
 
 def _write_activity(uow: UnitOfWork, entries: list[dict[str, Any]]) -> None:
-    """Activity entries in one statement (an event's again is nothing), in their ids' order
-    (one multi-row VALUES: an ON CONFLICT insert given a list of rows is one round trip each)."""
-    if entries:
-        uow.session.execute(
-            pg_insert(ActivityEntry.__table__)  # type: ignore[arg-type]
-            .values(sorted(entries, key=lambda entry: entry["event_id"]))
-            .on_conflict_do_nothing(index_elements=["event_id"])
-        )
+    """Activity entries in one statement (an event's again is nothing), in their ids' order."""
+    insert_rows(uow, ActivityEntry, sorted(entries, key=lambda entry: entry["event_id"]))
 
 
 # -- CBOs, partnerships, clients, job types, sources ----------------------------------------------
