@@ -342,24 +342,37 @@ def owned_row(
 
 
 def insert_rows(
-    uow: UnitOfWork, model: Any, rows: list[dict[str, Any]], *, returning: str | None = None
+    uow: UnitOfWork,
+    model: Any,
+    rows: list[dict[str, Any]],
+    *,
+    returning: str | None = None,
+    on_conflict: str = "DO NOTHING",
 ) -> list[Any]:
     """Insert many rows of `model` (a mapped class or a table; rows with the same keys) as one
     statement with one
     parameter, a JSON array the server turns into rows. Neither a VALUES list compiled anew
     for each batch (SQLAlchemy caches no PostgreSQL `INSERT … ON CONFLICT`), nor psycopg2's
     executemany (a round trip a row: what SQLAlchemy sends for such an insert given a list).
-    Rows that clash with one already there (on any unique key) are left out; `returning`
-    names a column whose values of the rows inserted are returned, in the rows' order."""
+    Rows that clash with one already there (on any unique key) are left out, unless
+    `on_conflict` (what follows `ON CONFLICT`, as SQL) says otherwise; `returning` names a
+    column whose values of the rows written are returned, in the rows' order. Columns the
+    rows leave out take the database's defaults, not the model's Python ones."""
     if not rows:
         return []
-    statement = _rows_statement(getattr(model, "__table__", model), tuple(rows[0]), returning)
+    table = getattr(model, "__table__", model)
+    statement = _rows_statement(table, tuple(rows[0]), returning, on_conflict)
+    # As the ORM's own statements do: the session's pending changes go first (a text statement
+    # does not flush them), so the rows meet what the transaction has already changed.
+    uow.session.flush()
     result = uow.session.execute(statement, {"rows": json.dumps(rows, default=str)})
     return list(result.scalars()) if returning else []
 
 
 @functools.lru_cache(maxsize=256)
-def _rows_statement(table: Any, names: tuple[str, ...], returning: str | None) -> Any:
+def _rows_statement(
+    table: Any, names: tuple[str, ...], returning: str | None, on_conflict: str
+) -> Any:
     dialect = postgresql.dialect()
     shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
     quoted = ", ".join(f'"{n}"' for n in names)
@@ -368,7 +381,7 @@ def _rows_statement(table: Any, names: tuple[str, ...], returning: str | None) -
         f"INSERT INTO {table.name} ({quoted}) "
         f"SELECT {quoted} FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({shape})) "
         f"WITH ORDINALITY AS x({quoted}, row_number) ORDER BY row_number "
-        "ON CONFLICT DO NOTHING"
+        f"ON CONFLICT {on_conflict}"
     )
     if returning:
         return text(f'{sql} RETURNING "{returning}"').columns(table.c[returning])

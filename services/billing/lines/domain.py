@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, insert_rows
 from chassis.errors import NotFound
 from services.billing.base import as_day, as_time
 from services.billing.lines import models as m
@@ -145,6 +145,16 @@ def learn_punch(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], at: da
     learn_punches(uow, punches=[(tenant_id, data, at)])
 
 
+# What a punch changes of a visit billing knows already: its punches and when, unless it is
+# verified or a later event has been kept (as SQL: insert_rows' statement is compiled once).
+_PUNCHED = {
+    punched: "(visit_id) DO UPDATE SET "
+    + ", ".join(f'"{name}" = excluded."{name}"' for name in (*punched, "event_at"))
+    + " WHERE visit_records.verified IS FALSE AND visit_records.event_at <= excluded.event_at"
+    for punched in (("clock_in_at",), ("clock_in_at", "clock_out_at"))
+}
+
+
 def learn_punches(uow: UnitOfWork, *, punches: Sequence[tuple[str, dict[str, Any], datetime]]):
     """Many visit.started / visit.ended events at once, each (tenant id, data, occurred at),
     as `learn_punch` keeps one: one statement for those with a clock-out and one for those
@@ -171,16 +181,8 @@ def learn_punches(uow: UnitOfWork, *, punches: Sequence[tuple[str, dict[str, Any
         ]
         if not rows:
             continue
-        made = insert(m.VisitRecord).values(rows)
-        kept = m.VisitRecord.__table__.c
         punched = ("clock_in_at", "clock_out_at") if with_clock_out else ("clock_in_at",)
-        uow.session.execute(
-            made.on_conflict_do_update(
-                index_elements=["visit_id"],
-                set_={name: made.excluded[name] for name in (*punched, "event_at")},
-                where=kept.verified.is_(False) & (kept.event_at <= made.excluded.event_at),
-            )
-        )
+        insert_rows(uow, m.VisitRecord, rows, on_conflict=_PUNCHED[punched])
 
 
 def learn_correction(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], at: datetime):
