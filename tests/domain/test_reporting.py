@@ -145,9 +145,18 @@ class Cbo:
         self, job_type_id: str, client_id: str, booked: datetime, *shifts: tuple[str, str, str]
     ) -> list[str]:
         """Shifts (day, start, end): their ids."""
+        sent, made = self.booking_event(job_type_id, client_id, booked, *shifts)
+        assert records.receive(self.uow, event=records.received(sent)) is True
+        return made
+
+    def booking_event(
+        self, job_type_id: str, client_id: str, booked: datetime, *shifts: tuple[str, str, str]
+    ) -> tuple[Event, list[str]]:
+        """booking.created of these shifts (day, start, end), not yet received; their ids."""
         made = [ids() for _ in shifts]
-        self.feed(
+        sent = event(
             "booking.created",
+            self.id,
             booked,
             booking_id=ids(),
             client_id=client_id,
@@ -163,7 +172,7 @@ class Cbo:
                 for s, (d, a, b) in zip(made, shifts, strict=True)
             ],
         )
-        return made
+        return sent, made
 
     def filled(self, shift_id: str, when: datetime, worker_id: str) -> None:
         self.feed(
@@ -958,31 +967,11 @@ def test_a_batch_of_clock_ins_counts_each_visit_once(uow):
 
     # A shift booked and clocked into within one batch (a rebuild's chunk has both): the
     # batch looked for the shift before it was booked, and finds it once it is.
-    later = records.received(
-        event(
-            "booking.created",
-            cbo.id,
-            at("2026-11-16", "08:00"),
-            booking_id=ids(),
-            client_id=client,
-            site_id=ids(),
-            job_type_id=job,
-            positions=1,
-            fill_mode="open",
-            pay_rate_cents=2000,
-            bill_rate_cents=3000,
-            created_by_kind="staff",
-            shifts=[
-                {
-                    "shift_id": (booked := ids()),
-                    "starts_at": at("2026-11-19", "09:00"),
-                    "ends_at": at("2026-11-19", "13:00"),
-                }
-            ],
-        )
+    later, (booked,) = cbo.booking_event(
+        job, client, at("2026-11-16", "08:00"), ("2026-11-19", "09:00", "13:00")
     )
     visited = records.received(started(booked, ana, ids(), "09:04"))
-    assert records.receive_many(uow, events=[later, visited]) == 2
+    assert records.receive_many(uow, events=[records.received(later), visited]) == 2
     week = dashboards.kpis(uow, tenant_id=cbo.id, period=WEEK)["current"]["kpis"]
     assert week["evv_visits"] == 3
 
