@@ -20,7 +20,7 @@ from psycogreen.eventlet import patch_psycopg
 from sqlalchemy import bindparam, create_engine, event, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.config import Settings, settings_from
@@ -67,11 +67,12 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
         if returned_at is None or time.monotonic() - returned_at < idle_seconds:
             return
         try:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            # As pool_pre_ping pings: in autocommit, so no transaction is left open.
+            engine.dialect.do_ping(dbapi_connection)
         except psycopg2.Error as exc:
-            # The pool discards this connection and checks out another (a few times).
-            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+            # The database went away (a restart): every connection the pool holds is as old,
+            # so all are dropped, and this checkout connects again.
+            raise InvalidatePoolError(f"a pooled connection failed its ping: {exc}") from exc
 
 
 def ensure_database(url: str) -> bool:
@@ -361,7 +362,10 @@ def insert_rows(
     if not rows:
         return []
     table = getattr(model, "__table__", model)
-    statement = _rows_statement(table, tuple(rows[0]), returning, on_conflict)
+    names = tuple(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("insert_rows: every row must have the same keys")
+    statement = _rows_statement(table, names, returning, on_conflict)
     # As the ORM's own statements do: the session's pending changes go first (a text statement
     # does not flush them), so the rows meet what the transaction has already changed.
     uow.session.flush()
@@ -378,7 +382,7 @@ def _rows_statement(
     quoted = ", ".join(f'"{n}"' for n in names)
     # In the rows' order (a serial column numbers them so, as reporting's log needs).
     sql = (
-        f"INSERT INTO {table.name} ({quoted}) "
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "
         f"SELECT {quoted} FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({shape})) "
         f"WITH ORDINALITY AS x({quoted}, row_number) ORDER BY row_number "
         f"ON CONFLICT {on_conflict}"

@@ -35,6 +35,7 @@ from functools import partial
 from typing import Any
 
 import eventlet
+import eventlet.hubs
 import nameko.events
 import nameko.messaging
 import nameko.rpc
@@ -537,7 +538,11 @@ class EventHandler(nameko.events.EventHandler):
             if not self.linger:
                 self._start(self._open)
             elif self._lingering is None:
-                self._lingering = eventlet.spawn_after(self.linger, self._linger_over)
+                # A hub timer, not spawn_after: cancelling it never yields to other green
+                # threads, so the counters below stay consistent without a lock.
+                self._lingering = eventlet.hubs.get_hub().schedule_call_global(
+                    self.linger, eventlet.spawn_n, self._linger_over
+                )
 
     def _linger_over(self) -> None:
         self._lingering = None

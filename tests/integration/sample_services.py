@@ -208,6 +208,15 @@ class LingeringBatchService(BatchConsumerService):
         BatchConsumerService.on_notes_recorded(self, events)
 
 
+class LongLingeringBatchService(BatchConsumerService):
+    """it_batch whose handler lingers longer than any test waits: its events are still
+    waiting for company when the test stops it."""
+
+    @event_handler("it_publisher", "note.recorded", batch=EVENT_BATCH, linger=300.0)
+    def on_notes_recorded(self, events: EventBatch) -> None:
+        BatchConsumerService.on_notes_recorded(self, events)
+
+
 class CallingService:
     """Calls it_publisher with a short timeout, to show RPC never waits forever."""
 

@@ -7,17 +7,18 @@ lingers takes a trickle of events as one batch."""
 from __future__ import annotations
 
 import pytest
-from nameko.amqp.publish import get_producer
+from nameko.amqp.publish import get_connection, get_producer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import func, select
 
 from chassis.contracts.events import build_envelope
-from chassis.entrypoints import EVENT_BATCH, declare_topology
+from chassis.entrypoints import EVENT_BATCH, declare_topology, handler_queue
 from chassis.tables import dead_letters, outbox, processed_events
 from tests.integration.sample_services import (
     BATCH_HICCUPS,
     BatchConsumerService,
     LingeringBatchService,
+    LongLingeringBatchService,
     batched,
 )
 from tests.waiting import wait_for
@@ -183,3 +184,31 @@ def test_a_lingering_handler_takes_a_trickle_of_events_as_one_batch(
     _publish(config, _notes("alone"))
     wait_for(lambda: _count(engine, batched) == 6, what="the lone note kept")
     assert [size for _, note, size in _kept(engine) if note == "alone"] == [1]
+
+
+def _ready(config: dict) -> int:
+    """Messages in it_batch's queue that no consumer holds."""
+    queue = handler_queue("it_publisher", "note.recorded", "it_batch", "on_notes_recorded", config)
+    with get_connection(config["AMQP_URI"]) as conn:
+        return queue(conn.channel()).queue_declare(passive=True).message_count
+
+
+def test_events_waiting_in_a_batch_go_back_to_the_queue_when_the_service_stops(
+    container_factory, service_config, databases
+):
+    config = service_config()
+    lingering = container_factory(LongLingeringBatchService, config)
+    lingering.start()
+    waiting = _notes("one", "two", "three")
+    _publish(config, waiting)
+    wait_for(lambda: _ready(config) == 0, what="the notes held by the lingering handler")
+
+    lingering.stop()  # a deploy, a scale-down: nothing was handled, nothing may be lost
+    engine = databases["it_batch"]
+    assert _count(engine, batched) == 0
+    wait_for(lambda: _ready(config) == 3, what="the notes back in the queue")
+    container_factory(BatchConsumerService, config).start()
+    wait_for(lambda: _count(engine, batched) == 3, what="the notes kept by the next instance")
+    assert sorted(event_id for event_id, _, _ in _kept(engine)) == sorted(
+        e["event_id"] for e in waiting
+    )

@@ -34,6 +34,7 @@ from typing import Any
 
 from marshmallow import Schema
 from sqlalchemy import Table, TextClause, delete, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from chassis.audit import audit
@@ -174,6 +175,9 @@ def _applying(uow: UnitOfWork, events: Sequence[Received]) -> Iterator[None]:
     finally:
         for key in (_HELD, _PENDING_FIGURES, _PENDING_ACTIVITY):
             del info[key]
+    # The batch's records first, then its figures: as every handler that flushes a record
+    # before its figures (an exception's visit), so two batches never lock them in a circle.
+    uow.session.flush()
     _write_figures(uow, figures)
     _write_activity(uow, activity)
 
@@ -313,9 +317,10 @@ def _adding(table: Table, keys: tuple[str, ...], deltas: tuple[str, ...]) -> Tex
     columns = ", ".join(f'"{name}"' for name in (*keys, *deltas))
     values = ", ".join(f":{name}" for name in (*keys, *deltas))
     unique = ", ".join(f'"{name}"' for name in keys)
-    additions = ", ".join(f'"{d}" = {table.name}."{d}" + excluded."{d}"' for d in deltas)
+    name = postgresql.dialect().identifier_preparer.format_table(table)
+    additions = ", ".join(f'"{d}" = {name}."{d}" + excluded."{d}"' for d in deltas)
     return text(
-        f"INSERT INTO {table.name} ({columns}) VALUES ({values}) "
+        f"INSERT INTO {name} ({columns}) VALUES ({values}) "
         f"ON CONFLICT ({unique}) DO UPDATE SET {additions}"
     )
 
@@ -428,7 +433,9 @@ def _worker_source(uow: UnitOfWork, worker_id: str) -> str:
 
 
 def _shift(uow: UnitOfWork, tenant_id: str, shift_id: str) -> ShiftRecord:
-    found = _get(uow, ShiftRecord, shift_id)
+    # Asked again before the event is parked: the batch's preload may be older than the
+    # booking that committed since (parking is rare, the question cheap).
+    found = _get(uow, ShiftRecord, shift_id) or uow.session.get(ShiftRecord, shift_id)
     if found is None or found.tenant_id != tenant_id:
         raise ShiftNotYetKnown(shift_id)
     return found
