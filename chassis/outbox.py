@@ -28,7 +28,6 @@ from chassis.tables import outbox
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-GATHER_SECONDS = 0.02  # how long a woken relay lets more commits join its round
 STATUS_EVERY = 1.0  # seconds between outbox gauge refreshes
 KEEP_PUBLISHED = timedelta(days=7)
 
@@ -117,11 +116,6 @@ class OutboxRelay(DependencyProvider):
                 continue
             if published < BATCH_SIZE:
                 self._pause(self.poll_seconds)
-                if self._running and self._wake.ready():
-                    # Woken by a commit: a moment for the commits right behind it, so that a
-                    # round publishes several events (under a steady load each commit woke
-                    # its own round of four statements and an AMQP commit for one event).
-                    eventlet.sleep(GATHER_SECONDS)
 
     def _pause(self, seconds: float) -> None:
         """Wait until woken (a commit with events, or stop) or `seconds` have passed."""
