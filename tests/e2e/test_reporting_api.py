@@ -25,15 +25,18 @@ import pytest
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from chassis.contracts.events import build_envelope
 from chassis.db import make_engine
+from services.booking.workers.models import WorkerRecord
 from tests.e2e.market import (
     a_cbo,
     a_client,
     a_job_type,
     an_approved_worker,
+    booking_db,
     days_ahead,
     into_the_past,
     placed,
@@ -104,6 +107,15 @@ def market(api, operator_token, platform, smtp) -> dict:
             json={"skills": ["driving", "forklift"]},
         )
         assert changed.status_code == 200, changed.text
+    # Booking learns the skills from identity's event: a booking before it does is refused.
+    booking = booking_db(platform)
+
+    def booking_knows_the_skills() -> bool:
+        with Session(booking) as session:
+            found = [session.get(WorkerRecord, worker["id"]) for worker in (ana, ben)]
+            return all(w is not None and {"driving", "forklift"} <= set(w.skills) for w in found)
+
+    wait_for(booking_knows_the_skills, what="booking to know the workers' skills")
     # Three 4-hour shifts on one day: Ana works 9-13 and misses 14-18, Ben works 9-13.
     day = days_ahead(2)
     common = {"client_id": client["id"], "site_id": client["site"], "job_type_id": driver["id"]}
