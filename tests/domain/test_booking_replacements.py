@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from chassis.context import Caller
 from chassis.errors import Conflict, NotFound
@@ -16,7 +17,14 @@ from services.booking.offers import replacements
 from services.booking.offers.recheck import identity_recheck
 from tests.domain.outbox import Outbox
 from tests.factories import staff_caller
-from tests.market.offers import a_market, a_market_shift, a_worker, in_days, offers_of
+from tests.market.offers import (
+    a_market,
+    a_market_shift,
+    a_worker,
+    another_client,
+    in_days,
+    offers_of,
+)
 from tests.market.recheck import Identity, everyone, unreachable
 from tests.market.search import a_rating
 
@@ -293,3 +301,150 @@ def test_an_item_that_fails_leaves_the_others_done_and_says_why(uow, market):
     assert (
         offers.shift_offer(uow, tenant_id=market.tenant_id, offer_id=early.id)["status"] == "sent"
     )
+
+
+# -- expire_offers' batch path against one item at a time ----------------------------------------
+
+
+def a_sweep_batch(uow, market):
+    """A batch as the sweep sends it, covering the cases the batch path decides and those it
+    leaves to one item at a time: Zed's offers of seven shifts, Yan's of one at the same time
+    as Zed's first, and one of Zed's not due yet, with the
+    client's preferred workers, two of the shifts at the same time (the second cannot go to
+    whom the first went), another client who blocked Ana, a worker identity refuses, a step
+    needing booking's ranking, a shift too close for the client, a timer with no step."""
+    zed, yan, ana, bo, cy, di = (
+        a_worker(uow, market, name=n) for n in ["Zed", "Yan", "Ana", "Bo", "Cy", "Di"]
+    )
+    other = another_client(uow, market)
+    a_rating(
+        uow,
+        tenant_id=other.tenant_id,
+        client_id=other.client.id,
+        worker_id=ana.id,
+        rating="blocked",
+    )
+    made = [named_offer(uow, market, zed, 3), named_offer(uow, market, yan, 3)]
+    made += [named_offer(uow, market, zed, day) for day in (4, 5, 6, 7, 8)]
+    made.append(named_offer(uow, other, zed, 9))
+    early = named_offer(uow, market, zed, 10)[1]
+    late = max(offer.deadline_at for _, offer in made) + timedelta(seconds=1)
+    early.deadline_at = late + timedelta(hours=1)
+    uow.session.flush()
+
+    def step(*who, ranking=False, lead=0, n):
+        return {
+            **step_to(*(w.id for w in who), key=f"n-{n}"),
+            "use_ranking": ranking,
+            "min_lead_minutes": lead,
+        }
+
+    steps = [
+        step(ana, bo, n=0),  # Ana
+        step(ana, bo, n=1),  # the same hours as shift 0: Bo
+        step(di, n=2),  # identity refuses Di: nobody
+        step(zed, ranking=True, n=3),  # Zed was offered it: the ranking's
+        step(cy, lead=60 * 24 * 30, n=4),  # the client wants a month's notice: too close
+        None,  # left to offer.expired's handler
+        step(bo, cy, n=6),  # Bo (Bo's other offer is another day)
+        step(ana, cy, n=7),  # the other client blocked Ana: Cy
+        step(cy, n=8),  # not due yet: 409, no step
+    ]
+    items = [
+        {"offer_id": offer.id, "idempotency_key": f"e-{n}", "next": steps[n]}
+        for n, offer in enumerate([o for _, o in made] + [early])
+    ]
+    identity = CountingIdentity(di.id)
+    eligible_now = identity_recheck(identity, Caller.system(service="rebooking"))
+    return [s for s, _ in made], items, eligible_now, late
+
+
+def what_the_batch_did(uow, shifts, answers, sent):
+    """Answers, offers and events without the ids each run makes anew."""
+
+    def shown(answer):
+        nxt = answer["next"]
+        return (
+            answer["status"],
+            answer["expired"],
+            answer["error"] and answer["error"]["kind"],
+            nxt and (nxt["worker_id"], nxt["source"], nxt["why"], nxt["deadline_at"]),
+            bool(answer["next_error"]),
+        )
+
+    offers_made = [
+        [(o.worker_id, o.status, o.channel, o.rank, o.deadline_at) for o in offers_of(uow, s)]
+        for s in shifts
+    ]
+    events = sorted(
+        (e["event_type"], e["data"]["shift_id"], e["data"]["worker_id"]) for e in sent.events()
+    )
+    return [shown(a) for a in answers], offers_made, events
+
+
+def test_the_batch_path_does_what_one_item_at_a_time_does(uow, market, monkeypatch, caplog):
+    shifts, items, eligible_now, late = a_sweep_batch(uow, market)
+    savepoint = uow.session.begin_nested()
+    sent = Outbox(uow)
+    answers = replacements.expire_offers(
+        uow, scope=None, items=items, eligible_now=eligible_now, now=late
+    )
+    together = what_the_batch_did(uow, shifts, answers, sent)
+    savepoint.rollback()
+    assert "batch path failed" not in caplog.text
+
+    monkeypatch.setattr(
+        replacements, "_expire_together", lambda uow, **_: replacements._Together({}, set())
+    )
+    sent = Outbox(uow)
+    answers = replacements.expire_offers(
+        uow, scope=None, items=items, eligible_now=eligible_now, now=late
+    )
+    alone = what_the_batch_did(uow, shifts, answers, sent)
+    assert together == alone
+    chosen = [a[3] and (a[3][0] is not None, a[3][1], a[3][2]) for a in together[0]]
+    assert chosen == [
+        (True, "preferred", None),
+        (True, "preferred", None),
+        (False, None, "no_candidates"),
+        (True, "ranking", None),
+        (False, None, "too_close"),
+        None,
+        (True, "preferred", None),
+        (True, "preferred", None),
+        None,
+    ]
+    assert together[0][-1][2] == "conflict"  # not due yet
+
+
+def test_the_batch_path_sends_as_many_statements_for_many_items_as_for_few(uow, market):
+    """Statements per batch, not per item (the first run warms the caches of the session)."""
+
+    def statements_for(count: int, run: str) -> int:
+        zed, ana, bo = (a_worker(uow, market) for _ in range(3))
+        made = [named_offer(uow, market, zed, 3 + day) for day in range(count)]
+        late = max(offer.deadline_at for _, offer in made) + timedelta(seconds=1)
+        items = [
+            {
+                "offer_id": offer.id,
+                "idempotency_key": f"{run}-e-{n}",
+                "next": step_to(ana.id, bo.id, key=f"{run}-n-{n}"),
+            }
+            for n, (_, offer) in enumerate(made)
+        ]
+        seen: list[str] = []
+        connection = uow.session.connection()
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(connection, "before_cursor_execute", listener)
+        try:
+            answers = replacements.expire_offers(
+                uow, scope=None, items=items, eligible_now=everyone, now=late
+            )
+        finally:
+            event.remove(connection, "before_cursor_execute", listener)
+        assert all(a["next"]["worker_id"] == ana.id for a in answers)
+        return len(seen)
+
+    few, many = statements_for(3, "few"), statements_for(30, "many")
+    assert few == many
+    assert many < 40  # one at a time: about thirty an item

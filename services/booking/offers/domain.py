@@ -300,15 +300,23 @@ def _offered(uow: UnitOfWork, shift_id: str) -> set[str]:
     """The workers this shift is not offered again: every one it has offered, whatever became
     of the offer, except those whose offer was withdrawn only because the shift filled (when
     it opens again, they may have it)."""
+    return offered_by_shift(uow, shift_ids=[shift_id]).get(shift_id, set())
+
+
+def offered_by_shift(uow: UnitOfWork, *, shift_ids: Sequence[str]) -> dict[str, set[str]]:
+    """`_offered` of many shifts in one query (shifts that offered nobody are left out)."""
     query = (
-        select(Offer.worker_id)
+        select(Offer.shift_id, Offer.worker_id)
         .where(
-            Offer.shift_id == shift_id,
+            Offer.shift_id.in_(list(shift_ids)),
             or_(Offer.status != WITHDRAWN, Offer.end_reason.is_distinct_from(SHIFT_FILLED_REASON)),
         )
         .distinct()
     )
-    return set(uow.session.execute(query).scalars())
+    found: dict[str, set[str]] = {}
+    for shift_id, worker_id in uow.session.execute(query).all():
+        found.setdefault(shift_id, set()).add(worker_id)
+    return found
 
 
 def _lock_shift(uow: UnitOfWork, shift_id: str) -> Shift:

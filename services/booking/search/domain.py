@@ -147,8 +147,13 @@ def _context(
     client_id: str,
     windows: tuple[rules.Window, ...],
     shift_id: str | None = None,
+    partners: dict[str, list[str]] | None = None,
+    known_timezones: dict[str, str] | None = None,
 ) -> Context:
-    partners = partners_of(uow, tenant_id=tenant_id)
+    """The request's context; `partners` and `known_timezones` when the caller has read them
+    already (a batch of shifts of a few CBOs)."""
+    if partners is None:
+        partners = partners_of(uow, tenant_id=tenant_id)
     sharing = tuple(
         sorted(t for t, shares in partners.items() if rules.shares_job_type(shares, job_type.key))
     )
@@ -172,7 +177,9 @@ def _context(
         site=site,
         partners=partners,
         sharing=sharing,
-        timezones=timezones_of(uow, tenant_ids=[tenant_id, *sharing]),
+        timezones=timezones_of(uow, tenant_ids=[tenant_id, *sharing])
+        if known_timezones is None
+        else {t: known_timezones[t] for t in (tenant_id, *sharing)},
     )
 
 
@@ -708,52 +715,45 @@ _EXPLAINED_COLUMNS = (
 )
 
 
-def explain_workers(
-    uow: UnitOfWork, *, context: Context, worker_ids: Sequence[str]
-) -> dict[str, Explained]:
-    """The facts the rules need about these workers, loaded in a few queries."""
-    ids = list(dict.fromkeys(worker_ids))
-    if not ids:
-        return {}
-    # Only the columns the rules read, with the client's rating and the worker source's rule
-    # joined on: one round trip for what is on the worker's row or beside it.
-    rows = uow.session.execute(
-        select(
-            *(getattr(WorkerRecord, c) for c in _EXPLAINED_COLUMNS),
-            ClientPreference.rating,
-            SourceRecord.weekly_cap_minutes.label("source_cap"),
-            SourceRecord.terms.label("source_terms"),
-            SourceRecord.name.label("source_name"),
-        )
-        .outerjoin(
+def _worker_rows(uow: UnitOfWork, *, worker_ids: Sequence[str], client_id: str | None) -> list:
+    """The columns the rules read of these workers, with `client_id`'s rating of each (None:
+    no rating read) and the worker source's rule joined on: one round trip."""
+    rating = ClientPreference.rating if client_id is not None else null().label("rating")
+    query = select(
+        *(getattr(WorkerRecord, c) for c in _EXPLAINED_COLUMNS),
+        rating,
+        SourceRecord.weekly_cap_minutes.label("source_cap"),
+        SourceRecord.terms.label("source_terms"),
+        SourceRecord.name.label("source_name"),
+    )
+    if client_id is not None:
+        query = query.outerjoin(
             ClientPreference,
             (ClientPreference.worker_id == WorkerRecord.id)
-            & (ClientPreference.client_id == context.request.client_id),
+            & (ClientPreference.client_id == client_id),
         )
-        .outerjoin(SourceRecord, SourceRecord.id == WorkerRecord.source_id)
-        .where(WorkerRecord.id.in_(ids))
-    ).all()
-    found = {row.id: row for row in rows}
-    # The request's context knows the zones of the CBO and its partners: usually all of them.
-    tenants = {w.tenant_id for w in found.values()}
-    zones = {t: context.timezones[t] for t in tenants if t in context.timezones}
-    if len(zones) < len(tenants):
-        zones.update(timezones_of(uow, tenant_ids=tenants - zones.keys()))
-    dates = sorted({s.on_date for z in set(zones.values()) for s in context.plan_for(z).segments})
+    query = query.outerjoin(SourceRecord, SourceRecord.id == WorkerRecord.source_id).where(
+        WorkerRecord.id.in_(list(worker_ids))
+    )
+    return list(uow.session.execute(query).all())
+
+
+def _worker_days(
+    uow: UnitOfWork, *, worker_ids: Sequence[str], dates: Iterable[date]
+) -> dict[str, dict[date, rules.Ranges]]:
     days: dict[str, dict[date, rules.Ranges]] = {}
-    for row in uow.session.execute(
-        select(WorkerDay).where(WorkerDay.worker_id.in_(ids), WorkerDay.on_date.in_(dates))
-    ).scalars():
+    query = select(WorkerDay).where(
+        WorkerDay.worker_id.in_(list(worker_ids)), WorkerDay.on_date.in_(sorted(set(dates)))
+    )
+    for row in uow.session.execute(query).scalars():
         days.setdefault(row.worker_id, {})[row.on_date] = list(row.minutes or [])
-    plans = [context.plan_for(z) for z in set(zones.values())]
-    starts = [w.starts_at for p in plans for w in p.weeks] + [
-        w.starts_at for w in context.request.windows
-    ]
-    ends = [w.ends_at for p in plans for w in p.weeks] + [
-        w.ends_at for w in context.request.windows
-    ]
-    first, last = min(starts), max(ends)
-    # Their shifts (with the site's name) and pending offers in those weeks, in one query.
+    return days
+
+
+def _held(uow: UnitOfWork, *, worker_ids: Sequence[str], first: datetime, last: datetime) -> list:
+    """The workers' shifts (with the site's name) and pending offers between `first` and
+    `last`, in one query."""
+    ids = list(worker_ids)
     assignments = (
         select(
             literal("assignment").label("kind"),
@@ -788,54 +788,99 @@ def explain_workers(
         Offer.starts_at < last,
         Offer.ends_at > first,
     )
+    return list(uow.session.execute(union_all(assignments, offers)).all())
+
+
+def _commitment(held: Any, context: Context) -> rules.Commitment:
+    where = None
+    if held.kind == "assignment" and held.tenant_id == context.tenant_id:
+        where = "this site" if held.site_name == context.site.name else held.site_name
+    return rules.Commitment(
+        kind=held.kind,
+        status=held.status,
+        starts_at=held.starts_at,
+        ends_at=held.ends_at,
+        shift_id=held.shift_id,
+        where=where,
+    )
+
+
+def _span(context: Context, timezones: Iterable[str]) -> tuple[datetime, datetime]:
+    """From the first to the last moment whose commitments count for the request: the weeks
+    its windows fall in (in each of `timezones`) and the windows themselves."""
+    plans = [context.plan_for(z) for z in set(timezones)]
+    starts = [w.starts_at for p in plans for w in p.weeks]
+    ends = [w.ends_at for p in plans for w in p.weeks]
+    starts += [w.starts_at for w in context.request.windows]
+    ends += [w.ends_at for w in context.request.windows]
+    return min(starts), max(ends)
+
+
+def _explained(
+    worker: Any,
+    *,
+    days: dict[date, rules.Ranges],
+    commitments: Iterable[rules.Commitment],
+    timezone: str,
+) -> Explained:
+    facts = rules.WorkerFacts(
+        id=worker.id,
+        tenant_id=worker.tenant_id,
+        name=worker.name,
+        approved=bool(worker.approved),
+        suspended=bool(worker.suspended),
+        active=bool(worker.active),
+        job_types=frozenset(worker.job_types or ()),
+        skills=frozenset(worker.skills or ()),
+        weekly_minutes=list(worker.weekly_minutes or []),
+        days=days,
+        latitude=worker.latitude,
+        longitude=worker.longitude,
+        source=rules.Source(worker.source_cap, _terms(worker.source_terms), worker.source_name)
+        if worker.source_id and worker.source_name is not None
+        else None,
+        commitments=tuple(commitments),
+        timezone=timezone,
+    )
+    return Explained(
+        facts,
+        rules.Preference(favourite=worker.rating == FAVOURITE, blocked=worker.rating == BLOCKED),
+        worker.score,
+    )
+
+
+def explain_workers(
+    uow: UnitOfWork, *, context: Context, worker_ids: Sequence[str]
+) -> dict[str, Explained]:
+    """The facts the rules need about these workers, loaded in a few queries."""
+    ids = list(dict.fromkeys(worker_ids))
+    if not ids:
+        return {}
+    found = {
+        row.id: row
+        for row in _worker_rows(uow, worker_ids=ids, client_id=context.request.client_id)
+    }
+    # The request's context knows the zones of the CBO and its partners: usually all of them.
+    tenants = {w.tenant_id for w in found.values()}
+    zones = {t: context.timezones[t] for t in tenants if t in context.timezones}
+    if len(zones) < len(tenants):
+        zones.update(timezones_of(uow, tenant_ids=tenants - zones.keys()))
+    dates = {s.on_date for z in set(zones.values()) for s in context.plan_for(z).segments}
+    days = _worker_days(uow, worker_ids=ids, dates=dates)
+    first, last = _span(context, zones.values())
     commitments: dict[str, list[rules.Commitment]] = {}
-    held_rows: Sequence[Any] = uow.session.execute(union_all(assignments, offers)).all()
-    for held in held_rows:
-        where = None
-        if held.kind == "assignment" and held.tenant_id == context.tenant_id:
-            where = "this site" if held.site_name == context.site.name else held.site_name
-        commitments.setdefault(held.worker_id, []).append(
-            rules.Commitment(
-                kind=held.kind,
-                status=held.status,
-                starts_at=held.starts_at,
-                ends_at=held.ends_at,
-                shift_id=held.shift_id,
-                where=where,
-            )
+    for held in _held(uow, worker_ids=ids, first=first, last=last):
+        commitments.setdefault(held.worker_id, []).append(_commitment(held, context))
+    return {
+        worker_id: _explained(
+            found[worker_id],
+            days=days.get(worker_id, {}),
+            commitments=commitments.get(worker_id, ()),
+            timezone=zones[found[worker_id].tenant_id],
         )
-    explained = {}
-    for worker_id in ids:
-        worker = found.get(worker_id)
-        if worker is None:
-            continue
-        facts = rules.WorkerFacts(
-            id=worker.id,
-            tenant_id=worker.tenant_id,
-            name=worker.name,
-            approved=bool(worker.approved),
-            suspended=bool(worker.suspended),
-            active=bool(worker.active),
-            job_types=frozenset(worker.job_types or ()),
-            skills=frozenset(worker.skills or ()),
-            weekly_minutes=list(worker.weekly_minutes or []),
-            days=days.get(worker.id, {}),
-            latitude=worker.latitude,
-            longitude=worker.longitude,
-            source=rules.Source(worker.source_cap, _terms(worker.source_terms), worker.source_name)
-            if worker.source_id and worker.source_name is not None
-            else None,
-            commitments=tuple(commitments.get(worker.id, ())),
-            timezone=zones[worker.tenant_id],
-        )
-        explained[worker.id] = Explained(
-            facts,
-            rules.Preference(
-                favourite=worker.rating == FAVOURITE, blocked=worker.rating == BLOCKED
-            ),
-            worker.score,
-        )
-    return explained
+        for worker_id in ids
+        if worker_id in found
+    }
 
 
 def _reasons(context: Context, item: Explained, now: datetime | None = None) -> list[rules.Reason]:
@@ -865,6 +910,148 @@ def reasons_against(
         return [rules.Reason(rules.NOT_APPROVED, "not approved by the CBO")]
     moment = now if now is not None else datetime.now(ZoneInfo("UTC"))
     return _reasons(context, explained, moment)
+
+
+class ShiftsRecheck:
+    """`reasons_against` for many (shift, worker) pairs, with what it reads loaded once: the
+    shifts' contexts, the workers, their ratings by the shifts' clients, their days and what
+    holds their time across all the shifts' weeks (rebooking's batch of replacement offers:
+    a few queries for the batch instead of eight a pair). The offers the batch makes are
+    noted (`note_offer`) so the pairs after them see them, as they would one at a time."""
+
+    def __init__(self, uow: UnitOfWork, *, shifts: Sequence[Shift], worker_ids: Sequence[str]):
+        self.contexts = _shift_contexts(uow, shifts)
+        ids = list(dict.fromkeys(worker_ids))
+        self.workers = {row.id: row for row in _worker_rows(uow, worker_ids=ids, client_id=None)}
+        clients = sorted({s.client_id for s in shifts})
+        self.ratings: dict[tuple[str, str], str] = {}
+        if self.workers and clients:
+            rated = select(
+                ClientPreference.worker_id, ClientPreference.client_id, ClientPreference.rating
+            ).where(
+                ClientPreference.worker_id.in_(list(self.workers)),
+                ClientPreference.client_id.in_(clients),
+            )
+            self.ratings = {(w, c): r for w, c, r in uow.session.execute(rated).all()}
+        tenants = {w.tenant_id for w in self.workers.values()}
+        known = {t: z for c in self.contexts.values() for t, z in c.timezones.items()}
+        self.zones = {t: known[t] for t in tenants if t in known}
+        if len(self.zones) < len(tenants):
+            self.zones.update(timezones_of(uow, tenant_ids=tenants - self.zones.keys()))
+        dates: set[date] = set()
+        self.spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+        for shift_id, context in self.contexts.items():
+            for zone in set(self.zones.values()):
+                dates |= {s.on_date for s in context.plan_for(zone).segments}
+                self.spans[(shift_id, zone)] = _span(context, [zone])
+        self.days = _worker_days(uow, worker_ids=list(self.workers), dates=dates)
+        self.held: dict[str, list[Any]] = {}
+        if self.workers and self.spans:
+            first = min(a for a, _ in self.spans.values())
+            last = max(b for _, b in self.spans.values())
+            for held in _held(uow, worker_ids=list(self.workers), first=first, last=last):
+                self.held.setdefault(held.worker_id, []).append(held)
+
+    def reasons_against(self, *, shift: Shift, worker_id: str, now: datetime) -> list[rules.Reason]:
+        """As the module's `reasons_against`, from what was loaded and noted."""
+        worker = self.workers.get(worker_id)
+        if worker is None:
+            return [rules.Reason(rules.NOT_APPROVED, "not approved by the CBO")]
+        context = self.contexts[shift.id]
+        zone = self.zones[worker.tenant_id]
+        first, last = self.spans[(shift.id, zone)]
+        dates = {s.on_date for s in context.plan_for(zone).segments}
+        days = self.days.get(worker_id, {})
+        rating = self.ratings.get((worker_id, shift.client_id))
+        explained = _explained(
+            _Rated(worker, rating),
+            days={d: r for d, r in days.items() if d in dates},
+            commitments=[
+                _commitment(h, context)
+                for h in self.held.get(worker_id, ())
+                if h.starts_at < last and h.ends_at > first
+            ],
+            timezone=zone,
+        )
+        return _reasons(context, explained, now)
+
+    def note_offer(self, *, shift: Shift, worker_id: str, worker_tenant_id: str) -> None:
+        """The batch offered `shift` to the worker: a pending offer holds their time now."""
+        self.held.setdefault(worker_id, []).append(
+            _Held(
+                kind="offer",
+                worker_id=worker_id,
+                tenant_id=shift.tenant_id,
+                status=rules.PENDING_OFFER,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+                shift_id=shift.id,
+                site_name=None,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A row of `_held` made in memory (an offer a batch has just made)."""
+
+    kind: str
+    worker_id: str
+    tenant_id: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    shift_id: str
+    site_name: str | None
+
+
+class _Rated:
+    """A worker's row with a client's rating of them (the rating a one-client read joins)."""
+
+    def __init__(self, row: Any, rating: str | None) -> None:
+        self._row = row
+        self.rating = rating
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def _shift_contexts(uow: UnitOfWork, shifts: Sequence[Shift]) -> dict[str, Context]:
+    """`_shift_context` of each shift, with the job types, sites, partners and time zones
+    read once for all."""
+    job_types = {
+        j.id: j
+        for j in uow.session.execute(
+            select(JobType).where(JobType.id.in_(sorted({s.job_type_id for s in shifts})))
+        ).scalars()
+    }
+    sites = {
+        s.id: s
+        for s in uow.session.execute(
+            select(Site).where(Site.id.in_(sorted({s.site_id for s in shifts})))
+        ).scalars()
+    }
+    partners = {t: partners_of(uow, tenant_id=t) for t in sorted({s.tenant_id for s in shifts})}
+    zones = timezones_of(
+        uow, tenant_ids={t for t in partners} | {p for found in partners.values() for p in found}
+    )
+    contexts: dict[str, Context] = {}
+    for shift in shifts:
+        job_type, site = job_types.get(shift.job_type_id), sites.get(shift.site_id)
+        if job_type is None or site is None:
+            raise NotFound("The shift's job type or site is gone.")
+        contexts[shift.id] = _context(
+            uow,
+            tenant_id=shift.tenant_id,
+            job_type=job_type,
+            site=site,
+            client_id=shift.client_id,
+            windows=(rules.Window(shift.starts_at, shift.ends_at),),
+            shift_id=shift.id,
+            partners=partners[shift.tenant_id],
+            known_timezones=zones,
+        )
+    return contexts
 
 
 def ranked_workers(
