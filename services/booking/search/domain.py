@@ -15,7 +15,8 @@ each one, and a weekly cap counts all of the request's occurrences in a week.
 
 Other areas call:
 - `reasons_against(uow, shift=, worker_id=, now=None)`: the re-check before an offer and at
-  its confirmation (empty: the worker may have it);
+  its confirmation (empty: the worker may have it); `ShiftsRecheck(uow, shifts=, worker_ids=)`
+  the same for many pairs, what it reads loaded once (a batch of replacement offers);
 - `ranked_workers(uow, shift=, limit=, tier=None, exclude=())`: who to offer a shift to next.
 """
 
