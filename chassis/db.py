@@ -392,6 +392,38 @@ def _rows_statement(
     return text(sql)
 
 
+def update_rows(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]], *, key: str) -> None:
+    """Set the columns each of `rows` names (every row the same ones, `key` among them) on the
+    row of `model` whose `key` is the row's, in one UPDATE whose one parameter is a JSON array
+    (as `insert_rows`: the ORM would send an UPDATE a row, psycopg2's executemany a round trip
+    each); `updated_at`, when the table has one, becomes now() as the ORM's onupdate makes it.
+    The session's objects of those rows are not refreshed: the caller keeps them in step (or
+    holds none)."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    if key not in names or any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("update_rows: every row must have the same keys, the key among them")
+    # As the ORM's own statements do: the session's pending changes go first.
+    uow.session.flush()
+    statement = _update_statement(getattr(model, "__table__", model), names, key)
+    uow.session.execute(statement, {"rows": json.dumps(rows, default=str)})
+
+
+@functools.lru_cache(maxsize=64)
+def _update_statement(table: Any, names: tuple[str, ...], key: str) -> Any:
+    dialect = postgresql.dialect()
+    shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    sets = [f'"{n}" = v."{n}"' for n in names if n != key]
+    if "updated_at" in table.c and "updated_at" not in names:
+        sets.append('"updated_at" = now()')
+    return text(
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET {', '.join(sets)} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS v({shape}) "
+        f'WHERE t."{key}" = v."{key}"'
+    )
+
+
 def database_of(container: Any) -> Database | None:
     """The service's Database dependency, for extensions that work outside a worker."""
     for dependency in container.dependencies:

@@ -53,7 +53,12 @@ def test_a_rebooking_process_killed_mid_cascade_carries_on_after_a_restart(
 ):
     market = a_load_market(api, smtp, platform, operator_token, shifts=KILLED_SHIFTS)
     tenant_id, ana = market["cbo"]["id"], market["ana"]["id"]
-    due_at(platform, market["zed_offers"], datetime.now(UTC))
+    # Zed's deadlines pass ten at a time, 0.3 s apart, so that the kill lands among them: the
+    # sweep sends a chunk's expiries (and their next offers) to booking in one call, so
+    # deadlines passing all at once would be replaced all at once.
+    start, zed = datetime.now(UTC), market["zed_offers"]
+    for n in range(0, KILLED_SHIFTS, 10):
+        due_at(platform, zed[n : n + 10], start + timedelta(seconds=0.03 * n))
 
     # Some cascades have moved on (Ana offered some shifts), not all: kill it now.
     wait_for(

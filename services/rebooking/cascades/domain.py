@@ -17,25 +17,27 @@ across instances), and its command to booking carries an idempotency key: the tr
 event's id (rules.step_key), or for an expiry the expired offer's (rules.expiry_step_key). A
 step redone after a crash gets booking's first answer and records it; no offer is made twice.
 
-An expiry's step is usually taken by the deadline sweep itself (`plan_expiry_step`, then
-`take_expiry_step` with booking's answer): the sweep has booking expire the offer and make the
-next offer in one call (booking's `expire_offers`), and marks the timer stepped, so that
-offer.expired's handler finds the step taken and does nothing. When the sweep cannot (the
-shift's lock is held, booking could not take the step), the handler takes it, with the same
-key.
+An expiry's step is usually taken by the deadline sweep itself (`plan_expiry_steps`, then
+`take_expiry_steps` with booking's answers, a chunk of timers at a time): the sweep has booking
+expire the offer and make the next offer in one call (booking's `expire_offers`), and marks the
+timer stepped, so that offer.expired's handler finds the step taken and does nothing. When the
+sweep cannot (the shift's lock is held, booking could not take the step), the handler takes
+it, with the same key. A chunk's steps are planned and taken with the same few statements
+whatever its size (`_plans` reads, `_write` writes, for one step or many).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from chassis.contracts.booking_rpc import NextOffer
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, update_rows
 from chassis.errors import ServiceUnavailable
 from chassis.paging import order_by, page_rows
 from services.rebooking.cascades import rules
@@ -70,29 +72,44 @@ def _lock_shift(uow: UnitOfWork, shift_id: str) -> None:
     )
 
 
-def _try_lock_shift(uow: UnitOfWork, shift_id: str) -> bool:
-    """`_lock_shift` if no other transaction holds it now (False, without waiting, if one
-    does)."""
-    return bool(
-        uow.session.execute(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:shift_id, 0))"),
-            {"shift_id": shift_id},
-        ).scalar_one()
-    )
+# `_lock_shift`'s lock of each shift no other transaction holds now (without waiting), in the
+# ids' order (the array's, as the scan evaluates it): the shifts locked.
+_TRY_LOCK_SHIFTS = text(
+    "SELECT s FROM unnest(CAST(:ids AS text[])) AS u(s) "
+    "WHERE pg_try_advisory_xact_lock(hashtextextended(s, 0))"
+)
+
+
+def _try_lock_shifts(uow: UnitOfWork, shift_ids: Iterable[str]) -> set[str]:
+    """Lock the shifts whose locks are free (one statement); the others are left, unwaited
+    for. Returns the shifts locked."""
+    ids = sorted(set(shift_ids))
+    if not ids:
+        return set()
+    return set(uow.session.execute(_TRY_LOCK_SHIFTS, {"ids": ids}).scalars())
 
 
 def _active(uow: UnitOfWork, *, tenant_id: str, shift_id: str) -> Cascade | None:
+    return _actives(uow, shifts=[(tenant_id, shift_id)]).get((tenant_id, shift_id))
+
+
+def _actives(
+    uow: UnitOfWork, *, shifts: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], Cascade]:
+    """The active cascade of each (CBO, shift), locked for update, in one statement."""
+    if not shifts:
+        return {}
     query = (
         select(Cascade)
         .where(
-            Cascade.tenant_id == tenant_id,
-            Cascade.shift_id == shift_id,
+            tuple_(Cascade.tenant_id, Cascade.shift_id).in_(list(shifts)),
             Cascade.status == ACTIVE,
         )
+        .order_by(Cascade.shift_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return uow.session.execute(query).scalar_one_or_none()
+    return {(c.tenant_id, c.shift_id): c for c in uow.session.execute(query).scalars()}
 
 
 def _steps(uow: UnitOfWork, cascade: Cascade) -> list[CascadeStep]:
@@ -105,6 +122,19 @@ def _steps(uow: UnitOfWork, cascade: Cascade) -> list[CascadeStep]:
     return list(uow.session.execute(query).scalars())
 
 
+def _tried(uow: UnitOfWork, cascade_ids: Collection[str]) -> dict[str, set[str]]:
+    """The workers each cascade offered, in one statement."""
+    if not cascade_ids:
+        return {}
+    query = select(CascadeStep.cascade_id, CascadeStep.worker_id).where(
+        CascadeStep.cascade_id.in_(list(cascade_ids))
+    )
+    tried: dict[str, set[str]] = {}
+    for cascade_id, worker_id in uow.session.execute(query).tuples():
+        tried.setdefault(cascade_id, set()).add(worker_id)
+    return tried
+
+
 def _payload(cascade: Cascade) -> dict[str, Any]:
     return {
         "cascade_id": cascade.id,
@@ -115,19 +145,6 @@ def _payload(cascade: Cascade) -> dict[str, Any]:
         "attempts": cascade.attempts,
         "max_attempts": cascade.max_attempts,
     }
-
-
-def _end(uow: UnitOfWork, cascade: Cascade, *, status: str, reason: str | None, now: datetime):
-    cascade.status = status
-    cascade.end_reason = reason
-    cascade.ended_at = now
-    uow.session.flush()
-    if status == EXHAUSTED:
-        uow.emit(
-            "rebooking.exhausted",
-            {**_payload(cascade), "reason": reason},
-            tenant_id=cascade.tenant_id,
-        )
 
 
 def _mark_step(
@@ -143,6 +160,32 @@ def _mark_step(
     if step is not None and step.outcome == "sent":
         step.outcome = outcome
     return step
+
+
+def _mark_steps(uow: UnitOfWork, *, offers: Collection[tuple[str, str]], outcome: str) -> None:
+    """`_mark_step` of each (CBO, offer id), in one statement (the session's steps follow)."""
+    if not offers:
+        return
+    uow.session.execute(
+        update(CascadeStep)
+        .where(
+            tuple_(CascadeStep.tenant_id, CascadeStep.offer_id).in_(list(offers)),
+            CascadeStep.outcome == "sent",
+        )
+        .values(outcome=outcome)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+@dataclass(frozen=True)
+class _Loss:
+    """A shift's offer or place lost, whose step is to be planned: the CBO, the shift, whose
+    preferences apply and the worker lost."""
+
+    tenant_id: str
+    shift_id: str
+    client_id: str
+    worker_id: str
 
 
 @dataclass
@@ -172,45 +215,70 @@ class _Plan:
         }
 
 
-def _plan(
-    uow: UnitOfWork, *, tenant_id: str, client_id: str, worker_id: str, shift_id: str, now: datetime
-) -> _Plan:
-    cascade = _active(uow, tenant_id=tenant_id, shift_id=shift_id)
-    if not licences.holds_rebooking(uow, tenant_id=tenant_id, now=now):
-        return _Plan(cascade, None, set(), False)
-    prefs = preferences.preferences_for(uow, tenant_id=tenant_id, client_id=client_id)
-    tried = {worker_id}
-    out = False
-    if cascade is not None:
-        tried |= {cascade.trigger_worker_id, *(s.worker_id for s in _steps(uow, cascade))}
-        out = rules.out_of_attempts(attempts=cascade.attempts, max_attempts=cascade.max_attempts)
-    return _Plan(cascade, prefs, tried, out)
+def _plans(uow: UnitOfWork, losses: Sequence[_Loss], *, now: datetime) -> list[_Plan]:
+    """The plan of each loss's step (their shifts locked; one loss a shift), in the losses'
+    order: the active cascades, the licences, the preferences and the workers tried each read
+    once for all of them."""
+    active = _actives(uow, shifts={(x.tenant_id, x.shift_id) for x in losses})
+    licensed = licences.holding_rebooking(uow, tenant_ids={x.tenant_id for x in losses}, now=now)
+    asking = [x for x in losses if x.tenant_id in licensed]
+    prefs = preferences.preferences_of(uow, clients={(x.tenant_id, x.client_id) for x in asking})
+    running = [
+        active[(x.tenant_id, x.shift_id)] for x in asking if (x.tenant_id, x.shift_id) in active
+    ]
+    tried = _tried(uow, [c.id for c in running])
+    plans = []
+    for loss in losses:
+        cascade = active.get((loss.tenant_id, loss.shift_id))
+        if loss.tenant_id not in licensed:
+            plans.append(_Plan(cascade, None, set(), False))
+            continue
+        workers = {loss.worker_id}
+        out = False
+        if cascade is not None:
+            workers |= {cascade.trigger_worker_id, *tried.get(cascade.id, ())}
+            out = rules.out_of_attempts(
+                attempts=cascade.attempts, max_attempts=cascade.max_attempts
+            )
+        plans.append(_Plan(cascade, prefs[(loss.tenant_id, loss.client_id)], workers, out))
+    return plans
 
 
-def _without_booking(uow: UnitOfWork, plan: _Plan, *, now: datetime) -> Cascade | None:
-    """A step booking is not asked about: no licence (an active cascade stops) or the
-    attempts used up (exhausted)."""
-    if plan.prefs is None:
-        if plan.cascade is not None:
-            _end(uow, plan.cascade, status=STOPPED, reason="licence", now=now)
-        return None
-    assert plan.cascade is not None and plan.out_of_attempts
-    _end(uow, plan.cascade, status=EXHAUSTED, reason="attempts_used", now=now)
-    return plan.cascade
+@dataclass
+class _Changes:
+    """What steps do to cascades, gathered so that any number of them is written with the same
+    few statements (`_write`), in the steps' order: cascades started (with the trigger and the
+    worker lost), offers booking made, cascades ended (status, reason), cascades completed."""
+
+    started: list[tuple[Cascade, str, str]] = field(default_factory=list)
+    offered: list[tuple[Cascade, NextOffer]] = field(default_factory=list)
+    ended: list[tuple[Cascade, str, str | None]] = field(default_factory=list)
+    completed: list[tuple[Cascade, CascadeStep]] = field(default_factory=list)
 
 
-def _after_answer(
+def _take(
     uow: UnitOfWork,
+    changes: _Changes,
     plan: _Plan,
-    answer: NextOffer,
+    answer: NextOffer | None,
     *,
     tenant_id: str,
     shift_id: str,
     trigger: str,
     worker_id: str,
-    now: datetime,
 ) -> Cascade | None:
-    """What booking's answer makes of the cascade: started, advanced, exhausted or closed."""
+    """What a step comes to (gathered in `changes`): with booking's `answer`, the cascade
+    started, advanced, exhausted or closed; without one (booking not asked), no licence stops
+    an active cascade and used-up attempts exhaust it. Returns the cascade, None when there is
+    none or the licence stopped it."""
+    if answer is None:
+        if plan.prefs is None:
+            if plan.cascade is not None:
+                changes.ended.append((plan.cascade, STOPPED, "licence"))
+            return None
+        assert plan.cascade is not None and plan.out_of_attempts
+        changes.ended.append((plan.cascade, EXHAUSTED, "attempts_used"))
+        return plan.cascade
     assert plan.prefs is not None
     cascade = plan.cascade
     step = rules.after_answer(offered=answer.offered, why=answer.why)
@@ -230,19 +298,122 @@ def _after_answer(
             max_attempts=plan.prefs["max_attempts"],
         )
         uow.session.add(cascade)
-        uow.session.flush()
-        uow.emit(
-            "cascade.started",
-            {**_payload(cascade), "trigger": trigger, "worker_id": worker_id},
-            tenant_id=tenant_id,
-        )
+        changes.started.append((cascade, trigger, worker_id))
     if step.action == rules.OFFERED:
-        _advance(uow, cascade, answer)
+        changes.offered.append((cascade, answer))
     elif step.action == rules.EXHAUST:
-        _end(uow, cascade, status=EXHAUSTED, reason=step.reason, now=now)
+        changes.ended.append((cascade, EXHAUSTED, step.reason))
     elif step.action == rules.CLOSE:
-        _end(uow, cascade, status=CLOSED, reason=step.reason, now=now)
+        changes.ended.append((cascade, CLOSED, step.reason))
     return cascade
+
+
+# The columns of a cascade that steps change (with `updated_at`: chassis.db.update_rows).
+_STEPPED_COLUMNS = ("attempts", "status", "end_reason", "ended_at")
+
+
+def _write(uow: UnitOfWork, changes: _Changes, *, now: datetime) -> None:
+    """Record what steps did: the new cascades in one insert; each offer booking made as the
+    cascade's next step (its attempt; one booking made for a key recorded already is not
+    recorded again) and its deadline as a timer at once (offer.sent will say the same), each
+    kind in one statement; every cascade changed in one update; and the events, one statement
+    per type, in the steps' order within a type."""
+    session = uow.session
+    if changes.started:
+        session.flush()
+        uow.emit_many(
+            "cascade.started",
+            [
+                ({**_payload(c), "trigger": trigger, "worker_id": worker}, c.tenant_id)
+                for c, trigger, worker in changes.started
+            ],
+        )
+    # Each cascade's columns as the steps leave them; written at once, below.
+    after: dict[str, dict[str, Any]] = {}
+    touched: dict[str, Cascade] = {}
+
+    def row_of(cascade: Cascade) -> dict[str, Any]:
+        if cascade.id not in after:
+            touched[cascade.id] = cascade
+            after[cascade.id] = {
+                "id": cascade.id,
+                **{name: getattr(cascade, name) for name in _STEPPED_COLUMNS},
+            }
+        return after[cascade.id]
+
+    advanced: list[tuple[dict[str, Any], str | None]] = []
+    new_steps: list[CascadeStep] = []
+    timers: list[dict[str, Any]] = []
+    if changes.offered:
+        offer_ids = [answer.offer_id for _, answer in changes.offered]
+        known = select(CascadeStep.offer_id).where(CascadeStep.offer_id.in_(offer_ids))
+        recorded = set(session.execute(known).scalars())
+        for cascade, answer in changes.offered:
+            assert answer.offer_id and answer.worker_id and answer.deadline_at and answer.source
+            if answer.offer_id in recorded:
+                continue  # booking's first answer to a key this cascade has recorded already
+            recorded.add(answer.offer_id)
+            row = row_of(cascade)
+            row["attempts"] += 1
+            new_steps.append(
+                CascadeStep(
+                    cascade_id=cascade.id,
+                    attempt=row["attempts"],
+                    tenant_id=cascade.tenant_id,
+                    offer_id=answer.offer_id,
+                    worker_id=answer.worker_id,
+                    source=answer.source,
+                    deadline_at=answer.deadline_at,
+                )
+            )
+            timers.append(
+                {
+                    "tenant_id": cascade.tenant_id,
+                    "offer_id": answer.offer_id,
+                    "shift_id": cascade.shift_id,
+                    "worker_id": answer.worker_id,
+                    "deadline_at": answer.deadline_at,
+                    "client_id": cascade.client_id,
+                }
+            )
+            data = {
+                **_payload(cascade),
+                "attempts": row["attempts"],
+                "offer_id": answer.offer_id,
+                "worker_id": answer.worker_id,
+                "deadline_at": answer.deadline_at,
+                "source": answer.source,
+            }
+            advanced.append((data, cascade.tenant_id))
+    exhausted: list[tuple[dict[str, Any], str | None]] = []
+    for cascade, status, reason in changes.ended:
+        row = row_of(cascade)
+        row.update(status=status, end_reason=reason, ended_at=now)
+        if status == EXHAUSTED:
+            data = {**_payload(cascade), "attempts": row["attempts"], "reason": reason}
+            exhausted.append((data, cascade.tenant_id))
+    update_rows(uow, Cascade, list(after.values()), key="id")
+    for cascade_id, cascade in touched.items():
+        # The session's objects say what the update wrote, without a flush of their own.
+        for name in _STEPPED_COLUMNS:
+            set_committed_value(cascade, name, after[cascade_id][name])
+        session.expire(cascade, ["updated_at"])
+    if new_steps:
+        session.add_all(new_steps)
+        session.flush()
+        deadlines.record_deadlines(uow, timers=timers)
+    if advanced:
+        uow.emit_many("cascade.advanced", advanced)
+    if exhausted:
+        uow.emit_many("rebooking.exhausted", exhausted)
+    if changes.completed:
+        uow.emit_many(
+            "cascade.completed",
+            [
+                ({**_payload(c), "worker_id": s.worker_id, "offer_id": s.offer_id}, c.tenant_id)
+                for c, s in changes.completed
+            ],
+        )
 
 
 def offer_lost(
@@ -263,7 +434,7 @@ def offer_lost(
     """A shift's offer expired or was declined, or its worker gave their place up (`trigger`,
     the event `event_id`): start the shift's cascade or move it on (see the module docstring).
     Returns the cascade, None when there is none (no licence; nothing to replace) or when the
-    deadline sweep took this expiry's step already (`take_expiry_step`): nothing more then.
+    deadline sweep took this expiry's step already (`take_expiry_steps`): nothing more then.
     When booking cannot answer, the step is kept (`PendingStep`, this being try number `tries`) for
     `retry_pending_steps`, with its key (`idempotency_key`, default rules.key_of)."""
     now = _now(now)
@@ -276,53 +447,68 @@ def offer_lost(
     outcome = {rules.EXPIRED: "expired", rules.DECLINED: "declined"}.get(trigger)
     if outcome is not None:
         _mark_step(uow, tenant_id=tenant_id, offer_id=offer_id, outcome=outcome)
-    plan = _plan(
-        uow,
-        tenant_id=tenant_id,
-        client_id=client_id,
-        worker_id=worker_id,
-        shift_id=shift_id,
-        now=now,
-    )
+    (plan,) = _plans(uow, [_Loss(tenant_id, shift_id, client_id, worker_id)], now=now)
     key = idempotency_key or rules.key_of(trigger, event_id=event_id, offer_id=offer_id)
     request = plan.request(shift_id=shift_id, key=key)
-    if request is None:
-        return _without_booking(uow, plan, now=now)
-    try:
-        answer = offer_next(**request)
-    except ServiceUnavailable as exc:
-        # Booking is down or slow (it may even have made the offer): the step is kept and
-        # tried again by the timer with the same key, so it is neither lost nor doubled.
-        uow.session.add(
-            PendingStep(
-                event_id=event_id,
-                tenant_id=tenant_id,
-                trigger=trigger,
-                shift_id=shift_id,
-                client_id=client_id,
-                worker_id=worker_id,
-                offer_id=offer_id,
-                due_at=now + rules.retry_delay(tries),
-                tries=tries,
-                last_error=str(exc)[:500],
-                idempotency_key=key,
+    answer = None
+    if request is not None:
+        try:
+            answer = offer_next(**request)
+        except ServiceUnavailable as exc:
+            # Booking is down or slow (it may even have made the offer): the step is kept and
+            # tried again by the timer with the same key, so it is neither lost nor doubled.
+            uow.session.add(
+                PendingStep(
+                    event_id=event_id,
+                    tenant_id=tenant_id,
+                    trigger=trigger,
+                    shift_id=shift_id,
+                    client_id=client_id,
+                    worker_id=worker_id,
+                    offer_id=offer_id,
+                    due_at=now + rules.retry_delay(tries),
+                    tries=tries,
+                    last_error=str(exc)[:500],
+                    idempotency_key=key,
+                )
             )
-        )
-        uow.session.flush()
-        return plan.cascade
-    return _after_answer(
+            uow.session.flush()
+            return plan.cascade
+    changes = _Changes()
+    cascade = _take(
         uow,
+        changes,
         plan,
         answer,
         tenant_id=tenant_id,
         shift_id=shift_id,
         trigger=trigger,
         worker_id=worker_id,
-        now=now,
     )
+    _write(uow, changes, now=now)
+    return cascade
 
 
 # -- the deadline sweep's steps ------------------------------------------------------------------
+
+
+class Expiring(Protocol):
+    """A timer whose offer the sweep is about to expire (deadlines.domain.Due)."""
+
+    @property
+    def offer_id(self) -> str: ...
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    @property
+    def shift_id(self) -> str: ...
+
+    @property
+    def worker_id(self) -> str: ...
+
+    @property
+    def client_id(self) -> str | None: ...
 
 
 @dataclass
@@ -338,112 +524,73 @@ class ExpiryStep:
     request: dict[str, Any] | None
 
 
-def plan_expiry_step(
+def plan_expiry_steps(
+    uow: UnitOfWork, *, timers: Sequence[Expiring], now: datetime | None = None
+) -> dict[str, ExpiryStep]:
+    """The step each timer's expiry will cause (offer id -> step), planned under the shifts'
+    locks, which the sweep's transaction keeps until the steps are recorded; the same few
+    statements for any number of timers. One timer a shift (a second would be planned on the
+    state before the first's step). None for a shift whose lock another step holds, nor for a
+    timer that does not know its client: offer.expired's handler takes those, as before the
+    sweep took any."""
+    now = _now(now)
+    if len({t.shift_id for t in timers}) < len(timers):
+        raise ValueError("plan_expiry_steps: one timer per shift")
+    locked = _try_lock_shifts(uow, [t.shift_id for t in timers if t.client_id is not None])
+    mine: list[tuple[Expiring, _Loss]] = []
+    for t in timers:
+        if t.client_id is not None and t.shift_id in locked:
+            mine.append((t, _Loss(t.tenant_id, t.shift_id, t.client_id, t.worker_id)))
+    plans = _plans(uow, [loss for _, loss in mine], now=now) if mine else []
+    return {
+        t.offer_id: ExpiryStep(
+            t.tenant_id,
+            t.shift_id,
+            t.worker_id,
+            t.offer_id,
+            plan,
+            plan.request(shift_id=t.shift_id, key=rules.expiry_step_key(t.offer_id)),
+        )
+        for (t, _), plan in zip(mine, plans, strict=True)
+    }
+
+
+def take_expiry_steps(
     uow: UnitOfWork,
     *,
-    tenant_id: str,
-    shift_id: str,
-    client_id: str,
-    worker_id: str,
-    offer_id: str,
+    answered: Sequence[tuple[ExpiryStep, NextOffer | None]],
     now: datetime | None = None,
-) -> ExpiryStep | None:
-    """The step the expiry of `offer_id` will cause, planned under the shift's lock, which the
-    sweep's transaction keeps until the step is recorded; None when another step of the shift
-    holds the lock (offer.expired's handler then takes it, as before the sweep took any)."""
+) -> list[bool]:
+    """The offers expired: record each planned step with booking's answer to its request (what
+    offer_lost would have done after offer.expired), all with the same few statements. False,
+    recording nothing, for a step booking was asked and could not take: offer.expired's
+    handler takes it, with the same key."""
     now = _now(now)
-    if not _try_lock_shift(uow, shift_id):
-        return None
-    plan = _plan(
-        uow,
-        tenant_id=tenant_id,
-        client_id=client_id,
-        worker_id=worker_id,
-        shift_id=shift_id,
-        now=now,
-    )
-    request = plan.request(shift_id=shift_id, key=rules.expiry_step_key(offer_id))
-    return ExpiryStep(tenant_id, shift_id, worker_id, offer_id, plan, request)
-
-
-def take_expiry_step(
-    uow: UnitOfWork, *, step: ExpiryStep, answer: NextOffer | None, now: datetime | None = None
-) -> bool:
-    """The offer expired: record the planned step with booking's `answer` to its request (what
-    offer_lost would have done after offer.expired). False, recording nothing, when booking
-    was asked and could not take it: offer.expired's handler takes it, with the same key."""
-    now = _now(now)
-    if step.request is not None and answer is None:
-        return False
-    _mark_step(uow, tenant_id=step.tenant_id, offer_id=step.offer_id, outcome="expired")
-    if step.request is None:
-        _without_booking(uow, step.plan, now=now)
-    else:
-        assert answer is not None
-        _after_answer(
+    taken = [step.request is None or answer is not None for step, answer in answered]
+    todo = [pair for pair, ok in zip(answered, taken, strict=True) if ok]
+    if not todo:
+        return taken
+    _mark_steps(uow, offers=[(s.tenant_id, s.offer_id) for s, _ in todo], outcome="expired")
+    changes = _Changes()
+    for step, answer in todo:
+        _take(
             uow,
+            changes,
             step.plan,
-            answer,
+            answer if step.request is not None else None,
             tenant_id=step.tenant_id,
             shift_id=step.shift_id,
             trigger=rules.EXPIRED,
             worker_id=step.worker_id,
-            now=now,
         )
-    uow.session.flush()
-    return True
+    _write(uow, changes, now=now)
+    return taken
 
 
-def _advance(uow: UnitOfWork, cascade: Cascade, answer: NextOffer) -> None:
-    """Record the offer booking made for the cascade (cascade.advanced), and its deadline as a
-    timer at once (offer.sent will say the same)."""
-    assert answer.offer_id and answer.worker_id and answer.deadline_at and answer.source
-    known = select(CascadeStep.offer_id).where(CascadeStep.offer_id == answer.offer_id)
-    if uow.session.execute(known).first() is not None:
-        return  # booking's first answer to a key this cascade has recorded already
-    cascade.attempts += 1
-    uow.session.add(
-        CascadeStep(
-            cascade_id=cascade.id,
-            attempt=cascade.attempts,
-            tenant_id=cascade.tenant_id,
-            offer_id=answer.offer_id,
-            worker_id=answer.worker_id,
-            source=answer.source,
-            deadline_at=answer.deadline_at,
-        )
-    )
-    uow.session.flush()
-    deadlines.record_deadline(
-        uow,
-        tenant_id=cascade.tenant_id,
-        offer_id=answer.offer_id,
-        shift_id=cascade.shift_id,
-        worker_id=answer.worker_id,
-        deadline_at=answer.deadline_at,
-        client_id=cascade.client_id,
-    )
-    uow.emit(
-        "cascade.advanced",
-        {
-            **_payload(cascade),
-            "offer_id": answer.offer_id,
-            "worker_id": answer.worker_id,
-            "deadline_at": answer.deadline_at,
-            "source": answer.source,
-        },
-        tenant_id=cascade.tenant_id,
-    )
-
-
-def _complete(uow: UnitOfWork, cascade: Cascade, step: CascadeStep, now: datetime) -> None:
+def _complete(changes: _Changes, cascade: Cascade, step: CascadeStep) -> None:
     step.outcome = "confirmed"
-    _end(uow, cascade, status=COMPLETED, reason=None, now=now)
-    uow.emit(
-        "cascade.completed",
-        {**_payload(cascade), "worker_id": step.worker_id, "offer_id": step.offer_id},
-        tenant_id=cascade.tenant_id,
-    )
+    changes.ended.append((cascade, COMPLETED, None))
+    changes.completed.append((cascade, step))
 
 
 def offer_confirmed(
@@ -463,7 +610,9 @@ def offer_confirmed(
     cascade = _active(uow, tenant_id=tenant_id, shift_id=shift_id)
     if cascade is None or step is None or step.cascade_id != cascade.id:
         return None
-    _complete(uow, cascade, step, now)
+    changes = _Changes()
+    _complete(changes, cascade, step)
+    _write(uow, changes, now=now)
     return cascade
 
 
@@ -486,10 +635,12 @@ def shift_settled(
     if cascade is None:
         return
     holding = [s for s in _steps(uow, cascade) if s.worker_id in set(worker_ids)]
+    changes = _Changes()
     if holding:
-        _complete(uow, cascade, holding[-1], now)
+        _complete(changes, cascade, holding[-1])
     else:
-        _end(uow, cascade, status=CLOSED, reason=reason, now=now)
+        changes.ended.append((cascade, CLOSED, reason))
+    _write(uow, changes, now=now)
 
 
 def offer_withdrawn(uow: UnitOfWork, *, tenant_id: str, offer_id: str) -> None:
@@ -539,24 +690,17 @@ def retry_pending_steps(
 
 
 class ExpirySteps:
-    """The cascades' part of the deadline sweep (deadlines.domain.CascadeSteps), in the
-    sweep's unit of work."""
+    """The cascades' part of the deadline sweep (deadlines.domain.CascadeSteps), a chunk at a
+    time, in the sweep's unit of work."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    def plan(self, timer: Any) -> ExpiryStep | None:
-        return plan_expiry_step(
-            self.uow,
-            tenant_id=timer.tenant_id,
-            shift_id=timer.shift_id,
-            client_id=timer.client_id,
-            worker_id=timer.worker_id,
-            offer_id=timer.offer_id,
-        )
+    def plan(self, timers: Sequence[Expiring]) -> dict[str, ExpiryStep]:
+        return plan_expiry_steps(self.uow, timers=timers)
 
-    def take(self, planned: ExpiryStep, answer: NextOffer | None) -> bool:
-        return take_expiry_step(self.uow, step=planned, answer=answer)
+    def take(self, answered: Sequence[tuple[ExpiryStep, NextOffer | None]]) -> list[bool]:
+        return take_expiry_steps(self.uow, answered=answered)
 
 
 # -- reading -------------------------------------------------------------------------------------

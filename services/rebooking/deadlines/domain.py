@@ -6,11 +6,12 @@ deadlines area's chassis timer, on every rebooking instance) takes the due rows 
 other, has booking expire each offer (`expire_offers`, a batch, each with the offer's own
 idempotency key: rules.expiry_key) and marks the row fired, in the transaction that holds the
 claim. The cascade's step an expiry causes goes in the same call (`fire_due`'s `steps`), so
-the next worker is offered by the command that ends the offer. An
-instance killed mid-sweep holds no claim any more (its transaction is gone): the rows are
-pending again and the next sweep, of any instance, takes them; booking answers the repeated
-key as the first time. A timer whose deadline passed while no instance ran fires at the
-first sweep after a start.
+the next worker is offered by the command that ends the offer. A tick (`sweep`) fires what is
+due, then waits for a deadline that falls before the next tick, so that it fires at its
+moment rather than up to a tick later. An instance killed mid-sweep holds no claim any more
+(its transaction is gone): the rows are pending again and the next sweep, of any instance,
+takes them; booking answers the repeated key as the first time. A timer whose deadline passed
+while no instance ran fires at the first sweep after a start.
 
 An offer that ends first (confirmed, declined, withdrawn, or expired by staff) settles its
 timer. Events arrive in any order (a queue per type): an ending seen before its offer.sent
@@ -18,20 +19,26 @@ leaves a settled row that the later offer.sent does not revive."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from chassis.db import UnitOfWork
+from chassis.db import UnitOfWork, insert_rows, update_rows
 from services.rebooking.deadlines import rules
 from services.rebooking.deadlines.models import FIRED, PENDING, SETTLED, OfferDeadline
 
-# How many due timers one sweep takes at a time (the entrypoint commits after each such
-# chunk, and takes the next, until none are due).
-SWEEP_BATCH = 30
+# How many due timers the sweep claims at a time (each chunk committed before the next is
+# claimed). A chunk costs the same few statements whatever its size (its steps planned and
+# taken at once, its timers written in one statement), and booking's `expire_offers` the same
+# for a batch, so a burst of deadlines is a few large chunks, not many round trips: 1,000
+# passing together are two.
+SWEEP_BATCH = 500
+# At most this many full chunks in one tick (the next tick takes the rest at once).
+SWEEP_CHUNKS = 20
 
 # (offer id, idempotency key, the cascade's next step to take with the expiry or None) ->
 # each offer's outcome (rules.EXPIRED …), an error text for failures, and booking's answer to
@@ -43,6 +50,26 @@ ExpireOffers = Callable[
 ]
 
 
+@dataclass(frozen=True)
+class Due:
+    """A due timer as the sweep claims it: plain values, not the ORM's objects, since the
+    chunk's timers are written back with one statement."""
+
+    offer_id: str
+    tenant_id: str
+    shift_id: str
+    worker_id: str
+    client_id: str | None
+    tries: int
+    due_at: datetime
+    fired_at: datetime | None
+    outcome: str | None
+    stepped_at: datetime | None
+
+
+_CLAIMED = [OfferDeadline.__table__.c[f.name] for f in fields(Due)]
+
+
 class PlannedStep(Protocol):
     """A cascade step planned for an expiry (cascades.domain.ExpiryStep)."""
 
@@ -51,13 +78,14 @@ class PlannedStep(Protocol):
 
 
 class CascadeSteps(Protocol):
-    """The cascades' part of a sweep: plan the step each timer's expiry will cause (None: left
-    to offer.expired's handler), and take it once the offer is expired, with booking's answer
-    (False: not taken, left to the handler)."""
+    """The cascades' part of a sweep, a chunk at a time: plan the step each timer's expiry will
+    cause (offer id -> step; a timer without one is left to offer.expired's handler), and take
+    them once the offers are expired, with booking's answers (one bool each, in order; False:
+    not taken, left to the handler)."""
 
-    def plan(self, timer: OfferDeadline) -> PlannedStep | None: ...
+    def plan(self, timers: Sequence[Due]) -> Mapping[str, PlannedStep]: ...
 
-    def take(self, planned: Any, answer: Any) -> bool: ...
+    def take(self, answered: Sequence[tuple[Any, Any]]) -> list[bool]: ...
 
 
 def _now(now: datetime | None) -> datetime:
@@ -76,20 +104,44 @@ def record_deadline(
 ) -> None:
     """Keep an offer's deadline as a pending timer (nothing when it is known already: a
     redelivered offer.sent, or a timer its offer's ending settled first)."""
-    uow.session.execute(
-        insert(OfferDeadline)
-        .values(
-            offer_id=offer_id,
-            tenant_id=tenant_id,
-            shift_id=shift_id,
-            worker_id=worker_id,
-            client_id=client_id,
-            deadline_at=deadline_at,
-            due_at=deadline_at,
-            status=PENDING,
-            tries=0,
-        )
-        .on_conflict_do_nothing(index_elements=["offer_id"])
+    record_deadlines(
+        uow,
+        timers=[
+            {
+                "tenant_id": tenant_id,
+                "offer_id": offer_id,
+                "shift_id": shift_id,
+                "worker_id": worker_id,
+                "deadline_at": deadline_at,
+                "client_id": client_id,
+            }
+        ],
+    )
+
+
+def record_deadlines(uow: UnitOfWork, *, timers: Sequence[Mapping[str, Any]]) -> None:
+    """`record_deadline` of each of `timers` (its keywords), in one statement. In the order of
+    the offers' ids, as every writer of timers takes them, so that two transactions writing the
+    same new timers (the sweep's next offers, their offer.sent) never wait on each other in a
+    circle."""
+    insert_rows(
+        uow,
+        OfferDeadline,
+        [
+            {
+                "offer_id": t["offer_id"],
+                "tenant_id": t["tenant_id"],
+                "shift_id": t["shift_id"],
+                "worker_id": t["worker_id"],
+                "client_id": t.get("client_id"),
+                "deadline_at": t["deadline_at"],
+                "due_at": t["deadline_at"],
+                "status": PENDING,
+                "tries": 0,
+            }
+            for t in sorted(timers, key=lambda t: str(t["offer_id"]))
+        ],
+        on_conflict="(offer_id) DO NOTHING",
     )
 
 
@@ -157,29 +209,20 @@ def fire_due(
 
     With `steps`, the cascade's step an expiry causes goes with the expiry (one per shift in
     the batch, for timers that know their client): planned before, sent with the command,
-    taken after when the offer is expired, and the timer marked stepped."""
+    taken after when the offer is expired, and the timer marked stepped. The same few
+    statements for any number of timers."""
     now = _now(now)
     query = (
-        select(OfferDeadline)
+        select(*_CLAIMED)
         .where(OfferDeadline.status == PENDING, OfferDeadline.due_at <= now)
         .order_by(OfferDeadline.due_at, OfferDeadline.offer_id)
         .limit(batch)
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
     )
-    rows = list(uow.session.execute(query).scalars())
+    rows = [Due(*row) for row in uow.session.execute(query)]
     if not rows:
         return {}
-    planned: dict[str, PlannedStep] = {}
-    if steps is not None:
-        shifts: set[str] = set()
-        for row in rows:
-            if row.client_id is None or row.shift_id in shifts:
-                continue  # left to offer.expired's handler, as before the sweep took steps
-            shifts.add(row.shift_id)
-            step = steps.plan(row)
-            if step is not None:
-                planned[row.offer_id] = step
+    planned = steps.plan(_one_per_shift(rows)) if steps is not None else {}
     answers = expire(
         [
             (
@@ -190,28 +233,111 @@ def fire_due(
             for row in rows
         ]
     )
-    outcomes: dict[str, str] = {}
+    got = {
+        row.offer_id: answers.get(row.offer_id, (rules.FAILED, "no answer", None)) for row in rows
+    }
+    taken: set[str] = set()
+    if steps is not None:
+        expired = [o for o in planned if got[o][0] == rules.EXPIRED]
+        took = steps.take([(planned[o], got[o][2]) for o in expired])
+        taken = {offer_id for offer_id, done in zip(expired, took, strict=True) if done}
     fired_at = _now(None)
+    update_rows(
+        uow,
+        OfferDeadline,
+        [
+            _after_try(row, *got[row.offer_id][:2], stepped=row.offer_id in taken, at=fired_at)
+            for row in rows
+        ],
+        key="offer_id",
+    )
+    return {row.offer_id: got[row.offer_id][0] for row in rows}
+
+
+def _one_per_shift(rows: Sequence[Due]) -> list[Due]:
+    """The timers whose steps the sweep plans: those that know their client, the first of each
+    shift (a second in the chunk is left to offer.expired's handler, which takes it after the
+    first under the shift's lock, as before the sweep took steps)."""
+    shifts: set[str] = set()
+    chosen = []
     for row in rows:
-        outcome, error, next_answer = answers.get(row.offer_id, (rules.FAILED, "no answer", None))
-        step = planned.get(row.offer_id)
-        expired = outcome == rules.EXPIRED
-        if step is not None and steps is not None and expired and steps.take(step, next_answer):
-            row.stepped_at = fired_at
-        row.tries += 1
-        decision = rules.after_try(outcome, tries=row.tries, now=fired_at)
-        if decision.done:
-            row.status = FIRED
-            row.fired_at = fired_at
-            row.outcome = outcome if outcome != rules.ENDED else (error or outcome)
-            row.last_error = None
-        else:
-            assert decision.due_at is not None
-            row.due_at = decision.due_at
-            row.last_error = (error or outcome)[:500]
-        outcomes[row.offer_id] = outcome
-    uow.session.flush()
-    return outcomes
+        if row.client_id is not None and row.shift_id not in shifts:
+            shifts.add(row.shift_id)
+            chosen.append(row)
+    return chosen
+
+
+def _after_try(
+    row: Due, outcome: str, error: str | None, *, stepped: bool, at: datetime
+) -> dict[str, Any]:
+    """A claimed timer's columns after its try (rules.after_try): fired, or pending again."""
+    tries = row.tries + 1
+    decision = rules.after_try(outcome, tries=tries, now=at)
+    values = {
+        "offer_id": row.offer_id,
+        "tries": tries,
+        "status": PENDING,
+        "fired_at": row.fired_at,
+        "outcome": row.outcome,
+        "last_error": None,
+        "due_at": row.due_at,
+        "stepped_at": at if stepped else row.stepped_at,
+    }
+    if decision.done:
+        values["status"] = FIRED
+        values["fired_at"] = at
+        values["outcome"] = outcome if outcome != rules.ENDED else (error or outcome)
+    else:
+        assert decision.due_at is not None
+        values["due_at"] = decision.due_at
+        values["last_error"] = (error or outcome)[:500]
+    return values
+
+
+def next_due(uow: UnitOfWork, *, after: datetime) -> datetime | None:
+    """When the earliest pending timer not due yet at `after` falls due (None: none waits).
+    Due ones are not asked about: another instance's claim holds them."""
+    query = select(func.min(OfferDeadline.due_at)).where(
+        OfferDeadline.status == PENDING, OfferDeadline.due_at > after
+    )
+    return uow.session.execute(query).scalar()
+
+
+def sweep(
+    uow: UnitOfWork,
+    *,
+    expire: ExpireOffers,
+    steps: CascadeSteps | None = None,
+    interval: float,
+    sleep: Callable[[float], Any],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    batch: int = SWEEP_BATCH,
+    chunks: int = SWEEP_CHUNKS,
+) -> dict[str, str]:
+    """One tick of the sweep (the next begins `interval` seconds after this one): fire the due
+    timers a chunk at a time (`fire_due`), each chunk committed before the next is claimed,
+    until none are due (at most `chunks` full ones: the next tick takes the rest at once);
+    then, while the earliest pending timer falls due before the next tick, wait for its moment
+    (`sleep`) and fire again, so that a deadline fires as it passes, not up to a tick later.
+    Nothing is held while it waits (committed first). Returns offer id -> outcome."""
+    ends = clock() + timedelta(seconds=interval)
+    outcomes: dict[str, str] = {}
+    full = 0
+    while True:
+        now = clock()
+        fired = fire_due(uow, expire=expire, steps=steps, now=now, batch=batch)
+        outcomes.update(fired)
+        if len(fired) >= batch:
+            uow.checkpoint()
+            full += 1
+            if full >= chunks:
+                return outcomes
+            continue  # more may be due
+        coming = next_due(uow, after=now)
+        uow.checkpoint()
+        if coming is None or coming >= ends:
+            return outcomes
+        sleep(max((coming - clock()).total_seconds(), 0.0))
 
 
 def pending_count(uow: UnitOfWork, *, tenant_id: str) -> int:

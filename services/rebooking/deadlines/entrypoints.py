@@ -1,7 +1,7 @@
 """Offers' deadlines: recorded from booking's offer.sent, settled when the offer ends first,
 and fired by the sweep (a chassis timer on every instance, WORKLB_DEADLINE_SWEEP_SECONDS)
 through booking's `expire_offers`, every command with the offer's idempotency key, each with
-the cascade's next step (cascades.domain.plan_expiry_step)."""
+the cascade's next step (cascades.domain.plan_expiry_steps)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import datetime
 
 import eventlet
 
+from chassis.config import Settings
 from chassis.context import Caller
 from chassis.contracts.booking_rpc import BookingClient, ExpiredOfferItem, NextOffer
 from chassis.db import UnitOfWork
@@ -22,22 +23,23 @@ from services.rebooking.deadlines import domain, rules
 log = logging.getLogger(__name__)
 
 # A sweep's chunk (deadlines.domain.SWEEP_BATCH timers) goes to booking as `expire_offers`
-# calls of EXPIRE_BATCH offers each, CONCURRENT_CALLS of them in flight at once: booking works
-# on a few at a time (its database waits overlap), three rebooking instances' calls together
-# stay within booking's workers (WORKLB_MAX_WORKERS, 10 in the benchmark), and a batch is short
-# enough to answer within its timeout on a starved machine (a call that times out is done again:
-# the same keys, booking's stored answers, but the work of both).
-EXPIRE_BATCH = 10
-CONCURRENT_CALLS = 3
+# calls of EXPIRE_BATCH offers each, CONCURRENT_CALLS of them in flight at once. Booking takes a
+# batch with the same few statements whatever its size, so large batches cost it little more
+# than small ones; two in flight let one's database waits overlap the other's work while three
+# rebooking instances' calls together stay within booking's workers (WORKLB_MAX_WORKERS, 10 in
+# the benchmark). The timeout stays generous: on a starved machine a batch may take long, and
+# one that times out is done again (the same keys, booking's stored answers, but the work of
+# both).
+EXPIRE_BATCH = 250
+CONCURRENT_CALLS = 2
 BATCH_TIMEOUT_SECONDS = 120.0
-# At most this many chunks in one tick (the next tick takes the rest at once).
-SWEEP_CHUNKS = 20
 
 
 class DeadlinesEntrypoints:
     db: UnitOfWork
     caller: Caller
     services: ServiceCaller
+    settings: Settings
 
     # Every offer passes here twice (sent, then ended): the handlers take their events in
     # batches (one worker and one commit for many when a burst of offers ends at once), each
@@ -48,16 +50,20 @@ class DeadlinesEntrypoints:
     def record_offer_deadline(self, events: EventBatch) -> None:
         """Keeps the offer's deadline as a durable timer: when it passes, rebooking has booking
         expire the offer."""
-        for tenant_id, data in _by_offer(events):
-            domain.record_deadline(
-                self.db,
-                tenant_id=tenant_id,
-                offer_id=data["offer_id"],
-                shift_id=data["shift_id"],
-                worker_id=data["worker_id"],
-                deadline_at=_when(data["deadline_at"]),
-                client_id=data["client_id"],
-            )
+        domain.record_deadlines(
+            self.db,
+            timers=[
+                {
+                    "tenant_id": tenant_id,
+                    "offer_id": data["offer_id"],
+                    "shift_id": data["shift_id"],
+                    "worker_id": data["worker_id"],
+                    "deadline_at": _when(data["deadline_at"]),
+                    "client_id": data["client_id"],
+                }
+                for tenant_id, data in _by_offer(events)
+            ],
+        )
 
     def _settle(self, events: EventBatch, outcome: str) -> None:
         for tenant_id, data in _by_offer(events):
@@ -94,13 +100,15 @@ class DeadlinesEntrypoints:
     def fire_due_deadlines(self) -> None:
         """Has booking expire the offers whose deadline has come, each with the cascade's next
         step (SKIP LOCKED claims, so every instance may sweep; each command keyed by its
-        offer), a chunk at a time, each committed before the next is claimed."""
-        steps = cascades.ExpirySteps(self.db)
-        for _ in range(SWEEP_CHUNKS):
-            fired = domain.fire_due(self.db, expire=self._expire_offers, steps=steps)
-            self.db.checkpoint()
-            if len(fired) < domain.SWEEP_BATCH:
-                break
+        offer), a chunk at a time, each committed before the next is claimed; then waits,
+        until the next tick, for a deadline that falls before it (deadlines.domain.sweep)."""
+        domain.sweep(
+            self.db,
+            expire=self._expire_offers,
+            steps=cascades.ExpirySteps(self.db),
+            interval=self.settings.deadline_sweep_seconds,
+            sleep=eventlet.sleep,
+        )
 
     def _expire_offers(
         self, items: list[tuple[str, str, dict | None]]

@@ -10,6 +10,8 @@ grants or revokes (a cascade step in that moment follows the old word)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,17 +42,32 @@ def learn_timezone(uow: UnitOfWork, *, tenant_id: str, timezone: str, event_at: 
     uow.session.flush()
 
 
-def local_today(uow: UnitOfWork, *, tenant_id: str, now: datetime) -> date:
-    """`now`'s date in the CBO's time zone (America/Los_Angeles until rebooking hears of it)."""
-    record = uow.session.get(CboRecord, tenant_id)
-    zone = record.timezone if record is not None else DEFAULT_TIMEZONE
-    return now.astimezone(ZoneInfo(zone)).date()
-
-
 def holds_rebooking(uow: UnitOfWork, *, tenant_id: str, now: datetime) -> bool:
     """Whether the CBO holds the rebooking licence on today's date, in its own calendar."""
-    query = select(LicenceRecord.starts_on, LicenceRecord.ends_on).where(
-        LicenceRecord.tenant_id == tenant_id, LicenceRecord.feature == rules.FEATURE
+    return tenant_id in holding_rebooking(uow, tenant_ids=[tenant_id], now=now)
+
+
+def holding_rebooking(uow: UnitOfWork, *, tenant_ids: Collection[str], now: datetime) -> set[str]:
+    """The CBOs of `tenant_ids` that hold the rebooking licence today, each in its own calendar:
+    two statements however many (the deadline sweep asks for a whole chunk's CBOs at once)."""
+    if not tenant_ids:
+        return set()
+    periods: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
+    query = select(LicenceRecord.tenant_id, LicenceRecord.starts_on, LicenceRecord.ends_on).where(
+        LicenceRecord.tenant_id.in_(list(tenant_ids)), LicenceRecord.feature == rules.FEATURE
     )
-    periods = [(row.starts_on, row.ends_on) for row in uow.session.execute(query)]
-    return rules.held_on(periods, local_today(uow, tenant_id=tenant_id, now=now))
+    for tenant_id, starts_on, ends_on in uow.session.execute(query):
+        periods[tenant_id].append((starts_on, ends_on))
+    if not periods:
+        return set()  # nobody licensed: their calendars do not matter
+    zones = select(CboRecord.tenant_id, CboRecord.timezone).where(
+        CboRecord.tenant_id.in_(list(periods))
+    )
+    zone_of: dict[str, str] = {t: zone for t, zone in uow.session.execute(zones).tuples()}
+    return {
+        tenant_id
+        for tenant_id, held in periods.items()
+        if rules.held_on(
+            held, now.astimezone(ZoneInfo(zone_of.get(tenant_id, DEFAULT_TIMEZONE))).date()
+        )
+    }

@@ -3,7 +3,10 @@ CBO's staff or the client's own users; every change is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
+
+from sqlalchemy import select, tuple_
 
 from chassis.audit import audit
 from chassis.context import Caller
@@ -33,6 +36,20 @@ def preferences_for(uow: UnitOfWork, *, tenant_id: str, client_id: str) -> dict[
     """The client's preferences as they apply now (the defaults until set)."""
     row = uow.session.get(RebookingPreferences, (tenant_id, client_id))
     return _view(tenant_id, client_id, row)
+
+
+def preferences_of(
+    uow: UnitOfWork, *, clients: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`preferences_for` of each (CBO, client) of `clients`, in one statement (the deadline
+    sweep's chunk asks for all its clients at once)."""
+    if not clients:
+        return {}
+    query = select(RebookingPreferences).where(
+        tuple_(RebookingPreferences.tenant_id, RebookingPreferences.client_id).in_(list(clients))
+    )
+    found = {(r.tenant_id, r.client_id): r for r in uow.session.execute(query).scalars()}
+    return {(t, c): _view(t, c, found.get((t, c))) for t, c in clients}
 
 
 def update_preferences(
