@@ -3,6 +3,8 @@ fixture: what they write, what rolls back, and that each test starts from an emp
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,7 +15,7 @@ from chassis import tables
 from chassis.audit import audit
 from chassis.config import SERVICE_NAMES
 from chassis.context import Caller
-from chassis.db import Database, insert_rows, make_engine
+from chassis.db import Database, insert_rows, make_engine, update_rows
 from chassis.tables import outbox, processed_events
 
 # audit.recorded is identity's event; any service's database would do for the rest.
@@ -185,3 +187,36 @@ def test_rows_inserted_at_once_leave_out_those_already_there_and_say_which_went_
         select(processed_events.c.event_id).where(processed_events.c.handler == "it.rows")
     ).scalars()
     assert sorted(kept) == ["a", "b", "c", "d", "e"]
+
+
+def test_rows_updated_at_once_change_each_row_by_its_key_and_nothing_else(uow):
+    insert_rows(
+        uow,
+        outbox,
+        [
+            {"event_id": e, "event_type": "it.updated", "tenant_id": None, "envelope": {"n": n}}
+            for n, e in enumerate(["u1", "u2", "u3"])
+        ],
+    )
+    at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    update_rows(
+        uow,
+        outbox,
+        [
+            {"event_id": "u3", "tenant_id": "t3", "published_at": at, "envelope": {"x": [1, None]}},
+            {"event_id": "u1", "tenant_id": None, "published_at": None, "envelope": {"x": True}},
+        ],
+        key="event_id",
+    )
+    rows = uow.session.execute(
+        select(outbox.c.event_id, outbox.c.tenant_id, outbox.c.published_at, outbox.c.envelope)
+        .where(outbox.c.event_type == "it.updated")
+        .order_by(outbox.c.event_id)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("u1", None, None, {"x": True}),
+        ("u2", None, None, {"n": 1}),
+        ("u3", "t3", at, {"x": [1, None]}),
+    ]
+    with pytest.raises(ValueError):
+        update_rows(uow, outbox, [{"tenant_id": "t"}], key="event_id")
