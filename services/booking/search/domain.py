@@ -22,6 +22,7 @@ Other areas call:
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -946,12 +947,12 @@ class ShiftsRecheck:
                 dates |= {s.on_date for s in context.plan_for(zone).segments}
                 self.spans[(shift_id, zone)] = _span(context, [zone])
         self.days = _worker_days(uow, worker_ids=list(self.workers), dates=dates)
-        self.held: dict[str, list[Any]] = {}
+        self.held: dict[str, _Timeline] = {}
         if self.workers and self.spans:
             first = min(a for a, _ in self.spans.values())
             last = max(b for _, b in self.spans.values())
             for held in _held(uow, worker_ids=list(self.workers), first=first, last=last):
-                self.held.setdefault(held.worker_id, []).append(held)
+                self.held.setdefault(held.worker_id, _Timeline()).add(held)
 
     def reasons_against(self, *, shift: Shift, worker_id: str, now: datetime) -> list[rules.Reason]:
         """As the module's `reasons_against`, from what was loaded and noted."""
@@ -969,8 +970,9 @@ class ShiftsRecheck:
             days={d: r for d, r in days.items() if d in dates},
             commitments=[
                 _commitment(h, context)
-                for h in self.held.get(worker_id, ())
-                if h.starts_at < last and h.ends_at > first
+                for h in (
+                    self.held[worker_id].between(first, last) if worker_id in self.held else ()
+                )
             ],
             timezone=zone,
         )
@@ -978,7 +980,7 @@ class ShiftsRecheck:
 
     def note_offer(self, *, shift: Shift, worker_id: str, worker_tenant_id: str) -> None:
         """The batch offered `shift` to the worker: a pending offer holds their time now."""
-        self.held.setdefault(worker_id, []).append(
+        self.held.setdefault(worker_id, _Timeline()).add(
             _Held(
                 kind="offer",
                 worker_id=worker_id,
@@ -990,6 +992,29 @@ class ShiftsRecheck:
                 site_name=None,
             )
         )
+
+
+class _Timeline:
+    """A worker's commitments in order of their start, to find those between two moments
+    without reading them all (a batch's preferred worker may hold hundreds of offers: reading
+    them all for every shift made the batch quadratic)."""
+
+    def __init__(self) -> None:
+        self.starts: list[datetime] = []
+        self.items: list[Any] = []
+        self.longest = timedelta(0)
+
+    def add(self, held: Any) -> None:
+        at = bisect.bisect_right(self.starts, held.starts_at)
+        self.starts.insert(at, held.starts_at)
+        self.items.insert(at, held)
+        self.longest = max(self.longest, held.ends_at - held.starts_at)
+
+    def between(self, first: datetime, last: datetime) -> list[Any]:
+        """Those that start before `last` and end after `first`."""
+        low = bisect.bisect_left(self.starts, first - self.longest)
+        high = bisect.bisect_left(self.starts, last)
+        return [h for h in self.items[low:high] if h.ends_at > first]
 
 
 @dataclass(frozen=True)
