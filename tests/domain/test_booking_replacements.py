@@ -26,7 +26,7 @@ from tests.market.offers import (
     offers_of,
 )
 from tests.market.recheck import Identity, everyone, unreachable
-from tests.market.search import a_rating
+from tests.market.search import a_rating, an_offer
 
 SERVICE = "booking"
 
@@ -382,8 +382,8 @@ def what_the_batch_did(uow, shifts, answers, sent):
     return [shown(a) for a in answers], offers_made, events
 
 
-def test_the_batch_path_does_what_one_item_at_a_time_does(uow, market, monkeypatch, caplog):
-    shifts, items, eligible_now, late = a_sweep_batch(uow, market)
+def both_ways(uow, monkeypatch, caplog, *, shifts, items, eligible_now, late):
+    """What the batch did, and what one item at a time did from the same start."""
     savepoint = uow.session.begin_nested()
     sent = Outbox(uow)
     answers = replacements.expire_offers(
@@ -392,15 +392,22 @@ def test_the_batch_path_does_what_one_item_at_a_time_does(uow, market, monkeypat
     together = what_the_batch_did(uow, shifts, answers, sent)
     savepoint.rollback()
     assert "batch path failed" not in caplog.text
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            replacements, "_expire_together", lambda uow, **_: replacements._Together({}, set())
+        )
+        sent = Outbox(uow)
+        answers = replacements.expire_offers(
+            uow, scope=None, items=items, eligible_now=eligible_now, now=late
+        )
+    return together, what_the_batch_did(uow, shifts, answers, sent)
 
-    monkeypatch.setattr(
-        replacements, "_expire_together", lambda uow, **_: replacements._Together({}, set())
+
+def test_the_batch_path_does_what_one_item_at_a_time_does(uow, market, monkeypatch, caplog):
+    shifts, items, eligible_now, late = a_sweep_batch(uow, market)
+    together, alone = both_ways(
+        uow, monkeypatch, caplog, shifts=shifts, items=items, eligible_now=eligible_now, late=late
     )
-    sent = Outbox(uow)
-    answers = replacements.expire_offers(
-        uow, scope=None, items=items, eligible_now=eligible_now, now=late
-    )
-    alone = what_the_batch_did(uow, shifts, answers, sent)
     assert together == alone
     chosen = [a[3] and (a[3][0] is not None, a[3][1], a[3][2]) for a in together[0]]
     assert chosen == [
@@ -415,6 +422,56 @@ def test_the_batch_path_does_what_one_item_at_a_time_does(uow, market, monkeypat
         None,
     ]
     assert together[0][-1][2] == "conflict"  # not due yet
+
+
+def test_two_positions_of_a_shift_and_a_key_used_twice_go_as_one_at_a_time(
+    uow, market, monkeypatch, caplog
+):
+    """Two due offers of a two-position shift beside a shift at the same hours, all wanting
+    the same two workers: each shift's steps in the shifts' order. And a favourites shift's
+    expiry (item by item) whose key a later item reuses: the first holds it, the other 409."""
+    zed, yan, xi, p1, p2 = (a_worker(uow, market) for _ in range(5))
+    pair = a_market_shift(uow, market, fill_mode="named", positions=2)
+    beside = a_market_shift(uow, market, fill_mode="named")
+    deadline = NOW + timedelta(hours=1)
+    due = [
+        an_offer(uow, shift=pair, worker_id=zed.id),
+        an_offer(uow, shift=pair, worker_id=yan.id),
+        an_offer(uow, shift=beside, worker_id=xi.id),
+    ]
+    favourites = a_market_shift(uow, market, fill_mode="favourites", starts_at=in_days(5))
+    keyed = a_market_shift(uow, market, fill_mode="named", starts_at=in_days(6))
+    due += [
+        an_offer(uow, shift=favourites, worker_id=zed.id),
+        an_offer(uow, shift=keyed, worker_id=zed.id),
+    ]
+    for offer in due:
+        offer.deadline_at = deadline
+    uow.session.flush()
+    items = [
+        {"offer_id": o.id, "idempotency_key": f"e-{n}", "next": step_to(p1.id, p2.id, key=f"n-{n}")}
+        for n, o in enumerate(due[:3])
+    ]
+    items += [
+        {"offer_id": due[3].id, "idempotency_key": "same", "next": None},
+        {"offer_id": due[4].id, "idempotency_key": "same", "next": None},
+    ]
+    shifts = [pair, beside, favourites, keyed]
+    together, alone = both_ways(
+        uow,
+        monkeypatch,
+        caplog,
+        shifts=shifts,
+        items=items,
+        eligible_now=everyone,
+        late=deadline + timedelta(seconds=1),
+    )
+    assert together == alone
+    made = {offer[0] for offers in together[1][:2] for offer in offers if offer[2] == "rebooking"}
+    assert made == {p1.id, p2.id}
+    assert [a[2] for a in together[0][3:]] == (
+        [None, "conflict"] if favourites.id < keyed.id else ["conflict", None]
+    )
 
 
 def test_the_batch_path_sends_as_many_statements_for_many_items_as_for_few(uow, market):

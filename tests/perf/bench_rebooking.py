@@ -19,7 +19,8 @@ Each round also prints counts per 1,000 deadlines, which a busy machine does not
 RPCs booking and identity answered, the statements booking, identity and rebooking sent to
 their databases (their first instance's /metrics), and the CPU seconds each process used
 (/proc), counted once every queue is quiet. `--booking-instances N` runs booking as N
-processes. With WORKLB_BENCH_REBOOKING_PROFILE=<file>, py-spy samples booking in round one.
+processes. With WORKLB_BENCH_REBOOKING_PROFILE=<file>, py-spy samples booking in round one
+(WORKLB_BENCH_REBOOKING_PROFILE_SERVICES=booking,rebooking: those services, to <file>.<service>).
 
     python -m tests.perf rebooking [--shifts 1000]
 """
@@ -64,6 +65,9 @@ VHOST = DATABASE_PREFIX
 GOAL_P99_MS = 1000.0
 # With a path, `py-spy record` samples booking during round one into it (collapsed stacks).
 PROFILE = os.environ.get("WORKLB_BENCH_REBOOKING_PROFILE", "")
+# The services sampled (the first instance of each): booking's samples go to PROFILE, the
+# others' to PROFILE.<service>.
+PROFILED = os.environ.get("WORKLB_BENCH_REBOOKING_PROFILE_SERVICES", "booking").split(",")
 # Counted per round from the services' /metrics (their first instance's): the RPCs booking
 # and identity answered and the statements each sent to its database.
 COUNTED_RPCS = (
@@ -160,16 +164,15 @@ def a_round(
     deadline = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     load.due_at(platform, offer_ids, deadline)
     before = counts(platform, extra)
-    spy = None
-    if profile:
-        spy = subprocess.Popen(
+    spies = [
+        subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "py-spy"),
                 "record",
                 "--pid",
-                str(platform.processes["booking"].pid),
+                str(platform.processes[service].pid),
                 "--output",
-                profile,
+                profile if service == "booking" else f"{profile}.{service}",
                 "--rate",
                 "50",
                 "--nonblocking",
@@ -179,6 +182,8 @@ def a_round(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        for service in (PROFILED if profile else ())
+    ]
     started = time.perf_counter()
     wait_for(
         lambda: len(load.offers_by_shift(platform, tenant_id, next_worker)) == shifts,
@@ -192,7 +197,7 @@ def a_round(
         interval=0.2,
         what=f"{shifts} offer.sent published",
     )
-    if spy is not None:
+    for spy in spies:
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
     # The events that follow the offers (offer.sent to rebooking and notifications, the

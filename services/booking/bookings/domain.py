@@ -345,15 +345,16 @@ def get_shift(
 
 
 def shifts_of(uow: UnitOfWork, *, booking: Booking, lock: bool = False) -> list[Shift]:
-    """A booking's shifts in time order."""
-    statement = (
-        select(Shift)
-        .where(Shift.booking_id == booking.id, Shift.tenant_id == booking.tenant_id)
-        .order_by(Shift.starts_at, Shift.id)
+    """A booking's shifts in time order; `lock` locks them in the order of their ids, as every
+    other change of many shifts does (rebooking's batches), so two never wait in a circle."""
+    statement = select(Shift).where(
+        Shift.booking_id == booking.id, Shift.tenant_id == booking.tenant_id
     )
     if lock:
-        statement = statement.with_for_update()
-    return list(uow.session.execute(statement).scalars())
+        statement = statement.order_by(Shift.id).with_for_update()
+        shifts = list(uow.session.execute(statement).scalars())
+        return sorted(shifts, key=lambda shift: (shift.starts_at, shift.id))
+    return list(uow.session.execute(statement.order_by(Shift.starts_at, Shift.id)).scalars())
 
 
 def _local(instant: datetime, timezone: str) -> str:

@@ -431,16 +431,20 @@ def _expire_together(
 ) -> _Together:
     """The batch's usual items, with a few statements for the whole batch where one at a time
     costs ~30 statements an item: their shifts locked at once (in id order), the offers still
-    sent whose deadline has passed expired by one UPDATE, and each shift's next step chosen
-    down the client's preferred workers with the search's re-check loaded once for all
-    (`search.ShiftsRecheck`), the offers and the keyed answers written by one INSERT each.
-    Answers exactly as `expire_offer` and `offer_next` would, one after another.
+    sent whose deadline has passed expired by one UPDATE, and each step chosen down the
+    client's preferred workers, in the shifts' order, with the search's re-check loaded once
+    for all (`search.ShiftsRecheck`), the offers and the keyed answers written by one INSERT
+    each. Answers as `expire_offer` and `offer_next` would, one after another, with two
+    differences of order, both between shifts: every due offer of the batch is expired before
+    any step is chosen (a worker whose own offer expires in the batch is free for the others'
+    steps, where one at a time it depended on which shift's id came first), and the steps left
+    to `offer_next` come after the batch's.
 
-    Left to the item-at-a-time path (not in the answers): an offer named twice, a key already
-    used (its stored answer), an offer not due yet (409), an expiry in favourites mode (its
-    shift tops up). Left to `offer_next` alone (`steps_left`): a second step of one shift, a
-    step whose preferred workers all fail when the client allows booking's ranking, and one
-    whose re-check identity could not answer."""
+    Left to the item-at-a-time path, the whole shift (not in the answers): an offer named
+    twice, a key already used or used twice, an offer not due yet (409), an expiry in
+    favourites mode (its shift tops up). Left to `offer_next` (`steps_left`), with the later
+    steps of the shift: a step whose preferred workers all fail when the client allows
+    booking's ranking, and one whose re-check identity could not answer."""
     firsts: dict[str, int] = {}
     for number, item in enumerate(items):
         if item["offer_id"] in shift_of:
@@ -484,38 +488,48 @@ def _expire_together(
             .where(Shift.id.in_(shift_ids))
         ).all()
     }
+    # A shift any of whose items the batch cannot decide goes item by item, all of it, in
+    # order, as before; so do the later items that reuse a key an earlier one holds.
+    aside: set[str] = set()
+    seen: set[str] = set()
+    for _, item in sorted(
+        ((n, i) for n, i in enumerate(items) if i["offer_id"] in shift_of),
+        key=lambda pair: (shift_of[pair[1]["offer_id"]], pair[0]),
+    ):
+        offer = offers[item["offer_id"]]
+        shift = shifts[offer.shift_id]
+        item_keys = {(shift.tenant_id, item["idempotency_key"])}
+        if item.get("next"):
+            item_keys.add((shift.tenant_id, item["next"]["idempotency_key"]))
+        decision = rules.expiry(status=offer.status, deadline_at=offer.deadline_at, now=now)
+        if (
+            item["offer_id"] in seen
+            or item_keys & used
+            or len(item_keys) < (2 if item.get("next") else 1)
+            or decision == rules.TOO_EARLY
+            or (decision == rules.EXPIRE and fill_modes[shift.id] == FAVOURITES)
+        ):
+            aside.add(shift.id)
+        seen.add(item["offer_id"])
+        used |= item_keys
     together = _Together({}, set())
     expiring: list[Offer] = []
     commands: list[dict[str, Any]] = []
     steps: list[tuple[int, Shift, dict[str, Any]]] = []
-    stepped: set[str] = set()
     for offer_id, number in sorted(firsts.items(), key=lambda pair: (shift_of[pair[0]], pair[1])):
         item, offer = items[number], offers[offer_id]
         shift = shifts[offer.shift_id]
-        step = {**_STEP_DEFAULTS, **item["next"]} if item.get("next") else None
-        item_keys = {(shift.tenant_id, item["idempotency_key"])}
-        if step:
-            item_keys.add((shift.tenant_id, step["idempotency_key"]))
-        if item_keys & used or len(item_keys) < (2 if step else 1):
+        if shift.id in aside:
             continue
         decision = rules.expiry(status=offer.status, deadline_at=offer.deadline_at, now=now)
-        if decision == rules.TOO_EARLY:
-            continue
-        if decision == rules.EXPIRE and fill_modes[shift.id] == FAVOURITES:
-            continue
-        used |= item_keys
         status = EXPIRED if decision == rules.EXPIRE else offer.status
         if decision == rules.EXPIRE:
             expiring.append(offer)
         result = {"offer_id": offer.id, "status": status, "expired": decision == rules.EXPIRE}
         commands.append(_command(offer.tenant_id, item["idempotency_key"], "expire", result))
         together.answers[number] = {**result, "error": None, "next": None, "next_error": None}
-        if step and status == EXPIRED:
-            if shift.id in stepped:
-                together.steps_left.add(number)  # after this batch's step of the shift
-            else:
-                stepped.add(shift.id)
-                steps.append((number, shift, step))
+        if item.get("next") and status == EXPIRED:
+            steps.append((number, shift, {**_STEP_DEFAULTS, **item["next"]}))
     if expiring:
         uow.session.execute(
             update(Offer)
@@ -534,8 +548,16 @@ def _expire_together(
         commands += _steps_together(
             uow, together=together, steps=steps, eligible_now=eligible_now, now=now
         )
-    insert_rows(uow, OfferCommand, commands)
+    _insert_all(uow, OfferCommand, commands, key="idempotency_key")
     return together
+
+
+def _insert_all(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]], *, key: str) -> None:
+    """Insert every row or fail (the batch's savepoint then undoes it all): a clash would mean
+    something wrote under the shifts' locks, and an answer must never name a row not made."""
+    written = insert_rows(uow, model, rows, returning=key)
+    if len(written) != len(rows):
+        raise RuntimeError(f"{model.__tablename__}: {len(rows) - len(written)} rows clashed")
 
 
 def _command(tenant_id: str, key: str, command: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -557,8 +579,9 @@ def _steps_together(
     eligible_now: EligibleNow,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """`_choose` for one step of each of many shifts (see `_expire_together`): the offers made
-    (offer.sent), each step's answer in `together`, and the rows of their keys returned."""
+    """`_choose` for each step, in the shifts' order (see `_expire_together`): the offers made
+    (offer.sent), each step's answer in `together`, and the rows of their keys returned. A
+    step left to `offer_next` leaves the later steps of its shift to it too, in order."""
     shift_ids = [shift.id for _, shift, _ in steps]
     live: dict[str, int] = dict(
         uow.session.execute(  # type: ignore[arg-type]
@@ -576,7 +599,11 @@ def _steps_together(
     rows: list[dict[str, Any]] = []
     sent: list[tuple[dict, str | None]] = []
     commands: list[dict[str, Any]] = []
+    left: set[str] = set()  # shifts with a step left to offer_next
     for number, shift, step in steps:
+        if shift.id in left:
+            together.steps_left.add(number)
+            continue
         why = rules.replacement_refusal(
             shift_status=shift.status,
             starts_at=shift.starts_at,
@@ -600,10 +627,10 @@ def _steps_together(
                     now=now,
                 )
             except DomainError:  # identity away: offer_next alone asks again, or says why
+                chosen = _LEFT
+            if chosen is _LEFT or (chosen is None and step["use_ranking"]):
                 together.steps_left.add(number)
-                continue
-            if chosen is None and step["use_ranking"]:
-                together.steps_left.add(number)
+                left.add(shift.id)
                 continue
         if why is not None or chosen is None:
             answer = _answer(shift, why=why or "no_candidates")
@@ -640,6 +667,9 @@ def _steps_together(
                 ({**payload, "deadline_at": deadline_at, "channel": offer.channel}, shift.tenant_id)
             )
             recheck.note_offer(shift=shift, worker_id=chosen.id, worker_tenant_id=chosen.tenant_id)
+            # The shift's next step in this batch (another position) sees this offer.
+            live[shift.id] = live.get(shift.id, 0) + 1
+            offered.setdefault(shift.id, set()).add(chosen.id)
             answer = _answer(
                 shift,
                 offer_id=offer.id,
@@ -649,11 +679,13 @@ def _steps_together(
             )
         together.answers[number]["next"] = answer
         commands.append(_command(shift.tenant_id, step["idempotency_key"], COMMAND, answer))
-    insert_rows(uow, Offer, rows)
+    _insert_all(uow, Offer, rows, key="id")
     if sent:
         uow.emit_many("offer.sent", sent)
     return commands
 
+
+_LEFT = object()  # a step the batch leaves to offer_next
 
 # offer_next's defaults, for a step that leaves some out.
 _STEP_DEFAULTS: dict[str, Any] = {
