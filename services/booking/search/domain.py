@@ -940,13 +940,21 @@ class ShiftsRecheck:
         self.zones = {t: known[t] for t in tenants if t in known}
         if len(self.zones) < len(tenants):
             self.zones.update(timezones_of(uow, tenant_ids=tenants - self.zones.keys()))
-        dates: set[date] = set()
+        # Per shift and time zone: the dates and the span whose days and commitments count.
+        self.dates: dict[tuple[str, str], frozenset[date]] = {}
         self.spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
         for shift_id, context in self.contexts.items():
             for zone in set(self.zones.values()):
-                dates |= {s.on_date for s in context.plan_for(zone).segments}
+                self.dates[(shift_id, zone)] = frozenset(
+                    s.on_date for s in context.plan_for(zone).segments
+                )
                 self.spans[(shift_id, zone)] = _span(context, [zone])
-        self.days = _worker_days(uow, worker_ids=list(self.workers), dates=dates)
+        self.days = _worker_days(
+            uow, worker_ids=list(self.workers), dates=set().union(*self.dates.values())
+        )
+        # A commitment as a shift's reader sees it, made once for the batch (it differs only
+        # by the reader's CBO and site): made for every pair, they were most of the re-check.
+        self._seen: dict[tuple[int, str, str], rules.Commitment] = {}
         self.held: dict[str, _Timeline] = {}
         if self.workers and self.spans:
             first = min(a for a, _ in self.spans.values())
@@ -962,21 +970,23 @@ class ShiftsRecheck:
         context = self.contexts[shift.id]
         zone = self.zones[worker.tenant_id]
         first, last = self.spans[(shift.id, zone)]
-        dates = {s.on_date for s in context.plan_for(zone).segments}
+        dates = self.dates[(shift.id, zone)]
         days = self.days.get(worker_id, {})
         rating = self.ratings.get((worker_id, shift.client_id))
+        held = self.held[worker_id].between(first, last) if worker_id in self.held else ()
         explained = _explained(
             _Rated(worker, rating),
             days={d: r for d, r in days.items() if d in dates},
-            commitments=[
-                _commitment(h, context)
-                for h in (
-                    self.held[worker_id].between(first, last) if worker_id in self.held else ()
-                )
-            ],
+            commitments=[self._commitment(h, context) for h in held],
             timezone=zone,
         )
         return _reasons(context, explained, now)
+
+    def _commitment(self, held: Any, context: Context) -> rules.Commitment:
+        key = (id(held), context.tenant_id, context.site.name)
+        if key not in self._seen:
+            self._seen[key] = _commitment(held, context)
+        return self._seen[key]
 
     def note_offer(self, *, shift: Shift, worker_id: str, worker_tenant_id: str) -> None:
         """The batch offered `shift` to the worker: a pending offer holds their time now."""

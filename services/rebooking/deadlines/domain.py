@@ -35,8 +35,8 @@ from services.rebooking.deadlines.models import FIRED, PENDING, SETTLED, OfferDe
 # claimed). A chunk costs the same few statements whatever its size (its steps planned and
 # taken at once, its timers written in one statement), and booking's `expire_offers` the same
 # for a batch, so a burst of deadlines is a few large chunks, not many round trips: 1,000
-# passing together are two.
-SWEEP_BATCH = 500
+# passing together are one.
+SWEEP_BATCH = 1000
 # At most this many full chunks in one tick (the next tick takes the rest at once).
 SWEEP_CHUNKS = 20
 

@@ -23,15 +23,16 @@ from services.rebooking.deadlines import domain, rules
 log = logging.getLogger(__name__)
 
 # A sweep's chunk (deadlines.domain.SWEEP_BATCH timers) goes to booking as `expire_offers`
-# calls of EXPIRE_BATCH offers each, CONCURRENT_CALLS of them in flight at once. Booking takes a
-# batch with the same few statements whatever its size, so large batches cost it little more
-# than small ones; two in flight let one's database waits overlap the other's work while three
-# rebooking instances' calls together stay within booking's workers (WORKLB_MAX_WORKERS, 10 in
-# the benchmark). The timeout stays generous: on a starved machine a batch may take long, and
+# calls of EXPIRE_BATCH offers each, all of them in flight at once (CONCURRENT_CALLS: a chunk
+# of 1,000 is four calls). Booking takes a batch with the same few statements whatever its
+# size, so large batches cost it little more than small ones. All at once, because booking's
+# workers are shared with its event handlers: a call sent after the first batches' events
+# reached booking waited for a worker behind them (the benchmark's second chunk started a
+# second late). The timeout stays generous: on a starved machine a batch may take long, and
 # one that times out is done again (the same keys, booking's stored answers, but the work of
 # both).
 EXPIRE_BATCH = 250
-CONCURRENT_CALLS = 2
+CONCURRENT_CALLS = 4
 BATCH_TIMEOUT_SECONDS = 120.0
 
 
