@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import eventlet
 from eventlet.event import Event as GreenEvent
-from kombu import Connection, Producer
+from kombu import Connection
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 
 from chassis.config import settings_from
 from chassis.db import Database, database_of
@@ -28,6 +28,8 @@ from chassis.tables import outbox
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Every event persistent (to durable queues), as nameko publishes them.
+_PROPERTIES = {"delivery_mode": PERSISTENT}
 STATUS_EVERY = 1.0  # seconds between outbox gauge refreshes
 KEEP_PUBLISHED = timedelta(days=7)
 
@@ -127,14 +129,16 @@ class OutboxRelay(DependencyProvider):
         """Publish one batch of waiting events; returns how many were published."""
         with self.database.engine.begin() as conn:
             rows = conn.execute(
-                select(outbox.c.id, outbox.c.event_type, outbox.c.envelope)
+                # The envelope as the database's JSON text, sent as it is: decoding it to
+                # dicts and encoding them again was most of the relay's work per event.
+                select(outbox.c.id, outbox.c.event_type, cast(outbox.c.envelope, Text))
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(BATCH_SIZE)
                 .with_for_update(skip_locked=True)
             ).all()
             if rows:
-                self._publish(rows)
+                self._publish([(row.event_type, row[2]) for row in rows])
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_([row.id for row in rows]))
@@ -160,21 +164,19 @@ class OutboxRelay(DependencyProvider):
         confirm per message, with the same guarantee for the batch."""
         try:
             channel = self._tx_channel()
-            producer = Producer(channel)
-            for row in rows:
-                producer.publish(
-                    row.envelope,
-                    exchange=self.exchange,
-                    routing_key=row.event_type,
-                    serializer="json",
-                    delivery_mode=PERSISTENT,
+            # What kombu's Producer.publish(..., serializer="json") sends, made here: its
+            # serializing and checks per message cost more than the publish itself.
+            for event_type, body in rows:
+                message = channel.prepare_message(
+                    body.encode(), 0, "application/json", "utf-8", {}, _PROPERTIES
                 )
+                channel.basic_publish(message, exchange=self.exchange.name, routing_key=event_type)
             channel.tx_commit()
         except Exception:
             self._disconnect()
             raise
-        for row in rows:
-            EVENTS_PUBLISHED.labels(self.service_name, row.event_type).inc()
+        for event_type, _ in rows:
+            EVENTS_PUBLISHED.labels(self.service_name, event_type).inc()
 
     def _tx_channel(self):
         if self._channel is None:
