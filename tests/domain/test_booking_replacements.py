@@ -372,8 +372,12 @@ def what_the_batch_did(uow, shifts, answers, sent):
             bool(answer["next_error"]),
         )
 
+    # Sorted: offers made in one transaction share a time, and their ids differ each run.
     offers_made = [
-        [(o.worker_id, o.status, o.channel, o.rank, o.deadline_at) for o in offers_of(uow, s)]
+        sorted(
+            (o.worker_id, o.status, o.channel, o.rank or 0, o.deadline_at)
+            for o in offers_of(uow, s)
+        )
         for s in shifts
     ]
     events = sorted(

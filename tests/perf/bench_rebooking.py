@@ -8,8 +8,11 @@ offered to Zed by named bookings. Round one moves Zed's 1,000 deadlines to one s
 booking and in rebooking's timers: no route makes a deadline sooner) and waits until Ana is
 offered every shift; round two, with two more rebooking instances started, does the same with
 Ana's deadlines, and Bo is offered. The figure of each shift is booking's `created_at` of the
-next offer minus the deadline: the sweep's claim, `expire_offer`, offer.expired through the
-outbox and the broker, the cascade's step and `offer_next`.
+next offer minus the deadline: the sweep's claim and plan, booking's `expire_offers` up to the
+moment its batch writes the offer (the batch path stamps its offers then, its commit a few
+statements later; one at a time, `created_at` is the transaction's start). Beside it,
+"offer.sent out": when the offer's event left booking's outbox (the relay's `published_at`),
+after the commit, the moment a worker could hear of it.
 
 Beside them, in the same run, the floor: one bare `expire_offer` RPC (on an offer already
 ended: the shift's lock, the key's lookup, the answer), sequential, through nameko from this

@@ -27,7 +27,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -540,13 +540,16 @@ def _expire_together(
         for offer in expiring:
             set_committed_value(offer, "status", EXPIRED)
             set_committed_value(offer, "end_reason", domain.EXPIRED_REASON)
-        uow.emit_many(
-            "offer.expired",
-            [(domain._payload(o, shifts[o.shift_id]), o.tenant_id) for o in expiring],
-        )
     if steps:
         commands += _steps_together(
             uow, together=together, steps=steps, eligible_now=eligible_now, now=now
+        )
+    # After the offers' offer.sent: the relay sends events in the outbox's order, and the
+    # next workers' offers are what people wait for (the expiries feed timers and scores).
+    if expiring:
+        uow.emit_many(
+            "offer.expired",
+            [(domain._payload(o, shifts[o.shift_id]), o.tenant_id) for o in expiring],
         )
     _insert_all(uow, OfferCommand, commands, key="idempotency_key")
     return together
@@ -679,7 +682,10 @@ def _steps_together(
             )
         together.answers[number]["next"] = answer
         commands.append(_command(shift.tenant_id, step["idempotency_key"], COMMAND, answer))
-    _insert_all(uow, Offer, rows, key="id")
+    # Made now, not at the transaction's start (the column's default): the batch's offers
+    # exist from about this moment, its commit a few statements later.
+    written = datetime.now(UTC)
+    _insert_all(uow, Offer, [{**row, "created_at": written} for row in rows], key="id")
     if sent:
         uow.emit_many("offer.sent", sent)
     return commands
