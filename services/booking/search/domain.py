@@ -188,6 +188,13 @@ def _context(
 def _shift_context(uow: UnitOfWork, shift: Shift) -> Context:
     job_type = uow.session.get(JobType, shift.job_type_id)
     site = uow.session.get(Site, shift.site_id)
+    return _context_of(uow, shift, job_type, site)
+
+
+def _context_of(
+    uow: UnitOfWork, shift: Shift, job_type: JobType | None, site: Site | None, **known: Any
+) -> Context:
+    """The context of a request for `shift` alone (`known`: what `_context` may be given)."""
     if job_type is None or site is None:
         raise NotFound("The shift's job type or site is gone.")
     return _context(
@@ -198,6 +205,7 @@ def _shift_context(uow: UnitOfWork, shift: Shift) -> Context:
         client_id=shift.client_id,
         windows=(rules.Window(shift.starts_at, shift.ends_at),),
         shift_id=shift.id,
+        **known,
     )
 
 
@@ -1073,17 +1081,11 @@ def _shift_contexts(uow: UnitOfWork, shifts: Sequence[Shift]) -> dict[str, Conte
     )
     contexts: dict[str, Context] = {}
     for shift in shifts:
-        job_type, site = job_types.get(shift.job_type_id), sites.get(shift.site_id)
-        if job_type is None or site is None:
-            raise NotFound("The shift's job type or site is gone.")
-        contexts[shift.id] = _context(
+        contexts[shift.id] = _context_of(
             uow,
-            tenant_id=shift.tenant_id,
-            job_type=job_type,
-            site=site,
-            client_id=shift.client_id,
-            windows=(rules.Window(shift.starts_at, shift.ends_at),),
-            shift_id=shift.id,
+            shift,
+            job_types.get(shift.job_type_id),
+            sites.get(shift.site_id),
             partners=partners[shift.tenant_id],
             known_timezones=zones,
         )
