@@ -176,7 +176,7 @@ OFFER_NEXT = rpc_contract(
 # when rebooking asks for it (the step offer.expired would otherwise cause, with the same key),
 # so that the next worker is offered in the call that ends the offer.
 
-MAX_EXPIRE_ITEMS = 500
+MAX_EXPIRE_ITEMS = 1000
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,16 @@ from services.rebooking.deadlines import domain, rules
 log = logging.getLogger(__name__)
 
 # A sweep's chunk (deadlines.domain.SWEEP_BATCH timers) goes to booking as `expire_offers`
-# calls of EXPIRE_BATCH offers each, all of them in flight at once (CONCURRENT_CALLS: a chunk
-# of 1,000 is four calls). Booking takes a batch with the same few statements whatever its
-# size, so large batches cost it little more than small ones. All at once, because booking's
-# workers are shared with its event handlers: a call sent after the first batches' events
-# reached booking waited for a worker behind them (the benchmark's second chunk started a
-# second late). The timeout stays generous: on a starved machine a batch may take long, and
-# one that times out is done again (the same keys, booking's stored answers, but the work of
-# both).
-EXPIRE_BATCH = 250
+# calls of EXPIRE_BATCH offers each: one call for a whole chunk. Booking takes a batch with the
+# same few statements whatever its size, so one call of 1,000 costs it less than four of 250
+# (one identity call, one set of reads), and its offers are written in one transaction: four
+# calls at once took 1.42 s to the last written offer in the benchmark, one 1.03 s
+# (docs/PERFORMANCE.md). Were a chunk larger than a call, its calls would all go at once
+# (CONCURRENT_CALLS): booking's workers are shared with its event handlers, and a call sent
+# after the first batches' events reached booking waited for a worker behind them. The
+# timeout stays generous: on a starved machine a batch may take long, and one that times out
+# is done again (the same keys, booking's stored answers, but the work of both).
+EXPIRE_BATCH = 1000
 CONCURRENT_CALLS = 4
 BATCH_TIMEOUT_SECONDS = 120.0
 
