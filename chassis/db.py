@@ -373,12 +373,17 @@ def insert_rows(
     return list(result.scalars()) if returning else []
 
 
+def _recordset_shape(table: Any, names: tuple[str, ...], dialect: Any) -> str:
+    """The columns `names` of `table` as json_to_recordset's record type ("name" type, …)."""
+    return ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+
+
 @functools.lru_cache(maxsize=256)
 def _rows_statement(
     table: Any, names: tuple[str, ...], returning: str | None, on_conflict: str
 ) -> Any:
     dialect = postgresql.dialect()
-    shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    shape = _recordset_shape(table, names, dialect)
     quoted = ", ".join(f'"{n}"' for n in names)
     # In the rows' order (a serial column numbers them so, as reporting's log needs).
     sql = (
@@ -413,7 +418,7 @@ def update_rows(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]], *, key:
 @functools.lru_cache(maxsize=64)
 def _update_statement(table: Any, names: tuple[str, ...], key: str) -> Any:
     dialect = postgresql.dialect()
-    shape = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    shape = _recordset_shape(table, names, dialect)
     sets = [f'"{n}" = v."{n}"' for n in names if n != key]
     if "updated_at" in table.c and "updated_at" not in names:
         sets.append('"updated_at" = now()')

@@ -453,13 +453,17 @@ def _expire_together(
         return _Together({}, set())
     shift_ids = sorted({shift_of[offer_id] for offer_id in firsts})
     locked = (
-        select(Shift)
+        select(Shift, Booking.fill_mode)
+        .join(Booking, Booking.id == Shift.booking_id)
         .where(Shift.id.in_(shift_ids))
         .order_by(Shift.id)
-        .with_for_update()
+        .with_for_update(of=Shift)
         .execution_options(populate_existing=True)
     )
-    shifts = {shift.id: shift for shift in uow.session.execute(locked).scalars()}
+    shifts: dict[str, Shift] = {}
+    fill_modes: dict[str, str] = {}
+    for shift, fill_mode in uow.session.execute(locked).all():
+        shifts[shift.id], fill_modes[shift.id] = shift, fill_mode
     # Read under the shifts' locks: a concurrent command with one of these keys has committed.
     keys = {item["idempotency_key"] for item in items} | {
         item["next"]["idempotency_key"] for item in items if item.get("next")
@@ -480,18 +484,10 @@ def _expire_together(
             .execution_options(populate_existing=True)
         ).scalars()
     }
-    fill_modes: dict[str, str] = {
-        shift_id: fill_mode
-        for shift_id, fill_mode in uow.session.execute(
-            select(Shift.id, Booking.fill_mode)
-            .join(Booking, Booking.id == Shift.booking_id)
-            .where(Shift.id.in_(shift_ids))
-        ).all()
-    }
     # A shift any of whose items the batch cannot decide goes item by item, all of it, in
     # order, as before; so do the later items that reuse a key an earlier one holds.
     aside: set[str] = set()
-    seen: set[str] = set()
+    decisions: dict[str, str] = {}  # offer id -> rules.expiry's decision
     for _, item in sorted(
         ((n, i) for n, i in enumerate(items) if i["offer_id"] in shift_of),
         key=lambda pair: (shift_of[pair[1]["offer_id"]], pair[0]),
@@ -503,14 +499,14 @@ def _expire_together(
             item_keys.add((shift.tenant_id, item["next"]["idempotency_key"]))
         decision = rules.expiry(status=offer.status, deadline_at=offer.deadline_at, now=now)
         if (
-            item["offer_id"] in seen
+            item["offer_id"] in decisions
             or item_keys & used
             or len(item_keys) < (2 if item.get("next") else 1)
             or decision == rules.TOO_EARLY
             or (decision == rules.EXPIRE and fill_modes[shift.id] == FAVOURITES)
         ):
             aside.add(shift.id)
-        seen.add(item["offer_id"])
+        decisions.setdefault(item["offer_id"], decision)
         used |= item_keys
     together = _Together({}, set())
     expiring: list[Offer] = []
@@ -521,7 +517,7 @@ def _expire_together(
         shift = shifts[offer.shift_id]
         if shift.id in aside:
             continue
-        decision = rules.expiry(status=offer.status, deadline_at=offer.deadline_at, now=now)
+        decision = decisions[offer_id]
         status = EXPIRED if decision == rules.EXPIRE else offer.status
         if decision == rules.EXPIRE:
             expiring.append(offer)

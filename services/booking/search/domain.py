@@ -829,6 +829,7 @@ def _span(context: Context, timezones: Iterable[str]) -> tuple[datetime, datetim
 def _explained(
     worker: Any,
     *,
+    rating: str | None,
     days: dict[date, rules.Ranges],
     commitments: Iterable[rules.Commitment],
     timezone: str,
@@ -854,7 +855,7 @@ def _explained(
     )
     return Explained(
         facts,
-        rules.Preference(favourite=worker.rating == FAVOURITE, blocked=worker.rating == BLOCKED),
+        rules.Preference(favourite=rating == FAVOURITE, blocked=rating == BLOCKED),
         worker.score,
     )
 
@@ -884,6 +885,7 @@ def explain_workers(
     return {
         worker_id: _explained(
             found[worker_id],
+            rating=found[worker_id].rating,
             days=days.get(worker_id, {}),
             commitments=commitments.get(worker_id, ()),
             timezone=zones[found[worker_id].tenant_id],
@@ -983,7 +985,8 @@ class ShiftsRecheck:
         rating = self.ratings.get((worker_id, shift.client_id))
         held = self.held[worker_id].between(first, last) if worker_id in self.held else ()
         explained = _explained(
-            _Rated(worker, rating),
+            worker,
+            rating=rating,
             days={d: r for d, r in days.items() if d in dates},
             commitments=[self._commitment(h, context) for h in held],
             timezone=zone,
@@ -1047,17 +1050,6 @@ class _Held:
     ends_at: datetime
     shift_id: str
     site_name: str | None
-
-
-class _Rated:
-    """A worker's row with a client's rating of them (the rating a one-client read joins)."""
-
-    def __init__(self, row: Any, rating: str | None) -> None:
-        self._row = row
-        self.rating = rating
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
 
 
 def _shift_contexts(uow: UnitOfWork, shifts: Sequence[Shift]) -> dict[str, Context]:
