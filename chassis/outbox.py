@@ -142,7 +142,8 @@ class OutboxRelay(DependencyProvider):
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_([row.id for row in rows]))
-                    .values(published_at=func.now())
+                    # Once the broker has taken the batch (now() is the transaction's start).
+                    .values(published_at=func.statement_timestamp())
                 )
             else:
                 conn.execute(

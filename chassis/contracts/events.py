@@ -22,6 +22,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from chassis.contracts import import_contract_modules
+from chassis.schemas import flat_dumper
 
 # The publisher of an event every service may emit (the audit trail's `audit.recorded`).
 ANY_SERVICE = "*"
@@ -122,6 +123,11 @@ def _schema_of(contract: EventContract) -> Schema:
     return contract.schema()
 
 
+@functools.cache
+def _dumper_of(contract: EventContract) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return flat_dumper(_schema_of(contract))
+
+
 def build_envelope(
     event_type: str,
     data: dict[str, Any],
@@ -140,7 +146,7 @@ def build_envelope(
     and skips re-running the schema's validators on what the dump just produced."""
     contract = check_publisher(event_type, source)
     schema = _schema_of(contract)
-    payload = schema.dump(data)
+    payload = _dumper_of(contract)(data)
     if full_check:
         errors = schema.validate(payload)
     else:

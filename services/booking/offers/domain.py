@@ -215,13 +215,25 @@ def _booking_of(uow: UnitOfWork, shift: Shift) -> Booking:
 
 
 def _payload(offer: Offer, shift: Shift) -> dict[str, Any]:
+    return offer_payload(
+        offer_id=offer.id,
+        worker_id=offer.worker_id,
+        worker_tenant_id=offer.worker_tenant_id,
+        shift=shift,
+    )
+
+
+def offer_payload(
+    *, offer_id: str, worker_id: str, worker_tenant_id: str, shift: Shift
+) -> dict[str, Any]:
+    """What every offer event says of the offer and its shift."""
     return {
-        "offer_id": offer.id,
+        "offer_id": offer_id,
         "shift_id": shift.id,
         "booking_id": shift.booking_id,
         "client_id": shift.client_id,
-        "worker_id": offer.worker_id,
-        "worker_tenant_id": offer.worker_tenant_id,
+        "worker_id": worker_id,
+        "worker_tenant_id": worker_tenant_id,
         "starts_at": shift.starts_at,
         "ends_at": shift.ends_at,
     }

@@ -595,6 +595,7 @@ def _steps_together(
         uow, shifts=[shift for _, shift, _ in steps], worker_ids=sorted(candidates)
     )
     settings: dict[str, Any] = {}
+    job_types: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     sent: list[tuple[dict, str | None]] = []
     commands: list[dict[str, Any]] = []
@@ -615,13 +616,15 @@ def _steps_together(
         chosen: WorkerRecord | Any = None
         if why is None:
             skip = offered.get(shift.id, set()) | set(step["exclude_worker_ids"])
+            if shift.job_type_id not in job_types:
+                job_types[shift.job_type_id] = domain._job_type_of(uow, shift)
             try:
                 chosen = _first_preferred_of(
                     recheck,
                     shift=shift,
                     preferred=step["preferred_worker_ids"],
                     skip=skip,
-                    job_type=domain._job_type_of(uow, shift),
+                    job_type=job_types[shift.job_type_id],
                     eligible_now=eligible_now,
                     now=now,
                 )
@@ -647,23 +650,36 @@ def _steps_together(
                 starts_at=shift.starts_at,
                 window=timedelta(seconds=window) if window else None,
             )
-            offer = Offer(
-                id=new_id(),
-                tenant_id=shift.tenant_id,
-                shift_id=shift.id,
-                worker_id=chosen.id,
-                worker_tenant_id=chosen.tenant_id,
-                starts_at=shift.starts_at,
-                ends_at=shift.ends_at,
-                status=SENT,
-                channel=rules.REBOOKING_CHANNEL,
-                rank=len(offered.get(shift.id, ())) + 1,
-                deadline_at=deadline_at,
-            )
-            rows.append({c: getattr(offer, c) for c in _OFFER_COLUMNS})
-            payload = domain._payload(offer, shift)
+            # The offers' row as a dict: a mapped Offer per step cost more than choosing it.
+            offer_id = new_id()
+            offer = {
+                "id": offer_id,
+                "tenant_id": shift.tenant_id,
+                "shift_id": shift.id,
+                "worker_id": chosen.id,
+                "worker_tenant_id": chosen.tenant_id,
+                "starts_at": shift.starts_at,
+                "ends_at": shift.ends_at,
+                "status": SENT,
+                "channel": rules.REBOOKING_CHANNEL,
+                "rank": len(offered.get(shift.id, ())) + 1,
+                "deadline_at": deadline_at,
+            }
+            rows.append(offer)
             sent.append(
-                ({**payload, "deadline_at": deadline_at, "channel": offer.channel}, shift.tenant_id)
+                (
+                    {
+                        **domain.offer_payload(
+                            offer_id=offer_id,
+                            worker_id=chosen.id,
+                            worker_tenant_id=chosen.tenant_id,
+                            shift=shift,
+                        ),
+                        "deadline_at": deadline_at,
+                        "channel": rules.REBOOKING_CHANNEL,
+                    },
+                    shift.tenant_id,
+                )
             )
             recheck.note_offer(shift=shift, worker_id=chosen.id, worker_tenant_id=chosen.tenant_id)
             # The shift's next step in this batch (another position) sees this offer.
@@ -671,7 +687,7 @@ def _steps_together(
             offered.setdefault(shift.id, set()).add(chosen.id)
             answer = _answer(
                 shift,
-                offer_id=offer.id,
+                offer_id=offer_id,
                 worker_id=chosen.id,
                 deadline_at=deadline_at,
                 source=PREFERRED,
@@ -697,20 +713,6 @@ _STEP_DEFAULTS: dict[str, Any] = {
     "window_seconds": None,
     "min_lead_minutes": 0,
 }
-
-_OFFER_COLUMNS = (
-    "id",
-    "tenant_id",
-    "shift_id",
-    "worker_id",
-    "worker_tenant_id",
-    "starts_at",
-    "ends_at",
-    "status",
-    "channel",
-    "rank",
-    "deadline_at",
-)
 
 
 def _first_preferred_of(

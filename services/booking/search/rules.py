@@ -23,6 +23,7 @@ occurrences there) are added, and more than the cap leaves the worker out.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -245,6 +246,13 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 def segments(windows: Iterable[Window], timezone: str) -> tuple[Segment, ...]:
     """Each window cut at local midnights into wall-clock minutes of each local date."""
+    return _segments(tuple(windows), timezone)
+
+
+# Pure and asked again for every worker a shift is checked against (a batch of re-checks
+# asked it thousands of times for a few hundred shifts): kept for the shapes seen lately.
+@functools.lru_cache(maxsize=4096)
+def _segments(windows: tuple[Window, ...], timezone: str) -> tuple[Segment, ...]:
     zone = ZoneInfo(timezone)
     found: list[Segment] = []
     for window in windows:
@@ -276,6 +284,11 @@ def overlap_seconds(a_start: datetime, a_end: datetime, b_start: datetime, b_end
 
 def weeks(windows: Sequence[Window], timezone: str) -> tuple[Week, ...]:
     """The local weeks the windows touch, with the windows' seconds in each."""
+    return _weeks(tuple(windows), timezone)
+
+
+@functools.lru_cache(maxsize=4096)  # as _segments
+def _weeks(windows: tuple[Window, ...], timezone: str) -> tuple[Week, ...]:
     zone = ZoneInfo(timezone)
     mondays: set[date] = set()
     for window in windows:
