@@ -7,7 +7,14 @@ authenticated read measured beside them, and the verification of a million-recor
    written straight into EVV's database (booking is not what is measured). `--clients`
    concurrent clients each send their share of `--punches` clock-ins, and send a tenth of them
    again (a device retrying): every punch must be recorded exactly once. Meanwhile `--readers`
-   clients call GET /api/v1/me (identity, through the gateway) in a loop.
+   clients call GET /api/v1/me (identity, through the gateway) in a loop. Each client sends
+   its next request as soon as it has the answer to the last (a closed loop: the platform's
+   most, and the latency of a queue of 54). Then, on fresh visits, the same clients send at a
+   steady `--rate` a second in all (an open loop, as phones do: each request at its planned
+   moment, its latency counted from that moment, so a platform that falls behind is charged
+   for the wait). The clients hold a keep-alive connection each, through http.client
+   (`--client requests` for the requests library: its own CPU a request was two thirds of the
+   gateway's, on the same two cores).
 2. The chain. `--records` records are seeded into one CBO's chain of a bench database
    (inserted with generate_series, then chained and signed by the real sealer in batches), and
    `ledger.domain.verify` re-checks the whole chain.
@@ -16,6 +23,8 @@ authenticated read measured beside them, and the verification of a million-recor
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import shutil
 import statistics
@@ -28,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from nameko.exceptions import RemoteError
@@ -271,18 +281,61 @@ def _bodies(visits: list[str]) -> list[dict]:
     return order
 
 
-def _gateway_sender(url: str, token: str) -> Callable[[], Callable[[dict], bool]]:
+# Which HTTP client the load uses: "http" (http.client, one keep-alive connection a client)
+# or "requests" (a requests.Session a client, what the benchmark used before).
+CLIENT = {"kind": "http"}
+
+
+class _Http:
+    """A client's keep-alive connection to the gateway, as a phone's app holds one."""
+
+    def __init__(self, url: str, token: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def status(self, method: str, path: str, body: dict | None = None) -> int:
+        payload = None if body is None else json.dumps(body).encode()
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.connection.request(method, path, body=payload, headers=self.headers)
+                answer = self.connection.getresponse()
+                answer.read()
+                return answer.status
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed a kept-alive connection: once more on a new one (a punch
+                # is idempotent by its device id).
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _http_sender(
+    url: str, token: str, method: str, path: str, expected: int, with_body: bool
+) -> Callable[[], Callable[[dict], bool]]:
     def open_client() -> Callable[[dict], bool]:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
+        if CLIENT["kind"] == "requests":
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
 
-        def send(body: dict) -> bool:
-            answer = session.post(f"{url}/api/v1/me/visits/punches", json=body)
-            return answer.status_code == 201
+            def send_requests(body: dict) -> bool:
+                answer = session.request(method, url + path, json=body if with_body else None)
+                return answer.status_code == expected
 
-        return send
+            return send_requests
+        client = _Http(url, token)
+        return lambda body: client.status(method, path, body if with_body else None) == expected
 
     return open_client
+
+
+def _gateway_sender(url: str, token: str) -> Callable[[], Callable[[dict], bool]]:
+    return _http_sender(url, token, "POST", "/api/v1/me/visits/punches", 201, True)
 
 
 # The bare-RPC clients' connections, closed when the load is over.
@@ -316,16 +369,7 @@ def _options_sender(url: str, token: str) -> Callable[[], Callable[[dict], bool]
     """The gateway alone: a preflight with the worker's token is verified and its session
     checked like a punch, then answered by the gateway itself (no service is called)."""
 
-    def open_client() -> Callable[[dict], bool]:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-
-        def send(body: dict) -> bool:
-            return session.options(f"{url}/api/v1/me/visits/punches").status_code == 204
-
-        return send
-
-    return open_client
+    return _http_sender(url, token, "OPTIONS", "/api/v1/me/visits/punches", 204, False)
 
 
 def _load(
@@ -335,9 +379,15 @@ def _load(
     meter: CpuMeter,
     reader: Callable[[], Callable[[dict], bool]] | None = None,
     readers: int = 0,
+    rate: float | None = None,
 ) -> tuple[Timed, Timed | None, dict[str, float]]:
     """Every worker's client sends its bodies one after another, all clients at once;
-    `readers` clients meanwhile repeat the `reader` request until the senders are done."""
+    `readers` clients meanwhile repeat the `reader` request until the senders are done.
+
+    Without `rate`, a client sends as soon as it has its last answer (a closed loop). With it,
+    the senders' requests are planned `rate` a second in all (client after client, round
+    after round) and the readers' a tenth of that; each request is sent at its planned moment
+    (or at once when its client is late) and timed from that moment."""
     timings: list[float] = []
     reads: list[float] = []
     errors = [0, 0]
@@ -345,32 +395,47 @@ def _load(
     done = threading.Event()
     plans = {worker: _bodies(visits[worker]) for worker in senders}
     clients = {worker: open_client() for worker, open_client in senders.items()}
+    order = {worker: number for number, worker in enumerate(senders)}
+    begin = [0.0]
+
+    def due(step: int, index: int, width: int, per_second: float | None) -> float | None:
+        if per_second is None:
+            return None
+        moment = begin[0] + (step * width + index) / per_second
+        time.sleep(max(0.0, moment - time.perf_counter()))
+        return moment
 
     def client(worker: str) -> None:
         send = clients[worker]
-        for body in plans[worker]:
-            before = time.perf_counter()
+        for step, body in enumerate(plans[worker]):
+            planned = due(step, order[worker], len(senders), rate)
+            before = time.perf_counter() if planned is None else planned
             ok = send(body)
             took = time.perf_counter() - before
             with lock:
                 timings.append(took)
                 errors[0] += not ok
 
-    def read_loop() -> None:
+    def read_loop(index: int) -> None:
         assert reader is not None
         send = reader()
+        step = 0
         while not done.is_set():
-            before = time.perf_counter()
+            planned = due(step, index, readers, None if rate is None else rate / 10)
+            step += 1
+            if done.is_set():
+                break
+            before = time.perf_counter() if planned is None else planned
             ok = send({})
             took = time.perf_counter() - before
             with lock:
                 reads.append(took)
                 errors[1] += not ok
 
-    read_threads = [threading.Thread(target=read_loop) for _ in range(readers)]
+    read_threads = [threading.Thread(target=read_loop, args=(n,)) for n in range(readers)]
     threads = [threading.Thread(target=client, args=(w,)) for w in senders]
     meter.start()
-    started = time.perf_counter()
+    started = begin[0] = time.perf_counter()
     for thread in read_threads + threads:
         thread.start()
     for thread in threads:
@@ -386,12 +451,7 @@ def _load(
 
 
 def _reader_sender(url: str, token: str) -> Callable[[], Callable[[dict], bool]]:
-    def open_client() -> Callable[[dict], bool]:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        return lambda _: session.get(f"{url}/api/v1/me").status_code == 200
-
-    return open_client
+    return _http_sender(url, token, "GET", "/api/v1/me", 200, False)
 
 
 def _can_connect(engine) -> bool:
@@ -402,7 +462,7 @@ def _can_connect(engine) -> bool:
         return False
 
 
-def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str]:
+def run_punches(clients: int, punches: int, readers: int, port: int, rate: float) -> list[str]:
     base = Settings()
     check_ports_free(base.gateway_host, [port])
     check_ports_free(base.ops_host, [port + 1 + i for i in range(len(SERVICE_NAMES))])
@@ -444,6 +504,7 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
             per_worker = punches // clients
             visits = _seed_visits(platform, tenant_id, list(workers), per_worker)
             bare_visits = _seed_visits(platform, tenant_id, list(workers), per_worker)
+            paced_visits = _seed_visits(platform, tenant_id, list(workers), per_worker)
             meter = CpuMeter(
                 {name: p.pid for name, p in platform.processes.items()},
                 platform.settings.database_url("evv"),
@@ -461,6 +522,16 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
                 reader=_reader_sender(url, reader),
                 readers=readers,
             )
+            print(f"the same at a steady {rate:g} a second…", flush=True)
+            paced, paced_read, paced_cpu = _load(
+                f"POST punch (gateway) at {rate:g}/s",
+                {w: _gateway_sender(url, t) for w, t in workers.items()},
+                paced_visits,
+                meter,
+                reader=_reader_sender(url, reader),
+                readers=readers,
+                rate=rate,
+            )
             print("the same through bare RPC (evv.punch), then the gateway alone…", flush=True)
             bare, _, bare_cpu = _load(
                 "bare RPC evv.punch",
@@ -476,8 +547,10 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
                 visits,
                 meter,
             )
-            assert read is not None
-            for row in (punch, read, bare, alone):
+            assert read is not None and paced_read is not None
+            paced_read.name = f"GET /api/v1/me at {rate / 10:g}/s"
+            rows = (punch, read, paced, paced_read, bare, alone)
+            for row in rows:
                 print(
                     f"{row.name}: n={len(row.samples)} p50={row.p(50):.1f} ms "
                     f"p99={row.p(99):.1f} ms {row.rate:.1f}/s errors={row.errors}",
@@ -508,18 +581,19 @@ def run_punches(clients: int, punches: int, readers: int, port: int) -> list[str
             else:
                 print(f"service logs kept in {var / 'log'}", file=sys.stderr)
     lines.append(machine())
-    lines.append(f"{'':<28} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7}")
-    for row in (punch, read, bare, alone):
+    lines.append(f"{'':<34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7}")
+    for row in rows:
         lines.append(
-            f"{row.name:<28} {len(row.samples):>6} {row.p(50):>8.1f} {row.p(99):>8.1f} "
+            f"{row.name:<34} {len(row.samples):>6} {row.p(50):>8.1f} {row.p(99):>8.1f} "
             f"{row.rate:>8.1f} {row.errors:>7}"
         )
-    expected = (punches // clients) * clients * 2
+    expected = (punches // clients) * clients * 3
     lines += cpu_lines("punches through the gateway (+ 4 readers)", punch_cpu, len(punch.samples))
+    lines += cpu_lines(f"the same at {rate:g}/s", paced_cpu, len(paced.samples))
     lines += cpu_lines("bare RPC evv.punch", bare_cpu, len(bare.samples))
     lines += cpu_lines("gateway alone (OPTIONS)", alone_cpu, len(alone.samples))
     lines.append(
-        f"clock-ins recorded (gateway and bare RPC): {recorded} of {expected} distinct sent; "
+        f"clock-ins recorded (gateway twice, bare RPC): {recorded} of {expected} distinct sent; "
         f"visits with two records: {twice}"
     )
     return lines
@@ -617,12 +691,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=GATEWAY_PORT)
+    parser.add_argument("--rate", type=float, default=200.0, help="punches a second, paced")
+    parser.add_argument("--client", choices=("http", "requests"), default="http")
     parser.add_argument("--only", choices=("punches", "chain"), default=None)
     args = parser.parse_args(argv)
     lines: list[str] = []
     try:
         if args.only in (None, "punches"):
-            lines += run_punches(args.clients, args.punches, args.readers, args.port)
+            CLIENT["kind"] = args.client
+            lines += run_punches(args.clients, args.punches, args.readers, args.port, args.rate)
             print("\n".join(lines), flush=True)
         if args.only in (None, "chain"):
             found = run_chain(args.records)

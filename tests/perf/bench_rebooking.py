@@ -131,6 +131,19 @@ def scrape(service: str) -> dict[str, float]:
     return found
 
 
+def wait_until_idle(pids: list[int], timeout: float = 120) -> None:
+    """Until the processes use under 5 % of a core over each of two half-seconds in a row."""
+    calm = {"runs": 0, "cpu": cpu_seconds(pids)}
+
+    def idle() -> bool:
+        used = cpu_seconds(pids)
+        calm["runs"] = calm["runs"] + 1 if used - calm["cpu"] < 0.025 else 0
+        calm["cpu"] = used
+        return calm["runs"] >= 2
+
+    wait_for(idle, timeout=timeout, interval=0.5, what="the new instances to settle")
+
+
 def counts(platform, extra) -> dict[str, float]:
     """CPU seconds per process group, RPCs answered and statements sent, so far."""
     procs = platform.processes
@@ -347,6 +360,9 @@ def run(shifts: int, booking_instances: int = 1) -> list[Result]:
                 )
                 extra = load.more_rebooking(platform, 2)
                 load.wait_for_instances(platform, 3)
+                # Started is not settled: a new process spends a few CPU-seconds after it
+                # consumes (imports, first statements), on the cores the round needs.
+                wait_until_idle([p.pid for p in extra])
                 print("round 2: three rebooking instances…", flush=True)
                 three, three_written, three_sent = a_round(
                     platform,

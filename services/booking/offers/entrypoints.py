@@ -34,6 +34,9 @@ from services.booking.offers.schemas import (
 
 WORK = "self.work"
 MANAGE = "bookings.manage"
+# Made once: making a schema deep-copies its fields (the sweep's batches call every second).
+_EXPIRE_OFFERS_REQUEST = booking_rpc.ExpireOffersRequest()
+_EXPIRED_OFFER_ITEMS = booking_rpc.ExpiredOfferItemSchema(many=True)
 
 
 class OffersEntrypoints:
@@ -172,14 +175,17 @@ class OffersEntrypoints:
         step when asked (chassis.contracts.booking_rpc; offers/replacements.py)."""
         if not self.caller.is_system:
             raise Forbidden("Only the rebooking service can expire offers in a batch.")
-        request = booking_rpc.ExpireOffersRequest().load({"items": items})
+        request = _EXPIRE_OFFERS_REQUEST.load({"items": items})
         result = replacements.expire_offers(
             self.db,
             scope=self.caller.service_scope(),
             items=request["items"],
             eligible_now=self._eligible_now(),
         )
-        return booking_rpc.ExpiredOfferItemSchema(many=True).dump(result)
+        # The offers are there for everyone once committed: before a thousand answers are
+        # written out, not after.
+        self.db.commit()
+        return _EXPIRED_OFFER_ITEMS.dump(result)
 
     @rpc
     @requires(MANAGE)
