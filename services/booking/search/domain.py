@@ -965,12 +965,17 @@ class ShiftsRecheck:
         # A commitment as a shift's reader sees it, made once for the batch (it differs only
         # by the reader's CBO and site): made for every pair, they were most of the re-check.
         self._seen: dict[tuple[int, str, str], rules.Commitment] = {}
+        # Per worker, their shifts and their pending offers apart: a shift counts across the
+        # weeks (the cap), an offer only where it meets the shift's windows (rules: an offer
+        # elsewhere changes no reason). A preferred worker offered hundreds of shifts in a
+        # batch held ~30 offers in every week, each made a commitment for every pair.
         self.held: dict[str, _Timeline] = {}
+        self.offers: dict[str, _Timeline] = {}
         if self.workers and self.spans:
             first = min(a for a, _ in self.spans.values())
             last = max(b for _, b in self.spans.values())
             for held in _held(uow, worker_ids=list(self.workers), first=first, last=last):
-                self.held.setdefault(held.worker_id, _Timeline()).add(held)
+                self._timeline_of(held).add(held)
 
     def reasons_against(self, *, shift: Shift, worker_id: str, now: datetime) -> list[rules.Reason]:
         """As the module's `reasons_against`, from what was loaded and noted."""
@@ -983,7 +988,15 @@ class ShiftsRecheck:
         dates = self.dates[(shift.id, zone)]
         days = self.days.get(worker_id, {})
         rating = self.ratings.get((worker_id, shift.client_id))
-        held = self.held[worker_id].between(first, last) if worker_id in self.held else ()
+        held = self.held[worker_id].between(first, last) if worker_id in self.held else []
+        if worker_id in self.offers:
+            offers = self.offers[worker_id]
+            met = {
+                id(offer): offer
+                for window in context.request.windows
+                for offer in offers.between(window.starts_at, window.ends_at)
+            }
+            held = held + list(met.values())
         explained = _explained(
             worker,
             rating=rating,
@@ -993,6 +1006,10 @@ class ShiftsRecheck:
         )
         return _reasons(context, explained, now)
 
+    def _timeline_of(self, held: Any) -> _Timeline:
+        found = self.offers if held.kind == "offer" else self.held
+        return found.setdefault(held.worker_id, _Timeline())
+
     def _commitment(self, held: Any, context: Context) -> rules.Commitment:
         key = (id(held), context.tenant_id, context.site.name)
         if key not in self._seen:
@@ -1001,7 +1018,7 @@ class ShiftsRecheck:
 
     def note_offer(self, *, shift: Shift, worker_id: str, worker_tenant_id: str) -> None:
         """The batch offered `shift` to the worker: a pending offer holds their time now."""
-        self.held.setdefault(worker_id, _Timeline()).add(
+        self.offers.setdefault(worker_id, _Timeline()).add(
             _Held(
                 kind="offer",
                 worker_id=worker_id,
