@@ -87,22 +87,18 @@ def _fast_serializer(
     if field.dump_default is not missing:
         return exact
 
+    write: Callable[[Any], Any] = datetime.isoformat if native is datetime else _as_is
+
     def fast(data: dict[str, Any]) -> Any:
         value: Any = data.get(name, missing)
         if value is None or value is missing:
             return value
         if type(value) is not native:
             return exact(data)
-        return value
+        return write(value)
 
-    def fast_iso(data: dict[str, Any]) -> Any:
-        value: Any = data.get(name, missing)
-        if value is None or value is missing:
-            return value
-        if type(value) is not datetime:
-            return exact(data)
-        return value.isoformat()
-
-    if native is datetime:
-        return fast_iso
     return fast
+
+
+def _as_is(value: Any) -> Any:
+    return value
