@@ -42,7 +42,14 @@ def flat_dumper(schema: Schema) -> Callable[[Mapping[str, Any]], dict[str, Any]]
     write them without its per-field calls (the events of a bulk emit were a tenth of a
     batch's CPU in `Schema.dump`). Any other field or value goes through the field's own
     `serialize`; a schema with dump hooks, through `schema.dump`."""
-    if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP] or schema.many:
+    if (
+        schema._hooks[PRE_DUMP]
+        or schema._hooks[POST_DUMP]
+        or schema.many
+        or schema.dict_class is not dict
+        # A schema that reads or writes in its own way keeps it.
+        or any(getattr(type(schema), m) is not getattr(Schema, m) for m in _OWN_WAYS)
+    ):
         return schema.dump
     plan: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
         (
@@ -81,8 +88,9 @@ def _fast_serializer(
         native = bool
     elif isinstance(field, fields.DateTime) and kind in (fields.DateTime, fields.AwareDateTime):
         native = datetime if field.format in (None, "iso") else None
-    # A name dict has as an attribute: marshmallow reads that attribute when the key is away.
-    if native is None or field.attribute is not None or hasattr(dict, name):
+    # A name dict has as an attribute: marshmallow reads that attribute when the key is away;
+    # a dotted name, a path into nested dicts.
+    if native is None or field.attribute is not None or hasattr(dict, name) or "." in name:
         return exact
     if field.dump_default is not missing:
         return exact
@@ -98,6 +106,9 @@ def _fast_serializer(
         return write(value)
 
     return fast
+
+
+_OWN_WAYS = ("dump", "_serialize", "get_attribute")
 
 
 def _as_is(value: Any) -> Any:

@@ -90,6 +90,25 @@ def test_data_keys_defaults_load_only_and_hooks_as_marshmallow():
     assert flat_dumper(_Hooked())({"name": "b"}) == {"name": "B"}
 
 
+class _Dotted(Schema):
+    inner = fields.String(data_key="a.b")
+
+
+class _OwnReading(Schema):
+    name = fields.String()
+
+    def get_attribute(self, obj, attr, default):
+        return str(obj.get(attr, default)).upper()
+
+
+def test_dotted_names_and_a_schemas_own_reading_as_marshmallow():
+    dotted = Schema.from_dict({"a.b": fields.String()})()
+    data = {"a": {"b": "nested"}, "a.b": "flat"}
+    assert flat_dumper(dotted)(data) == dotted.dump(data) == {"a.b": "nested"}
+    assert flat_dumper(_Dotted())({"inner": "x"}) == _Dotted().dump({"inner": "x"})
+    assert flat_dumper(_OwnReading())({"name": "quiet"}) == {"name": "QUIET"}
+
+
 def test_an_object_not_a_dict_goes_through_the_schema():
     class Thing:
         name = "thing"
