@@ -595,7 +595,6 @@ def _steps_together(
         uow, shifts=[shift for _, shift, _ in steps], worker_ids=sorted(candidates)
     )
     settings: dict[str, Any] = {}
-    job_types: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     sent: list[tuple[dict, str | None]] = []
     commands: list[dict[str, Any]] = []
@@ -616,15 +615,13 @@ def _steps_together(
         chosen: WorkerRecord | Any = None
         if why is None:
             skip = offered.get(shift.id, set()) | set(step["exclude_worker_ids"])
-            if shift.job_type_id not in job_types:
-                job_types[shift.job_type_id] = domain._job_type_of(uow, shift)
             try:
                 chosen = _first_preferred_of(
                     recheck,
                     shift=shift,
                     preferred=step["preferred_worker_ids"],
                     skip=skip,
-                    job_type=job_types[shift.job_type_id],
+                    job_type=recheck.contexts[shift.id].job_type,
                     eligible_now=eligible_now,
                     now=now,
                 )
