@@ -402,6 +402,8 @@ def _load(
         if per_second is None:
             return None
         moment = begin[0] + (step * width + index) / per_second
+        # The load's own schedule (an open loop sends at planned moments), not a wait for the
+        # platform: what the platform does is timed from `moment`, however late it answers.
         time.sleep(max(0.0, moment - time.perf_counter()))
         return moment
 

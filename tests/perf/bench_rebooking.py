@@ -11,9 +11,10 @@ Ana's deadlines, and Bo is offered. Each round starts when every queue is quiet
 (the market's own offers handled). Three figures per shift, from the deadline:
 
 - "next offer committed" (the goal's figure): when the next offer could first be read in
-  booking's database, that is, its transaction had committed. A thread of this process reads
-  the next worker's offers every 10 ms from the deadline on; an offer's time is the end of the
-  first read that saw it (late by up to one read and its interval, never early).
+  booking's database, that is, its transaction had committed. A thread of this process
+  reads the next worker's offers every 10 ms (from just before the deadline); an offer's time
+  is the end of the first read that saw it (late by up to one read and its interval, never
+  early).
 - "next offer written": booking's `created_at` of the offer (the batch path stamps its offers
   when it writes them, its commit some statements later; one at a time, `created_at` is the
   transaction's start).
@@ -188,7 +189,7 @@ def a_round(
     deadline = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     load.due_at(platform, offer_ids, deadline)
     before = counts(platform, extra)
-    visible = VisibleOffers(platform, tenant_id, next_worker, shifts, deadline)
+    visible = VisibleOffers(platform, tenant_id, next_worker, shifts)
     visible.start()
     spies = [
         subprocess.Popen(
@@ -250,31 +251,33 @@ def a_round(
 
 
 class VisibleOffers(threading.Thread):
-    """Reads the worker's offers every 10 ms from the deadline until `expected` are there:
-    when each could first be read (booking's transaction committed), at the end of the read
-    that first saw it."""
+    """Reads the worker's offers every 10 ms until `expected` are there (or `timeout` seconds
+    have passed): when each could first be read (booking's transaction committed), at the end
+    of the read that first saw it. Started before the deadline: no offer to the worker can be
+    there sooner."""
 
     INTERVAL = 0.01
 
-    def __init__(self, platform, tenant_id: str, worker_id: str, expected: int, deadline):
+    def __init__(self, platform, tenant_id: str, worker_id: str, expected: int, timeout=900.0):
         super().__init__(daemon=True)
         self.engine = load.db(platform, "booking")
         self.tenant_id, self.worker_id, self.expected = tenant_id, worker_id, expected
-        self.deadline = deadline
+        self.timeout = timeout
         self.seen: dict[str, datetime] = {}
+        self.pause = threading.Event()  # never set: its wait is the interval between reads
 
     def run(self) -> None:
         query = text("SELECT id FROM offers WHERE tenant_id = :t AND worker_id = :w")
         arguments = {"t": self.tenant_id, "w": self.worker_id}
-        time.sleep(max(0.0, (self.deadline - datetime.now(UTC)).total_seconds()))
+        give_up = time.monotonic() + self.timeout
         with self.engine.connect() as conn:
-            while len(self.seen) < self.expected:
+            while len(self.seen) < self.expected and time.monotonic() < give_up:
                 ids = conn.execute(query, arguments).scalars().all()
                 conn.rollback()
                 at = datetime.now(UTC)
                 for offer_id in ids:
                     self.seen.setdefault(offer_id, at)
-                time.sleep(self.INTERVAL)
+                self.pause.wait(self.INTERVAL)
 
 
 def bare_expire(platform, offer_ids: list[str], n: int, batch: bool = False) -> Result:
